@@ -1,0 +1,385 @@
+"""Store operations: one transaction each, rules from ``store.rules``, JSON from ``store.views``.
+
+Every function takes an ``Engine`` from outside and does one ``with Session.begin()``.
+Failures are ``ServiceError`` with an HTTP status and a stable code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from store import rules, views
+from store.models import (
+    IdempotencyRecord,
+    Order,
+    OrderLine,
+    Refund,
+    ReturnAuthorization,
+    ReturnLine,
+    Shipment,
+)
+from store.policy import StorePolicy
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ServiceError(Exception):
+    def __init__(self, status: int, code: str, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+def not_found() -> ServiceError:
+    # One message for "no such order" and "details do not match": nothing to enumerate.
+    return ServiceError(404, "order_not_found", "no order matches these details")
+
+
+def invalid(field: str, message: str) -> ServiceError:
+    return ServiceError(422, "invalid_request", message, field=field)
+
+
+def refused(refusal: rules.Refusal) -> ServiceError:
+    return ServiceError(409, refusal.code, refusal.message)
+
+
+_ORDER_NUMBER = re.compile(r"^[0-9]{1,20}$")
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+_DUMMY_SECRET = b"\x00no-such-order\x00"
+
+
+def normalize_order_number(raw: str) -> str:
+    number = raw.strip().removeprefix("#").strip()
+    if not _ORDER_NUMBER.fullmatch(number):
+        raise invalid("order_number", "order_number must be digits, optionally with a leading '#'")
+    return number
+
+
+def normalize_email(raw: str) -> str:
+    return raw.strip().lower()
+
+
+def check_idempotency_key(raw: str | None) -> str:
+    if raw is None or not _IDEMPOTENCY_KEY.fullmatch(raw):
+        raise invalid("Idempotency-Key", "the Idempotency-Key header is required (1-200 visible ASCII characters)")
+    return raw
+
+
+def _fingerprint(payload: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _order_query(number: str) -> Any:
+    return (
+        select(Order)
+        .where(Order.order_number == number)
+        .options(
+            selectinload(Order.customer),
+            selectinload(Order.lines).selectinload(OrderLine.product),
+            selectinload(Order.shipments).selectinload(Shipment.lines),
+            selectinload(Order.returns).selectinload(ReturnAuthorization.lines),
+            selectinload(Order.refunds),
+        )
+    )
+
+
+def _verified_order(
+    session: Session, raw_number: str, *, email: str | None, postcode: str | None
+) -> Order:
+    """The order when the shopper's email or postcode matches it; else 404.
+
+    A missing order and a wrong detail do the same work (one query, the same number of
+    constant-time comparisons) and fail identically, so responses reveal nothing.
+    """
+    number = normalize_order_number(raw_number)
+    order = session.scalars(_order_query(number)).first()
+    if email is not None:
+        given = normalize_email(email).encode()
+        expected = [normalize_email(order.customer.email).encode() if order else _DUMMY_SECRET]
+    elif postcode is not None:
+        given = rules.normalize_postcode(postcode).encode()
+        expected = [
+            rules.normalize_postcode(order.customer.postcode).encode() if order else _DUMMY_SECRET,
+            rules.normalize_postcode(order.ship_postcode).encode() if order else _DUMMY_SECRET,
+        ]
+    else:
+        raise invalid("email", "provide the order's email or postcode")
+    matched = False
+    for candidate in expected:
+        matched |= hmac.compare_digest(given, candidate)
+    if order is None or not matched:
+        raise not_found()
+    return order
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every operation needs besides the engine."""
+
+    policy: StorePolicy
+    public_base_url: str
+    clock: Clock = utc_now
+
+
+def lookup_order(
+    engine: Engine, ctx: Context, *, order_number: str, email: str | None, postcode: str | None
+) -> dict[str, Any]:
+    with Session(engine) as session:
+        order = _verified_order(session, order_number, email=email, postcode=postcode)
+        return views.order_json(order, today=ctx.clock().date(), policy=ctx.policy)
+
+
+def return_eligibility(
+    engine: Engine, ctx: Context, *, order_number: str, email: str | None, postcode: str | None
+) -> dict[str, Any]:
+    with Session(engine) as session:
+        order = _verified_order(session, order_number, email=email, postcode=postcode)
+        return views.eligibility_json(order, today=ctx.clock().date(), policy=ctx.policy)
+
+
+def _label_url(ctx: Context, rma_number: str) -> str:
+    return f"{ctx.public_base_url}/labels/{rma_number}"
+
+
+RETURN_INSTRUCTIONS = (
+    "Print the prepaid label, pack the items in their original packaging with the RMA "
+    "number inside, and drop the parcel at any Royal Mail post office within 14 days. "
+    "Your refund is issued once the parcel arrives at our warehouse."
+)
+
+
+def create_return(
+    engine: Engine,
+    ctx: Context,
+    *,
+    order_number: str,
+    email: str | None,
+    postcode: str | None,
+    lines: Sequence[rules.RequestedLine],
+    reason: str,
+    comment: str | None,
+    idempotency_key: str | None,
+) -> tuple[bool, dict[str, Any]]:
+    """Create an RMA; returns ``(created, rma_json)``. A retry with the same key replays."""
+    key = check_idempotency_key(idempotency_key)
+    if not lines:
+        raise invalid("lines", "at least one line is required")
+    fingerprint = _fingerprint(
+        {
+            "order": normalize_order_number(order_number),
+            "lines": sorted((item.line_id, item.quantity) for item in lines),
+            "reason": reason,
+            "comment": comment,
+        }
+    )
+    # Two concurrent returns on one order race for the same RMA number; the loser retries
+    # and sees the winner's return when it re-checks eligibility.
+    for _attempt in range(3):
+        try:
+            with Session(engine) as session, session.begin():
+                order = _verified_order(session, order_number, email=email, postcode=postcode)
+                existing = session.scalars(
+                    select(ReturnAuthorization).where(ReturnAuthorization.idempotency_key == key)
+                ).first()
+                if existing is not None:
+                    if existing.order_id != order.id or existing.request_hash != fingerprint:
+                        raise ServiceError(
+                            409,
+                            "idempotency_key_reused",
+                            "this Idempotency-Key was already used for a different request",
+                        )
+                    return False, views.return_json(existing, currency=order.currency)
+                now = ctx.clock()
+                try:
+                    refusal = rules.check_return_request(
+                        views.order_facts(order), lines, today=now.date(), policy=ctx.policy
+                    )
+                except rules.UnknownLine as bad:
+                    raise invalid("lines", f"line {bad.args[0]} is not on this order or is listed twice") from None
+                if refusal is not None:
+                    raise refused(refusal)
+                count = session.scalar(
+                    select(func.count()).select_from(ReturnAuthorization).where(
+                        ReturnAuthorization.order_id == order.id
+                    )
+                )
+                rma_number = f"RMA-{order.order_number}-{(count or 0) + 1}"
+                prices = {line.id: line.unit_price_cents for line in order.lines}
+                rma = ReturnAuthorization(
+                    rma_number=rma_number,
+                    order_id=order.id,
+                    reason=reason,
+                    comment=comment,
+                    status="authorized",
+                    label_url=_label_url(ctx, rma_number),
+                    instructions=RETURN_INSTRUCTIONS,
+                    refund_cents=sum(prices[item.line_id] * item.quantity for item in lines),
+                    idempotency_key=key,
+                    request_hash=fingerprint,
+                    created_at=now,
+                    lines=[ReturnLine(line_id=item.line_id, quantity=item.quantity) for item in lines],
+                )
+                session.add(rma)
+                session.flush()
+                return True, views.return_json(rma, currency=order.currency)
+        except IntegrityError:
+            continue
+    raise ServiceError(503, "busy", "the order is being changed by another request; retry")
+
+
+def _replay_or_record(
+    session: Session, *, key: str, operation: str, order: Order, fingerprint: str, now: datetime
+) -> bool:
+    """True when this key was already used for exactly this request (a retry)."""
+    record = session.get(IdempotencyRecord, key)
+    if record is not None:
+        if (record.operation, record.order_id, record.request_hash) != (operation, order.id, fingerprint):
+            raise ServiceError(
+                409, "idempotency_key_reused", "this Idempotency-Key was already used for a different request"
+            )
+        return True
+    session.add(
+        IdempotencyRecord(key=key, operation=operation, order_id=order.id, request_hash=fingerprint, created_at=now)
+    )
+    return False
+
+
+def _claim_processing_order(session: Session, order: Order, **values: Any) -> bool:
+    """Compare-and-set: change the order only while it is still processing."""
+    result = session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.status == "processing")
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def _reload(session: Session, order: Order, ctx: Context) -> dict[str, Any]:
+    session.flush()
+    session.expire_all()
+    fresh = session.scalars(_order_query(order.order_number)).one()
+    return views.order_json(fresh, today=ctx.clock().date(), policy=ctx.policy)
+
+
+def _run_keyed(engine: Engine, action: Callable[[Session], dict[str, Any]]) -> dict[str, Any]:
+    # A concurrent request with the same key loses the insert race; rerunning replays.
+    for _attempt in range(3):
+        try:
+            with Session(engine) as session, session.begin():
+                return action(session)
+        except IntegrityError:
+            continue
+    raise ServiceError(503, "busy", "the order is being changed by another request; retry")
+
+
+def cancel_order(
+    engine: Engine,
+    ctx: Context,
+    *,
+    order_number: str,
+    email: str | None,
+    postcode: str | None,
+    idempotency_key: str | None,
+) -> dict[str, Any]:
+    key = check_idempotency_key(idempotency_key)
+    fingerprint = _fingerprint({"order": normalize_order_number(order_number)})
+
+    def action(session: Session) -> dict[str, Any]:
+        order = _verified_order(session, order_number, email=email, postcode=postcode)
+        now = ctx.clock()
+        if _replay_or_record(session, key=key, operation="cancel", order=order, fingerprint=fingerprint, now=now):
+            return _reload(session, order, ctx)
+        decision = rules.cancellation(views.order_facts(order))
+        if isinstance(decision, rules.Refusal):
+            raise refused(decision)
+        if decision == "cancel":
+            if not _claim_processing_order(session, order, status="cancelled", cancelled_at=now):
+                raise ServiceError(409, rules.ALREADY_SHIPPED, "the order changed while cancelling; look it up again")
+            session.add(
+                Refund(
+                    order_id=order.id,
+                    amount_cents=order.total_cents,
+                    currency=order.currency,
+                    status="pending",
+                    method=f"original {order.payment_method}",
+                    created_at=now,
+                )
+            )
+        return _reload(session, order, ctx)
+
+    return _run_keyed(engine, action)
+
+
+def change_shipping_address(
+    engine: Engine,
+    ctx: Context,
+    *,
+    order_number: str,
+    email: str | None,
+    postcode: str | None,
+    address: dict[str, Any],
+    idempotency_key: str | None,
+) -> dict[str, Any]:
+    key = check_idempotency_key(idempotency_key)
+    checked = rules.validate_address(address, allowed_countries=ctx.policy.shipping_countries)
+    if isinstance(checked, rules.FieldError):
+        raise invalid(f"address.{checked.field}", checked.message)
+    fingerprint = _fingerprint({"order": normalize_order_number(order_number), "address": checked.__dict__})
+
+    def action(session: Session) -> dict[str, Any]:
+        order = _verified_order(session, order_number, email=email, postcode=postcode)
+        now = ctx.clock()
+        if _replay_or_record(session, key=key, operation="address", order=order, fingerprint=fingerprint, now=now):
+            return _reload(session, order, ctx)
+        refusal = rules.address_change_refusal(views.order_facts(order))
+        if refusal is not None:
+            raise refused(refusal)
+        changed = _claim_processing_order(
+            session,
+            order,
+            ship_name=checked.name,
+            ship_line1=checked.line1,
+            ship_line2=checked.line2,
+            ship_city=checked.city,
+            ship_postcode=checked.postcode,
+            ship_country=checked.country,
+        )
+        if not changed:
+            raise ServiceError(409, rules.ALREADY_SHIPPED, "the order changed meanwhile; look it up again")
+        return _reload(session, order, ctx)
+
+    return _run_keyed(engine, action)
+
+
+def label_text(engine: Engine, rma_number: str) -> str | None:
+    """A placeholder label (no personal data): the RMA number and the returns address."""
+    with Session(engine) as session:
+        rma = session.scalars(
+            select(ReturnAuthorization).where(ReturnAuthorization.rma_number == rma_number)
+        ).first()
+        if rma is None:
+            return None
+        return (
+            "SHOPDESK DEMO STORE - PREPAID RETURN LABEL\n"
+            f"RMA: {rma.rma_number}\n"
+            "To: Shopdesk Returns, Unit 4 Demo Park, London, E1 6AN, GB\n"
+            "(demo label: not valid for postage)\n"
+        )
