@@ -1,0 +1,281 @@
+"""Async HTTP client for the reference store, used by the bot's actions.
+
+Every call has one total deadline (``timeout``, default ``DEFAULT_TIMEOUT``) so the bot can
+still apologise within about three seconds. Success is strict: a 2xx status *and* the
+documented JSON shape; anything else raises a typed ``StoreError``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Self, TypeVar
+from urllib.parse import quote
+
+import httpx
+
+from integrations.store.errors import (
+    InvalidRequest,
+    OrderNotFound,
+    StoreError,
+    StoreRefusal,
+    StoreUnauthorized,
+    StoreUnavailable,
+)
+from integrations.store.models import (
+    Address,
+    MalformedResponse,
+    Order,
+    ReturnAuthorization,
+    ReturnEligibility,
+    ReturnLine,
+    StorePolicy,
+)
+
+# Total seconds per call (connect + send + wait + read), leaving the bot ~0.5 s to reply.
+DEFAULT_TIMEOUT = 2.5
+DEFAULT_BASE_URL = "http://127.0.0.1:8100"
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class StoreClientSettings:
+    """Client configuration, read once at start-up by the action server's bootstrap."""
+
+    base_url: str = DEFAULT_BASE_URL
+    api_token: str | None = None
+    timeout: float = DEFAULT_TIMEOUT
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> StoreClientSettings:
+        env = os.environ if env is None else env
+        base_url = env.get("STORE_BASE_URL", "").strip() or DEFAULT_BASE_URL
+        if not base_url.startswith(("http://", "https://")):
+            raise ValueError(f"STORE_BASE_URL must be an http(s) URL, got {base_url!r}")
+        raw_timeout = env.get("STORE_TIMEOUT_SECONDS", "").strip()
+        try:
+            timeout = float(raw_timeout) if raw_timeout else DEFAULT_TIMEOUT
+        except ValueError:
+            raise ValueError(f"STORE_TIMEOUT_SECONDS must be a number, got {raw_timeout!r}") from None
+        if not 0 < timeout <= 60:
+            raise ValueError(f"STORE_TIMEOUT_SECONDS must be in (0, 60], got {timeout}")
+        token = env.get("STORE_API_TOKEN", "").strip() or None
+        return cls(base_url=base_url, api_token=token, timeout=timeout)
+
+
+def _order_path(order_number: str, suffix: str) -> str:
+    number = order_number.strip().removeprefix("#").strip()
+    return f"/api/v1/orders/{quote(number, safe='')}/{suffix}"
+
+
+class StoreClient:
+    """Talks to the store over HTTP. Create once, reuse, and ``await aclose()`` at shutdown."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_token: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        if timeout <= 0:
+            raise ValueError("timeout must be positive")
+        self._timeout = timeout
+        headers = {"Accept": "application/json", "User-Agent": "shopdesk-bot"}
+        if api_token:
+            headers["Authorization"] = f"Bearer {api_token}"
+        self._http = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            headers=headers,
+            timeout=httpx.Timeout(timeout),
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    @classmethod
+    def from_settings(
+        cls, settings: StoreClientSettings, *, transport: httpx.AsyncBaseTransport | None = None
+    ) -> StoreClient:
+        return cls(
+            base_url=settings.base_url,
+            api_token=settings.api_token,
+            timeout=settings.timeout,
+            transport=transport,
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    # --- public API ------------------------------------------------------------------
+
+    async def health(self) -> bool:
+        """True when the store answers ``/health`` with ``{"status": "ok"}``; never raises
+        for store failures."""
+        try:
+            data = await self._call("GET", "/health")
+        except StoreError:
+            return False
+        return data.get("status") == "ok"
+
+    async def lookup_order(
+        self, *, order_number: str, email: str | None = None, postcode: str | None = None
+    ) -> Order:
+        """The order when ``email`` or ``postcode`` matches it; else ``OrderNotFound``."""
+        if (email is None) == (postcode is None):
+            raise ValueError("pass exactly one of email or postcode")
+        body: dict[str, Any] = {"order_number": order_number.strip().removeprefix("#")}
+        if email is not None:
+            body["email"] = email
+        else:
+            body["postcode"] = postcode
+        data = await self._call("POST", "/api/v1/orders/lookup", json=body)
+        return self._parse(Order.from_json, data)
+
+    async def get_policy(self) -> StorePolicy:
+        """Return window, shipping methods and costs, refund timing: the store's own policy."""
+        return self._parse(StorePolicy.from_json, await self._call("GET", "/api/v1/policy"))
+
+    async def return_eligibility(self, *, order_number: str, email: str) -> ReturnEligibility:
+        """Per line: may it be returned, how many units, and if not, the rule code."""
+        data = await self._call(
+            "POST", _order_path(order_number, "returns/eligibility"), json={"email": email}
+        )
+        return self._parse(ReturnEligibility.from_json, data)
+
+    async def create_return(
+        self,
+        *,
+        order_number: str,
+        email: str,
+        lines: Sequence[ReturnLine],
+        reason: str,
+        comment: str | None = None,
+        idempotency_key: str,
+    ) -> ReturnAuthorization:
+        """Create an RMA. Retrying with the same ``idempotency_key`` returns the same RMA.
+
+        Raises ``StoreRefusal`` (code e.g. ``final_sale``) when a rule forbids it.
+        """
+        body = {
+            "email": email,
+            "lines": [line.to_json() for line in lines],
+            "reason": reason,
+            "comment": comment,
+        }
+        data = await self._call(
+            "POST",
+            _order_path(order_number, "returns"),
+            json=body,
+            idempotency_key=idempotency_key,
+        )
+        return self._parse(ReturnAuthorization.from_json, data)
+
+    async def cancel_order(self, *, order_number: str, email: str, idempotency_key: str) -> Order:
+        """Cancel before shipment (``StoreRefusal("already_shipped")`` after). Idempotent."""
+        data = await self._call(
+            "POST",
+            _order_path(order_number, "cancel"),
+            json={"email": email},
+            idempotency_key=idempotency_key,
+        )
+        return self._parse(Order.from_json, data)
+
+    async def change_shipping_address(
+        self, *, order_number: str, email: str, address: Address, idempotency_key: str
+    ) -> Order:
+        """Change the address before shipment; ``InvalidRequest.field`` names a bad field."""
+        data = await self._call(
+            "PUT",
+            _order_path(order_number, "shipping-address"),
+            json={"email": email, "address": address.to_json()},
+            idempotency_key=idempotency_key,
+        )
+        return self._parse(Order.from_json, data)
+
+    # --- plumbing ----------------------------------------------------------------------
+
+    def _parse(self, parse: Callable[[Any], T], data: Any) -> T:
+        try:
+            return parse(data)
+        except MalformedResponse as exc:
+            log.warning("store returned an unexpected shape: %s", exc)
+            raise StoreUnavailable(f"malformed response: {exc}") from exc
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key is not None else {}
+        try:
+            # httpx timeouts are per phase; this bounds the whole call, body included.
+            async with asyncio.timeout(self._timeout):
+                response = await self._http.request(method, path, json=json, headers=headers)
+        except TimeoutError as exc:
+            log.warning("store %s %s timed out after %.1fs", method, path, self._timeout)
+            raise StoreUnavailable(f"timed out after {self._timeout}s") from exc
+        except httpx.TimeoutException as exc:
+            log.warning("store %s %s timed out: %r", method, path, exc)
+            raise StoreUnavailable(f"timed out: {exc!r}") from exc
+        except httpx.HTTPError as exc:
+            log.warning("store %s %s failed: %r", method, path, exc)
+            raise StoreUnavailable(f"transport error: {exc!r}") from exc
+        return self._handle(method, path, response)
+
+    def _handle(self, method: str, path: str, response: httpx.Response) -> dict[str, Any]:
+        status = response.status_code
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        if 200 <= status < 300:
+            if not isinstance(data, dict):
+                log.warning("store %s %s: %s with a non-object body", method, path, status)
+                raise StoreUnavailable(f"HTTP {status} with a non-JSON-object body", status=status)
+            return data
+        code, message, field = _error_fields(data)
+        log.info("store %s %s -> %s %s: %s", method, path, status, code, message)
+        if status == 404 and code == "order_not_found":
+            raise OrderNotFound(message or "order not found", status=status)
+        if status in (401, 403):
+            raise StoreUnauthorized(f"HTTP {status}: {message}", status=status)
+        if status == 409 and code:
+            raise StoreRefusal(code, message or code, status=status)
+        if status in (400, 422) and code:
+            raise InvalidRequest(field or "body", message or code, status=status)
+        raise StoreUnavailable(f"HTTP {status}: {code or 'no error code'}", status=status)
+
+
+def _error_fields(data: Any) -> tuple[str | None, str, str | None]:
+    """(code, message, field) from ``{"error": {...}}``; None code when the shape is off."""
+    error = data.get("error") if isinstance(data, dict) else None
+    if not isinstance(error, dict) or not isinstance(error.get("code"), str):
+        return None, "", None
+    message = error.get("message")
+    field = error.get("field")
+    return (
+        error["code"],
+        message if isinstance(message, str) else "",
+        field if isinstance(field, str) else None,
+    )
