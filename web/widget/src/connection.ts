@@ -1,0 +1,105 @@
+// The link to Rasa's socket.io channel (session_persistence: true).
+// Protocol: on every (re)connect emit `session_request {session_id}` and wait for
+// `session_confirm <id>`; then `user_uttered {message, session_id, customData}` goes up
+// and `bot_uttered {...}` comes down to the session's room.
+
+import { io, type Socket } from "socket.io-client";
+
+export type ConnectionStatus = "connecting" | "online" | "offline";
+
+export interface ConnectionHandlers {
+  onStatus(status: ConnectionStatus): void;
+  onSession(sessionId: string): void;
+  onBotMessage(data: unknown): void;
+}
+
+export interface ConnectionOptions {
+  serverUrl: string;
+  socketPath: string;
+  sessionId: string | null;
+  /** Sent as `customData` with every message (identity token, locale). */
+  metadata: () => Record<string, unknown>;
+  handlers: ConnectionHandlers;
+}
+
+export const METADATA_KEY = "customData";
+
+export class RasaConnection {
+  private socket: Socket | null = null;
+  private sessionId: string | null;
+  private confirmed = false;
+
+  constructor(private readonly options: ConnectionOptions) {
+    this.sessionId = options.sessionId;
+  }
+
+  /** True once the server confirmed the session on the current connection. */
+  get ready(): boolean {
+    return this.confirmed && !!this.socket?.connected;
+  }
+
+  start(): void {
+    if (this.socket) return;
+    const { handlers } = this.options;
+    const socket = io(this.options.serverUrl, {
+      path: this.options.socketPath,
+      // Rasa 3.6 serves socket.io through Sanic, whose engine.io websocket driver fails;
+      // HTTP long-polling is reliable there.
+      transports: ["polling"],
+      reconnection: true,
+      reconnectionDelay: 1000,
+      reconnectionDelayMax: 5000,
+      timeout: 10000,
+      autoConnect: false,
+    });
+    this.socket = socket;
+
+    socket.on("connect", () => {
+      this.confirmed = false;
+      socket.emit("session_request", {
+        session_id: this.sessionId,
+        [METADATA_KEY]: this.options.metadata(),
+      });
+    });
+    socket.on("session_confirm", (data: unknown) => {
+      const id = typeof data === "string" ? data : (data as { session_id?: unknown } | null)?.session_id;
+      if (typeof id !== "string" || !id) return;
+      this.sessionId = id;
+      this.confirmed = true;
+      handlers.onSession(id);
+      handlers.onStatus("online");
+    });
+    socket.on("bot_uttered", (data: unknown) => handlers.onBotMessage(data));
+    socket.on("disconnect", (reason: string) => {
+      this.confirmed = false;
+      if (reason === "io client disconnect") return; // we closed it on purpose
+      handlers.onStatus("offline");
+      // The manager retries on its own except after a server-side disconnect.
+      if (reason === "io server disconnect") socket.connect();
+    });
+    socket.on("connect_error", () => {
+      this.confirmed = false;
+      handlers.onStatus("offline");
+    });
+
+    handlers.onStatus("connecting");
+    socket.connect();
+  }
+
+  /** Send a user message; returns false (message not sent) while not ready. */
+  send(message: string): boolean {
+    if (!this.ready || !this.socket || !this.sessionId) return false;
+    this.socket.emit("user_uttered", {
+      message,
+      session_id: this.sessionId,
+      [METADATA_KEY]: this.options.metadata(),
+    });
+    return true;
+  }
+
+  stop(): void {
+    this.socket?.disconnect();
+    this.socket = null;
+    this.confirmed = false;
+  }
+}

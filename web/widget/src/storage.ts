@@ -1,0 +1,148 @@
+// Conversation state kept in browser storage so the conversation survives reloads and
+// navigation: the Rasa session id and a transcript (localStorage, shared by the store's
+// tabs), plus per-tab UI state (sessionStorage). Storage can be unavailable (privacy
+// modes, sandboxed iframes): then everything lives in memory for this page only.
+
+import type { QuickReply } from "./messages";
+
+export interface StoredMessage {
+  id: string;
+  from: "bot" | "user";
+  text: string | null;
+  imageUrl?: string | null;
+  quickReplies?: QuickReply[];
+  /** Quick replies were used (or superseded by a newer message): do not show them again. */
+  repliesDone?: boolean;
+  /** What goes to the server when it differs from the text shown (a quick reply's payload). */
+  payload?: string;
+  /** A user message typed while offline, not yet sent to the server. */
+  pending?: boolean;
+  at: number;
+}
+
+export const MAX_MESSAGES = 200;
+
+class MemoryStorage {
+  private data = new Map<string, string>();
+  getItem(key: string): string | null {
+    return this.data.get(key) ?? null;
+  }
+  setItem(key: string, value: string): void {
+    this.data.set(key, value);
+  }
+  removeItem(key: string): void {
+    this.data.delete(key);
+  }
+}
+
+type KeyValue = Pick<Storage, "getItem" | "setItem" | "removeItem">;
+
+function usable(get: () => Storage): KeyValue {
+  try {
+    const storage = get();
+    const probe = "__shopdesk_probe__";
+    storage.setItem(probe, "1");
+    storage.removeItem(probe);
+    return storage;
+  } catch {
+    return new MemoryStorage();
+  }
+}
+
+export function randomId(): string {
+  if (typeof crypto !== "undefined" && "randomUUID" in crypto) return crypto.randomUUID().replace(/-/g, "");
+  return Math.random().toString(36).slice(2) + Date.now().toString(36);
+}
+
+export class ConversationStore {
+  readonly transcriptKey: string;
+  private readonly sessionKey: string;
+  private readonly lastSenderKey: string;
+  private readonly openKey: string;
+  private readonly tabKey: string;
+  private readonly shared: KeyValue;
+  private readonly perTab: KeyValue;
+
+  constructor(options: { prefix: string; shared?: KeyValue; perTab?: KeyValue }) {
+    const p = options.prefix;
+    this.sessionKey = `${p}:session`;
+    this.transcriptKey = `${p}:transcript`;
+    this.lastSenderKey = `${p}:last-sender-tab`;
+    this.openKey = `${p}:open`;
+    this.tabKey = `${p}:tab`;
+    this.shared = options.shared ?? usable(() => window.localStorage);
+    this.perTab = options.perTab ?? usable(() => window.sessionStorage);
+  }
+
+  sessionId(): string | null {
+    return this.shared.getItem(this.sessionKey);
+  }
+
+  setSessionId(id: string): void {
+    if (id !== this.sessionId()) {
+      this.shared.setItem(this.sessionKey, id);
+    }
+  }
+
+  messages(): StoredMessage[] {
+    try {
+      const parsed: unknown = JSON.parse(this.shared.getItem(this.transcriptKey) ?? "[]");
+      return Array.isArray(parsed) ? (parsed as StoredMessage[]) : [];
+    } catch {
+      return [];
+    }
+  }
+
+  private save(messages: StoredMessage[]): void {
+    try {
+      this.shared.setItem(this.transcriptKey, JSON.stringify(messages.slice(-MAX_MESSAGES)));
+    } catch {
+      // Quota exceeded: keep going without persisting; the live conversation still works.
+    }
+  }
+
+  append(message: StoredMessage): void {
+    const messages = this.messages();
+    // Any newer message retires older quick replies.
+    for (const m of messages) if (m.quickReplies?.length) m.repliesDone = true;
+    messages.push(message);
+    this.save(messages);
+  }
+
+  update(id: string, patch: Partial<StoredMessage>): void {
+    this.save(this.messages().map((m) => (m.id === id ? { ...m, ...patch } : m)));
+  }
+
+  pending(): StoredMessage[] {
+    return this.messages().filter((m) => m.pending);
+  }
+
+  /** A per-tab id that survives reloads and navigation in the same tab. */
+  tabId(): string {
+    let id = this.perTab.getItem(this.tabKey);
+    if (!id) {
+      id = randomId();
+      this.perTab.setItem(this.tabKey, id);
+    }
+    return id;
+  }
+
+  // Every tab in the session receives the bot's replies (they share a Socket.IO room);
+  // only the tab that sent the last message records them, the others re-read storage.
+  markSender(): void {
+    this.shared.setItem(this.lastSenderKey, this.tabId());
+  }
+
+  shouldRecordBotMessages(): boolean {
+    const sender = this.shared.getItem(this.lastSenderKey);
+    return sender === null || sender === this.tabId();
+  }
+
+  isOpen(): boolean {
+    return this.perTab.getItem(this.openKey) === "1";
+  }
+
+  setOpen(open: boolean): void {
+    this.perTab.setItem(this.openKey, open ? "1" : "0");
+  }
+}

@@ -1,0 +1,250 @@
+// The widget controller: wires storage, the Rasa connection and the view together.
+
+import { accessibleAccent, readableTextOn } from "./color";
+import type { WidgetConfig } from "./config";
+import { RasaConnection, type ConnectionStatus } from "./connection";
+import { stringsFor, type Strings } from "./i18n";
+import { normaliseBotMessage, type QuickReply } from "./messages";
+import { ConversationStore, randomId, type StoredMessage } from "./storage";
+import { buildCss } from "./styles";
+import { buildDom, renderMessage, renderQuickReplies, type WidgetDom } from "./view";
+
+const TYPING_TIMEOUT_MS = 20000;
+
+export class ShopdeskWidget {
+  readonly host: HTMLElement;
+  private readonly dom: WidgetDom;
+  private readonly strings: Strings;
+  private readonly store: ConversationStore;
+  private connection: RasaConnection | null = null;
+  private identityToken: string | null;
+  private typingTimer: number | undefined;
+  private status: ConnectionStatus | null = null;
+
+  constructor(private readonly config: WidgetConfig) {
+    this.strings = stringsFor(config.locale);
+    this.identityToken = config.identityToken;
+    this.store = new ConversationStore({ prefix: `${config.storageKey}:${config.serverUrl}` });
+
+    // A custom element name: host-page rules written for div/section/... never match it.
+    this.host = document.createElement("shopdesk-widget");
+    this.host.setAttribute("data-shopdesk", "");
+    const shadow = this.host.attachShadow({ mode: "open" });
+    const style = document.createElement("style");
+    const { primary, background } = config.colors;
+    style.textContent = buildCss(
+      {
+        primary,
+        onPrimary: readableTextOn(primary),
+        background,
+        text: readableTextOn(background),
+        accent: accessibleAccent(primary, background),
+      },
+      config.position,
+    );
+    this.dom = buildDom({
+      title: config.title,
+      subtitle: config.subtitle,
+      strings: this.strings,
+      idPrefix: `sd-${randomId().slice(0, 8)}`,
+    });
+    this.dom.root.lang = config.locale;
+    shadow.append(style, this.dom.root);
+    this.bindEvents();
+  }
+
+  mount(parent: HTMLElement = document.body): void {
+    parent.append(this.host);
+    this.renderTranscript();
+    // A conversation in progress stays open across reloads and store navigation.
+    if (this.store.isOpen() || this.config.openOnLoad) this.open({ focus: false });
+    else if (this.store.sessionId() && this.store.pending().length) this.connect();
+  }
+
+  // ----- public API ---------------------------------------------------------------
+
+  open(options: { focus?: boolean } = {}): void {
+    const { panel, launcher, root, input } = this.dom;
+    panel.hidden = false;
+    root.classList.add("sd-open");
+    launcher.setAttribute("aria-expanded", "true");
+    this.store.setOpen(true);
+    if (this.store.messages().length === 0 && this.config.greeting) {
+      this.addMessage({ id: randomId(), from: "bot", text: this.config.greeting, at: Date.now() });
+    }
+    this.scrollToEnd();
+    this.connect();
+    if (options.focus !== false) input.focus();
+  }
+
+  close(): void {
+    const { panel, launcher, root } = this.dom;
+    panel.hidden = true;
+    root.classList.remove("sd-open");
+    launcher.setAttribute("aria-expanded", "false");
+    this.store.setOpen(false);
+    launcher.focus();
+  }
+
+  /** Replace the identity token, e.g. after the shopper logs in without a page load. */
+  setIdentityToken(token: string | null): void {
+    this.identityToken = token;
+  }
+
+  /** Send a message as if the shopper typed it. */
+  send(text: string, display: string = text): void {
+    const trimmed = text.trim();
+    if (!trimmed) return;
+    const shown = display.trim() || trimmed;
+    const message: StoredMessage = { id: randomId(), from: "user", text: shown, at: Date.now() };
+    if (shown !== trimmed) message.payload = trimmed;
+    this.store.markSender();
+    this.connect();
+    if (this.connection?.send(trimmed)) {
+      this.addMessage(message);
+      this.showTyping(true);
+    } else {
+      // Offline: queue it (persisted, so it even survives a reload) and send on reconnect.
+      this.addMessage({ ...message, pending: true });
+    }
+  }
+
+  // ----- internals ----------------------------------------------------------------
+
+  private bindEvents(): void {
+    const { launcher, close, form, input, panel } = this.dom;
+    launcher.addEventListener("click", () => (this.dom.panel.hidden ? this.open() : this.close()));
+    close.addEventListener("click", () => this.close());
+    panel.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        event.stopPropagation();
+        this.close();
+      }
+    });
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const text = input.value;
+      input.value = "";
+      this.send(text);
+      input.focus();
+    });
+    // Another tab of the same store recorded a message: show the shared transcript.
+    window.addEventListener("storage", (event) => {
+      if (event.key === this.store.transcriptKey) this.renderTranscript();
+    });
+  }
+
+  private connect(): void {
+    if (this.connection) return;
+    this.connection = new RasaConnection({
+      serverUrl: this.config.serverUrl,
+      socketPath: this.config.socketPath,
+      sessionId: this.store.sessionId(),
+      metadata: () => this.metadata(),
+      handlers: {
+        onStatus: (status) => this.setStatus(status),
+        onSession: (id) => {
+          this.store.setSessionId(id);
+          this.flushQueue();
+        },
+        onBotMessage: (data) => this.receive(data),
+      },
+    });
+    this.connection.start();
+  }
+
+  private metadata(): Record<string, unknown> {
+    const data: Record<string, unknown> = { locale: this.config.locale };
+    if (this.identityToken) data.identity_token = this.identityToken;
+    return data;
+  }
+
+  private flushQueue(): void {
+    for (const queued of this.store.pending()) {
+      if (!this.connection?.send(queued.payload ?? queued.text ?? "")) return;
+      this.store.update(queued.id, { pending: false });
+      this.showTyping(true);
+    }
+    this.renderTranscript();
+  }
+
+  private receive(data: unknown): void {
+    const bot = normaliseBotMessage(data);
+    if (!bot) return;
+    this.showTyping(false);
+    const message: StoredMessage = {
+      id: randomId(),
+      from: "bot",
+      text: bot.text,
+      imageUrl: bot.imageUrl,
+      quickReplies: bot.quickReplies,
+      at: Date.now(),
+    };
+    if (this.store.shouldRecordBotMessages()) this.addMessage(message);
+  }
+
+  private addMessage(message: StoredMessage): void {
+    this.store.append(message);
+    this.retireQuickReplies();
+    this.dom.log.insertBefore(renderMessage(message, this.strings), this.dom.typing.parentNode ? this.dom.typing : null);
+    this.renderQuickRepliesFor(message);
+    this.scrollToEnd();
+  }
+
+  private renderTranscript(): void {
+    const { log, typing } = this.dom;
+    log.replaceChildren();
+    for (const message of this.store.messages()) {
+      log.append(renderMessage(message, this.strings));
+      this.renderQuickRepliesFor(message);
+    }
+    log.append(typing);
+    this.scrollToEnd();
+  }
+
+  private renderQuickRepliesFor(message: StoredMessage): void {
+    if (!message.quickReplies?.length || message.repliesDone) return;
+    const group = renderQuickReplies(message.quickReplies, this.strings, (reply) => this.choose(message, reply));
+    group.setAttribute("data-for", message.id);
+    this.dom.log.insertBefore(group, this.dom.typing.parentNode ? this.dom.typing : null);
+  }
+
+  private choose(message: StoredMessage, reply: QuickReply): void {
+    this.store.update(message.id, { repliesDone: true });
+    this.retireQuickReplies();
+    this.send(reply.payload, reply.title);
+    // The clicked button is gone; keep keyboard users in the conversation.
+    this.dom.input.focus();
+  }
+
+  private retireQuickReplies(): void {
+    for (const group of Array.from(this.dom.log.querySelectorAll(".sd-replies"))) group.remove();
+  }
+
+  private showTyping(on: boolean): void {
+    const { typing, typingAnnouncement } = this.dom;
+    window.clearTimeout(this.typingTimer);
+    typing.hidden = !on;
+    typingAnnouncement.textContent = on ? this.strings.typing : "";
+    if (on) {
+      this.dom.log.append(typing);
+      this.scrollToEnd();
+      this.typingTimer = window.setTimeout(() => this.showTyping(false), TYPING_TIMEOUT_MS);
+    }
+  }
+
+  private setStatus(status: ConnectionStatus): void {
+    if (status === this.status) return;
+    const wasOffline = this.status === "offline";
+    this.status = status;
+    const text = status === "offline" ? this.strings.offline : status === "connecting" && wasOffline ? this.strings.connecting : "";
+    this.dom.status.textContent = text;
+    this.host.setAttribute("data-status", status);
+    if (status === "offline") this.showTyping(false);
+  }
+
+  private scrollToEnd(): void {
+    const { log } = this.dom;
+    log.scrollTop = log.scrollHeight;
+  }
+}
