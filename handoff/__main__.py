@@ -1,0 +1,128 @@
+"""`python -m handoff migrate | serve | deliver-once | parked | retry ID`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+from datetime import timedelta
+
+from handoff import migrations
+from handoff.bootstrap import HandoffServices, services
+from handoff.db import create_db_engine
+from handoff.followups import (
+    BrokerEventSource,
+    FollowUpPoller,
+    Resumer,
+    run_after_handoff,
+)
+from handoff.outbox import PARKED
+from handoff.rasa_api import RasaClient
+from handoff.settings import SettingsError
+from handoff.worker import DeliveryWorker, RetryPolicy
+
+logger = logging.getLogger("handoff")
+
+
+def _worker(s: HandoffServices) -> DeliveryWorker:
+    st = s.settings
+    return DeliveryWorker(
+        store=s.store,
+        helpdesk=s.helpdesk,
+        notifier=s.notifier,
+        policy=RetryPolicy(max_attempts=st.max_attempts, max_delay_seconds=st.max_backoff_seconds),
+        lease=timedelta(seconds=st.lease_seconds),
+    )
+
+
+def serve(s: HandoffServices, *, web: bool = True) -> None:
+    import uvicorn
+
+    from handoff.web import create_app
+
+    st = s.settings
+    if not migrations.is_current(s.engine):
+        raise SystemExit("handoff tables are missing or old: run `python -m handoff migrate` first")
+    stop = threading.Event()
+    threads = [
+        threading.Thread(
+            target=_worker(s).run_forever,
+            args=(stop,),
+            kwargs={"idle_seconds": st.poll_seconds},
+            name=f"delivery-{i}",
+            daemon=True,
+        )
+        for i in range(st.workers)
+    ]
+    poller = None
+    if st.rasa_events_url:
+        poller = FollowUpPoller(store=s.store, source=BrokerEventSource(create_db_engine(st.rasa_events_url)))
+    else:
+        logger.warning("HANDOFF_RASA_EVENTS_URL not set: later shopper messages are not added to tickets")
+    rasa = RasaClient(base_url=st.rasa_url, token=st.rasa_token) if st.rasa_url else None
+    resumer = Resumer(store=s.store, helpdesk=s.helpdesk, rasa=rasa, resume_after=st.resume_after)
+    threads.append(
+        threading.Thread(
+            target=run_after_handoff,
+            kwargs={
+                "stop": stop,
+                "poller": poller,
+                "resumer": resumer,
+                "poll_seconds": st.poll_seconds,
+                "resume_check_seconds": max(st.poll_seconds, 5.0),
+            },
+            name="after-handoff",
+            daemon=True,
+        )
+    )
+    for thread in threads:
+        thread.start()
+    logger.info(
+        "handoff: %d worker(s), helpdesk=%s, inbox on http://127.0.0.1:%d/inbox",
+        st.workers, s.helpdesk.name, st.port,
+    )
+    try:
+        uvicorn.run(create_app(s), host="127.0.0.1", port=st.port, log_level="warning")
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=15)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m handoff", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="create or upgrade the handoff tables")
+    commands.add_parser("serve", help="run the delivery workers and the agent inbox page")
+    commands.add_parser("deliver-once", help="deliver what is due once, then exit")
+    commands.add_parser("parked", help="list deliveries parked for an operator")
+    retry = commands.add_parser("retry", help="send a parked delivery back to the queue")
+    retry.add_argument("row_id", type=int)
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        s = services()
+    except SettingsError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "migrate":
+        migrations.upgrade(s.engine)
+        print(f"handoff tables are current ({s.engine.url.render_as_string(hide_password=True)})")
+    elif args.command == "serve":
+        serve(s)
+    elif args.command == "deliver-once":
+        while _worker(s).run_once():
+            pass
+    elif args.command == "parked":
+        for row in s.store.rows(status=PARKED):
+            print(f"{row.id}\t{row.kind}\t{row.conversation_id}\t{row.stage}\t{row.last_error}")
+    elif args.command == "retry" and not s.store.requeue(args.row_id):
+        print(f"no parked delivery {args.row_id}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""The handoff tables (on their own MetaData) and the engine factory.
+
+The schema is created and upgraded by the migrations in `handoff/migrations`
+(`python -m handoff migrate`); these table objects describe it for queries.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect, Engine
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """Stores aware datetimes as naive UTC; returns aware UTC datetimes."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+metadata = sa.MetaData()
+
+outbox = sa.Table(
+    "handoff_outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("idempotency_key", sa.String(300), nullable=False, unique=True),
+    sa.Column("conversation_id", sa.String(255), nullable=False, index=True),
+    sa.Column("kind", sa.String(20), nullable=False),  # escalation | follow_up
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),  # pending | done | parked
+    sa.Column("stage", sa.String(20), nullable=False),  # helpdesk | notify | done
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("next_attempt_at", UTCDateTime, nullable=False),
+    sa.Column("locked_by", sa.String(100)),
+    sa.Column("locked_until", UTCDateTime),
+    sa.Column("last_error", sa.Text),
+    sa.Column("ticket_id", sa.String(100)),
+    sa.Column("ticket_url", sa.String(500)),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Index("ix_handoff_outbox_due", "status", "next_attempt_at"),
+)
+
+conversations = sa.Table(
+    "handoff_conversations",
+    metadata,
+    sa.Column("conversation_id", sa.String(255), primary_key=True),
+    sa.Column("reference", sa.String(20), nullable=False, unique=True),
+    sa.Column("email", sa.String(320), nullable=False, index=True),
+    sa.Column("state", sa.String(20), nullable=False),  # paused | resumed
+    sa.Column("escalations", sa.Integer, nullable=False),
+    sa.Column("ticket_id", sa.String(100)),
+    sa.Column("ticket_url", sa.String(500)),
+    sa.Column("paused_at", UTCDateTime, nullable=False),
+    sa.Column("resumed_at", UTCDateTime),
+    sa.Column("resume_reason", sa.String(50)),
+)
+
+cursors = sa.Table(
+    "handoff_cursors",
+    metadata,
+    sa.Column("name", sa.String(50), primary_key=True),
+    sa.Column("position", sa.BigInteger, nullable=False),
+)
+
+tickets = sa.Table(
+    "helpdesk_tickets",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("external_id", sa.String(300), nullable=False, unique=True),
+    sa.Column("reference", sa.String(20), nullable=False),
+    sa.Column("conversation_id", sa.String(255), nullable=False),
+    sa.Column("requester_email", sa.String(320), nullable=False),
+    sa.Column("requester_name", sa.String(200)),
+    sa.Column("subject", sa.String(300), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),  # open | solved
+    sa.Column("priority", sa.String(20), nullable=False),
+    sa.Column("tags", sa.JSON, nullable=False),
+    sa.Column("order_number", sa.String(50)),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("solved_at", UTCDateTime),
+)
+
+comments = sa.Table(
+    "helpdesk_comments",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ticket_id", sa.Integer, sa.ForeignKey("helpdesk_tickets.id"), nullable=False),
+    sa.Column("idempotency_key", sa.String(300), unique=True),
+    sa.Column("author", sa.String(20), nullable=False),  # shopper | system | agent
+    sa.Column("public", sa.Boolean, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_db_engine(url: str) -> Engine:
+    """An engine for `url`; a SQLite file's folder is created if needed."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        return sa.create_engine(url, connect_args={"timeout": 30})
+    if parsed.drivername == "postgresql":
+        url = str(parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False))
+    return sa.create_engine(url, pool_pre_ping=True)

@@ -1,0 +1,187 @@
+"""After the handoff: the shopper's further messages go to the ticket, and the bot resumes
+when the ticket is solved, after a configured time, or when the shopper starts over.
+
+The shopper's messages are read from Rasa's SQL event broker table (`events`: id,
+sender_id, data as JSON), which Rasa keeps writing while a conversation is paused.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from handoff.masking import mask_sensitive
+from handoff.models import FollowUp
+from handoff.outbox import OutboxStore
+from handoff.ports import SOLVED_STATUSES, Helpdesk
+from handoff.rasa_api import RasaClient
+
+logger = logging.getLogger(__name__)
+
+CURSOR = "rasa_event_broker"
+_RESTART_INTENTS = {"restart", "session_start"}
+
+
+@dataclass(frozen=True)
+class BrokerEvent:
+    id: int
+    sender_id: str
+    data: dict[str, Any]
+
+
+class BrokerEventSource:
+    """Rasa's SQL event broker table, read in id order."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.events = sa.Table(
+            "events",
+            sa.MetaData(),
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("sender_id", sa.String(255)),
+            sa.Column("data", sa.Text),
+        )
+
+    def read_after(self, position: int, *, limit: int = 500) -> list[BrokerEvent]:
+        query = (
+            sa.select(self.events)
+            .where(self.events.c.id > position)
+            .order_by(self.events.c.id)
+            .limit(limit)
+        )
+        try:
+            with self.engine.connect() as db:
+                rows = db.execute(query).all()
+        except sa.exc.OperationalError as exc:
+            if "no such table" in str(exc):  # Rasa has not published anything yet
+                return []
+            raise
+        out = []
+        for row in rows:
+            try:
+                data = json.loads(row.data or "{}")
+            except ValueError:
+                data = {}
+            out.append(BrokerEvent(id=int(row.id), sender_id=row.sender_id or "", data=data))
+        return out
+
+
+class FollowUpPoller:
+    def __init__(self, *, store: OutboxStore, source: BrokerEventSource) -> None:
+        self.store = store
+        self.source = source
+
+    def poll_once(self) -> int:
+        """Enqueue the new messages of paused conversations; returns events read."""
+        position = self.store.cursor(CURSOR)
+        events = self.source.read_after(position)
+        if not events:
+            return 0
+        paused = {c.conversation_id: c for c in self.store.paused_conversations()}
+        follow_ups: list[FollowUp] = []
+        resumed: list[tuple[str, str]] = []
+        for event in events:
+            conversation = paused.get(event.sender_id)
+            if conversation is None:
+                continue
+            at = datetime.fromtimestamp(float(event.data.get("timestamp") or 0), tz=UTC)
+            if at <= conversation.paused_at:
+                continue
+            kind = event.data.get("event")
+            if kind == "user":
+                text = (event.data.get("text") or "").strip()
+                intent = ((event.data.get("parse_data") or {}).get("intent") or {}).get("name")
+                if text and not text.startswith("/") and intent not in _RESTART_INTENTS:
+                    follow_ups.append(
+                        FollowUp(
+                            conversation_id=event.sender_id,
+                            event_id=event.id,
+                            text=mask_sensitive(text),
+                            at=at,
+                        )
+                    )
+            elif kind in ("restart", "resume"):
+                resumed.append((event.sender_id, "shopper_restarted" if kind == "restart" else "resumed"))
+                del paused[event.sender_id]
+        self.store.ingest(
+            cursor_name=CURSOR,
+            old_position=position,
+            new_position=events[-1].id,
+            follow_ups=follow_ups,
+            resumed=resumed,
+        )
+        return len(events)
+
+
+class Resumer:
+    """Resumes paused conversations whose ticket is solved or whose pause has run out."""
+
+    def __init__(
+        self,
+        *,
+        store: OutboxStore,
+        helpdesk: Helpdesk,
+        rasa: RasaClient | None,
+        resume_after: timedelta,
+    ) -> None:
+        self.store = store
+        self.helpdesk = helpdesk
+        self.rasa = rasa
+        self.resume_after = resume_after
+
+    def check_once(self, now: datetime | None = None) -> list[str]:
+        now = now or datetime.now(UTC)
+        resumed = []
+        for conversation in self.store.paused_conversations():
+            reason = None
+            if conversation.ticket_id is not None:
+                try:
+                    if self.helpdesk.ticket_status(conversation.ticket_id) in SOLVED_STATUSES:
+                        reason = "ticket_solved"
+                except Exception as exc:  # noqa: BLE001 - any helpdesk failure: check later
+                    logger.warning("ticket %s status unknown: %s", conversation.ticket_id, exc)
+            if reason is None and now - conversation.paused_at >= self.resume_after:
+                reason = "timeout"
+            if reason is None:
+                continue
+            if self.rasa is not None:
+                try:
+                    self.rasa.resume(conversation.conversation_id)
+                except Exception as exc:  # noqa: BLE001 - retried on the next round
+                    logger.warning("resume %s failed, will retry: %s", conversation.conversation_id, exc)
+                    continue
+            else:
+                logger.warning("RASA_URL not set: cannot resume %s in Rasa", conversation.conversation_id)
+            self.store.mark_resumed(conversation.conversation_id, reason=reason, now=now)
+            resumed.append(conversation.conversation_id)
+        return resumed
+
+
+def run_after_handoff(
+    *,
+    stop: threading.Event,
+    poller: FollowUpPoller | None,
+    resumer: Resumer,
+    poll_seconds: float,
+    resume_check_seconds: float,
+) -> None:
+    next_resume_check = 0.0
+    clock = 0.0
+    while not stop.is_set():
+        try:
+            if poller is not None:
+                poller.poll_once()
+            if clock >= next_resume_check:
+                resumer.check_once()
+                next_resume_check = clock + resume_check_seconds
+        except Exception:
+            logger.exception("after-handoff loop failed; retrying")
+        stop.wait(poll_seconds)
+        clock += poll_seconds

@@ -1,0 +1,45 @@
+"""The readable text of tickets, comments and alerts, shared by every helpdesk."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from handoff.models import Escalation, FollowUp
+from handoff.rules import one_line, reason_label
+from handoff.transcript import render_transcript
+
+
+def ticket_subject(escalation: Escalation) -> str:
+    order = f" (order {escalation.order_number})" if escalation.order_number else ""
+    return one_line(f"[{escalation.reference}] {escalation.summary}{order}", limit=150)
+
+
+def ticket_body(escalation: Escalation, tz: ZoneInfo) -> str:
+    if escalation.order_number:
+        verified = "verified" if escalation.verified else "not verified"
+        order = f"{escalation.order_number} ({verified})"
+    else:
+        order = "none given"
+    header = "\n".join(
+        [
+            f"Shopdesk handoff {escalation.reference} (escalation #{escalation.sequence})",
+            f"Summary: {escalation.summary}",
+            f"Reason: {reason_label(escalation.reason)}",
+            f"Intent: {escalation.intent or 'unknown'}",
+            f"Order: {order}",
+            f"Contact: {escalation.email}",
+            f"Conversation: {escalation.conversation_id}",
+            f"Priority: {escalation.priority}",
+        ]
+    )
+    transcript = render_transcript(escalation.turns, tz) or "(no messages)"
+    return f"{header}\n\nTranscript:\n{transcript}\n"
+
+
+def repeat_escalation_comment(escalation: Escalation, tz: ZoneInfo) -> str:
+    return "The shopper asked for a person again.\n\n" + ticket_body(escalation, tz)
+
+
+def follow_up_comment(follow_up: FollowUp, tz: ZoneInfo) -> str:
+    stamp = follow_up.at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z")
+    return f"[{stamp}] Shopper (chat): {follow_up.text}"

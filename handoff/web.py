@@ -1,0 +1,146 @@
+"""The agent inbox page and the operator view, served by `python -m handoff serve`.
+
+/health                       liveness + outbox counts (JSON)
+/inbox                        built-in helpdesk: ticket list
+/inbox/tickets/{id}           transcript and comments; POST .../solve marks it solved
+/outbox                       operator view: parked and pending deliveries; POST /outbox/{id}/retry
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from fastapi import FastAPI, Form, HTTPException
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from handoff.bootstrap import HandoffServices
+from handoff.outbox import PARKED, PENDING
+
+_STYLE = """
+body{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem;color:#222}
+table{border-collapse:collapse;width:100%}td,th{padding:.4rem .6rem;border-bottom:1px solid #ddd;
+text-align:left;vertical-align:top}pre{white-space:pre-wrap;background:#f6f6f6;padding:.8rem}
+.high{color:#b00;font-weight:600}.solved{color:#070}nav a{margin-right:1rem}
+"""
+
+
+def _page(title: str, body: str) -> HTMLResponse:
+    return HTMLResponse(
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)}</title>"
+        f"<style>{_STYLE}</style></head><body><nav><a href='/inbox'>Inbox</a>"
+        f"<a href='/outbox'>Deliveries</a></nav><h1>{escape(title)}</h1>{body}</body></html>"
+    )
+
+
+def create_app(services: HandoffServices) -> FastAPI:
+    app = FastAPI(title="Shopdesk handoff", docs_url=None, redoc_url=None)
+    store, builtin = services.store, services.builtin
+
+    @app.get("/health")
+    def health() -> dict[str, object]:
+        return {"status": "ok", "helpdesk": services.helpdesk.name, "outbox": store.counts()}
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/inbox")
+
+    @app.get("/inbox", response_class=HTMLResponse)
+    def inbox(status: str | None = None) -> HTMLResponse:
+        if builtin is None:
+            return _page(
+                "Inbox",
+                "<p>Tickets go to Zendesk. See <a href='/outbox'>deliveries</a> for their state.</p>",
+            )
+        rows = "".join(
+            f"<tr><td><a href='/inbox/tickets/{t.id}'>#{t.id}</a></td><td>{escape(t.reference)}</td>"
+            f"<td>{escape(t.subject)}</td><td>{escape(t.requester_email)}</td>"
+            f"<td class='{escape(t.priority)}'>{escape(t.priority)}</td>"
+            f"<td class='{escape(t.status)}'>{escape(t.status)}</td>"
+            f"<td>{t.created_at:%Y-%m-%d %H:%M} UTC</td></tr>"
+            for t in builtin.list_tickets(status=status)
+        )
+        table = (
+            "<table><tr><th>Ticket</th><th>Ref</th><th>Subject</th><th>Shopper</th>"
+            f"<th>Priority</th><th>Status</th><th>Created</th></tr>{rows}</table>"
+            if rows
+            else "<p>No tickets yet. Ask the assistant for a person to see one here.</p>"
+        )
+        return _page("Inbox", table)
+
+    @app.get("/inbox/tickets/{ticket_id}", response_class=HTMLResponse)
+    def ticket(ticket_id: int) -> HTMLResponse:
+        found = builtin.get_ticket(ticket_id) if builtin else None
+        if found is None:
+            raise HTTPException(status_code=404, detail="no such ticket")
+        t, thread = found
+        items = "".join(
+            f"<h3>{escape(c.author)}{'' if c.public else ' (internal)'} · "
+            f"{c.created_at:%Y-%m-%d %H:%M:%S} UTC</h3><pre>{escape(c.body)}</pre>"
+            for c in thread
+        )
+        solve = (
+            f"<form method='post' action='/inbox/tickets/{t.id}/solve'>"
+            "<button type='submit'>Mark solved</button></form>"
+            if t.status != "solved"
+            else "<p class='solved'>Solved. The assistant answers this shopper again.</p>"
+        )
+        meta = (
+            f"<p>{escape(t.reference)} · {escape(t.requester_email)} · order "
+            f"{escape(t.order_number or 'none')} · priority {escape(t.priority)} · status "
+            f"{escape(t.status)} · tags {escape(', '.join(t.tags))}</p>"
+        )
+        return _page(f"#{t.id} {t.subject}", meta + solve + items)
+
+    @app.post("/inbox/tickets/{ticket_id}/solve")
+    def solve(ticket_id: int) -> RedirectResponse:
+        if builtin is None or builtin.get_ticket(ticket_id) is None:
+            raise HTTPException(status_code=404, detail="no such ticket")
+        builtin.solve(ticket_id)
+        return RedirectResponse(f"/inbox/tickets/{ticket_id}", status_code=303)
+
+    @app.get("/outbox", response_class=HTMLResponse)
+    def deliveries() -> HTMLResponse:
+        counts = store.counts()
+        rows = "".join(
+            f"<tr><td>{r.id}</td><td>{escape(r.kind)}</td><td>{escape(r.conversation_id)}</td>"
+            f"<td>{escape(r.status)}</td><td>{escape(r.stage)}</td><td>{r.attempts}</td>"
+            f"<td>{escape(r.ticket_id or '')}</td><td>{escape(r.last_error or '')}</td><td>"
+            + (
+                f"<form method='post' action='/outbox/{r.id}/retry'><button>Retry</button></form>"
+                if r.status == PARKED
+                else ""
+            )
+            + "</td></tr>"
+            for r in store.rows(status=PARKED) + store.rows(status=PENDING)
+        )
+        summary = ", ".join(f"{n} {s}" for s, n in counts.items())
+        return _page(
+            "Deliveries",
+            f"<p>{escape(summary)}</p><table><tr><th>Id</th><th>Kind</th><th>Conversation</th>"
+            "<th>Status</th><th>Stage</th><th>Attempts</th><th>Ticket</th><th>Last error</th>"
+            f"<th></th></tr>{rows}</table>",
+        )
+
+    @app.get("/api/outbox")
+    def outbox_json(status: str | None = None) -> list[dict[str, object]]:
+        return [
+            {
+                "id": r.id,
+                "kind": r.kind,
+                "conversation_id": r.conversation_id,
+                "status": r.status,
+                "stage": r.stage,
+                "attempts": r.attempts,
+                "ticket_id": r.ticket_id,
+                "last_error": r.last_error,
+            }
+            for r in store.rows(status=status)
+        ]
+
+    @app.post("/outbox/{row_id}/retry")
+    def retry(row_id: int, _: str | None = Form(default=None)) -> RedirectResponse:
+        if not store.requeue(row_id):
+            raise HTTPException(status_code=404, detail="no parked delivery with that id")
+        return RedirectResponse("/outbox", status_code=303)
+
+    return app

@@ -1,0 +1,156 @@
+"""A small Zendesk client on top of zenpy.
+
+zenpy sleeps inside the call when Zendesk answers 429; a delivery worker must not, so a
+response hook on the requests session turns every 429 into `ZendeskRateLimited` carrying
+`Retry-After` before zenpy sees it. All other failures become typed `ZendeskError`s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import requests
+from zenpy import Zenpy
+from zenpy.lib.api_objects import Comment, CustomField, Ticket, User
+from zenpy.lib.exception import APIException, ZenpyException
+
+from integrations.zendesk.errors import (
+    ZendeskError,
+    ZendeskRateLimited,
+    ZendeskRejected,
+    ZendeskUnavailable,
+)
+from integrations.zendesk.models import ZendeskTicket, ZendeskUser
+
+DEFAULT_TIMEOUT = 10.0
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    raw = response.headers.get("Retry-After")
+    try:
+        return max(0.0, float(raw)) if raw is not None else None
+    except ValueError:
+        return None
+
+
+def _raise_on_rate_limit(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+    if response.status_code == 429:
+        raise ZendeskRateLimited(
+            f"Zendesk rate limit on {response.request.method} {response.url}",
+            status=429,
+            retry_after=_retry_after(response),
+        )
+
+
+class ZendeskClient:
+    """The subset of the Zendesk Support API Shopdesk uses."""
+
+    def __init__(
+        self,
+        *,
+        subdomain: str,
+        email: str,
+        token: str,
+        domain: str = "zendesk.com",
+        timeout: float = DEFAULT_TIMEOUT,
+        session: requests.Session | None = None,
+    ) -> None:
+        session = session or requests.Session()
+        session.hooks["response"].append(_raise_on_rate_limit)
+        self.agent_base_url = f"https://{subdomain}.{domain}/agent/tickets"
+        self._zenpy = Zenpy(
+            subdomain=subdomain,
+            domain=domain,
+            email=email,
+            token=token,
+            session=session,
+            timeout=timeout,
+            disable_cache=True,
+        )
+
+    def create_or_update_user(self, *, email: str, name: str | None = None) -> ZendeskUser:
+        """Find the end user with this email, or create them (users/create_or_update)."""
+        with _errors("create_or_update user"):
+            user = self._zenpy.users.create_or_update(User(email=email, name=name or email))
+        return ZendeskUser(id=int(user.id), email=getattr(user, "email", email))
+
+    def tickets_by_external_id(self, external_id: str) -> list[ZendeskTicket]:
+        with _errors("list tickets by external_id"):
+            found = list(self._zenpy.tickets(external_id=external_id))
+        return [_ticket(t) for t in found]
+
+    def create_ticket(
+        self,
+        *,
+        subject: str,
+        body: str,
+        requester_id: int,
+        external_id: str,
+        tags: list[str],
+        priority: str,
+        custom_fields: dict[int, str],
+        public: bool = False,
+    ) -> ZendeskTicket:
+        ticket = Ticket(
+            subject=subject,
+            requester_id=requester_id,
+            external_id=external_id,
+            tags=tags,
+            priority=priority,
+            comment=Comment(body=body, public=public),
+            custom_fields=[CustomField(id=k, value=v) for k, v in custom_fields.items()],
+        )
+        with _errors("create ticket"):
+            audit = self._zenpy.tickets.create(ticket)
+        return _ticket(audit.ticket)
+
+    def show_ticket(self, ticket_id: int) -> ZendeskTicket:
+        with _errors("show ticket"):
+            return _ticket(self._zenpy.tickets(id=ticket_id))
+
+    def add_comment(
+        self, ticket_id: int, *, body: str, public: bool, author_id: int | None = None
+    ) -> None:
+        comment = Comment(body=body, public=public)
+        if author_id is not None:
+            comment.author_id = author_id
+        with _errors("add comment"):
+            self._zenpy.tickets.update(Ticket(id=ticket_id, comment=comment))
+
+    def comment_bodies(self, ticket_id: int) -> list[str]:
+        with _errors("list comments"):
+            return [c.body or "" for c in self._zenpy.tickets.comments(ticket=ticket_id)]
+
+    def agent_url(self, ticket_id: int) -> str:
+        return f"{self.agent_base_url}/{ticket_id}"
+
+
+def _ticket(ticket: Any) -> ZendeskTicket:
+    return ZendeskTicket(
+        id=int(ticket.id),
+        status=getattr(ticket, "status", None) or "new",
+        external_id=getattr(ticket, "external_id", None),
+    )
+
+
+@contextmanager
+def _errors(operation: str) -> Iterator[None]:
+    try:
+        yield
+    except ZendeskError:
+        raise
+    except (requests.Timeout, requests.ConnectionError) as exc:
+        raise ZendeskUnavailable(f"Zendesk {operation}: {type(exc).__name__}: {exc}") from exc
+    except (APIException, requests.HTTPError) as exc:
+        response = getattr(exc, "response", None)
+        status = getattr(response, "status_code", None)
+        detail = f"Zendesk {operation}: HTTP {status}: {str(exc)[:500]}"
+        if status is None or status >= 500:
+            retry_after = _retry_after(response) if response is not None else None
+            raise ZendeskUnavailable(detail, status=status, retry_after=retry_after) from exc
+        raise ZendeskRejected(detail, status=status) from exc
+    except (ZenpyException, ValueError) as exc:
+        # A response zenpy could not read (e.g. an HTML error page from a proxy).
+        raise ZendeskUnavailable(f"Zendesk {operation}: {type(exc).__name__}: {exc}") from exc
