@@ -1,0 +1,230 @@
+"""Handing the conversation to a person.
+
+`action_start_handoff` works out why (the `handoff_reason` slot set by another flow, or the
+shopper's own request or complaint) and runs `handoff_form` only for what is missing: a
+contact email (taken from the verified order when there is one) and a one-line summary.
+`action_escalate` then writes the escalation to the outbox, tells the shopper the reference
+and when to expect an answer, and pauses the conversation; the `python -m handoff serve`
+process delivers it to the helpdesk and Slack.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ConversationPaused, EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from handoff.bootstrap import services
+from handoff.masking import mask_sensitive
+from handoff.models import REASONS, Escalation
+from handoff.outbox import EscalationContext
+from handoff.rules import auto_summary, extract_email, one_line, priority_for, tags_for
+from handoff.transcript import turns_from_events
+
+logger = logging.getLogger(__name__)
+
+FORM = "handoff_form"
+_NOT_A_TASK = {"human_agent", "complaint", "affirm", "deny", "inform", "stop", "greet", "nlu_fallback"}
+
+
+def _user_events(tracker: Tracker) -> list[dict[str, Any]]:
+    return [e for e in tracker.events if e.get("event") == "user"]
+
+
+def _intent(event: dict[str, Any]) -> str | None:
+    return ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+
+
+def handoff_reason(tracker: Tracker) -> str:
+    """The reason another flow recorded, else the shopper's own complaint or request."""
+    reason = tracker.get_slot("handoff_reason")
+    if reason in REASONS:
+        return str(reason)
+    for event in reversed(_user_events(tracker)):
+        if _intent(event) == "complaint":
+            return "complaint"
+        if _intent(event) == "human_agent":
+            break
+    return "requested"
+
+
+def complaint_text(tracker: Tracker) -> str | None:
+    for event in reversed(_user_events(tracker)):
+        if _intent(event) == "complaint":
+            return mask_sensitive(event.get("text") or "")
+    return None
+
+
+def shopper_task(tracker: Tracker) -> str | None:
+    task = tracker.get_slot("task")
+    if task:
+        return str(task)
+    for event in reversed(_user_events(tracker)):
+        intent = _intent(event)
+        if intent and intent not in _NOT_A_TASK:
+            return intent
+    return None
+
+
+def known_summary(tracker: Tracker) -> str | None:
+    return auto_summary(
+        reason=handoff_reason(tracker),
+        order_number=tracker.get_slot("verified_order_number"),
+        complaint_text=complaint_text(tracker),
+    )
+
+
+def contact_email(tracker: Tracker) -> str | None:
+    return tracker.get_slot("verified_email") or tracker.get_slot("handoff_email")
+
+
+class ActionStartHandoff(Action):
+    def name(self) -> str:
+        return "action_start_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        reason = handoff_reason(tracker)
+        dispatcher.utter_message(
+            response="utter_handoff_complaint" if reason == "complaint" else "utter_handoff_start"
+        )
+        ready = contact_email(tracker) and (known_summary(tracker) or tracker.get_slot("handoff_summary"))
+        return [
+            SlotSet("handoff_reason", reason),
+            FollowupAction("action_escalate" if ready else FORM),
+        ]
+
+
+class ValidateHandoffForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_handoff_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        needed = []
+        if not tracker.get_slot("verified_email"):
+            needed.append("handoff_email")
+        if not known_summary(tracker):
+            needed.append("handoff_summary")
+        return needed
+
+    async def validate_handoff_email(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        email = extract_email(str(value) if value else None)
+        if email is None:
+            dispatcher.utter_message(response="utter_handoff_invalid_email")
+            return {"handoff_email": None}
+        return {"handoff_email": email}
+
+    async def validate_handoff_summary(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        summary = one_line(str(value or ""))
+        if len(summary) < 5:
+            dispatcher.utter_message(response="utter_handoff_summary_too_short")
+            return {"handoff_summary": None}
+        return {"handoff_summary": mask_sensitive(summary)}
+
+
+def _order_total(tracker: Tracker) -> Decimal | None:
+    raw = tracker.get_slot("verified_order_total")
+    try:
+        return Decimal(str(raw)) if raw not in (None, "") else None
+    except InvalidOperation:
+        return None
+
+
+class ActionEscalate(Action):
+    def name(self) -> str:
+        return "action_escalate"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        svc = services()
+        settings = svc.settings
+        email = contact_email(tracker)
+        if not email:  # the rules only get here with an email; be safe anyway
+            return [FollowupAction(FORM)]
+        reason = handoff_reason(tracker)
+        order_number = tracker.get_slot("verified_order_number")
+        summary = known_summary(tracker) or str(tracker.get_slot("handoff_summary") or "")
+        intent = shopper_task(tracker)
+        verified = bool(order_number)
+        turns = tuple(turns_from_events(tracker.events))
+        now = datetime.now(UTC)
+
+        def build(context: EscalationContext) -> Escalation:
+            priority = priority_for(
+                reason=reason,
+                order_total=_order_total(tracker),
+                high_value_threshold=settings.high_value_threshold,
+                previous_contacts=context.previous_contacts,
+                sequence=context.sequence,
+            )
+            return Escalation(
+                conversation_id=tracker.sender_id,
+                sequence=context.sequence,
+                reference=context.reference,
+                email=email,
+                summary=summary or "Shopper asked for a person",
+                reason=reason,
+                intent=intent,
+                order_number=order_number,
+                verified=verified,
+                priority=priority,
+                tags=tags_for(reason=reason, intent=intent, verified=verified, priority=priority),
+                turns=turns,
+                created_at=now,
+            )
+
+        try:
+            escalation = await asyncio.to_thread(
+                svc.store.record_escalation,
+                conversation_id=tracker.sender_id,
+                email=email,
+                build=build,
+                now=now,
+            )
+        except SQLAlchemyError:
+            logger.exception("could not record the escalation of %s", tracker.sender_id)
+            dispatcher.utter_message(response="utter_handoff_failed")
+            return []
+
+        hours = settings.business_hours
+        if hours.is_open(now):
+            dispatcher.utter_message(
+                response="utter_handoff_done_open",
+                reference=escalation.reference,
+                email=email,
+                reply_within=settings.reply_within_hours,
+            )
+        else:
+            opening = hours.next_opening(now)
+            dispatcher.utter_message(
+                response="utter_handoff_done_closed",
+                reference=escalation.reference,
+                email=email,
+                next_opening=opening.strftime("%A %H:%M %Z"),
+            )
+        return [
+            SlotSet("handoff_reference", escalation.reference),
+            SlotSet("handoff_summary", None),
+            SlotSet("handoff_reason", None),
+            ConversationPaused(),
+        ]
