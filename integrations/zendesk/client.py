@@ -37,10 +37,12 @@ def _retry_after(response: requests.Response) -> float | None:
 
 def _raise_on_rate_limit(response: requests.Response, *args: Any, **kwargs: Any) -> None:
     if response.status_code == 429:
+        retry_after = _retry_after(response)
         raise ZendeskRateLimited(
-            f"Zendesk rate limit on {response.request.method} {response.url}",
+            f"Zendesk HTTP 429 (Retry-After {retry_after}) on {response.request.method} "
+            f"{response.request.path_url}",
             status=429,
-            retry_after=_retry_after(response),
+            retry_after=retry_after,
         )
 
 
