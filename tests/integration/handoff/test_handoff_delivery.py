@@ -8,12 +8,15 @@ import time
 from datetime import timedelta
 
 from handoff.helpdesks import ZendeskHelpdesk
+from handoff.hours import BusinessHours
 from handoff.notifiers import SlackNotifier
 from handoff.outbox import DONE, PARKED, PENDING, STAGE_NOTIFY, OutboxStore
 from handoff.worker import DeliveryWorker, RetryPolicy
 from tests.fakes.server import Fault
 
-from conftest import SLACK_CHANNEL, TZ  # type: ignore[import-not-found]
+# As in conftest.py (not imported from it: conftest modules are not importable by name).
+SLACK_CHANNEL = "#support"
+TZ = BusinessHours.parse("Mon-Fri 09:00-17:00", "Europe/Berlin").tz
 
 FAST = RetryPolicy(base_seconds=0.05, max_delay_seconds=0.3, max_attempts=50)
 
