@@ -1,0 +1,54 @@
+"""Reads the store catalogue and the return-reason vocabulary (data/catalogue/)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+import yaml
+
+
+@dataclass(frozen=True)
+class Product:
+    name: str
+    sku: str
+    category: str
+    synonyms: Tuple[str, ...]
+
+
+class CatalogueError(ValueError):
+    """The catalogue file is missing required fields or is malformed."""
+
+
+def load_products(path: Path) -> List[Product]:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    products = []
+    for i, row in enumerate(data.get("products") or []):
+        for field in ("name", "sku", "category"):
+            if not row.get(field):
+                raise CatalogueError(f"{path}: product #{i} has no '{field}'")
+        products.append(
+            Product(
+                name=str(row["name"]),
+                sku=str(row["sku"]),
+                category=str(row["category"]),
+                synonyms=tuple(str(s) for s in row.get("synonyms") or ()),
+            )
+        )
+    if not products:
+        raise CatalogueError(f"{path}: no products")
+    return products
+
+
+def load_return_reasons(path: Path) -> Dict[str, List[str]]:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    reasons = data.get("return_reasons") or {}
+    if not isinstance(reasons, dict) or not reasons:
+        raise CatalogueError(f"{path}: no return_reasons mapping")
+    return {str(k): [str(p) for p in v] for k, v in reasons.items()}
+
+
+def product_phrases(products: List[Product]) -> Dict[str, List[str]]:
+    """Canonical product name -> phrases that name it (the name first)."""
+    return {p.name: [p.name, *p.synonyms] for p in products}

@@ -1,0 +1,141 @@
+"""Rule-based entity extraction: order numbers, emails, postcodes (regular
+expressions) and products / return reasons (spaCy PhraseMatcher on lemmas).
+
+Plain functions and one matcher class, usable without Rasa; the Rasa component in
+`entity_rules.py` wraps them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Dict, Iterable, List, Optional
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.util import filter_spans
+
+EMAIL_RE = re.compile(r"(?<![\w.+-])[A-Za-z0-9][\w.+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+# UK postcode: outward code (A9, A99, A9A, AA9, AA99, AA9A) + inward code (9AA)
+UK_POSTCODE_RE = re.compile(
+    r"(?<![A-Za-z0-9])([A-Za-z]{1,2}\d[A-Za-z\d]?)\s*(\d[A-Za-z]{2})(?![A-Za-z0-9])"
+)
+FIVE_DIGITS_RE = re.compile(r"(?<![\d.,£$€])#?(\d{5})(?![\d])")
+ZIP_BEFORE_RE = re.compile(
+    r"(?:zip|zipcode|zip\s+code|post\s*code|postal\s+code)\s*(?:is|was|:|=|-)?\s*(?:it'?s\s*)?$",
+    re.IGNORECASE,
+)
+ZIP_AFTER_RE = re.compile(r"^\s*(?:zip|zipcode|zip\s+code|post\s*code|postal\s+code)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Entity:
+    entity: str
+    value: str
+    start: int
+    end: int
+
+    def as_rasa(self) -> Dict[str, object]:
+        return {
+            "entity": self.entity,
+            "value": self.value,
+            "start": self.start,
+            "end": self.end,
+            "confidence_entity": 1.0,
+        }
+
+
+def find_emails(text: str) -> List[Entity]:
+    return [Entity("email", m.group(0).rstrip("."), m.start(), m.start() + len(m.group(0).rstrip("."))) for m in EMAIL_RE.finditer(text)]
+
+
+def find_uk_postcodes(text: str) -> List[Entity]:
+    found = []
+    for m in UK_POSTCODE_RE.finditer(text):
+        outward, inward = m.group(1), m.group(2)
+        # "a1 2bc" style tokens must look like a postcode: reject pure-letter words
+        # glued to digits such as sizes ("uk10 ...") by requiring the outward part to
+        # be at most 4 characters (already in the regex) and the match not to sit
+        # inside an email
+        found.append(Entity("postcode", f"{outward.upper()} {inward.upper()}", m.start(), m.end()))
+    return found
+
+
+def find_numbers(text: str) -> List[Entity]:
+    """5-digit numbers: a US ZIP code when introduced as one, else an order number."""
+    found = []
+    for m in FIVE_DIGITS_RE.finditer(text):
+        digits = m.group(1)
+        start, end = m.start(1), m.end(1)
+        before, after = text[: m.start()], text[end:]
+        if ZIP_BEFORE_RE.search(before) or ZIP_AFTER_RE.search(after):
+            found.append(Entity("postcode", digits, start, end))
+        else:
+            found.append(Entity("order_number", digits, start, end))
+    return found
+
+
+def _overlaps(a: Entity, b: Entity) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+class PhraseEntityMatcher:
+    """Finds catalogue products and return reasons, matching lower-cased lemmas, so
+    "Sweaters" finds the product whose synonym is "sweater"."""
+
+    def __init__(
+        self,
+        nlp: Language,
+        *,
+        products: Dict[str, List[str]],
+        return_reasons: Dict[str, List[str]],
+    ) -> None:
+        self.nlp = nlp
+        self.matcher = PhraseMatcher(nlp.vocab, attr="LEMMA")
+        self.values: Dict[str, tuple] = {}
+        self._add("product", products)
+        self._add("return_reason", return_reasons)
+
+    def _add(self, entity: str, phrases_by_value: Dict[str, List[str]]) -> None:
+        for value, phrases in phrases_by_value.items():
+            variants = set()
+            for phrase in phrases:
+                p = phrase.lower()
+                variants.update({p, p.replace("'", ""), p.replace("-", " "), p.replace("-", "")})
+            key = f"{entity}::{value}"
+            self.values[key] = (entity, value)
+            self.matcher.add(key, [self.nlp(v) for v in sorted(variants) if v.strip()])
+
+    def find(self, text: str) -> List[Entity]:
+        lowered = text.lower()
+        if len(lowered) != len(text):  # keep character offsets valid
+            lowered = text
+        doc = self.nlp(lowered)
+        spans = []
+        for match_id, start, end in self.matcher(doc):
+            span = doc[start:end]
+            span.label_ = self.nlp.vocab.strings[match_id]
+            spans.append(span)
+        found = []
+        for span in filter_spans(spans):  # longest match wins
+            entity, value = self.values[span.label_]
+            found.append(Entity(entity, value, span.start_char, span.end_char))
+        return found
+
+
+def extract_entities(text: str, matcher: Optional[PhraseEntityMatcher] = None) -> List[Entity]:
+    """All entities in `text`, without overlaps (emails, then postcodes, numbers,
+    then catalogue phrases)."""
+    chosen: List[Entity] = []
+
+    def add(candidates: Iterable[Entity]) -> None:
+        for e in candidates:
+            if not any(_overlaps(e, c) for c in chosen):
+                chosen.append(e)
+
+    add(find_emails(text))
+    add(find_uk_postcodes(text))
+    add(find_numbers(text))
+    if matcher is not None:
+        add(matcher.find(text))
+    return sorted(chosen, key=lambda e: e.start)

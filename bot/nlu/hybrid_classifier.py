@@ -1,0 +1,131 @@
+"""Rasa intent classifier component around `HybridIntentModel`."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+import joblib
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.nlu.tokenizers.tokenizer import Tokenizer
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from rasa.nlu.constants import TOKENS_NAMES
+
+from bot.nlu.intent_model import HybridConfig, HybridIntentModel
+
+MODEL_FILE = "hybrid_intent_model.joblib"
+
+
+def _lemma_text(message: Message) -> Text:
+    tokens = message.get(TOKENS_NAMES[TEXT]) or []
+    if not tokens:
+        return message.get(TEXT) or ""
+    return " ".join(t.lemma or t.text for t in tokens)
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
+)
+class HybridIntentClassifier(GraphComponent, IntentClassifier):
+    """MiniLM ⊕ char n-gram ⊕ lemma n-gram features, logistic regression."""
+
+    @classmethod
+    def required_components(cls) -> List[type]:
+        return [Tokenizer]
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        defaults = HybridConfig()
+        return {
+            "C": defaults.C,
+            "embedding_weight": defaults.embedding_weight,
+            "char_weight": defaults.char_weight,
+            "word_weight": defaults.word_weight,
+            "char_ngram_range": list(defaults.char_ngram_range),
+            "word_ngram_range": list(defaults.word_ngram_range),
+            "use_embeddings": defaults.use_embeddings,
+            "class_weight": defaults.class_weight,
+            "ranking_length": 10,
+        }
+
+    def __init__(
+        self,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: Optional[HybridIntentModel] = None,
+    ) -> None:
+        self._config = config
+        self._model_storage = model_storage
+        self._resource = resource
+        self._model = model
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "HybridIntentClassifier":
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [e for e in training_data.intent_examples if e.get(INTENT)]
+        if len({e.get(INTENT) for e in examples}) < 2:
+            return self._resource  # nothing to learn; process() then leaves intents alone
+        model = HybridIntentModel(HybridConfig.from_dict(self._config))
+        model.fit(
+            [e.get(TEXT) for e in examples],
+            [e.get(INTENT) for e in examples],
+            lemmas=[_lemma_text(e) for e in examples],
+        )
+        self._model = model
+        with self._model_storage.write_to(self._resource) as directory:
+            joblib.dump(model, directory / MODEL_FILE)
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "HybridIntentClassifier":
+        model = None
+        try:
+            with model_storage.read_from(resource) as directory:
+                path = directory / MODEL_FILE
+                if path.exists():
+                    model = joblib.load(path)
+        except ValueError:
+            pass  # no resource persisted (trained without intents)
+        return cls(config, model_storage, resource, model)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        if self._model is None:
+            return messages
+        todo = [m for m in messages if m.get(TEXT) is not None]
+        if not todo:
+            return messages
+        probs = self._model.predict_proba(
+            [m.get(TEXT) for m in todo], lemmas=[_lemma_text(m) for m in todo]
+        )
+        classes = self._model.classes
+        limit = int(self._config.get("ranking_length") or len(classes))
+        for message, row in zip(todo, probs):
+            order = row.argsort()[::-1]
+            ranking = [
+                {"name": classes[i], "confidence": float(row[i])} for i in order[:limit]
+            ]
+            message.set(INTENT, ranking[0], add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+        return messages

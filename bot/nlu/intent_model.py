@@ -1,0 +1,103 @@
+"""Hybrid intent model: MiniLM sentence embedding (dense) + TF-IDF char n-grams +
+TF-IDF word (lemma) n-grams, fed to one L2-regularised logistic regression.
+
+The dense part carries meaning for phrasings never seen in training; the sparse parts
+carry exact wording, typos (char n-grams) and inflections (lemmas). The three blocks
+are each L2-normalised and weighted, so none dominates by scale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from bot.nlu.text_normalise import normalise_for_intent
+
+
+@dataclass
+class HybridConfig:
+    C: float = 10.0
+    embedding_weight: float = 1.0
+    char_weight: float = 1.0
+    word_weight: float = 1.0
+    char_ngram_range: tuple = (2, 5)
+    word_ngram_range: tuple = (1, 2)
+    use_embeddings: bool = True
+    class_weight: Optional[str] = "balanced"
+
+    @classmethod
+    def from_dict(cls, d: Dict) -> "HybridConfig":
+        known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
+        for k in ("char_ngram_range", "word_ngram_range"):
+            if k in known:
+                known[k] = tuple(known[k])
+        return cls(**known)
+
+
+@dataclass
+class HybridIntentModel:
+    config: HybridConfig = field(default_factory=HybridConfig)
+    char_vectorizer: Optional[TfidfVectorizer] = None
+    word_vectorizer: Optional[TfidfVectorizer] = None
+    classifier: Optional[LogisticRegression] = None
+
+    @property
+    def classes(self) -> List[str]:
+        assert self.classifier is not None
+        return list(self.classifier.classes_)
+
+    def _embed(self, texts: Sequence[str]) -> np.ndarray:
+        from bot.nlu.minilm import get_encoder
+
+        return get_encoder().encode(list(texts))
+
+    def _features(
+        self, texts: Sequence[str], lemmas: Sequence[str], *, fit: bool,
+        embeddings: Optional[np.ndarray] = None,
+    ) -> sp.csr_matrix:
+        norm_texts = [normalise_for_intent(t).lower() for t in texts]
+        norm_lemmas = [normalise_for_intent(t).lower() for t in lemmas]
+        if fit:
+            self.char_vectorizer = TfidfVectorizer(
+                analyzer="char_wb", ngram_range=self.config.char_ngram_range,
+                sublinear_tf=True, min_df=1,
+            )
+            self.word_vectorizer = TfidfVectorizer(
+                analyzer="word", ngram_range=self.config.word_ngram_range,
+                sublinear_tf=True, min_df=1, token_pattern=r"(?u)\b\w+\b",
+            )
+            char = self.char_vectorizer.fit_transform(norm_texts)
+            word = self.word_vectorizer.fit_transform(norm_lemmas)
+        else:
+            assert self.char_vectorizer is not None and self.word_vectorizer is not None
+            char = self.char_vectorizer.transform(norm_texts)
+            word = self.word_vectorizer.transform(norm_lemmas)
+        blocks = [char * self.config.char_weight, word * self.config.word_weight]
+        if self.config.use_embeddings:
+            emb = embeddings if embeddings is not None else self._embed(norm_texts)
+            blocks.insert(0, sp.csr_matrix(emb * self.config.embedding_weight))
+        return sp.hstack(blocks, format="csr")
+
+    def fit(
+        self, texts: Sequence[str], labels: Sequence[str],
+        lemmas: Optional[Sequence[str]] = None, embeddings: Optional[np.ndarray] = None,
+    ) -> "HybridIntentModel":
+        x = self._features(texts, lemmas or texts, fit=True, embeddings=embeddings)
+        self.classifier = LogisticRegression(
+            C=self.config.C, max_iter=3000, class_weight=self.config.class_weight,
+        )
+        self.classifier.fit(x, list(labels))
+        return self
+
+    def predict_proba(
+        self, texts: Sequence[str], lemmas: Optional[Sequence[str]] = None,
+        embeddings: Optional[np.ndarray] = None,
+    ) -> np.ndarray:
+        assert self.classifier is not None
+        x = self._features(texts, lemmas or texts, fit=False, embeddings=embeddings)
+        return self.classifier.predict_proba(x)

