@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from html import escape
 
-from fastapi import FastAPI, Form, HTTPException
+from fastapi import FastAPI, HTTPException
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from handoff.bootstrap import HandoffServices
@@ -138,7 +138,7 @@ def create_app(services: HandoffServices) -> FastAPI:
         ]
 
     @app.post("/outbox/{row_id}/retry")
-    def retry(row_id: int, _: str | None = Form(default=None)) -> RedirectResponse:
+    def retry(row_id: int) -> RedirectResponse:
         if not store.requeue(row_id):
             raise HTTPException(status_code=404, detail="no parked delivery with that id")
         return RedirectResponse("/outbox", status_code=303)

@@ -1,0 +1,63 @@
+"""A fake of the one Rasa HTTP API call the handoff service makes (append tracker events),
+and a writer for Rasa's SQL event broker table, shaped as rasa/core/brokers/sql.py makes it."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from tests.fakes.server import FakeServer, Recorded, Reply
+
+
+class FakeRasa(FakeServer):
+    def __init__(self, *, token: str | None = None) -> None:
+        super().__init__()
+        self.token = token
+        self.appended: dict[str, list[dict[str, Any]]] = {}
+
+    def handle(self, request: Recorded) -> Reply:
+        match = re.fullmatch(r"/conversations/([^/]+)/tracker/events", request.path)
+        if not match or request.method != "POST":
+            return Reply(404, {"status": "failure", "reason": "NotFound"})
+        if self.token and request.query.get("token") != [self.token]:
+            return Reply(401, {"status": "failure", "reason": "NotAuthenticated"})
+        self.appended.setdefault(match[1], []).append(request.body)
+        return Reply(200, {"sender_id": match[1], "events": []})
+
+
+class BrokerTable:
+    """Writes rows the way Rasa's SQLEventBroker does (table `events`: id, sender_id, data)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.events = sa.Table(
+            "events",
+            sa.MetaData(),
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("sender_id", sa.String(255)),
+            sa.Column("data", sa.Text),
+        )
+        self.events.create(engine, checkfirst=True)
+
+    def publish(self, sender_id: str, event: dict[str, Any]) -> None:
+        with self.engine.begin() as db:
+            db.execute(
+                sa.insert(self.events).values(
+                    sender_id=sender_id, data=json.dumps({"sender_id": sender_id, **event})
+                )
+            )
+
+    def user(self, sender_id: str, text: str, *, timestamp: float, intent: str = "inform") -> None:
+        self.publish(
+            sender_id,
+            {
+                "event": "user",
+                "timestamp": timestamp,
+                "text": text,
+                "parse_data": {"intent": {"name": intent, "confidence": 0.9}, "entities": []},
+            },
+        )

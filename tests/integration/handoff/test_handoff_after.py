@@ -1,0 +1,144 @@
+"""After the handoff: the shopper's later messages land on the ticket (read from Rasa's SQL
+event broker table), and the bot is resumed when the ticket is solved, after the configured
+time, or when the shopper starts over."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from handoff.db import create_db_engine
+from handoff.followups import BrokerEventSource, FollowUpPoller, Resumer
+from handoff.helpdesks import ZendeskHelpdesk
+from handoff.hours import BusinessHours
+from handoff.notifiers import LogNotifier
+from handoff.outbox import PAUSED, PENDING, RESUMED
+from handoff.rasa_api import RasaClient
+from handoff.worker import DeliveryWorker, RetryPolicy
+from tests.fakes.rasa import BrokerTable, FakeRasa
+
+TZ = BusinessHours.parse("Mon-Fri 09:00-17:00", "UTC").tz
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> BrokerTable:
+    return BrokerTable(create_db_engine(f"sqlite:///{tmp_path / 'rasa_events.db'}"))
+
+
+@pytest.fixture
+def fake_rasa() -> Iterator[FakeRasa]:
+    fake = FakeRasa(token="rasa-secret").start()
+    yield fake
+    fake.stop()
+
+
+def deliver_all(worker: DeliveryWorker) -> None:
+    deadline = time.monotonic() + 10
+    while worker.store.counts()[PENDING] and time.monotonic() < deadline:
+        worker.run_once()
+
+
+def test_later_messages_are_appended_once_masked_and_a_restart_resumes(
+    store, escalate, broker, fake_zendesk, zendesk_client
+):
+    worker = DeliveryWorker(
+        store=store,
+        helpdesk=ZendeskHelpdesk(zendesk_client, tz=TZ),
+        notifier=LogNotifier(),
+        policy=RetryPolicy(base_seconds=0.05),
+    )
+    poller = FollowUpPoller(store=store, source=BrokerEventSource(broker.engine))
+    before = time.time() - 60
+    broker.user("conv-1", "talk to a person", timestamp=before, intent="human_agent")
+    escalate(store)
+    deliver_all(worker)
+    now = time.time()
+    broker.user("conv-1", "hello? my card is 4111-1111-1111-1111", timestamp=now + 1)
+    broker.user("someone-else", "not paused", timestamp=now + 1)
+    broker.publish("conv-1", {"event": "bot", "timestamp": now + 1.5, "text": "ignored"})
+    broker.user("conv-1", "are you there", timestamp=now + 2)
+
+    assert poller.poll_once() == 5
+    assert poller.poll_once() == 0  # the cursor moved: nothing is read twice
+    deliver_all(worker)
+    ticket, = fake_zendesk.tickets.values()
+    bodies = [c["body"] for c in ticket.comments]
+    assert len(bodies) == 3
+    assert "Shopper (chat): hello? my card is [card number ending 1111]" in bodies[1]
+    assert "Shopper (chat): are you there" in bodies[2]
+    assert ticket.comments[1]["public"] is True
+    assert ticket.comments[1]["author_id"] == ticket.requester_id
+
+    broker.user("conv-1", "/restart", timestamp=now + 3, intent="restart")
+    broker.publish("conv-1", {"event": "restart", "timestamp": now + 3})
+    broker.user("conv-1", "hi again", timestamp=now + 4, intent="greet")
+    poller.poll_once()
+    deliver_all(worker)
+    assert len(ticket.comments) == 3  # neither "/restart" nor later messages are appended
+    assert store.conversation("conv-1").state == RESUMED
+
+
+def test_a_comment_is_not_duplicated_when_the_worker_retries(
+    store, escalate, broker, fake_zendesk, zendesk_client
+):
+    from tests.fakes.server import Fault
+
+    worker = DeliveryWorker(
+        store=store, helpdesk=ZendeskHelpdesk(zendesk_client, tz=TZ), notifier=LogNotifier(),
+        policy=RetryPolicy(base_seconds=0.05),
+    )
+    escalate(store)
+    deliver_all(worker)
+    broker.user("conv-1", "any news?", timestamp=time.time() + 1)
+    FollowUpPoller(store=store, source=BrokerEventSource(broker.engine)).poll_once()
+    # The comment is saved, but the answer comes after the client's timeout.
+    fake_zendesk.add_fault(Fault(method="PUT", delay=1.5, times=1))
+    deliver_all(worker)
+    ticket, = fake_zendesk.tickets.values()
+    assert [c["body"].count("any news?") for c in ticket.comments] == [0, 1]
+
+
+def test_resume_when_solved_or_after_the_configured_time(
+    store, escalate, fake_zendesk, zendesk_client, fake_rasa
+):
+    helpdesk = ZendeskHelpdesk(zendesk_client, tz=TZ)
+    worker = DeliveryWorker(store=store, helpdesk=helpdesk, notifier=LogNotifier())
+    escalate(store, conversation_id="solved-one")
+    escalate(store, conversation_id="waiting-one", email="w@example.com")
+    deliver_all(worker)
+    resumer = Resumer(
+        store=store,
+        helpdesk=helpdesk,
+        rasa=RasaClient(base_url=fake_rasa.url, token="rasa-secret"),
+        resume_after=timedelta(hours=2),
+    )
+    assert resumer.check_once() == []
+    solved = int(store.conversation("solved-one").ticket_id)
+    fake_zendesk.solve(solved)
+    assert resumer.check_once() == ["solved-one"]
+    assert fake_rasa.appended["solved-one"][0]["event"] == "resume"
+    assert store.conversation("waiting-one").state == PAUSED
+
+    later = datetime.now(UTC) + timedelta(hours=2, minutes=1)
+    assert resumer.check_once(now=later) == ["waiting-one"]
+    assert store.conversation("waiting-one").state == RESUMED
+
+
+def test_resume_is_retried_while_rasa_is_down(store, escalate, fake_zendesk, zendesk_client, fake_rasa):
+    helpdesk = ZendeskHelpdesk(zendesk_client, tz=TZ)
+    escalate(store)
+    DeliveryWorker(store=store, helpdesk=helpdesk, notifier=LogNotifier()).run_once()
+    fake_zendesk.solve(int(store.conversation("conv-1").ticket_id))
+    fake_rasa.fail_for(30, status=500)
+    resumer = Resumer(
+        store=store, helpdesk=helpdesk, rasa=RasaClient(base_url=fake_rasa.url, token="rasa-secret"),
+        resume_after=timedelta(hours=1),
+    )
+    assert resumer.check_once() == []
+    assert store.conversation("conv-1").state == PAUSED
+    fake_rasa.faults.clear()
+    assert resumer.check_once() == ["conv-1"]
