@@ -76,7 +76,7 @@ button { font: inherit; }
 .sd-msg-user a { color: inherit; text-decoration: underline; }
 .sd-msg img { max-width: 100%; border-radius: 10px; margin-top: 4px; }
 .sd-note { font-size: 12px; color: var(--sd-muted); margin-top: 2px; }
-.sd-msg-pending .sd-bubble { opacity: .75; }
+.sd-msg-pending .sd-bubble { outline: 2px dashed var(--sd-accent); outline-offset: 2px; }
 .sd-replies { display: flex; flex-wrap: wrap; gap: 6px; margin: 2px 0 4px; padding: 0; border: 0; }
 .sd-reply {
   min-height: 40px; padding: 8px 14px; border-radius: 20px; cursor: pointer;
