@@ -32,7 +32,16 @@ from handoff.transcript import turns_from_events
 logger = logging.getLogger(__name__)
 
 FORM = "handoff_form"
-_NOT_A_TASK = {"human_agent", "complaint", "affirm", "deny", "inform", "stop", "greet", "nlu_fallback"}
+_NOT_A_TASK = {
+    "human_agent",
+    "complaint",
+    "affirm",
+    "deny",
+    "inform",
+    "stop",
+    "greet",
+    "nlu_fallback",
+}
 
 
 def _user_events(tracker: Tracker) -> list[dict[str, Any]]:
@@ -95,9 +104,13 @@ class ActionStartHandoff(Action):
     ) -> list[EventType]:
         reason = handoff_reason(tracker)
         dispatcher.utter_message(
-            response="utter_handoff_complaint" if reason == "complaint" else "utter_handoff_start"
+            response="utter_handoff_complaint"
+            if reason == "complaint"
+            else "utter_handoff_start"
         )
-        ready = contact_email(tracker) and (known_summary(tracker) or tracker.get_slot("handoff_summary"))
+        ready = contact_email(tracker) and (
+            known_summary(tracker) or tracker.get_slot("handoff_summary")
+        )
         return [
             SlotSet("handoff_reason", reason),
             FollowupAction("action_escalate" if ready else FORM),
@@ -123,7 +136,11 @@ class ValidateHandoffForm(FormValidationAction):
         return needed
 
     async def validate_handoff_email(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
     ) -> dict[str, Any]:
         email = extract_email(str(value) if value else None)
         if email is None:
@@ -132,7 +149,11 @@ class ValidateHandoffForm(FormValidationAction):
         return {"handoff_email": email}
 
     async def validate_handoff_summary(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
     ) -> dict[str, Any]:
         summary = one_line(str(value or ""))
         if len(summary) < 5:
@@ -163,7 +184,9 @@ class ActionEscalate(Action):
             return [FollowupAction(FORM)]
         reason = handoff_reason(tracker)
         order_number = tracker.get_slot("verified_order_number")
-        summary = known_summary(tracker) or str(tracker.get_slot("handoff_summary") or "")
+        summary = known_summary(tracker) or str(
+            tracker.get_slot("handoff_summary") or ""
+        )
         intent = shopper_task(tracker)
         verified = bool(order_number)
         turns = tuple(turns_from_events(tracker.events))
@@ -188,7 +211,9 @@ class ActionEscalate(Action):
                 order_number=order_number,
                 verified=verified,
                 priority=priority,
-                tags=tags_for(reason=reason, intent=intent, verified=verified, priority=priority),
+                tags=tags_for(
+                    reason=reason, intent=intent, verified=verified, priority=priority
+                ),
                 turns=turns,
                 created_at=now,
             )

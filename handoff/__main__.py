@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import signal
 import sys
 import threading
 from datetime import timedelta
@@ -31,7 +33,9 @@ def _worker(s: HandoffServices) -> DeliveryWorker:
         store=s.store,
         helpdesk=s.helpdesk,
         notifier=s.notifier,
-        policy=RetryPolicy(max_attempts=st.max_attempts, max_delay_seconds=st.max_backoff_seconds),
+        policy=RetryPolicy(
+            max_attempts=st.max_attempts, max_delay_seconds=st.max_backoff_seconds
+        ),
         lease=timedelta(seconds=st.lease_seconds),
     )
 
@@ -43,7 +47,9 @@ def serve(s: HandoffServices, *, web: bool = True) -> None:
 
     st = s.settings
     if not migrations.is_current(s.engine):
-        raise SystemExit("handoff tables are missing or old: run `python -m handoff migrate` first")
+        raise SystemExit(
+            "handoff tables are missing or old: run `python -m handoff migrate` first"
+        )
     stop = threading.Event()
     threads = [
         threading.Thread(
@@ -57,11 +63,20 @@ def serve(s: HandoffServices, *, web: bool = True) -> None:
     ]
     poller = None
     if st.rasa_events_url:
-        poller = FollowUpPoller(store=s.store, source=BrokerEventSource(create_db_engine(st.rasa_events_url)))
+        poller = FollowUpPoller(
+            store=s.store,
+            source=BrokerEventSource(create_db_engine(st.rasa_events_url)),
+        )
     else:
-        logger.warning("HANDOFF_RASA_EVENTS_URL not set: later shopper messages are not added to tickets")
-    rasa = RasaClient(base_url=st.rasa_url, token=st.rasa_token) if st.rasa_url else None
-    resumer = Resumer(store=s.store, helpdesk=s.helpdesk, rasa=rasa, resume_after=st.resume_after)
+        logger.warning(
+            "HANDOFF_RASA_EVENTS_URL not set: later shopper messages are not added to tickets"
+        )
+    rasa = (
+        RasaClient(base_url=st.rasa_url, token=st.rasa_token) if st.rasa_url else None
+    )
+    resumer = Resumer(
+        store=s.store, helpdesk=s.helpdesk, rasa=rasa, resume_after=st.resume_after
+    )
     threads.append(
         threading.Thread(
             target=run_after_handoff,
@@ -80,10 +95,27 @@ def serve(s: HandoffServices, *, web: bool = True) -> None:
         thread.start()
     logger.info(
         "handoff: %d worker(s), helpdesk=%s, inbox on http://127.0.0.1:%d/inbox",
-        st.workers, s.helpdesk.name, st.port,
+        st.workers,
+        s.helpdesk.name,
+        st.port,
     )
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(s), host="127.0.0.1", port=st.port, log_level="warning"
+        )
+    )
+
+    def _shutdown(signum: int, frame: object) -> None:
+        stop.set()
+        server.should_exit = True
+
+    # Our own handlers (uvicorn's re-raise the signal after shutdown, skipping the cleanup
+    # below): stop taking work, let in-flight deliveries finish, exit 0.
+    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
+    signal.signal(signal.SIGTERM, _shutdown)
+    signal.signal(signal.SIGINT, _shutdown)
     try:
-        uvicorn.run(create_app(s), host="127.0.0.1", port=st.port, log_level="warning")
+        server.run()
     finally:
         stop.set()
         for thread in threads:
@@ -94,14 +126,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m handoff", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="create or upgrade the handoff tables")
-    commands.add_parser("serve", help="run the delivery workers and the agent inbox page")
+    commands.add_parser(
+        "serve", help="run the delivery workers and the agent inbox page"
+    )
     commands.add_parser("deliver-once", help="deliver what is due once, then exit")
     commands.add_parser("parked", help="list deliveries parked for an operator")
-    retry = commands.add_parser("retry", help="send a parked delivery back to the queue")
+    retry = commands.add_parser(
+        "retry", help="send a parked delivery back to the queue"
+    )
     retry.add_argument("row_id", type=int)
     args = parser.parse_args(argv)
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         s = services()
     except SettingsError as exc:
@@ -109,7 +147,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "migrate":
         migrations.upgrade(s.engine)
-        print(f"handoff tables are current ({s.engine.url.render_as_string(hide_password=True)})")
+        print(
+            f"handoff tables are current ({s.engine.url.render_as_string(hide_password=True)})"
+        )
     elif args.command == "serve":
         serve(s)
     elif args.command == "deliver-once":
@@ -117,7 +157,9 @@ def main(argv: list[str] | None = None) -> int:
             pass
     elif args.command == "parked":
         for row in s.store.rows(status=PARKED):
-            print(f"{row.id}\t{row.kind}\t{row.conversation_id}\t{row.stage}\t{row.last_error}")
+            print(
+                f"{row.id}\t{row.kind}\t{row.conversation_id}\t{row.stage}\t{row.last_error}"
+            )
     elif args.command == "retry" and not s.store.requeue(args.row_id):
         print(f"no parked delivery {args.row_id}", file=sys.stderr)
         return 1

@@ -32,21 +32,36 @@ def alert_blocks(alert: Alert, tz: ZoneInfo) -> list[dict[str, Any]]:
     return [
         {
             "type": "header",
-            "text": {"type": "plain_text", "text": f"Handoff {e.reference} · {e.priority} priority"},
+            "text": {
+                "type": "plain_text",
+                "text": f"Handoff {e.reference} · {e.priority} priority",
+            },
         },
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{_escape(e.summary)}*"}},
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": f"*{_escape(e.summary)}*"},
+        },
         {
             "type": "section",
             "fields": [
                 {"type": "mrkdwn", "text": f"*Who*\n{_escape(e.name or e.email)}"},
                 {"type": "mrkdwn", "text": f"*What*\n{_escape(e.intent or 'unknown')}"},
                 {"type": "mrkdwn", "text": f"*Order*\n{_escape(order)}"},
-                {"type": "mrkdwn", "text": f"*Reason*\n{_escape(reason_label(e.reason))}"},
+                {
+                    "type": "mrkdwn",
+                    "text": f"*Reason*\n{_escape(reason_label(e.reason))}",
+                },
                 {"type": "mrkdwn", "text": f"*Priority*\n{e.priority}"},
-                {"type": "mrkdwn", "text": f"*Ticket*\n<{alert.ticket.url}|#{alert.ticket.id}>"},
+                {
+                    "type": "mrkdwn",
+                    "text": f"*Ticket*\n<{alert.ticket.url}|#{alert.ticket.id}>",
+                },
             ],
         },
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"```{_escape(last)[:2900]}```"}},
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": f"```{_escape(last)[:2900]}```"},
+        },
         {
             "type": "actions",
             "elements": [
@@ -72,7 +87,9 @@ class SlackNotifier:
 
     def notify(self, alert: Alert) -> None:
         self.client.post_message(
-            channel=self.channel, text=alert_text(alert), blocks=alert_blocks(alert, self.tz)
+            channel=self.channel,
+            text=alert_text(alert),
+            blocks=alert_blocks(alert, self.tz),
         )
 
 
@@ -80,4 +97,8 @@ class LogNotifier:
     """Used when no Slack token is configured: the alert goes to the log."""
 
     def notify(self, alert: Alert) -> None:
-        logger.warning("handoff alert (Slack not configured): %s -> %s", alert_text(alert), alert.ticket.url)
+        logger.warning(
+            "handoff alert (Slack not configured): %s -> %s",
+            alert_text(alert),
+            alert.ticket.url,
+        )

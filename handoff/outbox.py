@@ -68,11 +68,15 @@ class Conversation:
 
 
 def _row(r: Any) -> OutboxRow:
-    return OutboxRow(**{name: getattr(r, name) for name in OutboxRow.__dataclass_fields__})
+    return OutboxRow(
+        **{name: getattr(r, name) for name in OutboxRow.__dataclass_fields__}
+    )
 
 
 def _conversation(r: Any) -> Conversation:
-    return Conversation(**{name: getattr(r, name) for name in Conversation.__dataclass_fields__})
+    return Conversation(
+        **{name: getattr(r, name) for name in Conversation.__dataclass_fields__}
+    )
 
 
 class OutboxStore:
@@ -93,7 +97,9 @@ class OutboxStore:
         now = now or now_utc()
         with self.engine.begin() as db:
             existing = db.execute(
-                sa.select(conversations).where(conversations.c.conversation_id == conversation_id)
+                sa.select(conversations).where(
+                    conversations.c.conversation_id == conversation_id
+                )
             ).first()
             previous_contacts = db.execute(
                 sa.select(sa.func.count())
@@ -189,14 +195,23 @@ class OutboxStore:
     ) -> bool:
         with self.engine.begin() as db:
             # The cursor update comes first so it takes the write lock before anything else.
-            if old_position == 0 and db.execute(
-                sa.select(cursors.c.name).where(cursors.c.name == cursor_name)
-            ).first() is None:
-                db.execute(sa.insert(cursors).values(name=cursor_name, position=new_position))
+            if (
+                old_position == 0
+                and db.execute(
+                    sa.select(cursors.c.name).where(cursors.c.name == cursor_name)
+                ).first()
+                is None
+            ):
+                db.execute(
+                    sa.insert(cursors).values(name=cursor_name, position=new_position)
+                )
             else:
                 moved = db.execute(
                     sa.update(cursors)
-                    .where(cursors.c.name == cursor_name, cursors.c.position == old_position)
+                    .where(
+                        cursors.c.name == cursor_name,
+                        cursors.c.position == old_position,
+                    )
                     .values(position=new_position)
                 )
                 if moved.rowcount != 1:
@@ -218,19 +233,32 @@ class OutboxStore:
     # -- the delivery worker ------------------------------------------------------------
 
     def claim(
-        self, *, worker_id: str, lease: timedelta, limit: int = 5, now: datetime | None = None
+        self,
+        *,
+        worker_id: str,
+        lease: timedelta,
+        limit: int = 5,
+        now: datetime | None = None,
     ) -> list[OutboxRow]:
         now = now or now_utc()
         free = sa.or_(outbox.c.locked_until.is_(None), outbox.c.locked_until < now)
         claimed: list[OutboxRow] = []
         with self.engine.begin() as db:
-            candidates = db.execute(
-                sa.select(outbox.c.id)
-                .where(outbox.c.status == PENDING, outbox.c.next_attempt_at <= now, free)
-                .order_by(outbox.c.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            ).scalars().all()
+            candidates = (
+                db.execute(
+                    sa.select(outbox.c.id)
+                    .where(
+                        outbox.c.status == PENDING,
+                        outbox.c.next_attempt_at <= now,
+                        free,
+                    )
+                    .order_by(outbox.c.id)
+                    .limit(limit)
+                    .with_for_update(skip_locked=True)
+                )
+                .scalars()
+                .all()
+            )
             for row_id in candidates:
                 taken = db.execute(
                     sa.update(outbox)
@@ -238,12 +266,19 @@ class OutboxStore:
                     .values(locked_by=worker_id, locked_until=now + lease)
                 )
                 if taken.rowcount == 1:
-                    row = db.execute(sa.select(outbox).where(outbox.c.id == row_id)).one()
+                    row = db.execute(
+                        sa.select(outbox).where(outbox.c.id == row_id)
+                    ).one()
                     claimed.append(_row(row))
         return claimed
 
     def advance(
-        self, row_id: int, *, worker_id: str, stage: str, ticket: TicketRef | None = None
+        self,
+        row_id: int,
+        *,
+        worker_id: str,
+        stage: str,
+        ticket: TicketRef | None = None,
     ) -> bool:
         values: dict[str, Any] = {"stage": stage, "attempts": 0, "last_error": None}
         if ticket is not None:
@@ -253,7 +288,13 @@ class OutboxStore:
         return self._update_own(row_id, worker_id, values)
 
     def retry_later(
-        self, row_id: int, *, worker_id: str, error: str, delay: float, count: bool = True
+        self,
+        row_id: int,
+        *,
+        worker_id: str,
+        error: str,
+        delay: float,
+        count: bool = True,
     ) -> bool:
         """Release the row until `delay` seconds from now; `count` adds one attempt."""
         now = now_utc()
@@ -276,7 +317,12 @@ class OutboxStore:
         return self._update_own(
             row_id,
             worker_id,
-            {"status": PARKED, "last_error": error[:2000], "locked_by": None, "locked_until": None},
+            {
+                "status": PARKED,
+                "last_error": error[:2000],
+                "locked_by": None,
+                "locked_until": None,
+            },
         )
 
     def earlier_escalation_pending(self, conversation_id: str, row_id: int) -> bool:
@@ -305,7 +351,9 @@ class OutboxStore:
     def conversation(self, conversation_id: str) -> Conversation | None:
         with self.engine.connect() as db:
             row = db.execute(
-                sa.select(conversations).where(conversations.c.conversation_id == conversation_id)
+                sa.select(conversations).where(
+                    conversations.c.conversation_id == conversation_id
+                )
             ).first()
         return _conversation(row) if row else None
 
@@ -316,7 +364,9 @@ class OutboxStore:
             ).all()
         return [_conversation(r) for r in rows]
 
-    def mark_resumed(self, conversation_id: str, *, reason: str, now: datetime | None = None) -> None:
+    def mark_resumed(
+        self, conversation_id: str, *, reason: str, now: datetime | None = None
+    ) -> None:
         with self.engine.begin() as db:
             self._mark_resumed(db, conversation_id, reason=reason, now=now or now_utc())
 
@@ -384,7 +434,9 @@ class OutboxStore:
         return result.rowcount == 1
 
     @staticmethod
-    def _mark_resumed(db: sa.Connection, conversation_id: str, *, reason: str, now: datetime) -> None:
+    def _mark_resumed(
+        db: sa.Connection, conversation_id: str, *, reason: str, now: datetime
+    ) -> None:
         db.execute(
             sa.update(conversations)
             .where(conversations.c.conversation_id == conversation_id)

@@ -15,7 +15,13 @@ class RasaApiError(Exception):
 
 
 class RasaClient:
-    def __init__(self, *, base_url: str, token: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        token: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.timeout = timeout
@@ -32,6 +38,10 @@ class RasaClient:
                 timeout=self.timeout,
             )
         except httpx.HTTPError as exc:
-            raise RasaApiError(f"Rasa resume {conversation_id}: {type(exc).__name__}: {exc}") from exc
+            raise RasaApiError(
+                f"Rasa resume {conversation_id}: {type(exc).__name__}: {exc}"
+            ) from exc
         if response.status_code != 200:
-            raise RasaApiError(f"Rasa resume {conversation_id}: HTTP {response.status_code}")
+            raise RasaApiError(
+                f"Rasa resume {conversation_id}: HTTP {response.status_code}"
+            )

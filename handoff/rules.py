@@ -10,7 +10,9 @@ HIGH = "high"
 NORMAL = "normal"
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-_REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
+_REFERENCE_ALPHABET = (
+    "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
+)
 
 
 def priority_for(
@@ -31,8 +33,14 @@ def priority_for(
     return NORMAL
 
 
-def tags_for(*, reason: str, intent: str | None, verified: bool, priority: str) -> tuple[str, ...]:
-    tags = ["shopdesk", f"reason_{_tag(reason)}", "verified" if verified else "unverified"]
+def tags_for(
+    *, reason: str, intent: str | None, verified: bool, priority: str
+) -> tuple[str, ...]:
+    tags = [
+        "shopdesk",
+        f"reason_{_tag(reason)}",
+        "verified" if verified else "unverified",
+    ]
     if intent:
         tags.append(f"intent_{_tag(intent)}")
     if priority == HIGH:
@@ -51,13 +59,17 @@ def extract_email(text: str | None) -> str | None:
     return match.group(0).lower() if match else None
 
 
-def auto_summary(*, reason: str, order_number: str | None, complaint_text: str | None) -> str | None:
+def auto_summary(
+    *, reason: str, order_number: str | None, complaint_text: str | None
+) -> str | None:
     """A one-line summary when the reason already says it, or None to ask the shopper."""
     order = f" for order {order_number}" if order_number else ""
     if reason == "verification_failed":
         return f"Shopper could not verify their order{order}"
     if reason == "store_unavailable":
-        return f"Store system unavailable while the shopper asked about their order{order}"
+        return (
+            f"Store system unavailable while the shopper asked about their order{order}"
+        )
     if reason == "refusal_disputed":
         return f"Shopper disputes a refusal{order}"
     if reason == "complaint" and complaint_text and len(complaint_text.strip()) >= 10:

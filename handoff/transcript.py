@@ -24,7 +24,11 @@ class Turn:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Turn:
-        return cls(at=datetime.fromisoformat(data["at"]), speaker=data["speaker"], text=data["text"])
+        return cls(
+            at=datetime.fromisoformat(data["at"]),
+            speaker=data["speaker"],
+            text=data["text"],
+        )
 
 
 def turns_from_events(events: Iterable[dict[str, Any]]) -> list[Turn]:

@@ -38,7 +38,11 @@ def create_app(services: HandoffServices) -> FastAPI:
 
     @app.get("/health")
     def health() -> dict[str, object]:
-        return {"status": "ok", "helpdesk": services.helpdesk.name, "outbox": store.counts()}
+        return {
+            "status": "ok",
+            "helpdesk": services.helpdesk.name,
+            "outbox": store.counts(),
+        }
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
@@ -140,7 +144,9 @@ def create_app(services: HandoffServices) -> FastAPI:
     @app.post("/outbox/{row_id}/retry")
     def retry(row_id: int) -> RedirectResponse:
         if not store.requeue(row_id):
-            raise HTTPException(status_code=404, detail="no parked delivery with that id")
+            raise HTTPException(
+                status_code=404, detail="no parked delivery with that id"
+            )
         return RedirectResponse("/outbox", status_code=303)
 
     return app

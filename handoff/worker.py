@@ -42,7 +42,9 @@ class RetryPolicy:
         """Seconds to wait before attempt number `attempts + 1`."""
         if retry_after is not None:
             return min(max(retry_after, 0.0), self.max_retry_after_seconds)
-        return min(self.base_seconds * 2 ** max(attempts - 1, 0), self.max_delay_seconds)
+        return min(
+            self.base_seconds * 2 ** max(attempts - 1, 0), self.max_delay_seconds
+        )
 
 
 class WaitForEarlierEscalation(Exception):
@@ -92,10 +94,19 @@ class DeliveryWorker:
         try:
             if row.kind == ESCALATION:
                 escalation = Escalation.from_payload(row.payload)
-                ticket = TicketRef(id=row.ticket_id, url=row.ticket_url or "") if row.ticket_id else None
+                ticket = (
+                    TicketRef(id=row.ticket_id, url=row.ticket_url or "")
+                    if row.ticket_id
+                    else None
+                )
                 if stage == STAGE_HELPDESK:
                     ticket = self._to_helpdesk(row, escalation)
-                    self.store.advance(row.id, worker_id=self.worker_id, stage=STAGE_NOTIFY, ticket=ticket)
+                    self.store.advance(
+                        row.id,
+                        worker_id=self.worker_id,
+                        stage=STAGE_NOTIFY,
+                        ticket=ticket,
+                    )
                     stage, attempts = STAGE_NOTIFY, 0
                 assert ticket is not None
                 self.notifier.notify(Alert(escalation=escalation, ticket=ticket))
@@ -104,7 +115,11 @@ class DeliveryWorker:
             self.store.advance(row.id, worker_id=self.worker_id, stage=STAGE_DONE)
         except WaitForEarlierEscalation as exc:
             self.store.retry_later(
-                row.id, worker_id=self.worker_id, error=str(exc), delay=exc.retry_after or 2.0, count=False
+                row.id,
+                worker_id=self.worker_id,
+                error=str(exc),
+                delay=exc.retry_after or 2.0,
+                count=False,
             )
         except Exception as exc:  # noqa: BLE001 - classified in _failed; nothing is dropped
             self._failed(row, stage=stage, attempts=attempts, exc=exc)
@@ -115,18 +130,27 @@ class DeliveryWorker:
             if conversation.ticket_id is None and self.store.earlier_escalation_pending(
                 escalation.conversation_id, row.id
             ):
-                raise WaitForEarlierEscalation("waiting for the conversation's first ticket")
+                raise WaitForEarlierEscalation(
+                    "waiting for the conversation's first ticket"
+                )
             if conversation.ticket_id is not None:
                 status = self.helpdesk.ticket_status(conversation.ticket_id)
                 if status not in SOLVED_STATUSES:
                     self.helpdesk.add_escalation(conversation.ticket_id, escalation)
                     ticket = TicketRef(
-                        id=conversation.ticket_id, url=conversation.ticket_url or "", status=status
+                        id=conversation.ticket_id,
+                        url=conversation.ticket_url or "",
+                        status=status,
                     )
                     return ticket
         ticket = self.helpdesk.open_ticket(escalation)
         self.store.attach_ticket(escalation.conversation_id, ticket)
-        logger.info("handoff %s: ticket %s (%s)", escalation.reference, ticket.id, self.helpdesk.name)
+        logger.info(
+            "handoff %s: ticket %s (%s)",
+            escalation.reference,
+            ticket.id,
+            self.helpdesk.name,
+        )
         return ticket
 
     def _follow_up(self, row: OutboxRow) -> None:
@@ -138,13 +162,19 @@ class DeliveryWorker:
             conversation.ticket_id, follow_up, requester_email=conversation.email
         )
 
-    def _failed(self, row: OutboxRow, *, stage: str, attempts: int, exc: Exception) -> None:
+    def _failed(
+        self, row: OutboxRow, *, stage: str, attempts: int, exc: Exception
+    ) -> None:
         error = f"{stage}: {type(exc).__name__}: {exc}"
         retryable = bool(getattr(exc, "retryable", True))
         if not retryable or attempts + 1 >= self.policy.max_attempts:
             logger.error("outbox row %s parked: %s", row.id, error)
             self.store.park(row.id, worker_id=self.worker_id, error=error)
             return
-        delay = self.policy.delay(attempts=attempts + 1, retry_after=getattr(exc, "retry_after", None))
+        delay = self.policy.delay(
+            attempts=attempts + 1, retry_after=getattr(exc, "retry_after", None)
+        )
         logger.warning("outbox row %s: retry in %.1fs after %s", row.id, delay, error)
-        self.store.retry_later(row.id, worker_id=self.worker_id, error=error, delay=delay)
+        self.store.retry_later(
+            row.id, worker_id=self.worker_id, error=error, delay=delay
+        )

@@ -35,7 +35,9 @@ def _retry_after(response: requests.Response) -> float | None:
         return None
 
 
-def _raise_on_rate_limit(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+def _raise_on_rate_limit(
+    response: requests.Response, *args: Any, **kwargs: Any
+) -> None:
     if response.status_code == 429:
         retry_after = _retry_after(response)
         raise ZendeskRateLimited(
@@ -72,10 +74,14 @@ class ZendeskClient:
             disable_cache=True,
         )
 
-    def create_or_update_user(self, *, email: str, name: str | None = None) -> ZendeskUser:
+    def create_or_update_user(
+        self, *, email: str, name: str | None = None
+    ) -> ZendeskUser:
         """Find the end user with this email, or create them (users/create_or_update)."""
         with _errors("create_or_update user"):
-            user = self._zenpy.users.create_or_update(User(email=email, name=name or email))
+            user = self._zenpy.users.create_or_update(
+                User(email=email, name=name or email)
+            )
         return ZendeskUser(id=int(user.id), email=getattr(user, "email", email))
 
     def tickets_by_external_id(self, external_id: str) -> list[ZendeskTicket]:
@@ -102,7 +108,9 @@ class ZendeskClient:
             tags=tags,
             priority=priority,
             comment=Comment(body=body, public=public),
-            custom_fields=[CustomField(id=k, value=v) for k, v in custom_fields.items()],
+            custom_fields=[
+                CustomField(id=k, value=v) for k, v in custom_fields.items()
+            ],
         )
         with _errors("create ticket"):
             audit = self._zenpy.tickets.create(ticket)
@@ -123,7 +131,9 @@ class ZendeskClient:
 
     def comment_bodies(self, ticket_id: int) -> list[str]:
         with _errors("list comments"):
-            return [c.body or "" for c in self._zenpy.tickets.comments(ticket=ticket_id)]
+            return [
+                c.body or "" for c in self._zenpy.tickets.comments(ticket=ticket_id)
+            ]
 
     def agent_url(self, ticket_id: int) -> str:
         return f"{self.agent_base_url}/{ticket_id}"
@@ -144,15 +154,21 @@ def _errors(operation: str) -> Iterator[None]:
     except ZendeskError:
         raise
     except (requests.Timeout, requests.ConnectionError) as exc:
-        raise ZendeskUnavailable(f"Zendesk {operation}: {type(exc).__name__}: {exc}") from exc
+        raise ZendeskUnavailable(
+            f"Zendesk {operation}: {type(exc).__name__}: {exc}"
+        ) from exc
     except (APIException, requests.HTTPError) as exc:
         response = getattr(exc, "response", None)
         status = getattr(response, "status_code", None)
         detail = f"Zendesk {operation}: HTTP {status}: {str(exc)[:500]}"
         if status is None or status >= 500:
             retry_after = _retry_after(response) if response is not None else None
-            raise ZendeskUnavailable(detail, status=status, retry_after=retry_after) from exc
+            raise ZendeskUnavailable(
+                detail, status=status, retry_after=retry_after
+            ) from exc
         raise ZendeskRejected(detail, status=status) from exc
     except (ZenpyException, ValueError) as exc:
         # A response zenpy could not read (e.g. an HTML error page from a proxy).
-        raise ZendeskUnavailable(f"Zendesk {operation}: {type(exc).__name__}: {exc}") from exc
+        raise ZendeskUnavailable(
+            f"Zendesk {operation}: {type(exc).__name__}: {exc}"
+        ) from exc

@@ -47,17 +47,23 @@ class BrokerTable:
         with self.engine.begin() as db:
             db.execute(
                 sa.insert(self.events).values(
-                    sender_id=sender_id, data=json.dumps({"sender_id": sender_id, **event})
+                    sender_id=sender_id,
+                    data=json.dumps({"sender_id": sender_id, **event}),
                 )
             )
 
-    def user(self, sender_id: str, text: str, *, timestamp: float, intent: str = "inform") -> None:
+    def user(
+        self, sender_id: str, text: str, *, timestamp: float, intent: str = "inform"
+    ) -> None:
         self.publish(
             sender_id,
             {
                 "event": "user",
                 "timestamp": timestamp,
                 "text": text,
-                "parse_data": {"intent": {"name": intent, "confidence": 0.9}, "entities": []},
+                "parse_data": {
+                    "intent": {"name": intent, "confidence": 0.9},
+                    "entities": [],
+                },
             },
         )

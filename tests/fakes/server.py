@@ -108,7 +108,11 @@ class FakeServer:
 
     def calls(self, method: str, path_contains: str) -> list[Recorded]:
         with self.lock:
-            return [r for r in self.requests if r.method == method and path_contains in r.path]
+            return [
+                r
+                for r in self.requests
+                if r.method == method and path_contains in r.path
+            ]
 
     # -- plumbing -----------------------------------------------------------------------
 
@@ -133,14 +137,25 @@ class FakeServer:
         )
         with self.lock:
             self.requests.append(request)
-            fault = next((f for f in self.faults if f.matches(request.method, request.path)), None)
+            fault = next(
+                (f for f in self.faults if f.matches(request.method, request.path)),
+                None,
+            )
             if fault is not None and fault.times is not None:
                 fault.times -= 1
         if fault is not None and fault.delay:
             time.sleep(fault.delay)
         if fault is not None and fault.status is not None:
-            headers = {"Retry-After": str(int(fault.retry_after))} if fault.retry_after is not None else {}
-            reply = Reply(fault.status, fault.body if fault.body is not None else {"error": "injected"}, headers)
+            headers = (
+                {"Retry-After": str(int(fault.retry_after))}
+                if fault.retry_after is not None
+                else {}
+            )
+            reply = Reply(
+                fault.status,
+                fault.body if fault.body is not None else {"error": "injected"},
+                headers,
+            )
         else:
             with self.lock:
                 reply = self.handle(request)

@@ -8,7 +8,9 @@ from tests.fakes.server import FakeServer, Recorded, Reply
 
 
 class FakeSlack(FakeServer):
-    def __init__(self, *, token: str = "xoxb-test", channels: tuple[str, ...] = ("#support",)) -> None:
+    def __init__(
+        self, *, token: str = "xoxb-test", channels: tuple[str, ...] = ("#support",)
+    ) -> None:
         super().__init__()
         self.token = token
         self.channels = set(channels)
@@ -29,4 +31,12 @@ class FakeSlack(FakeServer):
             return Reply(200, {"ok": False, "error": "channel_not_found"})
         ts = f"1700000000.{len(self.messages):06d}"
         self.messages.append({**body, "ts": ts})
-        return Reply(200, {"ok": True, "channel": channel, "ts": ts, "message": {"text": body.get("text")}})
+        return Reply(
+            200,
+            {
+                "ok": True,
+                "channel": channel,
+                "ts": ts,
+                "message": {"text": body.get("text")},
+            },
+        )

@@ -37,9 +37,13 @@ class FakeTicket:
 
 
 class FakeZendesk(FakeServer):
-    def __init__(self, *, email: str = "bot@example.com", token: str = "zd-token") -> None:
+    def __init__(
+        self, *, email: str = "bot@example.com", token: str = "zd-token"
+    ) -> None:
         super().__init__()
-        self.expected_auth = "Basic " + base64.b64encode(f"{email}/token:{token}".encode()).decode()
+        self.expected_auth = (
+            "Basic " + base64.b64encode(f"{email}/token:{token}".encode()).decode()
+        )
         self.users: dict[int, dict[str, Any]] = {}
         self.tickets: dict[int, FakeTicket] = {}
         self._ids = iter(range(1001, 10**6))
@@ -56,19 +60,37 @@ class FakeZendesk(FakeServer):
             return self._create_or_update_user(request.body["user"])
         if method == "GET" and path == "/api/v2/tickets.json":
             wanted = (request.query.get("external_id") or [None])[0]
-            found = [t.to_json() for t in self.tickets.values() if t.external_id == wanted]
-            return Reply(200, {"tickets": found, "count": len(found), "next_page": None,
-                               "meta": {"has_more": False}})
+            found = [
+                t.to_json() for t in self.tickets.values() if t.external_id == wanted
+            ]
+            return Reply(
+                200,
+                {
+                    "tickets": found,
+                    "count": len(found),
+                    "next_page": None,
+                    "meta": {"has_more": False},
+                },
+            )
         if method == "POST" and path == "/api/v2/tickets.json":
             return self._create_ticket(request.body["ticket"])
         match = re.fullmatch(r"/api/v2/tickets/(\d+)(/comments)?\.json", path)
         if match:
             ticket = self.tickets.get(int(match[1]))
             if ticket is None:
-                return Reply(404, {"error": "RecordNotFound", "description": "Not found"})
+                return Reply(
+                    404, {"error": "RecordNotFound", "description": "Not found"}
+                )
             if match[2] and method == "GET":
-                return Reply(200, {"comments": ticket.comments, "count": len(ticket.comments),
-                                   "next_page": None, "meta": {"has_more": False}})
+                return Reply(
+                    200,
+                    {
+                        "comments": ticket.comments,
+                        "count": len(ticket.comments),
+                        "next_page": None,
+                        "meta": {"has_more": False},
+                    },
+                )
             if method == "GET":
                 return Reply(200, {"ticket": ticket.to_json()})
             if method == "PUT":
@@ -78,18 +100,27 @@ class FakeZendesk(FakeServer):
     def _create_or_update_user(self, user: dict[str, Any]) -> Reply:
         email = (user.get("email") or "").lower()
         if not email:
-            return Reply(422, {"error": "RecordInvalid", "details": {"email": "missing"}})
+            return Reply(
+                422, {"error": "RecordInvalid", "details": {"email": "missing"}}
+            )
         for existing in self.users.values():
             if existing["email"] == email:
                 existing.update({k: v for k, v in user.items() if k != "email"})
                 return Reply(200, {"user": existing})
-        new = {"id": next(self._ids), "email": email, "name": user.get("name"), "role": "end-user"}
+        new = {
+            "id": next(self._ids),
+            "email": email,
+            "name": user.get("name"),
+            "role": "end-user",
+        }
         self.users[new["id"]] = new
         return Reply(201, {"user": new})
 
     def _create_ticket(self, data: dict[str, Any]) -> Reply:
         if data.get("requester_id") not in self.users:
-            return Reply(422, {"error": "RecordInvalid", "details": {"requester": "invalid"}})
+            return Reply(
+                422, {"error": "RecordInvalid", "details": {"requester": "invalid"}}
+            )
         ticket = FakeTicket(
             id=next(self._ids),
             subject=data.get("subject", ""),
@@ -103,20 +134,36 @@ class FakeZendesk(FakeServer):
         comment = data.get("comment") or {}
         ticket.comments.append(self._comment(comment, author_id=data["requester_id"]))
         self.tickets[ticket.id] = ticket
-        return Reply(201, {"ticket": ticket.to_json(), "audit": {"id": next(self._ids), "events": []}})
+        return Reply(
+            201,
+            {
+                "ticket": ticket.to_json(),
+                "audit": {"id": next(self._ids), "events": []},
+            },
+        )
 
     def _update_ticket(self, ticket: FakeTicket, data: dict[str, Any]) -> Reply:
         if ticket.status == "closed":
-            return Reply(422, {"error": "RecordInvalid", "description": "closed ticket"})
+            return Reply(
+                422, {"error": "RecordInvalid", "description": "closed ticket"}
+            )
         if "comment" in data:
             ticket.comments.append(self._comment(data["comment"], author_id=None))
             if ticket.status == "solved":
                 ticket.status = "open"
         if "status" in data:
             ticket.status = data["status"]
-        return Reply(200, {"ticket": ticket.to_json(), "audit": {"id": next(self._ids), "events": []}})
+        return Reply(
+            200,
+            {
+                "ticket": ticket.to_json(),
+                "audit": {"id": next(self._ids), "events": []},
+            },
+        )
 
-    def _comment(self, comment: dict[str, Any], *, author_id: int | None) -> dict[str, Any]:
+    def _comment(
+        self, comment: dict[str, Any], *, author_id: int | None
+    ) -> dict[str, Any]:
         return {
             "id": next(self._ids),
             "body": comment.get("body", ""),

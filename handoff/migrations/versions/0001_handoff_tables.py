@@ -33,7 +33,9 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime, nullable=False),
         sa.Column("updated_at", sa.DateTime, nullable=False),
     )
-    op.create_index("ix_handoff_outbox_due", "handoff_outbox", ["status", "next_attempt_at"])
+    op.create_index(
+        "ix_handoff_outbox_due", "handoff_outbox", ["status", "next_attempt_at"]
+    )
     op.create_table(
         "handoff_conversations",
         sa.Column("conversation_id", sa.String(255), primary_key=True),
@@ -73,7 +75,10 @@ def upgrade() -> None:
         "helpdesk_comments",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column(
-            "ticket_id", sa.Integer, sa.ForeignKey("helpdesk_tickets.id"), nullable=False
+            "ticket_id",
+            sa.Integer,
+            sa.ForeignKey("helpdesk_tickets.id"),
+            nullable=False,
         ),
         sa.Column("idempotency_key", sa.String(300), unique=True),
         sa.Column("author", sa.String(20), nullable=False),

@@ -52,8 +52,10 @@ def _postgres_database() -> Iterator[str]:
     with admin.connect() as db:
         db.execute(sa.text(f'create database "{name}"'))
     try:
-        yield sa.engine.make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(
-            hide_password=False
+        yield (
+            sa.engine.make_url(POSTGRES_ADMIN_URL)
+            .set(database=name)
+            .render_as_string(hide_password=False)
         )
     finally:
         with admin.connect() as db:
@@ -97,11 +99,17 @@ def fake_slack() -> Iterator[FakeSlack]:
 
 
 @pytest.fixture
-def zendesk_client(fake_zendesk: FakeZendesk, monkeypatch: pytest.MonkeyPatch) -> ZendeskClient:
+def zendesk_client(
+    fake_zendesk: FakeZendesk, monkeypatch: pytest.MonkeyPatch
+) -> ZendeskClient:
     # zenpy builds https://{subdomain}.{domain}; "127" + "0.0.1:PORT" is 127.0.0.1:PORT.
     monkeypatch.setenv("ZENPY_FORCE_SCHEME", "http")
     return ZendeskClient(
-        subdomain="127", domain=f"0.0.1:{fake_zendesk.port}", email=ZD_EMAIL, token=ZD_TOKEN, timeout=1.0
+        subdomain="127",
+        domain=f"0.0.1:{fake_zendesk.port}",
+        email=ZD_EMAIL,
+        token=ZD_TOKEN,
+        timeout=1.0,
     )
 
 
@@ -147,7 +155,8 @@ def record_escalation(
     from handoff.masking import mask_sensitive
 
     turns = tuple(
-        Turn(at=t.at, speaker=t.speaker, text=mask_sensitive(t.text)) for t in sample_turns()
+        Turn(at=t.at, speaker=t.speaker, text=mask_sensitive(t.text))
+        for t in sample_turns()
     )
 
     def build(context: EscalationContext) -> Escalation:
@@ -169,11 +178,18 @@ def record_escalation(
             "order_number": order_number,
             "verified": order_number is not None,
             "priority": priority,
-            "tags": tags_for(reason=reason, intent="order_status", verified=order_number is not None, priority=priority),
+            "tags": tags_for(
+                reason=reason,
+                intent="order_status",
+                verified=order_number is not None,
+                priority=priority,
+            ),
             "turns": turns,
             "created_at": datetime.now(UTC),
         }
         values.update(overrides)
         return Escalation(**values)
 
-    return store.record_escalation(conversation_id=conversation_id, email=email, build=build)
+    return store.record_escalation(
+        conversation_id=conversation_id, email=email, build=build
+    )

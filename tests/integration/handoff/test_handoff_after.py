@@ -59,13 +59,15 @@ def test_later_messages_are_appended_once_masked_and_a_restart_resumes(
     now = time.time()
     broker.user("conv-1", "hello? my card is 4111-1111-1111-1111", timestamp=now + 1)
     broker.user("someone-else", "not paused", timestamp=now + 1)
-    broker.publish("conv-1", {"event": "bot", "timestamp": now + 1.5, "text": "ignored"})
+    broker.publish(
+        "conv-1", {"event": "bot", "timestamp": now + 1.5, "text": "ignored"}
+    )
     broker.user("conv-1", "are you there", timestamp=now + 2)
 
     assert poller.poll_once() == 5
     assert poller.poll_once() == 0  # the cursor moved: nothing is read twice
     deliver_all(worker)
-    ticket, = fake_zendesk.tickets.values()
+    (ticket,) = fake_zendesk.tickets.values()
     bodies = [c["body"] for c in ticket.comments]
     assert len(bodies) == 3
     assert "Shopper (chat): hello? my card is [card number ending 1111]" in bodies[1]
@@ -78,7 +80,9 @@ def test_later_messages_are_appended_once_masked_and_a_restart_resumes(
     broker.user("conv-1", "hi again", timestamp=now + 4, intent="greet")
     poller.poll_once()
     deliver_all(worker)
-    assert len(ticket.comments) == 3  # neither "/restart" nor later messages are appended
+    assert (
+        len(ticket.comments) == 3
+    )  # neither "/restart" nor later messages are appended
     assert store.conversation("conv-1").state == RESUMED
 
 
@@ -88,7 +92,9 @@ def test_a_comment_is_not_duplicated_when_the_worker_retries(
     from tests.fakes.server import Fault
 
     worker = DeliveryWorker(
-        store=store, helpdesk=ZendeskHelpdesk(zendesk_client, tz=TZ), notifier=LogNotifier(),
+        store=store,
+        helpdesk=ZendeskHelpdesk(zendesk_client, tz=TZ),
+        notifier=LogNotifier(),
         policy=RetryPolicy(base_seconds=0.05),
     )
     escalate(store)
@@ -98,7 +104,7 @@ def test_a_comment_is_not_duplicated_when_the_worker_retries(
     # The comment is saved, but the answer comes after the client's timeout.
     fake_zendesk.add_fault(Fault(method="PUT", delay=1.5, times=1))
     deliver_all(worker)
-    ticket, = fake_zendesk.tickets.values()
+    (ticket,) = fake_zendesk.tickets.values()
     assert [c["body"].count("any news?") for c in ticket.comments] == [0, 1]
 
 
@@ -128,14 +134,18 @@ def test_resume_when_solved_or_after_the_configured_time(
     assert store.conversation("waiting-one").state == RESUMED
 
 
-def test_resume_is_retried_while_rasa_is_down(store, escalate, fake_zendesk, zendesk_client, fake_rasa):
+def test_resume_is_retried_while_rasa_is_down(
+    store, escalate, fake_zendesk, zendesk_client, fake_rasa
+):
     helpdesk = ZendeskHelpdesk(zendesk_client, tz=TZ)
     escalate(store)
     DeliveryWorker(store=store, helpdesk=helpdesk, notifier=LogNotifier()).run_once()
     fake_zendesk.solve(int(store.conversation("conv-1").ticket_id))
     fake_rasa.fail_for(30, status=500)
     resumer = Resumer(
-        store=store, helpdesk=helpdesk, rasa=RasaClient(base_url=fake_rasa.url, token="rasa-secret"),
+        store=store,
+        helpdesk=helpdesk,
+        rasa=RasaClient(base_url=fake_rasa.url, token="rasa-secret"),
         resume_after=timedelta(hours=1),
     )
     assert resumer.check_once() == []

@@ -42,13 +42,20 @@ def services(database_url: str, engine: Any) -> Iterator[bootstrap.HandoffServic
     bootstrap._services = None
 
 
-def tracker(events: list[dict[str, Any]], slots: dict[str, Any] | None = None, sender: str = "web-42") -> Tracker:
+def tracker(
+    events: list[dict[str, Any]],
+    slots: dict[str, Any] | None = None,
+    sender: str = "web-42",
+) -> Tracker:
     latest = next((e for e in reversed(events) if e["event"] == "user"), {})
     return Tracker.from_dict(
         {
             "sender_id": sender,
             "slots": slots or {},
-            "latest_message": {**latest.get("parse_data", {}), "text": latest.get("text")},
+            "latest_message": {
+                **latest.get("parse_data", {}),
+                "text": latest.get("text"),
+            },
             "events": events,
             "paused": False,
             "followup_action": None,
@@ -59,8 +66,12 @@ def tracker(events: list[dict[str, Any]], slots: dict[str, Any] | None = None, s
 
 
 def user(text: str, intent: str, ts: float) -> dict[str, Any]:
-    return {"event": "user", "timestamp": ts, "text": text,
-            "parse_data": {"intent": {"name": intent, "confidence": 0.95}, "entities": []}}
+    return {
+        "event": "user",
+        "timestamp": ts,
+        "text": text,
+        "parse_data": {"intent": {"name": intent, "confidence": 0.95}, "entities": []},
+    }
 
 
 def bot(text: str, ts: float) -> dict[str, Any]:
@@ -80,30 +91,58 @@ VERIFIED_EVENTS = [
 ]
 
 
-def test_start_handoff_asks_only_for_what_is_missing(services: bootstrap.HandoffServices) -> None:
-    verified = tracker(VERIFIED_EVENTS, {"verified_email": "v@example.com", "verified_order_number": "12345",
-                                         "handoff_reason": "verification_failed"})
+def test_start_handoff_asks_only_for_what_is_missing(
+    services: bootstrap.HandoffServices,
+) -> None:
+    verified = tracker(
+        VERIFIED_EVENTS,
+        {
+            "verified_email": "v@example.com",
+            "verified_order_number": "12345",
+            "handoff_reason": "verification_failed",
+        },
+    )
     events, messages = run(ActionStartHandoff(), verified)
     assert [m["response"] for m in messages] == ["utter_handoff_start"]
     assert events == [
-        {"event": "slot", "timestamp": None, "name": "handoff_reason", "value": "verification_failed"},
+        {
+            "event": "slot",
+            "timestamp": None,
+            "name": "handoff_reason",
+            "value": "verification_failed",
+        },
         {"event": "followup", "timestamp": None, "name": "action_escalate"},
     ]
     anonymous = tracker([user("I want a human", "human_agent", 1.0)])
     events, _ = run(ActionStartHandoff(), anonymous)
-    assert events[-1] == {"event": "followup", "timestamp": None, "name": "handoff_form"}
-    slots = asyncio.run(ValidateHandoffForm().required_slots([], CollectingDispatcher(), anonymous, {}))
+    assert events[-1] == {
+        "event": "followup",
+        "timestamp": None,
+        "name": "handoff_form",
+    }
+    slots = asyncio.run(
+        ValidateHandoffForm().required_slots([], CollectingDispatcher(), anonymous, {})
+    )
     assert slots == ["handoff_email", "handoff_summary"]
 
 
-def test_form_validation_uses_named_responses(services: bootstrap.HandoffServices) -> None:
+def test_form_validation_uses_named_responses(
+    services: bootstrap.HandoffServices,
+) -> None:
     form, t, d = ValidateHandoffForm(), tracker([]), CollectingDispatcher()
-    assert asyncio.run(form.validate_handoff_email("it's Jo@Example.com thanks", d, t, {})) == {
-        "handoff_email": "jo@example.com"
+    assert asyncio.run(
+        form.validate_handoff_email("it's Jo@Example.com thanks", d, t, {})
+    ) == {"handoff_email": "jo@example.com"}
+    assert asyncio.run(form.validate_handoff_email("no idea", d, t, {})) == {
+        "handoff_email": None
     }
-    assert asyncio.run(form.validate_handoff_email("no idea", d, t, {})) == {"handoff_email": None}
-    assert asyncio.run(form.validate_handoff_summary("ok", d, t, {})) == {"handoff_summary": None}
-    assert [m["response"] for m in d.messages] == ["utter_handoff_invalid_email", "utter_handoff_summary_too_short"]
+    assert asyncio.run(form.validate_handoff_summary("ok", d, t, {})) == {
+        "handoff_summary": None
+    }
+    assert [m["response"] for m in d.messages] == [
+        "utter_handoff_invalid_email",
+        "utter_handoff_summary_too_short",
+    ]
 
 
 def test_escalate_writes_the_outbox_tells_the_reference_and_pauses(
@@ -111,17 +150,29 @@ def test_escalate_writes_the_outbox_tells_the_reference_and_pauses(
 ) -> None:
     t = tracker(
         [*VERIFIED_EVENTS, user("my password is hunter2", "inform", 1714989603.0)],
-        {"verified_email": "v@example.com", "verified_order_number": "12345",
-         "handoff_reason": "verification_failed", "task": "order_status"},
+        {
+            "verified_email": "v@example.com",
+            "verified_order_number": "12345",
+            "handoff_reason": "verification_failed",
+            "task": "order_status",
+        },
     )
     events, messages = run(ActionEscalate(), t)
-    row, = services.store.rows()
+    (row,) = services.store.rows()
     payload = row.payload
     reference = payload["reference"]
     assert messages[0]["response"] == "utter_handoff_done_open"
-    assert messages[0]["reference"] == reference and messages[0]["email"] == "v@example.com"
+    assert (
+        messages[0]["reference"] == reference
+        and messages[0]["email"] == "v@example.com"
+    )
     assert events == [
-        {"event": "slot", "timestamp": None, "name": "handoff_reference", "value": reference},
+        {
+            "event": "slot",
+            "timestamp": None,
+            "name": "handoff_reference",
+            "value": reference,
+        },
         {"event": "slot", "timestamp": None, "name": "handoff_summary", "value": None},
         {"event": "slot", "timestamp": None, "name": "handoff_reason", "value": None},
         {"event": "pause", "timestamp": None},
@@ -131,7 +182,9 @@ def test_escalate_writes_the_outbox_tells_the_reference_and_pauses(
     assert payload["reason"] == "verification_failed" and payload["verified"] is True
     assert payload["intent"] == "order_status"
     assert [turn["text"] for turn in payload["turns"]] == [
-        "where is order 12345", "I couldn't verify that order.", "[clicked: human_agent]",
+        "where is order 12345",
+        "I couldn't verify that order.",
+        "[clicked: human_agent]",
         "my password is [masked]",
     ]
     assert services.store.conversation("web-42").state == PAUSED
@@ -139,38 +192,71 @@ def test_escalate_writes_the_outbox_tells_the_reference_and_pauses(
 
 def test_builtin_helpdesk_and_agent_inbox(services: bootstrap.HandoffServices) -> None:
     t = tracker(
-        [user("this is the third time my parcel is late, unacceptable", "complaint", 1714989600.0)],
+        [
+            user(
+                "this is the third time my parcel is late, unacceptable",
+                "complaint",
+                1714989600.0,
+            )
+        ],
         {"handoff_email": "c@example.com"},
     )
     run(ActionEscalate(), t)
     assert services.builtin is not None
-    worker = DeliveryWorker(store=services.store, helpdesk=services.helpdesk, notifier=LogNotifier())
+    worker = DeliveryWorker(
+        store=services.store, helpdesk=services.helpdesk, notifier=LogNotifier()
+    )
     worker.run_once()
-    row, = services.store.rows()
-    assert row.status == DONE and row.ticket_url == f"http://inbox.test/inbox/tickets/{row.ticket_id}"
+    (row,) = services.store.rows()
+    assert (
+        row.status == DONE
+        and row.ticket_url == f"http://inbox.test/inbox/tickets/{row.ticket_id}"
+    )
 
     client = TestClient(create_app(services))
     health = client.get("/health").json()
-    assert health["status"] == "ok" and health["helpdesk"] == "builtin" and health["outbox"]["done"] == 1
+    assert (
+        health["status"] == "ok"
+        and health["helpdesk"] == "builtin"
+        and health["outbox"]["done"] == 1
+    )
     page = client.get("/inbox").text
-    assert row.payload["reference"] in page and "c@example.com" in page and "high" in page
+    assert (
+        row.payload["reference"] in page and "c@example.com" in page and "high" in page
+    )
     ticket_page = client.get(f"/inbox/tickets/{row.ticket_id}").text
-    assert "this is the third time my parcel is late" in ticket_page and "Mark solved" in ticket_page
+    assert (
+        "this is the third time my parcel is late" in ticket_page
+        and "Mark solved" in ticket_page
+    )
     assert client.get("/inbox/tickets/9999").status_code == 404
 
-    solved = client.post(f"/inbox/tickets/{row.ticket_id}/solve", follow_redirects=False)
+    solved = client.post(
+        f"/inbox/tickets/{row.ticket_id}/solve", follow_redirects=False
+    )
     assert solved.status_code == 303
     assert services.helpdesk.ticket_status(row.ticket_id) == "solved"
-    resumer = Resumer(store=services.store, helpdesk=services.helpdesk, rasa=None, resume_after=timedelta(days=1))
+    resumer = Resumer(
+        store=services.store,
+        helpdesk=services.helpdesk,
+        rasa=None,
+        resume_after=timedelta(days=1),
+    )
     assert resumer.check_once() == ["web-42"]
     assert services.store.conversation("web-42").state == RESUMED
     assert "Deliveries" in client.get("/outbox").text
 
 
-def test_store_failure_is_told_without_backend_text(services: bootstrap.HandoffServices) -> None:
+def test_store_failure_is_told_without_backend_text(
+    services: bootstrap.HandoffServices,
+) -> None:
     unreachable = create_db_engine("postgresql://nobody@127.0.0.1:1/none")
     bootstrap._services = dataclasses.replace(services, store=OutboxStore(unreachable))
-    t = tracker([user("human please", "human_agent", time.time())], {"handoff_email": "a@example.com",
-                                                                      "handoff_summary": "Need help"})
+    t = tracker(
+        [user("human please", "human_agent", time.time())],
+        {"handoff_email": "a@example.com", "handoff_summary": "Need help"},
+    )
     events, messages = run(ActionEscalate(), t)
-    assert events == [] and [m["response"] for m in messages] == ["utter_handoff_failed"]
+    assert events == [] and [m["response"] for m in messages] == [
+        "utter_handoff_failed"
+    ]

@@ -21,10 +21,14 @@ TZ = BusinessHours.parse("Mon-Fri 09:00-17:00", "Europe/Berlin").tz
 FAST = RetryPolicy(base_seconds=0.05, max_delay_seconds=0.3, max_attempts=50)
 
 
-def make_worker(store: OutboxStore, zendesk_client, slack_client, **kwargs) -> DeliveryWorker:  # type: ignore[no-untyped-def]
+def make_worker(
+    store: OutboxStore, zendesk_client, slack_client, **kwargs
+) -> DeliveryWorker:  # type: ignore[no-untyped-def]
     return DeliveryWorker(
         store=store,
-        helpdesk=ZendeskHelpdesk(zendesk_client, tz=TZ, order_field_id=360001, conversation_field_id=360002),
+        helpdesk=ZendeskHelpdesk(
+            zendesk_client, tz=TZ, order_field_id=360001, conversation_field_id=360002
+        ),
         notifier=SlackNotifier(slack_client, channel=SLACK_CHANNEL, tz=TZ),
         policy=kwargs.pop("policy", FAST),
         lease=kwargs.pop("lease", timedelta(seconds=30)),
@@ -48,22 +52,32 @@ def test_escalation_becomes_one_ticket_with_exact_requests(
     escalation = escalate(store)
     drain(make_worker(store, zendesk_client, slack_client), store)
 
-    lookup, = fake_zendesk.calls("GET", "/api/v2/tickets.json")
+    (lookup,) = fake_zendesk.calls("GET", "/api/v2/tickets.json")
     assert lookup.query["external_id"] == ["shopdesk:conv-1:1"]
-    user_call, = fake_zendesk.calls("POST", "/api/v2/users/create_or_update.json")
-    assert user_call.body == {"user": {"email": "shopper@example.com", "name": "shopper@example.com"}}
-    create, = fake_zendesk.calls("POST", "/api/v2/tickets.json")
+    (user_call,) = fake_zendesk.calls("POST", "/api/v2/users/create_or_update.json")
+    assert user_call.body == {
+        "user": {"email": "shopper@example.com", "name": "shopper@example.com"}
+    }
+    (create,) = fake_zendesk.calls("POST", "/api/v2/tickets.json")
     ticket = create.body["ticket"]
     requester_id = next(iter(fake_zendesk.users))
     assert ticket["requester_id"] == requester_id
     assert ticket["external_id"] == "shopdesk:conv-1:1"
     assert ticket["priority"] == "normal"
-    assert ticket["tags"] == ["shopdesk", "reason_requested", "verified", "intent_order_status"]
+    assert ticket["tags"] == [
+        "shopdesk",
+        "reason_requested",
+        "verified",
+        "intent_order_status",
+    ]
     assert ticket["custom_fields"] == [
         {"id": 360001, "value": "12345"},
         {"id": 360002, "value": "conv-1"},
     ]
-    assert ticket["subject"] == f"[{escalation.reference}] Parcel never arrived (order 12345)"
+    assert (
+        ticket["subject"]
+        == f"[{escalation.reference}] Parcel never arrived (order 12345)"
+    )
     body = ticket["comment"]["body"]
     assert ticket["comment"]["public"] is False
     assert "Reason: shopper asked for a person" in body
@@ -74,12 +88,12 @@ def test_escalation_becomes_one_ticket_with_exact_requests(
     assert "4111" not in body.replace("ending 1111", "")
     assert "[card number ending 1111]" in body and "cvv [masked]" in body
 
-    message, = fake_slack.messages
+    (message,) = fake_slack.messages
     assert message["channel"] == SLACK_CHANNEL
     ticket_id = next(iter(fake_zendesk.tickets))
     assert f"/agent/tickets/{ticket_id}" in str(message["blocks"])
     assert escalation.reference in message["text"]
-    row, = store.rows()
+    (row,) = store.rows()
     assert (row.status, row.ticket_id) == (DONE, str(ticket_id))
     assert store.conversation("conv-1").ticket_id == str(ticket_id)
 
@@ -107,7 +121,7 @@ def test_second_escalation_comments_on_the_open_ticket(
     drain(worker, store)
 
     assert second.sequence == 2
-    ticket, = fake_zendesk.tickets.values()
+    (ticket,) = fake_zendesk.tickets.values()
     assert len(ticket.comments) == 2
     assert "asked for a person again" in ticket.comments[1]["body"]
     assert "(ref shopdesk:conv-1:2)" in ticket.comments[1]["body"]
@@ -125,9 +139,21 @@ def test_zendesk_500s_timeouts_and_429_then_recovery_deliver_each_exactly_once(
     for n in range(5):
         escalate(store, conversation_id=f"conv-{n}", email=f"s{n}@example.com")
     # Timeouts: Zendesk creates the ticket but answers after the client gave up.
-    fake_zendesk.add_fault(Fault(method="POST", path_contains="/tickets.json", delay=1.5, times=2))
-    fake_zendesk.add_fault(Fault(method="POST", path_contains="/tickets.json", status=500, times=3))
-    fake_zendesk.add_fault(Fault(method="POST", path_contains="create_or_update", status=429, retry_after=1, times=2))
+    fake_zendesk.add_fault(
+        Fault(method="POST", path_contains="/tickets.json", delay=1.5, times=2)
+    )
+    fake_zendesk.add_fault(
+        Fault(method="POST", path_contains="/tickets.json", status=500, times=3)
+    )
+    fake_zendesk.add_fault(
+        Fault(
+            method="POST",
+            path_contains="create_or_update",
+            status=429,
+            retry_after=1,
+            times=2,
+        )
+    )
     fake_zendesk.fail_for(1.0, method="GET", status=503)
     drain(make_worker(store, zendesk_client, slack_client), store, seconds=40)
 
@@ -137,11 +163,13 @@ def test_zendesk_500s_timeouts_and_429_then_recovery_deliver_each_exactly_once(
     assert all(r.status == DONE for r in store.rows())
 
 
-def test_retry_after_is_honoured(store, escalate, fake_zendesk, fake_slack, zendesk_client, slack_client):
+def test_retry_after_is_honoured(
+    store, escalate, fake_zendesk, fake_slack, zendesk_client, slack_client
+):
     escalate(store)
     fake_zendesk.add_fault(Fault(method="GET", status=429, retry_after=7, times=1))
     make_worker(store, zendesk_client, slack_client).run_once()
-    row, = store.rows()
+    (row,) = store.rows()
     assert row.status == PENDING and row.attempts == 1
     wait = (row.next_attempt_at - row.created_at).total_seconds()
     assert 6.5 <= wait <= 9, wait
@@ -152,10 +180,12 @@ def test_permanent_error_is_parked_with_the_error_and_can_be_retried(
     store, escalate, fake_zendesk, fake_slack, zendesk_client, slack_client
 ):
     escalate(store)
-    fake_zendesk.add_fault(Fault(method="POST", path_contains="/tickets.json", status=403, times=1))
+    fake_zendesk.add_fault(
+        Fault(method="POST", path_contains="/tickets.json", status=403, times=1)
+    )
     worker = make_worker(store, zendesk_client, slack_client)
     worker.run_once()
-    row, = store.rows(status=PARKED)
+    (row,) = store.rows(status=PARKED)
     assert "HTTP 403" in (row.last_error or "") and row.stage == "helpdesk"
     assert not fake_zendesk.tickets
 
@@ -172,7 +202,7 @@ def test_slack_down_never_blocks_the_ticket(
     worker = make_worker(store, zendesk_client, slack_client)
     worker.run_once()
     assert len(fake_zendesk.tickets) == 1
-    row, = store.rows()
+    (row,) = store.rows()
     assert (row.status, row.stage) == (PENDING, STAGE_NOTIFY)
     time.sleep(1.0)
     drain(worker, store)
@@ -183,10 +213,17 @@ def test_slack_429_retry_after_and_permanent_slack_error(
     store, escalate, fake_zendesk, fake_slack, zendesk_client, slack_client
 ):
     escalate(store)
-    fake_slack.add_fault(Fault(status=429, retry_after=5, body={"ok": False, "error": "ratelimited"}, times=1))
+    fake_slack.add_fault(
+        Fault(
+            status=429,
+            retry_after=5,
+            body={"ok": False, "error": "ratelimited"},
+            times=1,
+        )
+    )
     worker = make_worker(store, zendesk_client, slack_client)
     worker.run_once()
-    row, = store.rows()
+    (row,) = store.rows()
     assert row.stage == STAGE_NOTIFY
     assert 4 <= (row.next_attempt_at - row.created_at).total_seconds() <= 7
 
@@ -196,7 +233,7 @@ def test_slack_429_retry_after_and_permanent_slack_error(
     drain_until = time.monotonic() + 5
     while not store.rows(status=PARKED) and time.monotonic() < drain_until:
         worker.run_once()
-    parked, = store.rows(status=PARKED)
+    (parked,) = store.rows(status=PARKED)
     assert "channel_not_found" in (parked.last_error or "")
     assert parked.ticket_id is not None  # the ticket exists all the same
     assert len(fake_zendesk.tickets) == 2
@@ -207,8 +244,13 @@ def test_concurrent_workers_never_duplicate(
 ):
     for n in range(12):
         escalate(store, conversation_id=f"c{n}", email=f"p{n}@example.com")
-    fake_zendesk.add_fault(Fault(method="POST", path_contains="/tickets.json", delay=0.2, times=12))
-    workers = [make_worker(store, zendesk_client, slack_client, worker_id=f"w{i}") for i in range(4)]
+    fake_zendesk.add_fault(
+        Fault(method="POST", path_contains="/tickets.json", delay=0.2, times=12)
+    )
+    workers = [
+        make_worker(store, zendesk_client, slack_client, worker_id=f"w{i}")
+        for i in range(4)
+    ]
     threads = [threading.Thread(target=drain, args=(w, store)) for w in workers]
     for t in threads:
         t.start()
