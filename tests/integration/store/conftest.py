@@ -96,9 +96,10 @@ def postgres_url() -> Iterator[URL]:
             conn.execute(text("SELECT 1"))
     except OperationalError as exc:
         admin.dispose()
-        message = f"PostgreSQL unreachable at {admin_url.render_as_string(hide_password=True)}: {exc}"
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        message = f"PostgreSQL unreachable at {admin_url.render_as_string(hide_password=True)}: {reason}"
         if _in_ci():
-            pytest.fail(message)
+            pytest.fail(f"{message} (CI=true: a missing service is a failure)", pytrace=False)
         pytest.skip(message)
     name = f"store_test_{uuid.uuid4().hex[:12]}"
     with admin.connect() as conn:
