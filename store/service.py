@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from store import rules, views
 from store.models import (
@@ -62,7 +62,6 @@ def refused(refusal: rules.Refusal) -> ServiceError:
 
 _ORDER_NUMBER = re.compile(r"^[0-9]{1,20}$")
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
-_DUMMY_SECRET = b"\x00no-such-order\x00"
 
 
 def normalize_order_number(raw: str) -> str:
@@ -100,33 +99,47 @@ def _order_query(number: str) -> Any:
     )
 
 
+def _digest(value: str) -> bytes:
+    # Fixed-length digests, so the comparison time does not depend on the input length.
+    return hashlib.sha256(value.encode()).digest()
+
+
+_DUMMY_DIGEST = _digest("\x00no-such-order\x00")
+
+
 def _verified_order(
     session: Session, raw_number: str, *, email: str | None, postcode: str | None
 ) -> Order:
     """The order when the shopper's email or postcode matches it; else 404.
 
-    A missing order and a wrong detail do the same work (one query, the same number of
-    constant-time comparisons) and fail identically, so responses reveal nothing.
+    A missing order and a wrong detail do the same work (one query for the order and its
+    customer, the same constant-time comparisons, against a dummy when there is no order)
+    and fail identically, so responses reveal nothing. Everything else is loaded only
+    after the check passes.
     """
     number = normalize_order_number(raw_number)
-    order = session.scalars(_order_query(number)).first()
-    if email is not None:
-        given = normalize_email(email).encode()
-        expected = [normalize_email(order.customer.email).encode() if order else _DUMMY_SECRET]
-    elif postcode is not None:
-        given = rules.normalize_postcode(postcode).encode()
-        expected = [
-            rules.normalize_postcode(order.customer.postcode).encode() if order else _DUMMY_SECRET,
-            rules.normalize_postcode(order.ship_postcode).encode() if order else _DUMMY_SECRET,
-        ]
-    else:
+    if email is None and postcode is None:
         raise invalid("email", "provide the order's email or postcode")
+    order = session.scalars(
+        select(Order).where(Order.order_number == number).options(joinedload(Order.customer))
+    ).first()
+    if email is not None:
+        given = _digest(normalize_email(email))
+        expected = [_digest(normalize_email(order.customer.email)) if order else _DUMMY_DIGEST]
+    else:
+        given = _digest(rules.normalize_postcode(postcode or ""))
+        expected = [
+            _digest(rules.normalize_postcode(order.customer.postcode)) if order else _DUMMY_DIGEST,
+            _digest(rules.normalize_postcode(order.ship_postcode)) if order else _DUMMY_DIGEST,
+        ]
     matched = False
     for candidate in expected:
         matched |= hmac.compare_digest(given, candidate)
     if order is None or not matched:
         raise not_found()
-    return order
+    return session.scalars(
+        _order_query(number).execution_options(populate_existing=True)
+    ).one()
 
 
 @dataclass(frozen=True)

@@ -378,3 +378,30 @@ def test_api_token_when_configured(token_store: LiveStore, api_token: str) -> No
         # Health and the API description stay public.
         assert http.get("/health").status_code == 200
         assert http.get("/openapi.json").status_code == 200
+
+
+def test_wrong_email_and_missing_order_do_the_same_database_work(store: LiveStore) -> None:
+    # Timing is too noisy to assert on; the work behind it is not: count SQL statements.
+    from sqlalchemy import event
+
+    from store.service import Context, ServiceError, lookup_order
+
+    ctx = Context(policy=store.settings.policy, public_base_url=store.base_url)
+    statements: list[str] = []
+
+    def count_statement(*args: Any) -> None:
+        statements.append(args[2])
+
+    def run(number: str, **proof: str | None) -> list[str]:
+        statements.clear()
+        event.listen(store.engine, "before_cursor_execute", count_statement)
+        try:
+            with pytest.raises(ServiceError) as caught:
+                lookup_order(store.engine, ctx, order_number=number, **{"email": None, "postcode": None, **proof})
+        finally:
+            event.remove(store.engine, "before_cursor_execute", count_statement)
+        assert caught.value.status == 404
+        return list(statements)
+
+    assert run("10023", email="nobody@example.com") == run("99999", email="nobody@example.com")
+    assert run("10023", postcode="ZZ1 1ZZ") == run("99999", postcode="ZZ1 1ZZ")
