@@ -48,7 +48,9 @@ def main(argv: list[str] | None = None) -> int:
 
         from store.api import create_app
 
-        settings = replace(settings, host=args.host or settings.host, port=args.port or settings.port)
+        settings = replace(
+            settings, host=args.host or settings.host, port=args.port or settings.port
+        )
         app = create_app(settings, engine=engine)
         uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
     return 0

@@ -31,8 +31,14 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
-def error_response(status: int, code: str, message: str, *, field: str | None = None,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    *,
+    field: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
     detail: dict[str, Any] = {"code": code, "message": message}
     if field is not None:
         detail["field"] = field
@@ -56,7 +62,13 @@ def _check_email(value: str | None) -> str | None:
         return None
     value = value.strip()
     local, at, domain = value.rpartition("@")
-    if not at or not local or "." not in domain or len(value) > 254 or any(c.isspace() for c in value):
+    if (
+        not at
+        or not local
+        or "." not in domain
+        or len(value) > 254
+        or any(c.isspace() for c in value)
+    ):
         raise ValueError("not a valid email address")
     return value
 
@@ -87,15 +99,25 @@ class ReturnRequest(Verification):
 
 class AddressChangeRequest(Verification):
     address: dict[str, Any] = Field(
-        examples=[{"name": "Jo Rivera", "line1": "1 New Street", "line2": None,
-                   "city": "London", "postcode": "SW1A 2AA", "country": "GB"}]
+        examples=[
+            {
+                "name": "Jo Rivera",
+                "line1": "1 New Street",
+                "line2": None,
+                "city": "London",
+                "postcode": "SW1A 2AA",
+                "country": "GB",
+            }
+        ]
     )
 
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
 
-def create_app(settings: StoreSettings, *, engine: Engine | None = None, clock: Clock = utc_now) -> FastAPI:
+def create_app(
+    settings: StoreSettings, *, engine: Engine | None = None, clock: Clock = utc_now
+) -> FastAPI:
     """Build the app. The engine is created here (or passed in), never at import."""
     engine = engine if engine is not None else make_engine(settings.database_url)
     public_base_url = settings.public_base_url or f"http://{settings.host}:{settings.port}"
@@ -105,7 +127,7 @@ def create_app(settings: StoreSettings, *, engine: Engine | None = None, clock: 
         version="1.0.0",
         description=(
             "A stand-in for an online store's backend (orders, shipments, returns, refunds). "
-            "Errors are `{\"error\": {\"code\", \"message\", \"field\"?}}`; codes are stable, "
+            'Errors are `{"error": {"code", "message", "field"?}}`; codes are stable, '
             "messages are for engineers."
         ),
     )
@@ -119,7 +141,9 @@ def create_app(settings: StoreSettings, *, engine: Engine | None = None, clock: 
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
         if first.get("type") == "json_invalid":
-            return error_response(422, "invalid_request", "the body is not valid JSON", field="body")
+            return error_response(
+                422, "invalid_request", "the body is not valid JSON", field="body"
+            )
         loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "header", "path", "query")]
         field = ".".join(loc) or "body"
         message = f"{field}: {first.get('msg', 'invalid request')}"
@@ -128,8 +152,12 @@ def create_app(settings: StoreSettings, *, engine: Engine | None = None, clock: 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         codes = {401: "unauthorized", 404: "not_found", 405: "method_not_allowed"}
-        return error_response(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail),
-                              headers=getattr(exc, "headers", None))
+        return error_response(
+            exc.status_code,
+            codes.get(exc.status_code, "http_error"),
+            str(exc.detail),
+            headers=getattr(exc, "headers", None),
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
@@ -141,8 +169,9 @@ def create_app(settings: StoreSettings, *, engine: Engine | None = None, clock: 
             return
         expected = f"Bearer {settings.api_token}".encode()
         if not hmac.compare_digest((authorization or "").encode(), expected):
-            raise StarletteHTTPException(401, "a valid bearer token is required",
-                                         headers={"WWW-Authenticate": "Bearer"})
+            raise StarletteHTTPException(
+                401, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"}
+            )
 
     @app.get("/health", summary="Liveness and database check")
     def health() -> Any:
@@ -154,7 +183,9 @@ def create_app(settings: StoreSettings, *, engine: Engine | None = None, clock: 
             return error_response(503, "database_unavailable", "database unavailable")
         return {"status": "ok"}
 
-    @app.get("/labels/{rma_number}", summary="Placeholder return label", response_class=PlainTextResponse)
+    @app.get(
+        "/labels/{rma_number}", summary="Placeholder return label", response_class=PlainTextResponse
+    )
     def label(rma_number: str) -> Any:
         body = service.label_text(engine, rma_number)
         if body is None:
@@ -169,37 +200,68 @@ def create_app(settings: StoreSettings, *, engine: Engine | None = None, clock: 
 
     @api.post("/orders/lookup", summary="Find an order by number plus email or postcode")
     def lookup(body: LookupRequest) -> dict[str, Any]:
-        return service.lookup_order(engine, ctx, order_number=body.order_number, email=body.email,
-                                    postcode=body.postcode)
+        return service.lookup_order(
+            engine, ctx, order_number=body.order_number, email=body.email, postcode=body.postcode
+        )
 
     @api.post("/orders/{order_number}/returns/eligibility", summary="Which lines may be returned")
     def eligibility(order_number: str, body: Verification) -> dict[str, Any]:
-        return service.return_eligibility(engine, ctx, order_number=order_number, email=body.email,
-                                          postcode=body.postcode)
+        return service.return_eligibility(
+            engine, ctx, order_number=order_number, email=body.email, postcode=body.postcode
+        )
 
-    @api.post("/orders/{order_number}/returns", status_code=201,
-              summary="Create a return (RMA); retries with the same Idempotency-Key replay")
-    def create_return(order_number: str, body: ReturnRequest, idempotency_key: IdempotencyKey = None) -> Any:
+    @api.post(
+        "/orders/{order_number}/returns",
+        status_code=201,
+        summary="Create a return (RMA); retries with the same Idempotency-Key replay",
+    )
+    def create_return(
+        order_number: str, body: ReturnRequest, idempotency_key: IdempotencyKey = None
+    ) -> Any:
         if body.reason not in settings.policy.return_reasons:
-            raise service.invalid("reason", f"reason must be one of {', '.join(settings.policy.return_reasons)}")
+            raise service.invalid(
+                "reason", f"reason must be one of {', '.join(settings.policy.return_reasons)}"
+            )
         created, rma = service.create_return(
-            engine, ctx, order_number=order_number, email=body.email, postcode=body.postcode,
+            engine,
+            ctx,
+            order_number=order_number,
+            email=body.email,
+            postcode=body.postcode,
             lines=[rules.RequestedLine(line.line_id, line.quantity) for line in body.lines],
-            reason=body.reason, comment=body.comment, idempotency_key=idempotency_key,
+            reason=body.reason,
+            comment=body.comment,
+            idempotency_key=idempotency_key,
         )
         return JSONResponse(rma, status_code=201 if created else 200)
 
     @api.post("/orders/{order_number}/cancel", summary="Cancel an order that has not shipped")
-    def cancel(order_number: str, body: Verification, idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
-        return service.cancel_order(engine, ctx, order_number=order_number, email=body.email,
-                                    postcode=body.postcode, idempotency_key=idempotency_key)
+    def cancel(
+        order_number: str, body: Verification, idempotency_key: IdempotencyKey = None
+    ) -> dict[str, Any]:
+        return service.cancel_order(
+            engine,
+            ctx,
+            order_number=order_number,
+            email=body.email,
+            postcode=body.postcode,
+            idempotency_key=idempotency_key,
+        )
 
-    @api.put("/orders/{order_number}/shipping-address", summary="Change the address before shipment")
-    def change_address(order_number: str, body: AddressChangeRequest,
-                       idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+    @api.put(
+        "/orders/{order_number}/shipping-address", summary="Change the address before shipment"
+    )
+    def change_address(
+        order_number: str, body: AddressChangeRequest, idempotency_key: IdempotencyKey = None
+    ) -> dict[str, Any]:
         return service.change_shipping_address(
-            engine, ctx, order_number=order_number, email=body.email, postcode=body.postcode,
-            address=body.address, idempotency_key=idempotency_key,
+            engine,
+            ctx,
+            order_number=order_number,
+            email=body.email,
+            postcode=body.postcode,
+            address=body.address,
+            idempotency_key=idempotency_key,
         )
 
     app.include_router(api)

@@ -122,11 +122,17 @@ def policy_from_mapping(data: Mapping[str, Any], *, base: StorePolicy | None = N
         changes["currency"] = str(data["currency"]).strip().upper()
     for name in ("return_window_days", "max_units_per_return", "refund_processing_days"):
         if name in data:
-            changes[name] = _int(data[name], name, minimum=1 if name == "max_units_per_return" else 0)
+            changes[name] = _int(
+                data[name], name, minimum=1 if name == "max_units_per_return" else 0
+            )
     if "final_sale_returnable" in data:
-        changes["final_sale_returnable"] = _bool(data["final_sale_returnable"], "final_sale_returnable")
+        changes["final_sale_returnable"] = _bool(
+            data["final_sale_returnable"], "final_sale_returnable"
+        )
     if "free_shipping_threshold" in data:
-        changes["free_shipping_threshold"] = _money(data["free_shipping_threshold"], "free_shipping_threshold")
+        changes["free_shipping_threshold"] = _money(
+            data["free_shipping_threshold"], "free_shipping_threshold"
+        )
     if "shipping_countries" in data:
         countries = data["shipping_countries"]
         if not isinstance(countries, list) or not countries:

@@ -141,7 +141,8 @@ def check_return_request(
         if item.quantity > verdict.returnable_quantity:
             return Refusal(
                 QUANTITY_EXCEEDED,
-                f"line {item.line_id}: at most {verdict.returnable_quantity} unit(s) can be returned",
+                f"line {item.line_id}: at most {verdict.returnable_quantity} unit(s) "
+                "can be returned",
             )
     total = sum(item.quantity for item in requested)
     if total > policy.max_units_per_return:

@@ -51,13 +51,53 @@ PRODUCTS = [
 CUSTOMERS = [
     (1, "jo@example.com", "Jo Rivera", "SW1A 1AA", "10 Downing Walk", "London", "card ending 4242"),
     (2, "ada@example.com", "Ada Byron", "EC1A 1BB", "1 Engine Row", "London", "card ending 1815"),
-    (3, "ben@example.com", "Ben Okafor", "M1 1AE", "22 Piccadilly Place", "Manchester", "card ending 5100"),
-    (4, "cara@example.com", "Cara Lin", "EH1 1YZ", "5 Castle Wynd", "Edinburgh", "card ending 3737"),
-    (5, "dev@example.com", "Dev Patel", "B1 1AA", "88 Canal Street", "Birmingham", "card ending 1881"),
+    (
+        3,
+        "ben@example.com",
+        "Ben Okafor",
+        "M1 1AE",
+        "22 Piccadilly Place",
+        "Manchester",
+        "card ending 5100",
+    ),
+    (
+        4,
+        "cara@example.com",
+        "Cara Lin",
+        "EH1 1YZ",
+        "5 Castle Wynd",
+        "Edinburgh",
+        "card ending 3737",
+    ),
+    (
+        5,
+        "dev@example.com",
+        "Dev Patel",
+        "B1 1AA",
+        "88 Canal Street",
+        "Birmingham",
+        "card ending 1881",
+    ),
     (6, "eve@example.com", "Eve Adams", "LS1 4AP", "3 Park Row", "Leeds", "card ending 6011"),
-    (7, "finn@example.com", "Finn Murphy", "BS1 4DJ", "17 Harbour Side", "Bristol", "card ending 2223"),
+    (
+        7,
+        "finn@example.com",
+        "Finn Murphy",
+        "BS1 4DJ",
+        "17 Harbour Side",
+        "Bristol",
+        "card ending 2223",
+    ),
     (8, "gus@example.com", "Gus Novak", "CF10 1EP", "9 Bay Terrace", "Cardiff", "card ending 3530"),
-    (9, "hana@example.com", "Hana Sato", "G1 1XQ", "40 George Square", "Glasgow", "card ending 4000"),
+    (
+        9,
+        "hana@example.com",
+        "Hana Sato",
+        "G1 1XQ",
+        "40 George Square",
+        "Glasgow",
+        "card ending 4000",
+    ),
     (10, "ivy@example.com", "Ivy Chen", "OX1 2JD", "6 Broad Street", "Oxford", "card ending 5555"),
 ]
 
@@ -111,45 +151,195 @@ class OrderSpec:
 
 
 DEMO_ORDERS = [
-    OrderSpec("10023", 1, "shipped", 2, [(3, 1)], shipments=[
-        ShipmentSpec("UPS", "1Z999AA10123456784", "in_transit", [1], shipped_days_ago=1, eta_in_days=2),
-    ]),
-    OrderSpec("10010", 1, "delivered", 7, [(1, 1), (10, 1)], shipments=[
-        ShipmentSpec("Royal Mail", "RM100100001GB", "delivered", [1, 2], shipped_days_ago=5, delivered_days_ago=3),
-    ]),
+    OrderSpec(
+        "10023",
+        1,
+        "shipped",
+        2,
+        [(3, 1)],
+        shipments=[
+            ShipmentSpec(
+                "UPS", "1Z999AA10123456784", "in_transit", [1], shipped_days_ago=1, eta_in_days=2
+            ),
+        ],
+    ),
+    OrderSpec(
+        "10010",
+        1,
+        "delivered",
+        7,
+        [(1, 1), (10, 1)],
+        shipments=[
+            ShipmentSpec(
+                "Royal Mail",
+                "RM100100001GB",
+                "delivered",
+                [1, 2],
+                shipped_days_ago=5,
+                delivered_days_ago=3,
+            ),
+        ],
+    ),
     OrderSpec("10011", 1, "processing", 0, [(5, 1), (11, 1)]),
     OrderSpec("10001", 2, "processing", 1, [(6, 1), (7, 1)]),
-    OrderSpec("10002", 3, "delivered", 9, [(2, 2), (4, 1), (12, 1)], shipments=[
-        ShipmentSpec("Royal Mail", "RM100020001GB", "delivered", [1, 2, 3], shipped_days_ago=7, delivered_days_ago=5),
-    ]),
-    OrderSpec("10003", 4, "delivered", 64, [(9, 1)], shipments=[
-        ShipmentSpec("Royal Mail", "RM100030001GB", "delivered", [1], shipped_days_ago=62, delivered_days_ago=60),
-    ]),
-    OrderSpec("10004", 5, "returned", 25, [(4, 1)], shipments=[
-        ShipmentSpec("DHL", "JD014600004GB10004", "delivered", [1], shipped_days_ago=23, delivered_days_ago=20),
-    ], returns=[ReturnSpec("refunded", {1: 1}, "wrong_size", days_ago=15)],
-       refunds=[RefundSpec("issued", created_days_ago=10, issued_days_ago=8)]),
-    OrderSpec("10005", 6, "delivered", 11, [(2, 1), (5, 1)], shipments=[
-        ShipmentSpec("Royal Mail", "RM100050001GB", "delivered", [1, 2], shipped_days_ago=10, delivered_days_ago=8),
-    ], returns=[ReturnSpec("received", {1: 1}, "not_as_described", days_ago=6)],
-       refunds=[RefundSpec("pending", created_days_ago=2, amount_cents=2500)]),
-    OrderSpec("10006", 7, "cancelled", 6, [(7, 1)], cancelled_days_ago=5,
-              refunds=[RefundSpec("issued", created_days_ago=5, issued_days_ago=3)]),
-    OrderSpec("10007", 8, "shipped", 6, [(1, 1), (6, 1)], shipments=[
-        ShipmentSpec("DHL", "JD014600007GB10007", "delivered", [1], shipped_days_ago=4, delivered_days_ago=2),
-        ShipmentSpec("FedEx", "794612345678", "in_transit", [2], shipped_days_ago=1, eta_in_days=1),
-    ]),
-    OrderSpec("10008", 9, "returned", 20, [(11, 1)], shipments=[
-        ShipmentSpec("Royal Mail", "RM100080001GB", "delivered", [1], shipped_days_ago=18, delivered_days_ago=15),
-    ], returns=[ReturnSpec("received", {1: 1}, "damaged", days_ago=10)],
-       refunds=[RefundSpec("failed", created_days_ago=6)]),
-    OrderSpec("10009", 10, "delivered", 5, [(8, 1), (5, 1)], shipments=[
-        ShipmentSpec("DHL", "JD014600009GB10009", "delivered", [1, 2], shipped_days_ago=4, delivered_days_ago=2),
-    ]),
-    OrderSpec("10012", 1, "returned", 14, [(2, 1), (9, 1)], shipments=[
-        ShipmentSpec("Royal Mail", "RM100120001GB", "delivered", [1, 2], shipped_days_ago=12, delivered_days_ago=10),
-    ], returns=[ReturnSpec("refunded", {1: 1, 2: 1}, "changed_mind", days_ago=7)],
-       refunds=[RefundSpec("issued", created_days_ago=4, issued_days_ago=2, method="store credit")]),
+    OrderSpec(
+        "10002",
+        3,
+        "delivered",
+        9,
+        [(2, 2), (4, 1), (12, 1)],
+        shipments=[
+            ShipmentSpec(
+                "Royal Mail",
+                "RM100020001GB",
+                "delivered",
+                [1, 2, 3],
+                shipped_days_ago=7,
+                delivered_days_ago=5,
+            ),
+        ],
+    ),
+    OrderSpec(
+        "10003",
+        4,
+        "delivered",
+        64,
+        [(9, 1)],
+        shipments=[
+            ShipmentSpec(
+                "Royal Mail",
+                "RM100030001GB",
+                "delivered",
+                [1],
+                shipped_days_ago=62,
+                delivered_days_ago=60,
+            ),
+        ],
+    ),
+    OrderSpec(
+        "10004",
+        5,
+        "returned",
+        25,
+        [(4, 1)],
+        shipments=[
+            ShipmentSpec(
+                "DHL",
+                "JD014600004GB10004",
+                "delivered",
+                [1],
+                shipped_days_ago=23,
+                delivered_days_ago=20,
+            ),
+        ],
+        returns=[ReturnSpec("refunded", {1: 1}, "wrong_size", days_ago=15)],
+        refunds=[RefundSpec("issued", created_days_ago=10, issued_days_ago=8)],
+    ),
+    OrderSpec(
+        "10005",
+        6,
+        "delivered",
+        11,
+        [(2, 1), (5, 1)],
+        shipments=[
+            ShipmentSpec(
+                "Royal Mail",
+                "RM100050001GB",
+                "delivered",
+                [1, 2],
+                shipped_days_ago=10,
+                delivered_days_ago=8,
+            ),
+        ],
+        returns=[ReturnSpec("received", {1: 1}, "not_as_described", days_ago=6)],
+        refunds=[RefundSpec("pending", created_days_ago=2, amount_cents=2500)],
+    ),
+    OrderSpec(
+        "10006",
+        7,
+        "cancelled",
+        6,
+        [(7, 1)],
+        cancelled_days_ago=5,
+        refunds=[RefundSpec("issued", created_days_ago=5, issued_days_ago=3)],
+    ),
+    OrderSpec(
+        "10007",
+        8,
+        "shipped",
+        6,
+        [(1, 1), (6, 1)],
+        shipments=[
+            ShipmentSpec(
+                "DHL",
+                "JD014600007GB10007",
+                "delivered",
+                [1],
+                shipped_days_ago=4,
+                delivered_days_ago=2,
+            ),
+            ShipmentSpec(
+                "FedEx", "794612345678", "in_transit", [2], shipped_days_ago=1, eta_in_days=1
+            ),
+        ],
+    ),
+    OrderSpec(
+        "10008",
+        9,
+        "returned",
+        20,
+        [(11, 1)],
+        shipments=[
+            ShipmentSpec(
+                "Royal Mail",
+                "RM100080001GB",
+                "delivered",
+                [1],
+                shipped_days_ago=18,
+                delivered_days_ago=15,
+            ),
+        ],
+        returns=[ReturnSpec("received", {1: 1}, "damaged", days_ago=10)],
+        refunds=[RefundSpec("failed", created_days_ago=6)],
+    ),
+    OrderSpec(
+        "10009",
+        10,
+        "delivered",
+        5,
+        [(8, 1), (5, 1)],
+        shipments=[
+            ShipmentSpec(
+                "DHL",
+                "JD014600009GB10009",
+                "delivered",
+                [1, 2],
+                shipped_days_ago=4,
+                delivered_days_ago=2,
+            ),
+        ],
+    ),
+    OrderSpec(
+        "10012",
+        1,
+        "returned",
+        14,
+        [(2, 1), (9, 1)],
+        shipments=[
+            ShipmentSpec(
+                "Royal Mail",
+                "RM100120001GB",
+                "delivered",
+                [1, 2],
+                shipped_days_ago=12,
+                delivered_days_ago=10,
+            ),
+        ],
+        returns=[ReturnSpec("refunded", {1: 1, 2: 1}, "changed_mind", days_ago=7)],
+        refunds=[
+            RefundSpec("issued", created_days_ago=4, issued_days_ago=2, method="store credit")
+        ],
+    ),
 ]
 
 
@@ -164,37 +354,78 @@ def seed(engine: Engine, *, today: date, public_base_url: str = "http://127.0.0.
             session.execute(delete(table))
         products = {}
         for pid, sku, name, category, price, final_sale in PRODUCTS:
-            products[pid] = Product(id=pid, sku=sku, name=name, category=category,
-                                    price_cents=price, final_sale=final_sale)
+            products[pid] = Product(
+                id=pid,
+                sku=sku,
+                name=name,
+                category=category,
+                price_cents=price,
+                final_sale=final_sale,
+            )
             session.add(products[pid])
         customers = {}
         for cid, email, name, postcode, street, city, card in CUSTOMERS:
-            customers[cid] = (Customer(id=cid, email=email, name=name, postcode=postcode), street, city, card)
+            customers[cid] = (
+                Customer(id=cid, email=email, name=name, postcode=postcode),
+                street,
+                city,
+                card,
+            )
             session.add(customers[cid][0])
         session.flush()
         for spec in DEMO_ORDERS:
-            _add_order(session, spec, customers=customers, products=products, today=today,
-                       public_base_url=public_base_url)
+            _add_order(
+                session,
+                spec,
+                customers=customers,
+                products=products,
+                today=today,
+                public_base_url=public_base_url,
+            )
 
 
-def _add_order(session: Session, spec: OrderSpec, *, customers: dict, products: dict[int, Product],
-               today: date, public_base_url: str) -> None:
+def _add_order(
+    session: Session,
+    spec: OrderSpec,
+    *,
+    customers: dict,
+    products: dict[int, Product],
+    today: date,
+    public_base_url: str,
+) -> None:
     customer, street, city, card = customers[spec.customer_id]
     order_id = int(spec.number)
     lines = [
-        OrderLine(id=order_id * 10 + pos, order_id=order_id, product_id=pid, quantity=qty,
-                  unit_price_cents=products[pid].price_cents)
+        OrderLine(
+            id=order_id * 10 + pos,
+            order_id=order_id,
+            product_id=pid,
+            quantity=qty,
+            unit_price_cents=products[pid].price_cents,
+        )
         for pos, (pid, qty) in enumerate(spec.lines, start=1)
     ]
     subtotal = sum(line.unit_price_cents * line.quantity for line in lines)
     shipping = 0 if subtotal >= FREE_SHIPPING_CENTS else STANDARD_SHIPPING_CENTS
     order = Order(
-        id=order_id, order_number=spec.number, customer_id=customer.id, status=spec.status,
-        placed_at=_at(today, spec.placed_days_ago, 9), currency=CURRENCY, shipping_cents=shipping,
-        total_cents=subtotal + shipping, payment_method=card, ship_name=customer.name,
-        ship_line1=street, ship_line2=None, ship_city=city, ship_postcode=customer.postcode,
+        id=order_id,
+        order_number=spec.number,
+        customer_id=customer.id,
+        status=spec.status,
+        placed_at=_at(today, spec.placed_days_ago, 9),
+        currency=CURRENCY,
+        shipping_cents=shipping,
+        total_cents=subtotal + shipping,
+        payment_method=card,
+        ship_name=customer.name,
+        ship_line1=street,
+        ship_line2=None,
+        ship_city=city,
+        ship_postcode=customer.postcode,
         ship_country="GB",
-        cancelled_at=_at(today, spec.cancelled_days_ago, 10) if spec.cancelled_days_ago is not None else None,
+        cancelled_at=_at(today, spec.cancelled_days_ago, 10)
+        if spec.cancelled_days_ago is not None
+        else None,
     )
     session.add(order)
     session.flush()
@@ -202,37 +433,66 @@ def _add_order(session: Session, spec: OrderSpec, *, customers: dict, products: 
     session.flush()
     for n, ship in enumerate(spec.shipments, start=1):
         shipment = Shipment(
-            id=order_id * 10 + n, order_id=order_id, carrier=ship.carrier,
+            id=order_id * 10 + n,
+            order_id=order_id,
+            carrier=ship.carrier,
             tracking_number=ship.tracking_number,
             tracking_url=TRACKING_URLS[ship.carrier].format(ship.tracking_number),
             status=ship.status,
             eta=today + timedelta(days=ship.eta_in_days) if ship.eta_in_days is not None else None,
-            shipped_at=_at(today, ship.shipped_days_ago, 16) if ship.shipped_days_ago is not None else None,
-            delivered_at=(_at(today, ship.delivered_days_ago, 12)
-                          if ship.delivered_days_ago is not None else None),
+            shipped_at=_at(today, ship.shipped_days_ago, 16)
+            if ship.shipped_days_ago is not None
+            else None,
+            delivered_at=(
+                _at(today, ship.delivered_days_ago, 12)
+                if ship.delivered_days_ago is not None
+                else None
+            ),
         )
         session.add(shipment)
         session.flush()
-        session.add_all(ShipmentLine(shipment_id=shipment.id, line_id=lines[pos - 1].id)
-                        for pos in ship.line_numbers)
+        session.add_all(
+            ShipmentLine(shipment_id=shipment.id, line_id=lines[pos - 1].id)
+            for pos in ship.line_numbers
+        )
     for n, ret in enumerate(spec.returns, start=1):
         rma_number = f"RMA-{spec.number}-{n}"
-        session.add(ReturnAuthorization(
-            rma_number=rma_number, order_id=order_id, reason=ret.reason, comment=None,
-            status=ret.status, label_url=f"{public_base_url}/labels/{rma_number}",
-            instructions=RETURN_INSTRUCTIONS,
-            refund_cents=sum(lines[pos - 1].unit_price_cents * qty for pos, qty in ret.line_quantities.items()),
-            idempotency_key=f"seed-{rma_number}", request_hash="seed",
-            created_at=_at(today, ret.days_ago, 11),
-            lines=[ReturnLine(line_id=lines[pos - 1].id, quantity=qty) for pos, qty in ret.line_quantities.items()],
-        ))
+        session.add(
+            ReturnAuthorization(
+                rma_number=rma_number,
+                order_id=order_id,
+                reason=ret.reason,
+                comment=None,
+                status=ret.status,
+                label_url=f"{public_base_url}/labels/{rma_number}",
+                instructions=RETURN_INSTRUCTIONS,
+                refund_cents=sum(
+                    lines[pos - 1].unit_price_cents * qty
+                    for pos, qty in ret.line_quantities.items()
+                ),
+                idempotency_key=f"seed-{rma_number}",
+                request_hash="seed",
+                created_at=_at(today, ret.days_ago, 11),
+                lines=[
+                    ReturnLine(line_id=lines[pos - 1].id, quantity=qty)
+                    for pos, qty in ret.line_quantities.items()
+                ],
+            )
+        )
     for refund in spec.refunds:
-        session.add(Refund(
-            order_id=order_id,
-            amount_cents=refund.amount_cents if refund.amount_cents is not None else order.total_cents,
-            currency=CURRENCY, status=refund.status,
-            method=refund.method or f"original {card}",
-            created_at=_at(today, refund.created_days_ago, 13),
-            issued_at=_at(today, refund.issued_days_ago, 14) if refund.issued_days_ago is not None else None,
-        ))
+        session.add(
+            Refund(
+                order_id=order_id,
+                amount_cents=refund.amount_cents
+                if refund.amount_cents is not None
+                else order.total_cents,
+                currency=CURRENCY,
+                status=refund.status,
+                method=refund.method or f"original {card}",
+                created_at=_at(today, refund.created_days_ago, 13),
+                issued_at=_at(today, refund.issued_days_ago, 14)
+                if refund.issued_days_ago is not None
+                else None,
+            )
+        )
     session.flush()

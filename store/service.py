@@ -77,7 +77,10 @@ def normalize_email(raw: str) -> str:
 
 def check_idempotency_key(raw: str | None) -> str:
     if raw is None or not _IDEMPOTENCY_KEY.fullmatch(raw):
-        raise invalid("Idempotency-Key", "the Idempotency-Key header is required (1-200 visible ASCII characters)")
+        raise invalid(
+            "Idempotency-Key",
+            "the Idempotency-Key header is required (1-200 visible ASCII characters)",
+        )
     return raw
 
 
@@ -137,9 +140,24 @@ def _verified_order(
         matched |= hmac.compare_digest(given, candidate)
     if order is None or not matched:
         raise not_found()
-    return session.scalars(
-        _order_query(number).execution_options(populate_existing=True)
-    ).one()
+    return session.scalars(_order_query(number).execution_options(populate_existing=True)).one()
+
+
+def _lock_order(session: Session, raw_number: str) -> None:
+    """Serialise writers on one order: a no-op UPDATE as the transaction's first statement.
+
+    On PostgreSQL it takes the row lock (later reads in READ COMMITTED see whatever the
+    previous holder committed); on SQLite it takes the database write lock before any read,
+    so no check runs on a stale snapshot. Without this, two returns with different keys
+    could both pass the eligibility check for the same unit.
+    """
+    number = normalize_order_number(raw_number)
+    session.execute(
+        update(Order)
+        .where(Order.order_number == number)
+        .values(status=Order.status)
+        .execution_options(synchronize_session=False)
+    )
 
 
 @dataclass(frozen=True)
@@ -202,11 +220,12 @@ def create_return(
             "comment": comment,
         }
     )
-    # Two concurrent returns on one order race for the same RMA number; the loser retries
-    # and sees the winner's return when it re-checks eligibility.
+    # Writers on one order are serialised by _lock_order; a concurrent request with the same
+    # key can still lose the unique-key race on some backends, and retrying replays it.
     for _attempt in range(3):
         try:
             with Session(engine) as session, session.begin():
+                _lock_order(session, order_number)
                 order = _verified_order(session, order_number, email=email, postcode=postcode)
                 existing = session.scalars(
                     select(ReturnAuthorization).where(ReturnAuthorization.idempotency_key == key)
@@ -225,13 +244,15 @@ def create_return(
                         views.order_facts(order), lines, today=now.date(), policy=ctx.policy
                     )
                 except rules.UnknownLine as bad:
-                    raise invalid("lines", f"line {bad.args[0]} is not on this order or is listed twice") from None
+                    raise invalid(
+                        "lines", f"line {bad.args[0]} is not on this order or is listed twice"
+                    ) from None
                 if refusal is not None:
                     raise refused(refusal)
                 count = session.scalar(
-                    select(func.count()).select_from(ReturnAuthorization).where(
-                        ReturnAuthorization.order_id == order.id
-                    )
+                    select(func.count())
+                    .select_from(ReturnAuthorization)
+                    .where(ReturnAuthorization.order_id == order.id)
                 )
                 rma_number = f"RMA-{order.order_number}-{(count or 0) + 1}"
                 prices = {line.id: line.unit_price_cents for line in order.lines}
@@ -247,7 +268,9 @@ def create_return(
                     idempotency_key=key,
                     request_hash=fingerprint,
                     created_at=now,
-                    lines=[ReturnLine(line_id=item.line_id, quantity=item.quantity) for item in lines],
+                    lines=[
+                        ReturnLine(line_id=item.line_id, quantity=item.quantity) for item in lines
+                    ],
                 )
                 session.add(rma)
                 session.flush()
@@ -263,13 +286,25 @@ def _replay_or_record(
     """True when this key was already used for exactly this request (a retry)."""
     record = session.get(IdempotencyRecord, key)
     if record is not None:
-        if (record.operation, record.order_id, record.request_hash) != (operation, order.id, fingerprint):
+        if (record.operation, record.order_id, record.request_hash) != (
+            operation,
+            order.id,
+            fingerprint,
+        ):
             raise ServiceError(
-                409, "idempotency_key_reused", "this Idempotency-Key was already used for a different request"
+                409,
+                "idempotency_key_reused",
+                "this Idempotency-Key was already used for a different request",
             )
         return True
     session.add(
-        IdempotencyRecord(key=key, operation=operation, order_id=order.id, request_hash=fingerprint, created_at=now)
+        IdempotencyRecord(
+            key=key,
+            operation=operation,
+            order_id=order.id,
+            request_hash=fingerprint,
+            created_at=now,
+        )
     )
     return False
 
@@ -316,16 +351,23 @@ def cancel_order(
     fingerprint = _fingerprint({"order": normalize_order_number(order_number)})
 
     def action(session: Session) -> dict[str, Any]:
+        _lock_order(session, order_number)
         order = _verified_order(session, order_number, email=email, postcode=postcode)
         now = ctx.clock()
-        if _replay_or_record(session, key=key, operation="cancel", order=order, fingerprint=fingerprint, now=now):
+        if _replay_or_record(
+            session, key=key, operation="cancel", order=order, fingerprint=fingerprint, now=now
+        ):
             return _reload(session, order, ctx)
         decision = rules.cancellation(views.order_facts(order))
         if isinstance(decision, rules.Refusal):
             raise refused(decision)
         if decision == "cancel":
             if not _claim_processing_order(session, order, status="cancelled", cancelled_at=now):
-                raise ServiceError(409, rules.ALREADY_SHIPPED, "the order changed while cancelling; look it up again")
+                raise ServiceError(
+                    409,
+                    rules.ALREADY_SHIPPED,
+                    "the order changed while cancelling; look it up again",
+                )
             session.add(
                 Refund(
                     order_id=order.id,
@@ -355,12 +397,17 @@ def change_shipping_address(
     checked = rules.validate_address(address, allowed_countries=ctx.policy.shipping_countries)
     if isinstance(checked, rules.FieldError):
         raise invalid(f"address.{checked.field}", checked.message)
-    fingerprint = _fingerprint({"order": normalize_order_number(order_number), "address": checked.__dict__})
+    fingerprint = _fingerprint(
+        {"order": normalize_order_number(order_number), "address": checked.__dict__}
+    )
 
     def action(session: Session) -> dict[str, Any]:
+        _lock_order(session, order_number)
         order = _verified_order(session, order_number, email=email, postcode=postcode)
         now = ctx.clock()
-        if _replay_or_record(session, key=key, operation="address", order=order, fingerprint=fingerprint, now=now):
+        if _replay_or_record(
+            session, key=key, operation="address", order=order, fingerprint=fingerprint, now=now
+        ):
             return _reload(session, order, ctx)
         refusal = rules.address_change_refusal(views.order_facts(order))
         if refusal is not None:
@@ -376,7 +423,9 @@ def change_shipping_address(
             ship_country=checked.country,
         )
         if not changed:
-            raise ServiceError(409, rules.ALREADY_SHIPPED, "the order changed meanwhile; look it up again")
+            raise ServiceError(
+                409, rules.ALREADY_SHIPPED, "the order changed meanwhile; look it up again"
+            )
         return _reload(session, order, ctx)
 
     return _run_keyed(engine, action)

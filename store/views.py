@@ -117,9 +117,7 @@ def eligibility_json(order: Order, *, today: date, policy: StorePolicy) -> dict[
 
 def order_json(order: Order, *, today: date, policy: StorePolicy) -> dict[str, Any]:
     facts = order_facts(order)
-    verdicts = {
-        v.line_id: v for v in rules.order_eligibility(facts, today=today, policy=policy)
-    }
+    verdicts = {v.line_id: v for v in rules.order_eligibility(facts, today=today, policy=policy)}
     returned = returned_quantities(order)
     subtotal = sum(line.unit_price_cents * line.quantity for line in order.lines)
     return {

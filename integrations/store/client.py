@@ -55,14 +55,16 @@ class StoreClientSettings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> StoreClientSettings:
         env = os.environ if env is None else env
-        base_url = env.get("STORE_BASE_URL", "").strip() or DEFAULT_BASE_URL
+        base_url = env.get("STORE_URL", "").strip() or DEFAULT_BASE_URL
         if not base_url.startswith(("http://", "https://")):
-            raise ValueError(f"STORE_BASE_URL must be an http(s) URL, got {base_url!r}")
+            raise ValueError(f"STORE_URL must be an http(s) URL, got {base_url!r}")
         raw_timeout = env.get("STORE_TIMEOUT_SECONDS", "").strip()
         try:
             timeout = float(raw_timeout) if raw_timeout else DEFAULT_TIMEOUT
         except ValueError:
-            raise ValueError(f"STORE_TIMEOUT_SECONDS must be a number, got {raw_timeout!r}") from None
+            raise ValueError(
+                f"STORE_TIMEOUT_SECONDS must be a number, got {raw_timeout!r}"
+            ) from None
         if not 0 < timeout <= 60:
             raise ValueError(f"STORE_TIMEOUT_SECONDS must be in (0, 60], got {timeout}")
         token = env.get("STORE_API_TOKEN", "").strip() or None

@@ -50,7 +50,9 @@ class ServerThread:
         app = make_app(self.base_url)
         config = uvicorn.Config(app, log_level="warning", lifespan="off")  # type: ignore[arg-type]
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
+        )
 
     @property
     def base_url(self) -> str:
@@ -97,7 +99,9 @@ def postgres_url() -> Iterator[URL]:
     except OperationalError as exc:
         admin.dispose()
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-        message = f"PostgreSQL unreachable at {admin_url.render_as_string(hide_password=True)}: {reason}"
+        message = (
+            f"PostgreSQL unreachable at {admin_url.render_as_string(hide_password=True)}: {reason}"
+        )
         if _in_ci():
             pytest.fail(f"{message} (CI=true: a missing service is a failure)", pytrace=False)
         pytest.skip(message)

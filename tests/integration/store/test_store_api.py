@@ -38,7 +38,12 @@ def error_code(response: httpx.Response) -> str:
 def count(store: LiveStore, model: type, order_number: str) -> int:
     with Session(store.engine) as session:
         order_id = session.scalar(select(Order.id).where(Order.order_number == order_number))
-        return session.scalar(select(func.count()).select_from(model).where(model.order_id == order_id)) or 0
+        return (
+            session.scalar(
+                select(func.count()).select_from(model).where(model.order_id == order_id)
+            )
+            or 0
+        )
 
 
 # --- basics --------------------------------------------------------------------------------
@@ -99,12 +104,18 @@ def test_lookup_email_is_trimmed_and_case_insensitive(http: httpx.Client) -> Non
 
 def test_lookup_shows_lines_returns_and_refunds(http: httpx.Client) -> None:
     order = lookup(http, order_number="10005", email="eve@example.com").json()
-    assert [(line["returned_quantity"], line["returnable_quantity"]) for line in order["lines"]] == [(1, 0), (0, 1)]
+    assert [
+        (line["returned_quantity"], line["returnable_quantity"]) for line in order["lines"]
+    ] == [(1, 0), (0, 1)]
     assert order["returns"][0]["rma_number"] == "RMA-10005-1"
     assert order["refunds"][0]["status"] == "pending"
     assert order["refunds"][0]["expected_by"] is not None
     issued = lookup(http, order_number="10004", email="dev@example.com").json()["refunds"][0]
-    assert issued["status"] == "issued" and issued["issued_at"] and issued["method"].startswith("original card")
+    assert (
+        issued["status"] == "issued"
+        and issued["issued_at"]
+        and issued["method"].startswith("original card")
+    )
 
 
 def test_demo_orders_show_their_states(http: httpx.Client) -> None:
@@ -116,7 +127,10 @@ def test_demo_orders_show_their_states(http: httpx.Client) -> None:
     assert get("10001", "ada@example.com")["can_cancel"] is True
     assert len(get("10002", "ben@example.com")["lines"]) == 3
     assert get("10006", "finn@example.com")["status"] == "cancelled"
-    assert sorted(s["status"] for s in get("10007", "gus@example.com")["shipments"]) == ["delivered", "in_transit"]
+    assert sorted(s["status"] for s in get("10007", "gus@example.com")["shipments"]) == [
+        "delivered",
+        "in_transit",
+    ]
     assert get("10008", "hana@example.com")["refunds"][0]["status"] == "failed"
     assert float(get("10009", "ivy@example.com")["total"]) >= 1000
     assert get("10011", JO)["status"] == "processing"
@@ -180,10 +194,21 @@ def eligibility(http: httpx.Client, number: str, email: str) -> dict[int, dict[s
     return {line["line_id"]: line for line in response.json()["lines"]}
 
 
-def create_return(http: httpx.Client, number: str, email: str, lines: list[tuple[int, int]], *,
-                  key: str | None = "key-1", reason: str = "wrong_size") -> httpx.Response:
+def create_return(
+    http: httpx.Client,
+    number: str,
+    email: str,
+    lines: list[tuple[int, int]],
+    *,
+    key: str | None = "key-1",
+    reason: str = "wrong_size",
+) -> httpx.Response:
     headers = {"Idempotency-Key": key} if key is not None else {}
-    body = {"email": email, "lines": [{"line_id": i, "quantity": q} for i, q in lines], "reason": reason}
+    body = {
+        "email": email,
+        "lines": [{"line_id": i, "quantity": q} for i, q in lines],
+        "reason": reason,
+    }
     return http.post(f"/api/v1/orders/{number}/returns", json=body, headers=headers)
 
 
@@ -192,8 +217,12 @@ def test_eligibility_per_line(http: httpx.Client) -> None:
     assert lines[100021]["eligible"] is True and lines[100021]["returnable_quantity"] == 2
     assert lines[100022]["eligible"] is True
     assert lines[100023] | {"return_by": None} == {
-        "line_id": 100023, "eligible": False, "returnable_quantity": 0, "return_by": None,
-        "refusal_code": "final_sale", "refusal_message": "final-sale items cannot be returned",
+        "line_id": 100023,
+        "eligible": False,
+        "returnable_quantity": 0,
+        "return_by": None,
+        "refusal_code": "final_sale",
+        "refusal_message": "final-sale items cannot be returned",
     }
 
 
@@ -207,8 +236,9 @@ def test_eligibility_per_line(http: httpx.Client) -> None:
         ("10006", "finn@example.com", 100061, "order_cancelled"),
     ],
 )
-def test_every_line_refusal_code(http: httpx.Client, store: LiveStore, number: str, email: str,
-                                 line_id: int, code: str) -> None:
+def test_every_line_refusal_code(
+    http: httpx.Client, store: LiveStore, number: str, email: str, line_id: int, code: str
+) -> None:
     assert eligibility(http, number, email)[line_id]["refusal_code"] == code
     response = create_return(http, number, email, [(line_id, 1)])
     assert response.status_code == 409
@@ -242,7 +272,9 @@ def test_create_return_and_retry_gives_the_same_rma(http: httpx.Client, store: L
 
 
 def test_partial_then_rest_of_a_multi_quantity_line(http: httpx.Client) -> None:
-    assert create_return(http, "10002", "ben@example.com", [(100021, 1)], key="a").status_code == 201
+    assert (
+        create_return(http, "10002", "ben@example.com", [(100021, 1)], key="a").status_code == 201
+    )
     assert eligibility(http, "10002", "ben@example.com")[100021]["returnable_quantity"] == 1
     second = create_return(http, "10002", "ben@example.com", [(100021, 1), (100022, 1)], key="b")
     assert second.status_code == 201
@@ -250,7 +282,10 @@ def test_partial_then_rest_of_a_multi_quantity_line(http: httpx.Client) -> None:
 
 
 def test_idempotency_key_reused_for_another_request(http: httpx.Client) -> None:
-    assert create_return(http, "10002", "ben@example.com", [(100021, 1)], key="same").status_code == 201
+    assert (
+        create_return(http, "10002", "ben@example.com", [(100021, 1)], key="same").status_code
+        == 201
+    )
     response = create_return(http, "10002", "ben@example.com", [(100022, 1)], key="same")
     assert response.status_code == 409
     assert error_code(response) == "idempotency_key_reused"
@@ -267,8 +302,9 @@ def test_idempotency_key_reused_for_another_request(http: httpx.Client) -> None:
         ([(100101, 1)], "k", "because", "reason"),
     ],
 )
-def test_bad_return_input(http: httpx.Client, lines: list[tuple[int, int]], key: str | None,
-                          reason: str, field: str) -> None:
+def test_bad_return_input(
+    http: httpx.Client, lines: list[tuple[int, int]], key: str | None, reason: str, field: str
+) -> None:
     response = create_return(http, "10010", JO, lines, key=key, reason=reason)
     assert response.status_code == 422, response.text
     assert response.json()["error"]["field"] == field
@@ -316,14 +352,24 @@ def test_cancel_requires_idempotency_key(http: httpx.Client) -> None:
 
 # --- shipping address ---------------------------------------------------------------------
 
-NEW_ADDRESS = {"name": "Ada Byron", "line1": "2 Analytical Way", "line2": "Flat 3", "city": "London",
-               "postcode": "ec1a 1bb", "country": "GB"}
+NEW_ADDRESS = {
+    "name": "Ada Byron",
+    "line1": "2 Analytical Way",
+    "line2": "Flat 3",
+    "city": "London",
+    "postcode": "ec1a 1bb",
+    "country": "GB",
+}
 
 
-def change_address(http: httpx.Client, number: str, email: str, address: dict[str, Any],
-                   key: str = "a-1") -> httpx.Response:
-    return http.put(f"/api/v1/orders/{number}/shipping-address", json={"email": email, "address": address},
-                    headers={"Idempotency-Key": key})
+def change_address(
+    http: httpx.Client, number: str, email: str, address: dict[str, Any], key: str = "a-1"
+) -> httpx.Response:
+    return http.put(
+        f"/api/v1/orders/{number}/shipping-address",
+        json={"email": email, "address": address},
+        headers={"Idempotency-Key": key},
+    )
 
 
 def test_change_address_and_retry(http: httpx.Client, store: LiveStore) -> None:
@@ -345,7 +391,9 @@ def test_change_address_and_retry(http: httpx.Client, store: LiveStore) -> None:
         ({"name": None}, "address.name"),
     ],
 )
-def test_change_address_names_the_bad_field(http: httpx.Client, changes: dict[str, Any], field: str) -> None:
+def test_change_address_names_the_bad_field(
+    http: httpx.Client, changes: dict[str, Any], field: str
+) -> None:
     response = change_address(http, "10001", "ada@example.com", {**NEW_ADDRESS, **changes})
     assert response.status_code == 422
     assert response.json()["error"]["field"] == field
@@ -371,9 +419,13 @@ def test_api_token_when_configured(token_store: LiveStore, api_token: str) -> No
         missing = http.post("/api/v1/orders/lookup", json=body)
         assert missing.status_code == 401
         assert error_code(missing) == "unauthorized"
-        wrong = http.post("/api/v1/orders/lookup", json=body, headers={"Authorization": "Bearer nope"})
+        wrong = http.post(
+            "/api/v1/orders/lookup", json=body, headers={"Authorization": "Bearer nope"}
+        )
         assert wrong.status_code == 401
-        ok = http.post("/api/v1/orders/lookup", json=body, headers={"Authorization": f"Bearer {api_token}"})
+        ok = http.post(
+            "/api/v1/orders/lookup", json=body, headers={"Authorization": f"Bearer {api_token}"}
+        )
         assert ok.status_code == 200
         # Health and the API description stay public.
         assert http.get("/health").status_code == 200
@@ -397,7 +449,12 @@ def test_wrong_email_and_missing_order_do_the_same_database_work(store: LiveStor
         event.listen(store.engine, "before_cursor_execute", count_statement)
         try:
             with pytest.raises(ServiceError) as caught:
-                lookup_order(store.engine, ctx, order_number=number, **{"email": None, "postcode": None, **proof})
+                lookup_order(
+                    store.engine,
+                    ctx,
+                    order_number=number,
+                    **{"email": None, "postcode": None, **proof},
+                )
         finally:
             event.remove(store.engine, "before_cursor_execute", count_statement)
         assert caught.value.status == 404
@@ -405,3 +462,37 @@ def test_wrong_email_and_missing_order_do_the_same_database_work(store: LiveStor
 
     assert run("10023", email="nobody@example.com") == run("99999", email="nobody@example.com")
     assert run("10023", postcode="ZZ1 1ZZ") == run("99999", postcode="ZZ1 1ZZ")
+
+
+def test_concurrent_retries_create_one_return(store: LiveStore) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def attempt(key: str) -> httpx.Response:
+        with httpx.Client(base_url=store.base_url, timeout=20) as client:
+            return create_return(client, "10010", JO, [(100101, 1)], key=key)
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        same_key = list(pool.map(attempt, ["same-key"] * 6))
+    assert sorted(r.status_code for r in same_key) == [200] * 5 + [201]
+    assert {r.json()["rma_number"] for r in same_key} == {"RMA-10010-1"}
+    assert count(store, ReturnAuthorization, "10010") == 1
+
+    store.reseed()
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        other_keys = list(pool.map(attempt, [f"key-{i}" for i in range(6)]))
+    assert sorted(r.status_code for r in other_keys) == [201] + [409] * 5
+    assert {error_code(r) for r in other_keys if r.status_code == 409} == {"already_returned"}
+    assert count(store, ReturnAuthorization, "10010") == 1
+
+
+def test_concurrent_cancels_create_one_refund(store: LiveStore) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def attempt(key: str) -> httpx.Response:
+        with httpx.Client(base_url=store.base_url, timeout=20) as client:
+            return cancel(client, "10001", "ada@example.com", key=key)
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        responses = list(pool.map(attempt, [f"c-{i}" for i in range(6)]))
+    assert {r.status_code for r in responses} == {200}
+    assert count(store, Refund, "10001") == 1

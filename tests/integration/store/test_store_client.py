@@ -40,7 +40,9 @@ async def test_health_and_policy(client: StoreClient, store: LiveStore) -> None:
         policy = await client.get_policy()
     assert policy.return_window_days == store.settings.policy.return_window_days
     assert policy.free_shipping_threshold == store.settings.policy.free_shipping_threshold
-    assert [m.code for m in policy.shipping_methods] == [m.code for m in store.settings.policy.shipping_methods]
+    assert [m.code for m in policy.shipping_methods] == [
+        m.code for m in store.settings.policy.shipping_methods
+    ]
 
 
 async def test_lookup_order(client: StoreClient) -> None:
@@ -68,12 +70,20 @@ async def test_eligibility_and_return(client: StoreClient) -> None:
         by_line = {line.line_id: line for line in verdict.lines}
         assert by_line[100102].refusal_code == "final_sale"
         rma = await client.create_return(
-            order_number="10010", email=JO, lines=[ReturnLine(100101, 1)], reason="wrong_size",
-            comment="too small", idempotency_key="client-ret-1",
+            order_number="10010",
+            email=JO,
+            lines=[ReturnLine(100101, 1)],
+            reason="wrong_size",
+            comment="too small",
+            idempotency_key="client-ret-1",
         )
         retry = await client.create_return(
-            order_number="10010", email=JO, lines=[ReturnLine(100101, 1)], reason="wrong_size",
-            comment="too small", idempotency_key="client-ret-1",
+            order_number="10010",
+            email=JO,
+            lines=[ReturnLine(100101, 1)],
+            reason="wrong_size",
+            comment="too small",
+            idempotency_key="client-ret-1",
         )
     assert rma == retry
     assert rma.rma_number == "RMA-10010-1"
@@ -84,7 +94,10 @@ async def test_refusal_is_typed(client: StoreClient) -> None:
     async with client:
         with pytest.raises(StoreRefusal) as caught:
             await client.create_return(
-                order_number="10010", email=JO, lines=[ReturnLine(100102, 1)], reason="wrong_size",
+                order_number="10010",
+                email=JO,
+                lines=[ReturnLine(100102, 1)],
+                reason="wrong_size",
                 idempotency_key="client-ret-2",
             )
         assert caught.value.code == "final_sale"
@@ -95,15 +108,21 @@ async def test_refusal_is_typed(client: StoreClient) -> None:
 
 async def test_cancel_order(client: StoreClient) -> None:
     async with client:
-        order = await client.cancel_order(order_number="10001", email="ada@example.com", idempotency_key="cc-1")
-        again = await client.cancel_order(order_number="10001", email="ada@example.com", idempotency_key="cc-1")
+        order = await client.cancel_order(
+            order_number="10001", email="ada@example.com", idempotency_key="cc-1"
+        )
+        again = await client.cancel_order(
+            order_number="10001", email="ada@example.com", idempotency_key="cc-1"
+        )
     assert order.status == "cancelled"
     assert order == again
     assert [r.status for r in order.refunds] == ["pending"]
 
 
 async def test_change_shipping_address(client: StoreClient) -> None:
-    address = Address(name="Jo Rivera", line1="5 New Road", city="London", postcode="sw1a 2aa", country="GB")
+    address = Address(
+        name="Jo Rivera", line1="5 New Road", city="London", postcode="sw1a 2aa", country="GB"
+    )
     async with client:
         order = await client.change_shipping_address(
             order_number="10011", email=JO, address=address, idempotency_key="addr-1"
@@ -111,7 +130,9 @@ async def test_change_shipping_address(client: StoreClient) -> None:
         assert order.shipping_address.postcode == "SW1A 2AA"
         with pytest.raises(InvalidRequest) as bad:
             await client.change_shipping_address(
-                order_number="10011", email=JO, idempotency_key="addr-2",
+                order_number="10011",
+                email=JO,
+                idempotency_key="addr-2",
                 address=Address(name="Jo", line1="x", city="London", postcode="nope", country="GB"),
             )
     assert bad.value.field == "address.postcode"
@@ -131,7 +152,9 @@ async def test_token_is_sent(token_store: LiveStore, api_token: str) -> None:
 def _serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
@@ -197,7 +220,9 @@ def error_server() -> Iterator[str]:
 
 
 @pytest.mark.parametrize("server", ["sleepy_server", "trickle_server"])
-async def test_slow_server_is_unavailable_within_the_timeout(server: str, request: pytest.FixtureRequest) -> None:
+async def test_slow_server_is_unavailable_within_the_timeout(
+    server: str, request: pytest.FixtureRequest
+) -> None:
     base_url = request.getfixturevalue(server)
     async with StoreClient(base_url=base_url, timeout=0.5) as client:
         started = time.monotonic()
@@ -224,6 +249,8 @@ async def test_connection_refused_is_unavailable() -> None:
     async with StoreClient(base_url=f"http://127.0.0.1:{port}") as client:
         started = time.monotonic()
         with pytest.raises(StoreUnavailable):
-            await client.cancel_order(order_number="10001", email="ada@example.com", idempotency_key="k")
+            await client.cancel_order(
+                order_number="10001", email="ada@example.com", idempotency_key="k"
+            )
         assert await client.health() is False
     assert time.monotonic() - started < 1.0

@@ -47,8 +47,12 @@ def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     # Run from another directory (repo only on PYTHONPATH): no alembic.ini, no cwd tricks.
     return subprocess.run(
         [sys.executable, "-m", "store", *args],
-        env={**env, "PYTHONPATH": str(REPO_ROOT)}, cwd="/", capture_output=True, text=True,
-        timeout=60, check=False,
+        env={**env, "PYTHONPATH": str(REPO_ROOT)},
+        cwd="/",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 
@@ -57,7 +61,11 @@ def _snapshot(live_store: LiveStore) -> list[dict[str, Any]]:
     snapshot = []
     for spec in DEMO_ORDERS:
         email = next(c[1] for c in CUSTOMERS if c[0] == spec.customer_id)
-        snapshot.append(lookup_order(live_store.engine, ctx, order_number=spec.number, email=email, postcode=None))
+        snapshot.append(
+            lookup_order(
+                live_store.engine, ctx, order_number=spec.number, email=email, postcode=None
+            )
+        )
     return snapshot
 
 
@@ -75,7 +83,11 @@ def test_cli_rejects_bad_config() -> None:
 
 
 def test_cli_migrate_seed_serve(tmp_path: Path) -> None:
-    env = {**os.environ, "STORE_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}", "RASA_TELEMETRY_ENABLED": "false"}
+    env = {
+        **os.environ,
+        "STORE_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+        "RASA_TELEMETRY_ENABLED": "false",
+    }
     for command in ("migrate", "migrate", "seed"):
         result = _cli(command, env=env)
         assert result.returncode == 0, result.stderr
@@ -84,7 +96,10 @@ def test_cli_migrate_seed_serve(tmp_path: Path) -> None:
         port = sock.getsockname()[1]
     proc = subprocess.Popen(
         [sys.executable, "-m", "store", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env,
+        cwd=REPO_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 15
@@ -97,8 +112,11 @@ def test_cli_migrate_seed_serve(tmp_path: Path) -> None:
                     raise
                 time.sleep(0.1)
         assert response.json() == {"status": "ok"}
-        order = httpx.post(f"http://127.0.0.1:{port}/api/v1/orders/lookup",
-                           json={"order_number": "10023", "email": "jo@example.com"}, timeout=5).json()
+        order = httpx.post(
+            f"http://127.0.0.1:{port}/api/v1/orders/lookup",
+            json={"order_number": "10023", "email": "jo@example.com"},
+            timeout=5,
+        ).json()
         assert order["shipments"][0]["tracking_number"] == "1Z999AA10123456784"
     finally:
         proc.terminate()

@@ -24,7 +24,12 @@ def validate(**changes: Any) -> rules.Address | rules.FieldError:
 
 def test_valid_address_is_normalised() -> None:
     assert validate(name="  Jo   Rivera ") == rules.Address(
-        name="Jo Rivera", line1="1 New Street", line2=None, city="London", postcode="SW1A 2AA", country="GB"
+        name="Jo Rivera",
+        line1="1 New Street",
+        line2=None,
+        city="London",
+        postcode="SW1A 2AA",
+        country="GB",
     )
 
 

@@ -34,7 +34,9 @@ POLICY = {
     "free_shipping_threshold": "75.00",
     "shipping_countries": ["GB"],
     "return_reasons": ["wrong_size"],
-    "shipping_methods": [{"code": "std", "name": "Standard", "cost": "3.95", "min_days": 3, "max_days": 5}],
+    "shipping_methods": [
+        {"code": "std", "name": "Standard", "cost": "3.95", "min_days": 3, "max_days": 5}
+    ],
 }
 
 
@@ -44,10 +46,14 @@ def anyio_backend() -> str:
 
 
 def client_for(handler: Callable[[httpx.Request], httpx.Response]) -> StoreClient:
-    return StoreClient(base_url="http://store.test", api_token="tok", transport=httpx.MockTransport(handler))
+    return StoreClient(
+        base_url="http://store.test", api_token="tok", transport=httpx.MockTransport(handler)
+    )
 
 
-def respond(status: int, body: Any = None, *, raw: bytes | None = None) -> Callable[[httpx.Request], httpx.Response]:
+def respond(
+    status: int, body: Any = None, *, raw: bytes | None = None
+) -> Callable[[httpx.Request], httpx.Response]:
     def handler(_request: httpx.Request) -> httpx.Response:
         if raw is not None:
             return httpx.Response(status, content=raw)
@@ -72,7 +78,9 @@ async def test_sends_token_and_idempotency_key() -> None:
 
     async with client_for(handler) as client:
         with pytest.raises(StoreRefusal):
-            await client.cancel_order(order_number="#10023", email="jo@example.com", idempotency_key="k-1")
+            await client.cancel_order(
+                order_number="#10023", email="jo@example.com", idempotency_key="k-1"
+            )
     assert seen[0].headers["authorization"] == "Bearer tok"
     assert seen[0].headers["idempotency-key"] == "k-1"
     assert seen[0].url.path == "/api/v1/orders/10023/cancel"
@@ -88,7 +96,10 @@ async def test_sends_token_and_idempotency_key() -> None:
         (respond(200, raw=b"<html>ok</html>"), StoreUnavailable),
         (respond(500, {"error": {"code": "internal_error", "message": "boom"}}), StoreUnavailable),
         (respond(502, raw=b"Bad Gateway"), StoreUnavailable),
-        (respond(429, {"error": {"code": "rate_limited", "message": "slow down"}}), StoreUnavailable),
+        (
+            respond(429, {"error": {"code": "rate_limited", "message": "slow down"}}),
+            StoreUnavailable,
+        ),
         (respond(404, {"detail": "Not Found"}), StoreUnavailable),
         (respond(401, {"error": {"code": "unauthorized", "message": "token"}}), StoreUnauthorized),
         (respond(302, raw=b""), StoreUnavailable),
@@ -103,15 +114,21 @@ async def test_anything_but_strict_success_raises(
 
 
 async def test_error_kinds() -> None:
-    async with client_for(respond(404, {"error": {"code": "order_not_found", "message": "m"}})) as client:
+    async with client_for(
+        respond(404, {"error": {"code": "order_not_found", "message": "m"}})
+    ) as client:
         with pytest.raises(OrderNotFound):
             await client.lookup_order(order_number="1", email="a@b.co")
-    body = {"error": {"code": "invalid_request", "message": "postcode bad", "field": "address.postcode"}}
+    body = {
+        "error": {"code": "invalid_request", "message": "postcode bad", "field": "address.postcode"}
+    }
     async with client_for(respond(422, body)) as client:
         with pytest.raises(InvalidRequest) as caught:
             await client.return_eligibility(order_number="1", email="a@b.co")
     assert caught.value.field == "address.postcode"
-    async with client_for(respond(409, {"error": {"code": "final_sale", "message": "engineer text"}})) as client:
+    async with client_for(
+        respond(409, {"error": {"code": "final_sale", "message": "engineer text"}})
+    ) as client:
         with pytest.raises(StoreRefusal) as refusal:
             await client.return_eligibility(order_number="1", email="a@b.co")
     assert refusal.value.code == "final_sale"
@@ -137,11 +154,15 @@ async def test_lookup_needs_exactly_one_proof() -> None:
 
 def test_client_settings_from_env() -> None:
     settings = StoreClientSettings.from_env(
-        {"STORE_BASE_URL": "http://store:8100", "STORE_API_TOKEN": "t", "STORE_TIMEOUT_SECONDS": "1.5"}
+        {"STORE_URL": "http://store:8100", "STORE_API_TOKEN": "t", "STORE_TIMEOUT_SECONDS": "1.5"}
     )
-    assert (settings.base_url, settings.api_token, settings.timeout) == ("http://store:8100", "t", 1.5)
+    assert (settings.base_url, settings.api_token, settings.timeout) == (
+        "http://store:8100",
+        "t",
+        1.5,
+    )
     assert StoreClientSettings.from_env({}).timeout == 2.5
     with pytest.raises(ValueError, match="STORE_TIMEOUT_SECONDS"):
         StoreClientSettings.from_env({"STORE_TIMEOUT_SECONDS": "soon"})
-    with pytest.raises(ValueError, match="STORE_BASE_URL"):
-        StoreClientSettings.from_env({"STORE_BASE_URL": "store:8100"})
+    with pytest.raises(ValueError, match="STORE_URL"):
+        StoreClientSettings.from_env({"STORE_URL": "store:8100"})

@@ -21,7 +21,9 @@ def line(
     returned: int = 0,
     delivered_days_ago: int | None = 3,
 ) -> rules.LineFacts:
-    delivered = TODAY - timedelta(days=delivered_days_ago) if delivered_days_ago is not None else None
+    delivered = (
+        TODAY - timedelta(days=delivered_days_ago) if delivered_days_ago is not None else None
+    )
     return rules.LineFacts(
         line_id=line_id,
         quantity=quantity,
@@ -31,7 +33,9 @@ def line(
     )
 
 
-def order(*lines: rules.LineFacts, status: str = "delivered", shipped: bool = True) -> rules.OrderFacts:
+def order(
+    *lines: rules.LineFacts, status: str = "delivered", shipped: bool = True
+) -> rules.OrderFacts:
     return rules.OrderFacts(status=status, shipped=shipped, lines=tuple(lines))
 
 
@@ -126,7 +130,9 @@ def request(*pairs: tuple[int, int]) -> list[rules.RequestedLine]:
 
 def test_return_request_ok() -> None:
     o = order(line(line_id=1, quantity=2), line(line_id=2))
-    assert rules.check_return_request(o, request((1, 2), (2, 1)), today=TODAY, policy=POLICY) is None
+    assert (
+        rules.check_return_request(o, request((1, 2), (2, 1)), today=TODAY, policy=POLICY) is None
+    )
 
 
 def test_return_request_more_than_bought_is_quantity_exceeded() -> None:
@@ -146,7 +152,9 @@ def test_return_request_over_policy_maximum_is_quantity_exceeded() -> None:
     policy = StorePolicy(max_units_per_return=10)
     refusal = rules.check_return_request(o, request((1, 6), (2, 5)), today=TODAY, policy=policy)
     assert refusal is not None and refusal.code == rules.QUANTITY_EXCEEDED
-    assert rules.check_return_request(o, request((1, 5), (2, 5)), today=TODAY, policy=policy) is None
+    assert (
+        rules.check_return_request(o, request((1, 5), (2, 5)), today=TODAY, policy=policy) is None
+    )
 
 
 def test_return_request_with_an_ineligible_line_reports_that_line() -> None:
@@ -166,11 +174,15 @@ def test_return_request_unknown_or_repeated_line(pairs: tuple[tuple[int, int], .
 
 
 def test_cancel_before_shipment() -> None:
-    assert rules.cancellation(order(line(delivered_days_ago=None), status="processing", shipped=False)) == "cancel"
+    assert (
+        rules.cancellation(order(line(delivered_days_ago=None), status="processing", shipped=False))
+        == "cancel"
+    )
 
 
 @pytest.mark.parametrize(
-    ("status", "shipped"), [("processing", True), ("shipped", True), ("delivered", True), ("returned", True)]
+    ("status", "shipped"),
+    [("processing", True), ("shipped", True), ("delivered", True), ("returned", True)],
 )
 def test_cancel_after_shipment_is_refused(status: str, shipped: bool) -> None:
     decision = rules.cancellation(order(line(), status=status, shipped=shipped))
@@ -178,7 +190,9 @@ def test_cancel_after_shipment_is_refused(status: str, shipped: bool) -> None:
 
 
 def test_cancel_twice_is_a_no_op() -> None:
-    assert rules.cancellation(order(line(), status="cancelled", shipped=False)) == "already_cancelled"
+    assert (
+        rules.cancellation(order(line(), status="cancelled", shipped=False)) == "already_cancelled"
+    )
 
 
 def test_address_change_before_shipment() -> None:
