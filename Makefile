@@ -1,0 +1,70 @@
+# Shopdesk — `make run` to talk to the assistant, `make test` to run every test.
+# Everything installs itself on first use; nothing reinstalls or retrains when unchanged.
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+RASA_PYTHON ?= $(PYTHON)
+VENV := .venv
+APP := $(VENV)/app
+RASA := $(VENV)/rasa
+APP_PY := $(APP)/bin/python
+RASA_PY := $(RASA)/bin/python
+DATA ?= ../shared/eval/bitext/dev_mapped.csv
+
+export RASA_TELEMETRY_ENABLED := false
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help install run train test test-fast validate eval bench-hint3 lint browser clean
+
+help: ## list the targets
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+install: $(APP)/.installed $(RASA)/.installed ## create both environments (once)
+
+$(APP)/.installed: requirements/app.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 11), "the app needs Python 3.11+ (set PYTHON=...)"'
+	test -x $(APP_PY) || $(PYTHON) -m venv $(APP)
+	$(APP_PY) -m pip install --quiet --upgrade "pip==24.2"
+	$(APP_PY) -m pip install --quiet --no-deps -r requirements/app.txt
+	touch $@
+
+# Rasa 3.6 declares Python <3.11 but runs on 3.11 from a complete pin list (README).
+$(RASA)/.installed: requirements/rasa.txt requirements/rasa-nlu.txt
+	@$(RASA_PYTHON) -c 'import sys; assert (3, 10) <= sys.version_info[:2] <= (3, 11), "the Rasa engine needs Python 3.10 or 3.11 (set RASA_PYTHON=...)"'
+	test -x $(RASA_PY) || $(RASA_PYTHON) -m venv $(RASA)
+	$(RASA_PY) -m pip install --quiet --upgrade "pip==24.2"
+	$(RASA_PY) -m pip install --quiet --no-deps --ignore-requires-python -r requirements/rasa.txt -r requirements/rasa-nlu.txt
+	touch $@
+
+browser: ## install Debian's Chromium for the browser tests (once)
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+train: install ## train the model if config, domain or data changed
+	$(APP_PY) -m bot train
+
+run: install ## set up, train if needed, and start everything (Ctrl-C stops it)
+	$(APP_PY) -m bot run
+
+test: install browser ## run the whole test suite (unit, integration, actions, Rasa, end to end, browser)
+	$(APP_PY) -m bot train
+	$(APP_PY) -m pytest
+
+test-fast: install ## unit and action tests only (seconds)
+	$(APP_PY) -m pytest tests/unit tests/actions
+
+validate: install ## rasa data validate
+	cd . && PYTHONPATH=. $(RASA)/bin/rasa data validate --domain bot/domain --data data/nlu data/stories data/rules --config config.yml
+
+eval: install ## NLU evaluation on a labelled CSV: make eval DATA=path.csv
+	PYTHONPATH=. $(RASA_PY) -m bot.evaluation.eval --data $(DATA)
+
+bench-hint3: install ## HINT3 pipeline benchmark: make bench-hint3 [TRAIN=.. TEST=..]
+	PYTHONPATH=. $(RASA_PY) -m bot.evaluation.bench_hint3 $(if $(TRAIN),--train $(TRAIN)) $(if $(TEST),--test $(TEST))
+
+lint: install ## ruff
+	$(APP)/bin/ruff check .
+
+clean: ## remove environments, models and local state
+	rm -rf $(VENV) models var results test-artifacts .pytest_cache

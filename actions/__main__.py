@@ -1,0 +1,44 @@
+"""Runs the action server: `python -m actions [--port 5055]`.
+
+Settings are read and checked here, once, before anything is served. Sanic serves from
+worker processes that rebuild the app, so the checked settings travel to them through the
+environment (the embedded default's random verification key included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import secrets
+import sys
+
+from actions.settings import ActionSettings, ConfigError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m actions")
+    parser.add_argument(
+        "--port", type=int, default=int(os.environ.get("ACTION_SERVER_PORT", "5055"))
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
+    if os.environ.get("SHOPDESK_PROFILE", "embedded") != "production":
+        os.environ.setdefault("SHOPDESK_VERIFICATION_SECRET", secrets.token_hex(32))
+    try:
+        ActionSettings.from_env()
+    except ConfigError as exc:
+        print(f"action server: configuration error: {exc}", file=sys.stderr)
+        return 2
+
+    from rasa_sdk.endpoint import run
+    from rasa_sdk.executor import ActionExecutor
+
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    run(executor, port=args.port)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

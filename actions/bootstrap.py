@@ -1,0 +1,43 @@
+"""Wires the real adapters for the actions, once.
+
+The action server's entry point (`python -m actions`) calls `configure()` with settings read
+from the environment before serving; tests call it with their own settings. Nothing here
+runs at import time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from actions.settings import ActionSettings
+from integrations.store.client import StoreClient
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: ActionSettings
+    store: StoreClient
+
+
+_services: Services | None = None
+
+
+def configure(settings: ActionSettings, *, store: StoreClient | None = None) -> Services:
+    global _services
+    _services = Services(
+        settings=settings,
+        store=store
+        or StoreClient(
+            base_url=settings.store_url,
+            api_token=settings.store_api_token,
+            timeout=settings.store_timeout,
+        ),
+    )
+    return _services
+
+
+def services() -> Services:
+    """The configured services; configures from the environment on first use."""
+    if _services is None:
+        return configure(ActionSettings.from_env())
+    return _services

@@ -1,0 +1,69 @@
+"""Action server configuration, read once from the environment at start-up."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names it."""
+
+
+@dataclass(frozen=True)
+class ActionSettings:
+    store_url: str
+    store_api_token: str | None
+    store_timeout: float
+    # Key for the HMAC that proves a verification was made by this action server.
+    verification_secret: bytes
+    # Shared with the storefront; signs the logged-in shopper's identity token.
+    identity_secret: bytes | None
+    max_verification_attempts: int = 3
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ActionSettings:
+        env = os.environ if env is None else env
+        production = env.get("SHOPDESK_PROFILE", "embedded") == "production"
+
+        store_url = env.get("STORE_URL", "http://127.0.0.1:8100").rstrip("/")
+        if not store_url.startswith(("http://", "https://")):
+            raise ConfigError(f"STORE_URL must be an http(s) URL, got {store_url!r}")
+
+        timeout = _positive_float(env, "STORE_TIMEOUT_SECONDS", default=2.5)
+
+        verification_secret = env.get("SHOPDESK_VERIFICATION_SECRET")
+        if not verification_secret:
+            if production:
+                raise ConfigError("SHOPDESK_VERIFICATION_SECRET is required in production")
+            # Embedded default: a fresh key per process. Verifications then end with the
+            # process, which is the safe direction.
+            verification_secret = secrets.token_hex(32)
+        identity_secret = env.get("SHOPDESK_IDENTITY_SECRET") or None
+        if production and identity_secret is not None and len(identity_secret) < 32:
+            raise ConfigError("SHOPDESK_IDENTITY_SECRET must be at least 32 characters")
+
+        attempts = int(_positive_float(env, "SHOPDESK_MAX_VERIFICATION_ATTEMPTS", default=3))
+        return cls(
+            store_url=store_url,
+            store_api_token=env.get("STORE_API_TOKEN") or None,
+            store_timeout=timeout,
+            verification_secret=verification_secret.encode(),
+            identity_secret=identity_secret.encode() if identity_secret else None,
+            max_verification_attempts=attempts,
+        )
+
+
+def _positive_float(env: Mapping[str, str], name: str, *, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive, got {raw!r}")
+    return value

@@ -1,0 +1,308 @@
+"""Verification: the one place that decides whether a shopper may see an order.
+
+A shopper is verified for an order when the store confirms the order number and email
+belong together (the verification form below), or when the storefront vouches for the
+logged-in customer with a signed identity token (see `identity`). Every order-revealing
+action asks `verified_order()`; nothing else grants access.
+
+The verified slots are `custom`-mapped, so no message can fill them; on top of that they
+are bound to the conversation by an HMAC only this action server can compute, so a slot
+set any other way (e.g. through Rasa's HTTP API) is worthless.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.bootstrap import services
+from actions.identity import ShopperIdentity, identity_from_metadata
+from integrations.store.errors import OrderNotFound, StoreError, StoreUnavailable
+
+logger = logging.getLogger(__name__)
+
+FORM_NAME = "verification_form"
+
+# verification_outcome values
+VERIFIED = "verified"
+LOCKED = "locked"
+STORE_UNAVAILABLE = "store_unavailable"
+
+_ORDER_NUMBER = re.compile(r"(?<![\d])#?\s*(\d{5})(?![\d])")
+_ANY_DIGITS = re.compile(r"\d")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-']+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+
+
+# --- plain functions (unit-tested without any server) ------------------------------------
+
+
+def parse_order_number(text: object) -> str | None:
+    """The 5-digit order number in a shopper's reply, or None when there isn't exactly one."""
+    if not isinstance(text, str):
+        return None
+    found = {m.group(1) for m in _ORDER_NUMBER.finditer(text)}
+    if len(found) != 1:
+        return None
+    number = found.pop()
+    # Any other digits around it ("10023-7", "100234") make the answer ambiguous.
+    rest = _ORDER_NUMBER.sub(" ", text)
+    if _ANY_DIGITS.search(rest):
+        return None
+    return number
+
+
+def parse_email(text: object) -> str | None:
+    """The email address in a shopper's reply (lower-cased), or None."""
+    if not isinstance(text, str):
+        return None
+    found = {m.group(0).lower().strip(".'") for m in _EMAIL.finditer(text)}
+    if len(found) != 1:
+        return None
+    return found.pop()
+
+
+def make_proof(*, secret: bytes, sender_id: str, order_number: str, email: str) -> str:
+    message = "\x1f".join((sender_id, order_number, email)).encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class VerifiedIdentity:
+    """Who the shopper has proven to be.
+
+    `order_number` set: verified for that order (and, through its email, may verify
+    another order by number alone). `order_number` None: a logged-in customer, who may see
+    any order of `email` (the store checks the order belongs to that email).
+    """
+
+    email: str
+    order_number: str | None
+
+    def covers(self, order_number: str | None) -> bool:
+        if order_number is None:
+            return False
+        return self.order_number is None or self.order_number == order_number
+
+
+@dataclass(frozen=True)
+class VerifiedOrder:
+    order_number: str
+    email: str
+
+
+def verified_identity(tracker: Tracker) -> VerifiedIdentity | None:
+    settings = services().settings
+    order_number = tracker.get_slot("verified_order_number")
+    email = tracker.get_slot("verified_email")
+    proof = tracker.get_slot("verification_proof")
+    if isinstance(order_number, str) and isinstance(email, str) and isinstance(proof, str):
+        expected = make_proof(
+            secret=settings.verification_secret,
+            sender_id=tracker.sender_id,
+            order_number=order_number,
+            email=email,
+        )
+        if hmac.compare_digest(expected, proof):
+            return VerifiedIdentity(email=email, order_number=order_number)
+        logger.warning("verification slots of %s carry an invalid proof", tracker.sender_id)
+    shopper = logged_in_shopper(tracker)
+    if shopper is not None:
+        return VerifiedIdentity(email=shopper.email, order_number=None)
+    return None
+
+
+def logged_in_shopper(tracker: Tracker) -> ShopperIdentity | None:
+    metadata = (tracker.latest_message or {}).get("metadata")
+    return identity_from_metadata(metadata, secret=services().settings.identity_secret)
+
+
+def verified_order(tracker: Tracker) -> VerifiedOrder | None:
+    """The order the shopper is asking about, if they are verified for it; else None.
+
+    This is the gate every order-revealing action goes through.
+    """
+    identity = verified_identity(tracker)
+    if identity is None:
+        return None
+    requested = parse_order_number(tracker.get_slot("order_number")) or identity.order_number
+    if not identity.covers(requested):
+        return None
+    assert requested is not None
+    return VerifiedOrder(order_number=requested, email=identity.email)
+
+
+def verification_events(
+    *, tracker: Tracker, order_number: str, email: str
+) -> list[EventType]:
+    """The slot events that record a successful verification (only for this module)."""
+    proof = make_proof(
+        secret=services().settings.verification_secret,
+        sender_id=tracker.sender_id,
+        order_number=order_number,
+        email=email,
+    )
+    return [
+        SlotSet("verified_order_number", order_number),
+        SlotSet("verified_email", email),
+        SlotSet("verification_proof", proof),
+        SlotSet("verification_failures", 0.0),
+        SlotSet("verification_outcome", VERIFIED),
+    ]
+
+
+# --- the form ----------------------------------------------------------------------------
+
+
+class ValidateVerificationForm(FormValidationAction):
+    """Collects order number and email, then checks them with the store.
+
+    Stops asking after too many failed attempts (and offers a person), and stops at once
+    when the store cannot be reached. Already verified shoppers pass straight through.
+    """
+
+    def name(self) -> str:
+        return "validate_verification_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        if tracker.get_slot("verification_outcome") in (LOCKED, STORE_UNAVAILABLE):
+            return []
+        identity = verified_identity(tracker)
+        if identity is None:
+            return ["order_number", "email"]
+        if identity.covers(parse_order_number(tracker.get_slot("order_number"))):
+            return []
+        if identity.order_number is not None and tracker.get_slot("order_number") is None:
+            return []  # no new order named: the verified one is meant
+        return ["order_number"]  # the email is known already
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        events: list[EventType] = []
+        if _is_activation(tracker):
+            events += _reset_outcome(tracker)
+            if tracker.get_slot("verification_outcome") == LOCKED:
+                dispatcher.utter_message(response="utter_verification_locked")
+        validation = await self.get_validation_events(dispatcher, tracker, domain)
+        tracker.add_slots(validation)
+        events += validation
+        events += await self._verify_when_complete(dispatcher, tracker)
+        required = await self.required_slots([], dispatcher, tracker, domain)
+        missing = next((s for s in required if tracker.get_slot(s) is None), None)
+        events.append(SlotSet(REQUESTED_SLOT, missing))
+        return events
+
+    async def validate_order_number(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        number = parse_order_number(value)
+        if number is None:
+            dispatcher.utter_message(response="utter_invalid_order_number", value=_shown(value))
+            return {"order_number": None}
+        return {"order_number": number}
+
+    async def validate_email(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        email = parse_email(value)
+        if email is None:
+            dispatcher.utter_message(response="utter_invalid_email", value=_shown(value))
+            return {"email": None}
+        return {"email": email}
+
+    async def _verify_when_complete(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> list[EventType]:
+        order_number = parse_order_number(tracker.get_slot("order_number"))
+        identity = verified_identity(tracker)
+        if identity is not None and identity.covers(order_number):
+            return []
+        email = parse_email(tracker.get_slot("email")) or (identity.email if identity else None)
+        if order_number is None or email is None:
+            return []
+
+        store = services().store
+        try:
+            order = await store.lookup_order(order_number=order_number, email=email)
+        except OrderNotFound:
+            return self._failed_attempt(dispatcher, tracker)
+        except StoreUnavailable:
+            logger.warning("store unavailable during verification", exc_info=True)
+            return self._record(tracker, _store_down(dispatcher))
+        except StoreError:
+            logger.exception("store refused the verification lookup")
+            return self._record(tracker, _store_down(dispatcher))
+
+        events = verification_events(tracker=tracker, order_number=order.order_number, email=email)
+        events.append(SlotSet("order_number", order.order_number))
+        return self._record(tracker, events)
+
+    def _failed_attempt(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> list[EventType]:
+        failures = int(tracker.get_slot("verification_failures") or 0) + 1
+        events: list[EventType] = [
+            SlotSet("verification_failures", float(failures)),
+            SlotSet("order_number", None),
+            SlotSet("email", None),
+        ]
+        if failures >= services().settings.max_verification_attempts:
+            dispatcher.utter_message(response="utter_verification_locked")
+            events += [
+                SlotSet("verification_outcome", LOCKED),
+                SlotSet("handoff_reason", "verification_failed"),
+            ]
+        else:
+            dispatcher.utter_message(response="utter_order_not_found")
+        return self._record(tracker, events)
+
+    @staticmethod
+    def _record(tracker: Tracker, events: list[EventType]) -> list[EventType]:
+        tracker.add_slots(events)
+        return events
+
+
+def _store_down(dispatcher: CollectingDispatcher) -> list[EventType]:
+    dispatcher.utter_message(response="utter_store_unavailable")
+    return [
+        SlotSet("verification_outcome", STORE_UNAVAILABLE),
+        SlotSet("handoff_reason", "store_unavailable"),
+    ]
+
+
+def _is_activation(tracker: Tracker) -> bool:
+    return (tracker.active_loop or {}).get("name") != FORM_NAME
+
+
+def _reset_outcome(tracker: Tracker) -> list[EventType]:
+    """A new request starts a new attempt, except after too many failures."""
+    failures = int(tracker.get_slot("verification_failures") or 0)
+    if failures >= services().settings.max_verification_attempts:
+        outcome = LOCKED
+    else:
+        outcome = None
+    events: list[EventType] = [SlotSet("verification_outcome", outcome)]
+    tracker.add_slots(events)
+    return events
+
+
+def _shown(value: Any) -> str:
+    """A shopper's reply quoted back in a hint: short, single-line."""
+    text = " ".join(str(value).split())
+    return text if len(text) <= 40 else text[:37] + "..."

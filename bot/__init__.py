@@ -1,0 +1,1 @@
+"""Shopdesk's Rasa side: domain, endpoints, custom NLU components and the launcher."""

@@ -1,0 +1,111 @@
+"""Shopdesk's launcher: `python -m bot run | train | prepare`.
+
+`run` prepares the demo store, trains the model if its inputs changed, starts every
+process, waits until all are healthy, prints where to talk to the assistant, and on Ctrl-C
+(or if any process dies) stops everything it started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from bot import paths
+from bot.stack import (
+    APP_PYTHON,
+    Ports,
+    Stack,
+    StackError,
+    actions_spec,
+    rasa_spec,
+    store_spec,
+    tail,
+)
+from bot.training import ensure_model
+
+
+def prepare_store() -> None:
+    """Migrate the store database and load the demo data (idempotent)."""
+    for command in ("migrate", "seed"):
+        result = subprocess.run([APP_PYTHON, "-m", "store", command], cwd=paths.ROOT)
+        if result.returncode != 0:
+            raise SystemExit(f"store {command} failed (exit {result.returncode})")
+
+
+def run(ports: Ports) -> int:
+    paths.VAR.mkdir(exist_ok=True)
+    prepare_store()
+    model = ensure_model()
+
+    stack = Stack()
+    interrupted = False
+
+    def on_signal(signum: int, frame: object) -> None:
+        nonlocal interrupted
+        interrupted = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        stack.start(store_spec(ports))
+        stack.start(actions_spec(ports))
+        stack.start(rasa_spec(ports, model=model))
+        print("starting store, action server and Rasa (logs in var/log/) ...", flush=True)
+        stack.wait_healthy()
+        print_ready(ports)
+        while not interrupted:
+            exited = stack.first_exited()
+            if exited is not None:
+                print(f"\n{exited.spec.name} stopped unexpectedly; see {exited.log_path}")
+                print(tail(exited.log_path))
+                return 1
+            time.sleep(0.5)
+        print("\nstopping ...")
+        return 0
+    except StackError as exc:
+        print(f"could not start: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        stack.stop()
+        print("all Shopdesk processes stopped.")
+
+
+def print_ready(ports: Ports) -> None:
+    print(
+        f"""
+Shopdesk is ready.
+  Demo store with the chat widget:  http://127.0.0.1:{ports.store}/
+  Talk over REST:   curl -s localhost:{ports.rasa}/webhooks/rest/webhook \\
+                      -d '{{"sender": "me", "message": "where is order 10023? jo@example.com"}}'
+  Store API docs:   http://127.0.0.1:{ports.store}/docs
+Press Ctrl-C to stop everything.
+""",
+        flush=True,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="prepare, train if needed, start everything")
+    train = commands.add_parser("train", help="train the model if its inputs changed")
+    train.add_argument("--force", action="store_true", help="train even if up to date")
+    commands.add_parser("prepare", help="migrate and seed the demo store")
+    args = parser.parse_args(argv)
+
+    os.environ["RASA_TELEMETRY_ENABLED"] = "false"
+    if args.command == "train":
+        ensure_model(force=args.force)
+        return 0
+    if args.command == "prepare":
+        prepare_store()
+        return 0
+    return run(Ports.from_env())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""Train the Rasa model only when its inputs changed.
+
+The model's name carries a fingerprint of config.yml, the domain, the training data, the
+product catalogue and the custom NLU components, so "is there a model for these inputs?"
+is a file lookup and a second `make run` starts at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot import paths
+
+MODEL_PREFIX = "shopdesk-"
+
+
+def fingerprint(inputs: tuple[Path, ...] = paths.MODEL_INPUTS) -> str:
+    digest = hashlib.sha256()
+    for root in inputs:
+        files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+        for file in files:
+            if "__pycache__" in file.parts or file.suffix == ".pyc" or not file.exists():
+                continue
+            digest.update(str(file.relative_to(paths.ROOT)).encode())
+            digest.update(b"\0")
+            digest.update(file.read_bytes())
+            digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+def model_path(fp: str | None = None) -> Path:
+    return paths.MODELS / f"{MODEL_PREFIX}{fp or fingerprint()}.tar.gz"
+
+
+def rasa_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        RASA_TELEMETRY_ENABLED="false",
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        TF_CPP_MIN_LOG_LEVEL="2",
+        PYTHONPATH=str(paths.ROOT),
+        # Rasa writes caches and telemetry ids under the home folder; keep them in var/.
+        RASA_CACHE_DIRECTORY=str(paths.VAR / "rasa-cache"),
+    )
+    return env
+
+
+def ensure_model(*, force: bool = False, quiet: bool = False) -> Path:
+    """The path of a model trained on the current inputs, training one if needed."""
+    fp = fingerprint()
+    target = model_path(fp)
+    if target.exists() and not force:
+        if not quiet:
+            print(f"model up to date: {target.relative_to(paths.ROOT)}")
+        return target
+    paths.MODELS.mkdir(parents=True, exist_ok=True)
+    print(f"training model {target.name} (inputs changed) ...", flush=True)
+    command = [
+        str(paths.RASA_BIN), "train",
+        "--config", str(paths.CONFIG),
+        "--domain", str(paths.DOMAIN),
+        "--data", *(str(p) for p in paths.TRAINING_DATA),
+        "--out", str(paths.MODELS),
+        "--fixed-model-name", target.name.removesuffix(".tar.gz"),
+    ]
+    result = subprocess.run(command, cwd=paths.ROOT, env=rasa_env())
+    if result.returncode != 0 or not target.exists():
+        raise SystemExit(f"training failed (exit {result.returncode})")
+    for old in paths.MODELS.glob(f"{MODEL_PREFIX}*.tar.gz"):
+        if old != target:
+            old.unlink()
+    return target
+
+
+if __name__ == "__main__":
+    ensure_model(force="--force" in sys.argv)

@@ -1,0 +1,43 @@
+"""Shared test configuration.
+
+Tiers: tests/unit (no I/O), tests/integration (real databases, real HTTP, local fakes of
+third-party services), tests/actions (actions against tracker fixtures and a real store),
+tests/e2e and tests/browser (the whole stack). In CI (`CI=true`) a missing service is a
+failure, never a skip: use `require_service()`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.stack import ShopdeskStack, start_stack
+
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def require_service(available: bool, what: str) -> None:
+    """Skip when a local service is missing, except in CI where that is a failure."""
+    if available:
+        return
+    if in_ci():
+        pytest.fail(f"{what} is required in CI but is not available")
+    pytest.skip(f"{what} is not available")
+
+
+@pytest.fixture(scope="session")
+def shopdesk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ShopdeskStack]:
+    """The whole stack (store, action server, Rasa), shared by the end-to-end tests."""
+    workdir: Path = tmp_path_factory.mktemp("stack")
+    running = start_stack(workdir)
+    try:
+        yield running
+    finally:
+        running.stack.stop()

@@ -1,0 +1,146 @@
+"""The whole Shopdesk stack for end-to-end tests: real store, action server and Rasa.
+
+Started once per test session on free ports, with its own databases in a temporary folder,
+through the launcher's own process specs (`bot.stack`), so the tests run exactly what
+`make run` runs and never collide with it.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.stack import (
+    APP_PYTHON,
+    Ports,
+    Running,
+    Stack,
+    actions_spec,
+    rasa_spec,
+    store_spec,
+)
+from bot.training import ensure_model
+
+IDENTITY_SECRET = "e2e-identity-secret-0123456789abcdef"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class ShopdeskStack:
+    """A running stack and the ways tests talk to it."""
+
+    ports: Ports
+    workdir: Path
+    store_env: dict[str, str]
+    stack: Stack = field(default_factory=Stack)
+    store: Running | None = None
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.rasa}"
+
+    @property
+    def store_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.store}"
+
+    @property
+    def action_server_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.actions}"
+
+    def say(
+        self, sender: str, text: str, *, metadata: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """One shopper message over the REST channel; the bot's replies."""
+        body: dict[str, Any] = {"sender": sender, "message": text}
+        if metadata is not None:
+            body["metadata"] = metadata
+        request = urllib.request.Request(
+            f"{self.rasa_url}/webhooks/rest/webhook",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())
+
+    def tracker(self, sender: str) -> dict[str, Any]:
+        with urllib.request.urlopen(
+            f"{self.rasa_url}/conversations/{sender}/tracker", timeout=30
+        ) as response:
+            return json.loads(response.read())
+
+    def stop_store(self) -> None:
+        """Takes the store down (to test what shoppers see when it is)."""
+        if self.store is None:
+            return
+        self.stack.running.remove(self.store)
+        self.store.process.terminate()
+        self.store.process.wait(timeout=15)
+        self.store.log_file.close()
+        self.store = None
+
+    def start_store(self) -> None:
+        if self.store is not None:
+            return
+        self.store = self.stack.start(store_spec(self.ports, env=self.store_env))
+        self.stack.wait_healthy(timeout=60)
+
+
+def start_stack(workdir: Path, *, extra_env: dict[str, str] | None = None) -> ShopdeskStack:
+    """Prepares a fresh demo store, trains the model if needed, starts everything."""
+    model = ensure_model(quiet=True)
+    ports = Ports(rasa=free_port(), actions=free_port(), store=free_port(), helpdesk=free_port())
+    store_env = {
+        "STORE_DATABASE_URL": f"sqlite:///{workdir / 'store.db'}",
+        "SHOPDESK_IDENTITY_SECRET": IDENTITY_SECRET,
+        **(extra_env or {}),
+    }
+    for command in ("migrate", "seed"):
+        subprocess.run(
+            [APP_PYTHON, "-m", "store", command],
+            env={**_base_env(), **store_env},
+            check=True,
+            capture_output=True,
+        )
+    running = ShopdeskStack(ports=ports, workdir=workdir, store_env=store_env)
+    running.stack = Stack(log_dir=workdir / "logs")
+    try:
+        running.store = running.stack.start(store_spec(ports, env=store_env))
+        running.stack.start(
+            actions_spec(
+                ports,
+                env={"SHOPDESK_IDENTITY_SECRET": IDENTITY_SECRET, **(extra_env or {})},
+            )
+        )
+        running.stack.start(
+            rasa_spec(ports, model=model, tracker_db=workdir / "tracker.db", env=extra_env)
+        )
+        running.stack.wait_healthy()
+    except BaseException:
+        running.stack.stop()
+        raise
+    return running
+
+
+def _base_env() -> dict[str, str]:
+    import os
+
+    return {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
+
+
+def texts(replies: list[dict[str, Any]]) -> str:
+    """All reply texts joined, for assertions on what the shopper reads."""
+    return "\n".join(r.get("text", "") for r in replies if r.get("text"))
+
+
+def buttons(replies: list[dict[str, Any]]) -> list[str]:
+    return [b["payload"] for r in replies for b in r.get("buttons", [])]
