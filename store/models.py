@@ -55,7 +55,7 @@ class Base(DeclarativeBase):
     metadata = metadata
 
 
-ORDER_STATUSES = ("processing", "shipped", "delivered", "cancelled", "returned")
+ORDER_STATUSES = ("processing", "shipped", "delivered", "cancelled", "returned", "refunded")
 SHIPMENT_STATUSES = ("label_created", "in_transit", "out_for_delivery", "delivered", "exception")
 REFUND_STATUSES = ("pending", "issued", "failed")
 RETURN_STATUSES = ("authorized", "received", "refunded", "rejected")

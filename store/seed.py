@@ -286,7 +286,7 @@ DEMO_ORDERS = [
     OrderSpec(
         "10008",
         9,
-        "returned",
+        "delivered",
         20,
         [(11, 1)],
         shipments=[
@@ -300,7 +300,7 @@ DEMO_ORDERS = [
             ),
         ],
         returns=[ReturnSpec("received", {1: 1}, "damaged", days_ago=10)],
-        refunds=[RefundSpec("failed", created_days_ago=6)],
+        refunds=[RefundSpec("failed", created_days_ago=6, amount_cents=2200)],
     ),
     OrderSpec(
         "10009",
@@ -322,7 +322,7 @@ DEMO_ORDERS = [
     OrderSpec(
         "10012",
         1,
-        "returned",
+        "refunded",
         14,
         [(2, 1), (9, 1)],
         shipments=[

@@ -14,7 +14,9 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-ORDER_STATUSES = frozenset({"processing", "shipped", "delivered", "cancelled", "returned"})
+ORDER_STATUSES = frozenset(
+    {"processing", "shipped", "delivered", "cancelled", "returned", "refunded"}
+)
 SHIPMENT_STATUSES = frozenset(
     {"label_created", "in_transit", "out_for_delivery", "delivered", "exception"}
 )

@@ -135,6 +135,8 @@ def test_demo_orders_show_their_states(http: httpx.Client) -> None:
     assert float(get("10009", "ivy@example.com")["total"]) >= 1000
     assert get("10011", JO)["status"] == "processing"
     assert get("10012", JO)["refunds"][0]["status"] == "issued"
+    assert get("10012", JO)["status"] == "refunded"
+    assert get("10008", "hana@example.com")["status"] == "delivered"
 
 
 def test_wrong_email_looks_exactly_like_a_missing_order(http: httpx.Client) -> None:
