@@ -117,7 +117,11 @@ class ActionOrderStatus(Action):
                 order_number=ref.order_number, email=ref.email
             )
         except OrderNotFound:
-            dispatcher.utter_message(response="utter_order_not_found")
+            # Only reachable for logged-in shoppers naming an order of another account:
+            # verified orders exist by construction.
+            dispatcher.utter_message(
+                response="utter_order_not_found_for_account", order_number=ref.order_number
+            )
             return [SlotSet("order_number", None)]
         except (StoreUnavailable, StoreError):
             logger.warning("store unavailable for order status", exc_info=True)
