@@ -7,6 +7,7 @@ response hook on the requests session turns every 429 into `ZendeskRateLimited` 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -35,9 +36,7 @@ def _retry_after(response: requests.Response) -> float | None:
         return None
 
 
-def _raise_on_rate_limit(
-    response: requests.Response, *args: Any, **kwargs: Any
-) -> None:
+def _raise_on_rate_limit(response: requests.Response, *args: Any, **kwargs: Any) -> None:
     if response.status_code == 429:
         retry_after = _retry_after(response)
         raise ZendeskRateLimited(
@@ -46,6 +45,33 @@ def _raise_on_rate_limit(
             status=429,
             retry_after=retry_after,
         )
+
+
+class _IdempotentSession(requests.Session):
+    """Adds Zendesk's `Idempotency-Key` header to the POSTs made inside `idempotent(key)`.
+
+    zenpy has no per-request headers; a thread-local keeps concurrent workers apart.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._local = threading.local()
+
+    @contextmanager
+    def idempotent(self, key: str) -> Iterator[None]:
+        self._local.key = key
+        try:
+            yield
+        finally:
+            self._local.key = None
+
+    def request(
+        self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
+    ) -> requests.Response:  # type: ignore[override]
+        key = getattr(self._local, "key", None)
+        if key and str(method).upper() == "POST":
+            kwargs["headers"] = {**(kwargs.get("headers") or {}), "Idempotency-Key": key}
+        return super().request(method, url, *args, **kwargs)
 
 
 class ZendeskClient:
@@ -59,9 +85,11 @@ class ZendeskClient:
         token: str,
         domain: str = "zendesk.com",
         timeout: float = DEFAULT_TIMEOUT,
-        session: requests.Session | None = None,
+        session: _IdempotentSession | None = None,
     ) -> None:
-        session = session or requests.Session()
+        session = session or _IdempotentSession()
+        self._session = session
+        self._timeout = timeout
         session.hooks["response"].append(_raise_on_rate_limit)
         self.agent_base_url = f"https://{subdomain}.{domain}/agent/tickets"
         self._zenpy = Zenpy(
@@ -74,18 +102,14 @@ class ZendeskClient:
             disable_cache=True,
         )
 
-    def create_or_update_user(
-        self, *, email: str, name: str | None = None
-    ) -> ZendeskUser:
+    def create_or_update_user(self, *, email: str, name: str | None = None) -> ZendeskUser:
         """Find the end user with this email, or create them (users/create_or_update)."""
-        with _errors("create_or_update user"):
-            user = self._zenpy.users.create_or_update(
-                User(email=email, name=name or email)
-            )
+        with _errors("create_or_update user", self._timeout):
+            user = self._zenpy.users.create_or_update(User(email=email, name=name or email))
         return ZendeskUser(id=int(user.id), email=getattr(user, "email", email))
 
     def tickets_by_external_id(self, external_id: str) -> list[ZendeskTicket]:
-        with _errors("list tickets by external_id"):
+        with _errors("list tickets by external_id", self._timeout):
             found = list(self._zenpy.tickets(external_id=external_id))
         return [_ticket(t) for t in found]
 
@@ -108,16 +132,17 @@ class ZendeskClient:
             tags=tags,
             priority=priority,
             comment=Comment(body=body, public=public),
-            custom_fields=[
-                CustomField(id=k, value=v) for k, v in custom_fields.items()
-            ],
+            custom_fields=[CustomField(id=k, value=v) for k, v in custom_fields.items()],
         )
-        with _errors("create ticket"):
+        # Zendesk does not enforce unique external_ids: a create that timed out may still be
+        # running when the retry looks the ticket up. The Idempotency-Key makes the retried
+        # POST return the first ticket instead of opening a second one.
+        with _errors("create ticket", self._timeout), self._session.idempotent(external_id):
             audit = self._zenpy.tickets.create(ticket)
         return _ticket(audit.ticket)
 
     def show_ticket(self, ticket_id: int) -> ZendeskTicket:
-        with _errors("show ticket"):
+        with _errors("show ticket", self._timeout):
             return _ticket(self._zenpy.tickets(id=ticket_id))
 
     def add_comment(
@@ -126,14 +151,12 @@ class ZendeskClient:
         comment = Comment(body=body, public=public)
         if author_id is not None:
             comment.author_id = author_id
-        with _errors("add comment"):
+        with _errors("add comment", self._timeout):
             self._zenpy.tickets.update(Ticket(id=ticket_id, comment=comment))
 
     def comment_bodies(self, ticket_id: int) -> list[str]:
-        with _errors("list comments"):
-            return [
-                c.body or "" for c in self._zenpy.tickets.comments(ticket=ticket_id)
-            ]
+        with _errors("list comments", self._timeout):
+            return [c.body or "" for c in self._zenpy.tickets.comments(ticket=ticket_id)]
 
     def agent_url(self, ticket_id: int) -> str:
         return f"{self.agent_base_url}/{ticket_id}"
@@ -148,27 +171,27 @@ def _ticket(ticket: Any) -> ZendeskTicket:
 
 
 @contextmanager
-def _errors(operation: str) -> Iterator[None]:
+def _errors(operation: str, timeout: float) -> Iterator[None]:
     try:
         yield
     except ZendeskError:
         raise
-    except (requests.Timeout, requests.ConnectionError) as exc:
+    except requests.Timeout as exc:
+        # The request may still complete at Zendesk: retry only after it surely has, so the
+        # retry's idempotency check (external_id, comment marker) sees its effect.
         raise ZendeskUnavailable(
-            f"Zendesk {operation}: {type(exc).__name__}: {exc}"
+            f"Zendesk {operation}: timed out after {timeout}s", retry_after=2 * timeout
         ) from exc
+    except requests.ConnectionError as exc:
+        raise ZendeskUnavailable(f"Zendesk {operation}: {type(exc).__name__}: {exc}") from exc
     except (APIException, requests.HTTPError) as exc:
         response = getattr(exc, "response", None)
         status = getattr(response, "status_code", None)
         detail = f"Zendesk {operation}: HTTP {status}: {str(exc)[:500]}"
         if status is None or status >= 500:
             retry_after = _retry_after(response) if response is not None else None
-            raise ZendeskUnavailable(
-                detail, status=status, retry_after=retry_after
-            ) from exc
+            raise ZendeskUnavailable(detail, status=status, retry_after=retry_after) from exc
         raise ZendeskRejected(detail, status=status) from exc
     except (ZenpyException, ValueError) as exc:
         # A response zenpy could not read (e.g. an HTML error page from a proxy).
-        raise ZendeskUnavailable(
-            f"Zendesk {operation}: {type(exc).__name__}: {exc}"
-        ) from exc
+        raise ZendeskUnavailable(f"Zendesk {operation}: {type(exc).__name__}: {exc}") from exc

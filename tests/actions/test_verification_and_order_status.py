@@ -19,13 +19,14 @@ from tests.actions.conftest import (
 )
 from tests.support.stack import free_port
 
-DOMAIN: dict[str, Any] = {"forms": {"verification_form": {"required_slots": ["order_number", "email"]}}}
+DOMAIN: dict[str, Any] = {
+    "forms": {"verification_form": {"required_slots": ["order_number", "email"]}}
+}
 
 
 def proof(sender: str, order_number: str, email: str) -> str:
-    return make_proof(
-        secret=VERIFICATION_SECRET.encode(), sender_id=sender, order_number=order_number, email=email
-    )
+    secret = VERIFICATION_SECRET.encode()
+    return make_proof(secret=secret, sender_id=sender, order_number=order_number, email=email)
 
 
 def responses(dispatcher: CollectingDispatcher) -> list[str | None]:

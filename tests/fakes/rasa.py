@@ -52,9 +52,7 @@ class BrokerTable:
                 )
             )
 
-    def user(
-        self, sender_id: str, text: str, *, timestamp: float, intent: str = "inform"
-    ) -> None:
+    def user(self, sender_id: str, text: str, *, timestamp: float, intent: str = "inform") -> None:
         self.publish(
             sender_id,
             {

@@ -108,11 +108,7 @@ class FakeServer:
 
     def calls(self, method: str, path_contains: str) -> list[Recorded]:
         with self.lock:
-            return [
-                r
-                for r in self.requests
-                if r.method == method and path_contains in r.path
-            ]
+            return [r for r in self.requests if r.method == method and path_contains in r.path]
 
     # -- plumbing -----------------------------------------------------------------------
 

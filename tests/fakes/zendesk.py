@@ -37,16 +37,13 @@ class FakeTicket:
 
 
 class FakeZendesk(FakeServer):
-    def __init__(
-        self, *, email: str = "bot@example.com", token: str = "zd-token"
-    ) -> None:
+    def __init__(self, *, email: str = "bot@example.com", token: str = "zd-token") -> None:
         super().__init__()
-        self.expected_auth = (
-            "Basic " + base64.b64encode(f"{email}/token:{token}".encode()).decode()
-        )
+        self.expected_auth = "Basic " + base64.b64encode(f"{email}/token:{token}".encode()).decode()
         self.users: dict[int, dict[str, Any]] = {}
         self.tickets: dict[int, FakeTicket] = {}
         self._ids = iter(range(1001, 10**6))
+        self.idempotency: dict[str, int] = {}  # Idempotency-Key -> ticket id
 
     def solve(self, ticket_id: int) -> None:
         with self.lock:
@@ -60,9 +57,7 @@ class FakeZendesk(FakeServer):
             return self._create_or_update_user(request.body["user"])
         if method == "GET" and path == "/api/v2/tickets.json":
             wanted = (request.query.get("external_id") or [None])[0]
-            found = [
-                t.to_json() for t in self.tickets.values() if t.external_id == wanted
-            ]
+            found = [t.to_json() for t in self.tickets.values() if t.external_id == wanted]
             return Reply(
                 200,
                 {
@@ -73,14 +68,23 @@ class FakeZendesk(FakeServer):
                 },
             )
         if method == "POST" and path == "/api/v2/tickets.json":
-            return self._create_ticket(request.body["ticket"])
+            key = request.headers.get("idempotency-key")
+            if key and key in self.idempotency:  # Zendesk replays the first response
+                ticket = self.tickets[self.idempotency[key]]
+                return Reply(
+                    201,
+                    {"ticket": ticket.to_json(), "audit": {"id": 0, "events": []}},
+                    {"x-idempotency-lookup": "hit"},
+                )
+            reply = self._create_ticket(request.body["ticket"])
+            if key and reply.status == 201:
+                self.idempotency[key] = reply.body["ticket"]["id"]
+            return reply
         match = re.fullmatch(r"/api/v2/tickets/(\d+)(/comments)?\.json", path)
         if match:
             ticket = self.tickets.get(int(match[1]))
             if ticket is None:
-                return Reply(
-                    404, {"error": "RecordNotFound", "description": "Not found"}
-                )
+                return Reply(404, {"error": "RecordNotFound", "description": "Not found"})
             if match[2] and method == "GET":
                 return Reply(
                     200,
@@ -100,9 +104,7 @@ class FakeZendesk(FakeServer):
     def _create_or_update_user(self, user: dict[str, Any]) -> Reply:
         email = (user.get("email") or "").lower()
         if not email:
-            return Reply(
-                422, {"error": "RecordInvalid", "details": {"email": "missing"}}
-            )
+            return Reply(422, {"error": "RecordInvalid", "details": {"email": "missing"}})
         for existing in self.users.values():
             if existing["email"] == email:
                 existing.update({k: v for k, v in user.items() if k != "email"})
@@ -118,9 +120,7 @@ class FakeZendesk(FakeServer):
 
     def _create_ticket(self, data: dict[str, Any]) -> Reply:
         if data.get("requester_id") not in self.users:
-            return Reply(
-                422, {"error": "RecordInvalid", "details": {"requester": "invalid"}}
-            )
+            return Reply(422, {"error": "RecordInvalid", "details": {"requester": "invalid"}})
         ticket = FakeTicket(
             id=next(self._ids),
             subject=data.get("subject", ""),
@@ -144,9 +144,7 @@ class FakeZendesk(FakeServer):
 
     def _update_ticket(self, ticket: FakeTicket, data: dict[str, Any]) -> Reply:
         if ticket.status == "closed":
-            return Reply(
-                422, {"error": "RecordInvalid", "description": "closed ticket"}
-            )
+            return Reply(422, {"error": "RecordInvalid", "description": "closed ticket"})
         if "comment" in data:
             ticket.comments.append(self._comment(data["comment"], author_id=None))
             if ticket.status == "solved":
@@ -161,9 +159,7 @@ class FakeZendesk(FakeServer):
             },
         )
 
-    def _comment(
-        self, comment: dict[str, Any], *, author_id: int | None
-    ) -> dict[str, Any]:
+    def _comment(self, comment: dict[str, Any], *, author_id: int | None) -> dict[str, Any]:
         return {
             "id": next(self._ids),
             "body": comment.get("body", ""),

@@ -99,9 +99,7 @@ def fake_slack() -> Iterator[FakeSlack]:
 
 
 @pytest.fixture
-def zendesk_client(
-    fake_zendesk: FakeZendesk, monkeypatch: pytest.MonkeyPatch
-) -> ZendeskClient:
+def zendesk_client(fake_zendesk: FakeZendesk, monkeypatch: pytest.MonkeyPatch) -> ZendeskClient:
     # zenpy builds https://{subdomain}.{domain}; "127" + "0.0.1:PORT" is 127.0.0.1:PORT.
     monkeypatch.setenv("ZENPY_FORCE_SCHEME", "http")
     return ZendeskClient(
@@ -155,8 +153,7 @@ def record_escalation(
     from handoff.masking import mask_sensitive
 
     turns = tuple(
-        Turn(at=t.at, speaker=t.speaker, text=mask_sensitive(t.text))
-        for t in sample_turns()
+        Turn(at=t.at, speaker=t.speaker, text=mask_sensitive(t.text)) for t in sample_turns()
     )
 
     def build(context: EscalationContext) -> Escalation:
@@ -190,6 +187,4 @@ def record_escalation(
         values.update(overrides)
         return Escalation(**values)
 
-    return store.record_escalation(
-        conversation_id=conversation_id, email=email, build=build
-    )
+    return store.record_escalation(conversation_id=conversation_id, email=email, build=build)

@@ -59,9 +59,7 @@ def test_later_messages_are_appended_once_masked_and_a_restart_resumes(
     now = time.time()
     broker.user("conv-1", "hello? my card is 4111-1111-1111-1111", timestamp=now + 1)
     broker.user("someone-else", "not paused", timestamp=now + 1)
-    broker.publish(
-        "conv-1", {"event": "bot", "timestamp": now + 1.5, "text": "ignored"}
-    )
+    broker.publish("conv-1", {"event": "bot", "timestamp": now + 1.5, "text": "ignored"})
     broker.user("conv-1", "are you there", timestamp=now + 2)
 
     assert poller.poll_once() == 5
@@ -80,9 +78,7 @@ def test_later_messages_are_appended_once_masked_and_a_restart_resumes(
     broker.user("conv-1", "hi again", timestamp=now + 4, intent="greet")
     poller.poll_once()
     deliver_all(worker)
-    assert (
-        len(ticket.comments) == 3
-    )  # neither "/restart" nor later messages are appended
+    assert len(ticket.comments) == 3  # neither "/restart" nor later messages are appended
     assert store.conversation("conv-1").state == RESUMED
 
 

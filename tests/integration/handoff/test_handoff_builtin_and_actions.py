@@ -130,15 +130,11 @@ def test_form_validation_uses_named_responses(
     services: bootstrap.HandoffServices,
 ) -> None:
     form, t, d = ValidateHandoffForm(), tracker([]), CollectingDispatcher()
-    assert asyncio.run(
-        form.validate_handoff_email("it's Jo@Example.com thanks", d, t, {})
-    ) == {"handoff_email": "jo@example.com"}
-    assert asyncio.run(form.validate_handoff_email("no idea", d, t, {})) == {
-        "handoff_email": None
+    assert asyncio.run(form.validate_handoff_email("it's Jo@Example.com thanks", d, t, {})) == {
+        "handoff_email": "jo@example.com"
     }
-    assert asyncio.run(form.validate_handoff_summary("ok", d, t, {})) == {
-        "handoff_summary": None
-    }
+    assert asyncio.run(form.validate_handoff_email("no idea", d, t, {})) == {"handoff_email": None}
+    assert asyncio.run(form.validate_handoff_summary("ok", d, t, {})) == {"handoff_summary": None}
     assert [m["response"] for m in d.messages] == [
         "utter_handoff_invalid_email",
         "utter_handoff_summary_too_short",
@@ -162,10 +158,7 @@ def test_escalate_writes_the_outbox_tells_the_reference_and_pauses(
     payload = row.payload
     reference = payload["reference"]
     assert messages[0]["response"] == "utter_handoff_done_open"
-    assert (
-        messages[0]["reference"] == reference
-        and messages[0]["email"] == "v@example.com"
-    )
+    assert messages[0]["reference"] == reference and messages[0]["email"] == "v@example.com"
     assert events == [
         {
             "event": "slot",
@@ -209,8 +202,7 @@ def test_builtin_helpdesk_and_agent_inbox(services: bootstrap.HandoffServices) -
     worker.run_once()
     (row,) = services.store.rows()
     assert (
-        row.status == DONE
-        and row.ticket_url == f"http://inbox.test/inbox/tickets/{row.ticket_id}"
+        row.status == DONE and row.ticket_url == f"http://inbox.test/inbox/tickets/{row.ticket_id}"
     )
 
     client = TestClient(create_app(services))
@@ -221,19 +213,14 @@ def test_builtin_helpdesk_and_agent_inbox(services: bootstrap.HandoffServices) -
         and health["outbox"]["done"] == 1
     )
     page = client.get("/inbox").text
-    assert (
-        row.payload["reference"] in page and "c@example.com" in page and "high" in page
-    )
+    assert row.payload["reference"] in page and "c@example.com" in page and "high" in page
     ticket_page = client.get(f"/inbox/tickets/{row.ticket_id}").text
     assert (
-        "this is the third time my parcel is late" in ticket_page
-        and "Mark solved" in ticket_page
+        "this is the third time my parcel is late" in ticket_page and "Mark solved" in ticket_page
     )
     assert client.get("/inbox/tickets/9999").status_code == 404
 
-    solved = client.post(
-        f"/inbox/tickets/{row.ticket_id}/solve", follow_redirects=False
-    )
+    solved = client.post(f"/inbox/tickets/{row.ticket_id}/solve", follow_redirects=False)
     assert solved.status_code == 303
     assert services.helpdesk.ticket_status(row.ticket_id) == "solved"
     resumer = Resumer(
@@ -257,6 +244,4 @@ def test_store_failure_is_told_without_backend_text(
         {"handoff_email": "a@example.com", "handoff_summary": "Need help"},
     )
     events, messages = run(ActionEscalate(), t)
-    assert events == [] and [m["response"] for m in messages] == [
-        "utter_handoff_failed"
-    ]
+    assert events == [] and [m["response"] for m in messages] == ["utter_handoff_failed"]

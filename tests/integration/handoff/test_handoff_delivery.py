@@ -21,9 +21,7 @@ TZ = BusinessHours.parse("Mon-Fri 09:00-17:00", "Europe/Berlin").tz
 FAST = RetryPolicy(base_seconds=0.05, max_delay_seconds=0.3, max_attempts=50)
 
 
-def make_worker(
-    store: OutboxStore, zendesk_client, slack_client, **kwargs
-) -> DeliveryWorker:  # type: ignore[no-untyped-def]
+def make_worker(store: OutboxStore, zendesk_client, slack_client, **kwargs) -> DeliveryWorker:  # type: ignore[no-untyped-def]
     return DeliveryWorker(
         store=store,
         helpdesk=ZendeskHelpdesk(
@@ -63,6 +61,7 @@ def test_escalation_becomes_one_ticket_with_exact_requests(
     requester_id = next(iter(fake_zendesk.users))
     assert ticket["requester_id"] == requester_id
     assert ticket["external_id"] == "shopdesk:conv-1:1"
+    assert create.headers["idempotency-key"] == "shopdesk:conv-1:1"
     assert ticket["priority"] == "normal"
     assert ticket["tags"] == [
         "shopdesk",
@@ -74,10 +73,7 @@ def test_escalation_becomes_one_ticket_with_exact_requests(
         {"id": 360001, "value": "12345"},
         {"id": 360002, "value": "conv-1"},
     ]
-    assert (
-        ticket["subject"]
-        == f"[{escalation.reference}] Parcel never arrived (order 12345)"
-    )
+    assert ticket["subject"] == f"[{escalation.reference}] Parcel never arrived (order 12345)"
     body = ticket["comment"]["body"]
     assert ticket["comment"]["public"] is False
     assert "Reason: shopper asked for a person" in body
@@ -139,12 +135,8 @@ def test_zendesk_500s_timeouts_and_429_then_recovery_deliver_each_exactly_once(
     for n in range(5):
         escalate(store, conversation_id=f"conv-{n}", email=f"s{n}@example.com")
     # Timeouts: Zendesk creates the ticket but answers after the client gave up.
-    fake_zendesk.add_fault(
-        Fault(method="POST", path_contains="/tickets.json", delay=1.5, times=2)
-    )
-    fake_zendesk.add_fault(
-        Fault(method="POST", path_contains="/tickets.json", status=500, times=3)
-    )
+    fake_zendesk.add_fault(Fault(method="POST", path_contains="/tickets.json", delay=1.5, times=2))
+    fake_zendesk.add_fault(Fault(method="POST", path_contains="/tickets.json", status=500, times=3))
     fake_zendesk.add_fault(
         Fault(
             method="POST",
@@ -180,9 +172,7 @@ def test_permanent_error_is_parked_with_the_error_and_can_be_retried(
     store, escalate, fake_zendesk, fake_slack, zendesk_client, slack_client
 ):
     escalate(store)
-    fake_zendesk.add_fault(
-        Fault(method="POST", path_contains="/tickets.json", status=403, times=1)
-    )
+    fake_zendesk.add_fault(Fault(method="POST", path_contains="/tickets.json", status=403, times=1))
     worker = make_worker(store, zendesk_client, slack_client)
     worker.run_once()
     (row,) = store.rows(status=PARKED)
@@ -244,12 +234,9 @@ def test_concurrent_workers_never_duplicate(
 ):
     for n in range(12):
         escalate(store, conversation_id=f"c{n}", email=f"p{n}@example.com")
-    fake_zendesk.add_fault(
-        Fault(method="POST", path_contains="/tickets.json", delay=0.2, times=12)
-    )
+    fake_zendesk.add_fault(Fault(method="POST", path_contains="/tickets.json", delay=0.2, times=12))
     workers = [
-        make_worker(store, zendesk_client, slack_client, worker_id=f"w{i}")
-        for i in range(4)
+        make_worker(store, zendesk_client, slack_client, worker_id=f"w{i}") for i in range(4)
     ]
     threads = [threading.Thread(target=drain, args=(w, store)) for w in workers]
     for t in threads:

@@ -21,9 +21,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def handoff_env(database_url: str, **extra: str) -> dict[str, str]:
     env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("ZENDESK_", "SLACK_", "HANDOFF_"))
+        k: v for k, v in os.environ.items() if not k.startswith(("ZENDESK_", "SLACK_", "HANDOFF_"))
     }
     env.update(
         RASA_TELEMETRY_ENABLED="false",
@@ -63,9 +61,7 @@ def test_worker_killed_mid_delivery_and_restarted_creates_no_duplicate(
             times=1,
         )
     )
-    first = subprocess.Popen(
-        [sys.executable, "-m", "handoff", "deliver-once"], cwd=ROOT, env=env
-    )
+    first = subprocess.Popen([sys.executable, "-m", "handoff", "deliver-once"], cwd=ROOT, env=env)
     try:
         deadline = time.monotonic() + 20
         while not fake_zendesk.tickets and time.monotonic() < deadline:
@@ -109,9 +105,7 @@ def test_migrate_then_serve_health_and_inbox(database_url, tmp_path):
         timeout=60,
     )
     assert migrate.returncode == 0, migrate.stderr
-    serve = subprocess.Popen(
-        [sys.executable, "-m", "handoff", "serve"], cwd=ROOT, env=env
-    )
+    serve = subprocess.Popen([sys.executable, "-m", "handoff", "serve"], cwd=ROOT, env=env)
     try:
         deadline = time.monotonic() + 30
         health = None
@@ -121,15 +115,8 @@ def test_migrate_then_serve_health_and_inbox(database_url, tmp_path):
                 break
             except httpx.HTTPError:
                 time.sleep(0.2)
-        assert (
-            health is not None
-            and health["status"] == "ok"
-            and health["helpdesk"] == "builtin"
-        )
-        assert (
-            "No tickets yet"
-            in httpx.get(f"http://127.0.0.1:{port}/inbox", timeout=5).text
-        )
+        assert health is not None and health["status"] == "ok" and health["helpdesk"] == "builtin"
+        assert "No tickets yet" in httpx.get(f"http://127.0.0.1:{port}/inbox", timeout=5).text
     finally:
         serve.send_signal(signal.SIGTERM)
         assert serve.wait(timeout=30) == 0
