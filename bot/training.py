@@ -7,6 +7,7 @@ is a file lookup and a second `make run` starts at once.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import subprocess
@@ -51,7 +52,11 @@ def rasa_env() -> dict[str, str]:
 
 
 def ensure_model(*, force: bool = False, quiet: bool = False) -> Path:
-    """The path of a model trained on the current inputs, training one if needed."""
+    """The path of a model trained on the current inputs, training one if needed.
+
+    Concurrent callers (a test run beside `make run`) wait for one training instead of
+    each training the same model.
+    """
     fp = fingerprint()
     target = model_path(fp)
     if target.exists() and not force:
@@ -59,6 +64,14 @@ def ensure_model(*, force: bool = False, quiet: bool = False) -> Path:
             print(f"model up to date: {target.relative_to(paths.ROOT)}")
         return target
     paths.MODELS.mkdir(parents=True, exist_ok=True)
+    with open(paths.MODELS / ".training.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if target.exists() and not force:
+            return target
+        return _train(target)
+
+
+def _train(target: Path) -> Path:
     print(f"training model {target.name} (inputs changed) ...", flush=True)
     command = [
         str(paths.RASA_BIN), "train",

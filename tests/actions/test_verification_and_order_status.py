@@ -202,3 +202,44 @@ async def test_expired_identity_token_falls_back_to_normal_verification(services
 
     assert events[-1] == SlotSet("requested_slot", "email")
     assert not any(e.get("name") == "verified_email" for e in events)
+
+
+async def test_slow_store_times_out_into_an_apology(store_url: str) -> None:
+    """A store that accepts the connection but never answers: apology within ~3 s."""
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept_and_hang() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+                accepted.append(conn)  # read nothing, answer nothing
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept_and_hang, daemon=True)
+    thread.start()
+    try:
+        configure(f"http://127.0.0.1:{listener.getsockname()[1]}")
+        tracker = load_tracker("first_message_with_both")
+        dispatcher = CollectingDispatcher()
+        started = time.monotonic()
+        events = await ValidateVerificationForm().run(dispatcher, tracker, DOMAIN)
+        elapsed = time.monotonic() - started
+    finally:
+        stop.set()
+        thread.join()
+        for conn in accepted:
+            conn.close()
+        listener.close()
+
+    assert elapsed < 3.5, f"took {elapsed:.1f} s"
+    assert SlotSet("verification_outcome", "store_unavailable") in events
+    assert responses(dispatcher) == ["utter_store_unavailable"]
