@@ -104,9 +104,7 @@ class ActionStartHandoff(Action):
     ) -> list[EventType]:
         reason = handoff_reason(tracker)
         dispatcher.utter_message(
-            response="utter_handoff_complaint"
-            if reason == "complaint"
-            else "utter_handoff_start"
+            response="utter_handoff_complaint" if reason == "complaint" else "utter_handoff_start"
         )
         ready = contact_email(tracker) and (
             known_summary(tracker) or tracker.get_slot("handoff_summary")
@@ -184,9 +182,7 @@ class ActionEscalate(Action):
             return [FollowupAction(FORM)]
         reason = handoff_reason(tracker)
         order_number = tracker.get_slot("verified_order_number")
-        summary = known_summary(tracker) or str(
-            tracker.get_slot("handoff_summary") or ""
-        )
+        summary = known_summary(tracker) or str(tracker.get_slot("handoff_summary") or "")
         intent = shopper_task(tracker)
         verified = bool(order_number)
         turns = tuple(turns_from_events(tracker.events))
@@ -211,9 +207,7 @@ class ActionEscalate(Action):
                 order_number=order_number,
                 verified=verified,
                 priority=priority,
-                tags=tags_for(
-                    reason=reason, intent=intent, verified=verified, priority=priority
-                ),
+                tags=tags_for(reason=reason, intent=intent, verified=verified, priority=priority),
                 turns=turns,
                 created_at=now,
             )

@@ -33,9 +33,7 @@ def _worker(s: HandoffServices) -> DeliveryWorker:
         store=s.store,
         helpdesk=s.helpdesk,
         notifier=s.notifier,
-        policy=RetryPolicy(
-            max_attempts=st.max_attempts, max_delay_seconds=st.max_backoff_seconds
-        ),
+        policy=RetryPolicy(max_attempts=st.max_attempts, max_delay_seconds=st.max_backoff_seconds),
         lease=timedelta(seconds=st.lease_seconds),
     )
 
@@ -47,9 +45,7 @@ def serve(s: HandoffServices, *, web: bool = True) -> None:
 
     st = s.settings
     if not migrations.is_current(s.engine):
-        raise SystemExit(
-            "handoff tables are missing or old: run `python -m handoff migrate` first"
-        )
+        raise SystemExit("handoff tables are missing or old: run `python -m handoff migrate` first")
     stop = threading.Event()
     threads = [
         threading.Thread(
@@ -71,12 +67,8 @@ def serve(s: HandoffServices, *, web: bool = True) -> None:
         logger.warning(
             "HANDOFF_RASA_EVENTS_URL not set: later shopper messages are not added to tickets"
         )
-    rasa = (
-        RasaClient(base_url=st.rasa_url, token=st.rasa_token) if st.rasa_url else None
-    )
-    resumer = Resumer(
-        store=s.store, helpdesk=s.helpdesk, rasa=rasa, resume_after=st.resume_after
-    )
+    rasa = RasaClient(base_url=st.rasa_url, token=st.rasa_token) if st.rasa_url else None
+    resumer = Resumer(store=s.store, helpdesk=s.helpdesk, rasa=rasa, resume_after=st.resume_after)
     threads.append(
         threading.Thread(
             target=run_after_handoff,
@@ -100,9 +92,7 @@ def serve(s: HandoffServices, *, web: bool = True) -> None:
         st.port,
     )
     server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(s), host="127.0.0.1", port=st.port, log_level="warning"
-        )
+        uvicorn.Config(create_app(s), host="127.0.0.1", port=st.port, log_level="warning")
     )
 
     def _shutdown(signum: int, frame: object) -> None:
@@ -126,14 +116,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m handoff", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="create or upgrade the handoff tables")
-    commands.add_parser(
-        "serve", help="run the delivery workers and the agent inbox page"
-    )
+    commands.add_parser("serve", help="run the delivery workers and the agent inbox page")
     commands.add_parser("deliver-once", help="deliver what is due once, then exit")
     commands.add_parser("parked", help="list deliveries parked for an operator")
-    retry = commands.add_parser(
-        "retry", help="send a parked delivery back to the queue"
-    )
+    retry = commands.add_parser("retry", help="send a parked delivery back to the queue")
     retry.add_argument("row_id", type=int)
     args = parser.parse_args(argv)
 
@@ -147,9 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "migrate":
         migrations.upgrade(s.engine)
-        print(
-            f"handoff tables are current ({s.engine.url.render_as_string(hide_password=True)})"
-        )
+        print(f"handoff tables are current ({s.engine.url.render_as_string(hide_password=True)})")
     elif args.command == "serve":
         serve(s)
     elif args.command == "deliver-once":
@@ -157,9 +141,7 @@ def main(argv: list[str] | None = None) -> int:
             pass
     elif args.command == "parked":
         for row in s.store.rows(status=PARKED):
-            print(
-                f"{row.id}\t{row.kind}\t{row.conversation_id}\t{row.stage}\t{row.last_error}"
-            )
+            print(f"{row.id}\t{row.kind}\t{row.conversation_id}\t{row.stage}\t{row.last_error}")
     elif args.command == "retry" and not s.store.requeue(args.row_id):
         print(f"no parked delivery {args.row_id}", file=sys.stderr)
         return 1

@@ -35,9 +35,7 @@ def build_services(settings: HandoffSettings) -> HandoffServices:
     if settings.zendesk is not None:
         z = settings.zendesk
         helpdesk = ZendeskHelpdesk(
-            ZendeskClient(
-                subdomain=z.subdomain, email=z.email, token=z.token, domain=z.domain
-            ),
+            ZendeskClient(subdomain=z.subdomain, email=z.email, token=z.token, domain=z.domain),
             tz=tz,
             order_field_id=z.order_field_id,
             conversation_field_id=z.conversation_field_id,

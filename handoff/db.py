@@ -20,9 +20,7 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
     impl = sa.DateTime
     cache_ok = True
 
-    def process_bind_param(
-        self, value: datetime | None, dialect: Dialect
-    ) -> datetime | None:
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -104,9 +102,7 @@ comments = sa.Table(
     "helpdesk_comments",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column(
-        "ticket_id", sa.Integer, sa.ForeignKey("helpdesk_tickets.id"), nullable=False
-    ),
+    sa.Column("ticket_id", sa.Integer, sa.ForeignKey("helpdesk_tickets.id"), nullable=False),
     sa.Column("idempotency_key", sa.String(300), unique=True),
     sa.Column("author", sa.String(20), nullable=False),  # shopper | system | agent
     sa.Column("public", sa.Boolean, nullable=False),
@@ -127,9 +123,5 @@ def create_db_engine(url: str) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         return sa.create_engine(url, connect_args={"timeout": 30})
     if parsed.drivername == "postgresql":
-        url = str(
-            parsed.set(drivername="postgresql+psycopg").render_as_string(
-                hide_password=False
-            )
-        )
+        url = str(parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False))
     return sa.create_engine(url, pool_pre_ping=True)

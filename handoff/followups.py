@@ -69,9 +69,7 @@ class BrokerEventSource:
                 data = json.loads(row.data or "{}")
             except ValueError:
                 data = {}
-            out.append(
-                BrokerEvent(id=int(row.id), sender_id=row.sender_id or "", data=data)
-            )
+            out.append(BrokerEvent(id=int(row.id), sender_id=row.sender_id or "", data=data))
         return out
 
 
@@ -99,9 +97,7 @@ class FollowUpPoller:
             kind = event.data.get("event")
             if kind == "user":
                 text = (event.data.get("text") or "").strip()
-                intent = ((event.data.get("parse_data") or {}).get("intent") or {}).get(
-                    "name"
-                )
+                intent = ((event.data.get("parse_data") or {}).get("intent") or {}).get("name")
                 if text and not text.startswith("/") and intent not in _RESTART_INTENTS:
                     follow_ups.append(
                         FollowUp(
@@ -152,15 +148,10 @@ class Resumer:
             reason = None
             if conversation.ticket_id is not None:
                 try:
-                    if (
-                        self.helpdesk.ticket_status(conversation.ticket_id)
-                        in SOLVED_STATUSES
-                    ):
+                    if self.helpdesk.ticket_status(conversation.ticket_id) in SOLVED_STATUSES:
                         reason = "ticket_solved"
                 except Exception as exc:  # noqa: BLE001 - any helpdesk failure: check later
-                    logger.warning(
-                        "ticket %s status unknown: %s", conversation.ticket_id, exc
-                    )
+                    logger.warning("ticket %s status unknown: %s", conversation.ticket_id, exc)
             if reason is None and now - conversation.paused_at >= self.resume_after:
                 reason = "timeout"
             if reason is None:
@@ -180,9 +171,7 @@ class Resumer:
                     "RASA_URL not set: cannot resume %s in Rasa",
                     conversation.conversation_id,
                 )
-            self.store.mark_resumed(
-                conversation.conversation_id, reason=reason, now=now
-            )
+            self.store.mark_resumed(conversation.conversation_id, reason=reason, now=now)
             resumed.append(conversation.conversation_id)
         return resumed
 

@@ -83,9 +83,7 @@ class ZendeskHelpdesk:
         body = f"{repeat_escalation_comment(escalation, self.tz)}\n{marker}"
         self.client.add_comment(int(ticket_id), body=body, public=False)
 
-    def add_follow_up(
-        self, ticket_id: str, follow_up: FollowUp, *, requester_email: str
-    ) -> None:
+    def add_follow_up(self, ticket_id: str, follow_up: FollowUp, *, requester_email: str) -> None:
         marker = _marker(follow_up_key(follow_up))
         if any(marker in body for body in self.client.comment_bodies(int(ticket_id))):
             return
@@ -180,9 +178,7 @@ class BuiltinHelpdesk:
                 body=ticket_body(escalation, self.tz),
                 now=now,
             )
-        return TicketRef(
-            id=str(ticket_id), url=self.ticket_url(ticket_id), status="open"
-        )
+        return TicketRef(id=str(ticket_id), url=self.ticket_url(ticket_id), status="open")
 
     def add_escalation(self, ticket_id: str, escalation: Escalation) -> None:
         self._add(
@@ -193,9 +189,7 @@ class BuiltinHelpdesk:
             body=repeat_escalation_comment(escalation, self.tz),
         )
 
-    def add_follow_up(
-        self, ticket_id: str, follow_up: FollowUp, *, requester_email: str
-    ) -> None:
+    def add_follow_up(self, ticket_id: str, follow_up: FollowUp, *, requester_email: str) -> None:
         self._add(
             int(ticket_id),
             key=follow_up_key(follow_up),
@@ -222,19 +216,13 @@ class BuiltinHelpdesk:
         with self.engine.connect() as db:
             return [_inbox_ticket(r) for r in db.execute(query).all()]
 
-    def get_ticket(
-        self, ticket_id: int
-    ) -> tuple[InboxTicket, list[InboxComment]] | None:
+    def get_ticket(self, ticket_id: int) -> tuple[InboxTicket, list[InboxComment]] | None:
         with self.engine.connect() as db:
-            row = db.execute(
-                sa.select(tickets).where(tickets.c.id == ticket_id)
-            ).first()
+            row = db.execute(sa.select(tickets).where(tickets.c.id == ticket_id)).first()
             if row is None:
                 return None
             found = db.execute(
-                sa.select(comments)
-                .where(comments.c.ticket_id == ticket_id)
-                .order_by(comments.c.id)
+                sa.select(comments).where(comments.c.ticket_id == ticket_id).order_by(comments.c.id)
             ).all()
         return _inbox_ticket(row), [
             InboxComment(
@@ -257,9 +245,7 @@ class BuiltinHelpdesk:
             )
         return result.rowcount == 1
 
-    def _add(
-        self, ticket_id: int, *, key: str, author: str, public: bool, body: str
-    ) -> None:
+    def _add(self, ticket_id: int, *, key: str, author: str, public: bool, body: str) -> None:
         now = now_utc()
         with self.engine.begin() as db:
             seen = db.execute(
@@ -307,6 +293,4 @@ class BuiltinHelpdesk:
 
 
 def _inbox_ticket(row: Any) -> InboxTicket:
-    return InboxTicket(
-        **{name: getattr(row, name) for name in InboxTicket.__dataclass_fields__}
-    )
+    return InboxTicket(**{name: getattr(row, name) for name in InboxTicket.__dataclass_fields__})

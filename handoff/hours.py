@@ -48,8 +48,7 @@ class BusinessHours:
     def is_open(self, at: datetime) -> bool:
         local = at.astimezone(self.tz)
         return any(
-            local.weekday() in w.days and w.opens <= local.time() < w.closes
-            for w in self.windows
+            local.weekday() in w.days and w.opens <= local.time() < w.closes for w in self.windows
         )
 
     def next_opening(self, at: datetime) -> datetime:
@@ -81,17 +80,11 @@ def _parse_window(part: str) -> Window:
             if name not in DAY_NAMES:
                 raise BusinessHoursError(f"unknown day {name!r} in {part.strip()!r}")
         start, end = DAY_NAMES.index(first), DAY_NAMES.index(last or first)
-        span = (
-            range(start, end + 1)
-            if start <= end
-            else [*range(start, 7), *range(end + 1)]
-        )
+        span = range(start, end + 1) if start <= end else [*range(start, 7), *range(end + 1)]
         days.update(span)
     opens, closes = _parse_time(match["open"]), _parse_time(match["close"])
     if closes <= opens:
-        raise BusinessHoursError(
-            f"closing time must be after opening time in {part.strip()!r}"
-        )
+        raise BusinessHoursError(f"closing time must be after opening time in {part.strip()!r}")
     return Window(days=frozenset(days), opens=opens, closes=closes)
 
 

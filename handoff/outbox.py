@@ -68,15 +68,11 @@ class Conversation:
 
 
 def _row(r: Any) -> OutboxRow:
-    return OutboxRow(
-        **{name: getattr(r, name) for name in OutboxRow.__dataclass_fields__}
-    )
+    return OutboxRow(**{name: getattr(r, name) for name in OutboxRow.__dataclass_fields__})
 
 
 def _conversation(r: Any) -> Conversation:
-    return Conversation(
-        **{name: getattr(r, name) for name in Conversation.__dataclass_fields__}
-    )
+    return Conversation(**{name: getattr(r, name) for name in Conversation.__dataclass_fields__})
 
 
 class OutboxStore:
@@ -97,9 +93,7 @@ class OutboxStore:
         now = now or now_utc()
         with self.engine.begin() as db:
             existing = db.execute(
-                sa.select(conversations).where(
-                    conversations.c.conversation_id == conversation_id
-                )
+                sa.select(conversations).where(conversations.c.conversation_id == conversation_id)
             ).first()
             previous_contacts = db.execute(
                 sa.select(sa.func.count())
@@ -202,9 +196,7 @@ class OutboxStore:
                 ).first()
                 is None
             ):
-                db.execute(
-                    sa.insert(cursors).values(name=cursor_name, position=new_position)
-                )
+                db.execute(sa.insert(cursors).values(name=cursor_name, position=new_position))
             else:
                 moved = db.execute(
                     sa.update(cursors)
@@ -266,9 +258,7 @@ class OutboxStore:
                     .values(locked_by=worker_id, locked_until=now + lease)
                 )
                 if taken.rowcount == 1:
-                    row = db.execute(
-                        sa.select(outbox).where(outbox.c.id == row_id)
-                    ).one()
+                    row = db.execute(sa.select(outbox).where(outbox.c.id == row_id)).one()
                     claimed.append(_row(row))
         return claimed
 
@@ -351,17 +341,13 @@ class OutboxStore:
     def conversation(self, conversation_id: str) -> Conversation | None:
         with self.engine.connect() as db:
             row = db.execute(
-                sa.select(conversations).where(
-                    conversations.c.conversation_id == conversation_id
-                )
+                sa.select(conversations).where(conversations.c.conversation_id == conversation_id)
             ).first()
         return _conversation(row) if row else None
 
     def paused_conversations(self) -> list[Conversation]:
         with self.engine.connect() as db:
-            rows = db.execute(
-                sa.select(conversations).where(conversations.c.state == PAUSED)
-            ).all()
+            rows = db.execute(sa.select(conversations).where(conversations.c.state == PAUSED)).all()
         return [_conversation(r) for r in rows]
 
     def mark_resumed(

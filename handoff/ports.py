@@ -24,9 +24,7 @@ class Helpdesk(Protocol):
     def add_escalation(self, ticket_id: str, escalation: Escalation) -> None:
         """Add a repeat escalation to an open ticket (at most once per escalation)."""
 
-    def add_follow_up(
-        self, ticket_id: str, follow_up: FollowUp, *, requester_email: str
-    ) -> None:
+    def add_follow_up(self, ticket_id: str, follow_up: FollowUp, *, requester_email: str) -> None:
         """Append a later message of the shopper (at most once per message)."""
 
     def ticket_status(self, ticket_id: str) -> str:

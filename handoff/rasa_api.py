@@ -42,6 +42,4 @@ class RasaClient:
                 f"Rasa resume {conversation_id}: {type(exc).__name__}: {exc}"
             ) from exc
         if response.status_code != 200:
-            raise RasaApiError(
-                f"Rasa resume {conversation_id}: HTTP {response.status_code}"
-            )
+            raise RasaApiError(f"Rasa resume {conversation_id}: HTTP {response.status_code}")

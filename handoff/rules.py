@@ -10,9 +10,7 @@ HIGH = "high"
 NORMAL = "normal"
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-_REFERENCE_ALPHABET = (
-    "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
-)
+_REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
 
 
 def priority_for(
@@ -33,9 +31,7 @@ def priority_for(
     return NORMAL
 
 
-def tags_for(
-    *, reason: str, intent: str | None, verified: bool, priority: str
-) -> tuple[str, ...]:
+def tags_for(*, reason: str, intent: str | None, verified: bool, priority: str) -> tuple[str, ...]:
     tags = [
         "shopdesk",
         f"reason_{_tag(reason)}",
@@ -67,9 +63,7 @@ def auto_summary(
     if reason == "verification_failed":
         return f"Shopper could not verify their order{order}"
     if reason == "store_unavailable":
-        return (
-            f"Store system unavailable while the shopper asked about their order{order}"
-        )
+        return f"Store system unavailable while the shopper asked about their order{order}"
     if reason == "refusal_disputed":
         return f"Shopper disputes a refusal{order}"
     if reason == "complaint" and complaint_text and len(complaint_text.strip()) >= 10:

@@ -70,17 +70,13 @@ class HandoffSettings:
             business_hours=hours,
             zendesk=_zendesk(env),
             slack=_slack(env),
-            resume_after=timedelta(
-                minutes=_int(env, "HANDOFF_RESUME_AFTER_MINUTES", 24 * 60)
-            ),
+            resume_after=timedelta(minutes=_int(env, "HANDOFF_RESUME_AFTER_MINUTES", 24 * 60)),
             high_value_threshold=_decimal(env, "HANDOFF_HIGH_VALUE_THRESHOLD", "250"),
             rasa_url=(env.get("RASA_URL") or "").rstrip("/") or None,
             rasa_token=env.get("RASA_TOKEN") or None,
             rasa_events_url=env.get("HANDOFF_RASA_EVENTS_URL") or None,
             port=port,
-            public_url=_get(
-                env, "HELPDESK_PUBLIC_URL", f"http://127.0.0.1:{port}"
-            ).rstrip("/"),
+            public_url=_get(env, "HELPDESK_PUBLIC_URL", f"http://127.0.0.1:{port}").rstrip("/"),
             workers=_int(env, "HANDOFF_WORKERS", 1),
             poll_seconds=_float(env, "HANDOFF_POLL_SECONDS", 1.0),
             lease_seconds=_float(env, "HANDOFF_LEASE_SECONDS", 120.0),
@@ -97,9 +93,7 @@ def _zendesk(env: Mapping[str, str]) -> ZendeskSettings | None:
         return None  # embedded default: the built-in helpdesk
     missing = [name for name, value in given.items() if not value]
     if missing:
-        raise SettingsError(
-            f"Zendesk is partly configured; missing {', '.join(missing)}"
-        )
+        raise SettingsError(f"Zendesk is partly configured; missing {', '.join(missing)}")
     return ZendeskSettings(
         subdomain=given["ZENDESK_SUBDOMAIN"],
         email=given["ZENDESK_EMAIL"],
@@ -117,9 +111,7 @@ def _slack(env: Mapping[str, str]) -> SlackSettings | None:
     channel = env.get("SLACK_CHANNEL") or ""
     if not channel:
         raise SettingsError("SLACK_CHANNEL is required when SLACK_BOT_TOKEN is set")
-    return SlackSettings(
-        token=token, channel=channel, base_url=env.get("SLACK_BASE_URL") or None
-    )
+    return SlackSettings(token=token, channel=channel, base_url=env.get("SLACK_BASE_URL") or None)
 
 
 def _get(env: Mapping[str, str], name: str, default: str) -> str:

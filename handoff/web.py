@@ -53,10 +53,12 @@ def create_app(services: HandoffServices) -> FastAPI:
         if builtin is None:
             return _page(
                 "Inbox",
-                "<p>Tickets go to Zendesk. See <a href='/outbox'>deliveries</a> for their state.</p>",
+                "<p>Tickets go to Zendesk. See <a href='/outbox'>deliveries</a> for their "
+                "state.</p>",
             )
         rows = "".join(
-            f"<tr><td><a href='/inbox/tickets/{t.id}'>#{t.id}</a></td><td>{escape(t.reference)}</td>"
+            f"<tr><td><a href='/inbox/tickets/{t.id}'>#{t.id}</a></td>"
+            f"<td>{escape(t.reference)}</td>"
             f"<td>{escape(t.subject)}</td><td>{escape(t.requester_email)}</td>"
             f"<td class='{escape(t.priority)}'>{escape(t.priority)}</td>"
             f"<td class='{escape(t.status)}'>{escape(t.status)}</td>"
@@ -144,9 +146,7 @@ def create_app(services: HandoffServices) -> FastAPI:
     @app.post("/outbox/{row_id}/retry")
     def retry(row_id: int) -> RedirectResponse:
         if not store.requeue(row_id):
-            raise HTTPException(
-                status_code=404, detail="no parked delivery with that id"
-            )
+            raise HTTPException(status_code=404, detail="no parked delivery with that id")
         return RedirectResponse("/outbox", status_code=303)
 
     return app

@@ -42,9 +42,7 @@ class RetryPolicy:
         """Seconds to wait before attempt number `attempts + 1`."""
         if retry_after is not None:
             return min(max(retry_after, 0.0), self.max_retry_after_seconds)
-        return min(
-            self.base_seconds * 2 ** max(attempts - 1, 0), self.max_delay_seconds
-        )
+        return min(self.base_seconds * 2 ** max(attempts - 1, 0), self.max_delay_seconds)
 
 
 class WaitForEarlierEscalation(Exception):
@@ -95,9 +93,7 @@ class DeliveryWorker:
             if row.kind == ESCALATION:
                 escalation = Escalation.from_payload(row.payload)
                 ticket = (
-                    TicketRef(id=row.ticket_id, url=row.ticket_url or "")
-                    if row.ticket_id
-                    else None
+                    TicketRef(id=row.ticket_id, url=row.ticket_url or "") if row.ticket_id else None
                 )
                 if stage == STAGE_HELPDESK:
                     ticket = self._to_helpdesk(row, escalation)
@@ -130,9 +126,7 @@ class DeliveryWorker:
             if conversation.ticket_id is None and self.store.earlier_escalation_pending(
                 escalation.conversation_id, row.id
             ):
-                raise WaitForEarlierEscalation(
-                    "waiting for the conversation's first ticket"
-                )
+                raise WaitForEarlierEscalation("waiting for the conversation's first ticket")
             if conversation.ticket_id is not None:
                 status = self.helpdesk.ticket_status(conversation.ticket_id)
                 if status not in SOLVED_STATUSES:
@@ -162,9 +156,7 @@ class DeliveryWorker:
             conversation.ticket_id, follow_up, requester_email=conversation.email
         )
 
-    def _failed(
-        self, row: OutboxRow, *, stage: str, attempts: int, exc: Exception
-    ) -> None:
+    def _failed(self, row: OutboxRow, *, stage: str, attempts: int, exc: Exception) -> None:
         error = f"{stage}: {type(exc).__name__}: {exc}"
         retryable = bool(getattr(exc, "retryable", True))
         if not retryable or attempts + 1 >= self.policy.max_attempts:
@@ -175,6 +167,4 @@ class DeliveryWorker:
             attempts=attempts + 1, retry_after=getattr(exc, "retry_after", None)
         )
         logger.warning("outbox row %s: retry in %.1fs after %s", row.id, delay, error)
-        self.store.retry_later(
-            row.id, worker_id=self.worker_id, error=error, delay=delay
-        )
+        self.store.retry_later(row.id, worker_id=self.worker_id, error=error, delay=delay)

@@ -45,9 +45,7 @@ class SlackClient:
     ) -> PostedMessage:
         """chat.postMessage; `text` is the notification fallback for the blocks."""
         try:
-            response = self._web.chat_postMessage(
-                channel=channel, text=text, blocks=blocks
-            )
+            response = self._web.chat_postMessage(channel=channel, text=text, blocks=blocks)
         except SlackApiError as exc:
             raise _api_error(exc) from exc
         except (
@@ -56,17 +54,11 @@ class SlackClient:
             ConnectionError,
             http.client.HTTPException,
         ) as exc:
-            raise SlackUnavailable(
-                f"Slack chat.postMessage: {type(exc).__name__}: {exc}"
-            ) from exc
+            raise SlackUnavailable(f"Slack chat.postMessage: {type(exc).__name__}: {exc}") from exc
         except ValueError as exc:  # a body that is not JSON, e.g. a proxy's error page
-            raise SlackUnavailable(
-                f"Slack chat.postMessage: unreadable response: {exc}"
-            ) from exc
+            raise SlackUnavailable(f"Slack chat.postMessage: unreadable response: {exc}") from exc
         data = response.data if isinstance(response.data, dict) else {}
-        return PostedMessage(
-            channel=str(data.get("channel", channel)), ts=str(data.get("ts", ""))
-        )
+        return PostedMessage(channel=str(data.get("channel", channel)), ts=str(data.get("ts", "")))
 
 
 def _api_error(exc: SlackApiError) -> SlackError:
@@ -84,9 +76,7 @@ def _api_error(exc: SlackApiError) -> SlackError:
             retry_after = float(raw) if raw is not None else None
         except ValueError:
             retry_after = None
-        return SlackRateLimited(
-            detail, status=429, error=error, retry_after=retry_after
-        )
+        return SlackRateLimited(detail, status=429, error=error, retry_after=retry_after)
     if status is not None and status >= 500:
         return SlackUnavailable(detail, status=status, error=error)
     return SlackRejected(detail, status=status, error=error)

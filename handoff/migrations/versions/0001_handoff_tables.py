@@ -33,9 +33,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime, nullable=False),
         sa.Column("updated_at", sa.DateTime, nullable=False),
     )
-    op.create_index(
-        "ix_handoff_outbox_due", "handoff_outbox", ["status", "next_attempt_at"]
-    )
+    op.create_index("ix_handoff_outbox_due", "handoff_outbox", ["status", "next_attempt_at"])
     op.create_table(
         "handoff_conversations",
         sa.Column("conversation_id", sa.String(255), primary_key=True),

@@ -60,9 +60,7 @@ def test_business_hours_open_and_next_opening() -> None:
     assert HOURS.next_opening(saturday_late).isoformat() == "2024-05-13T09:00:00+02:00"
 
 
-@pytest.mark.parametrize(
-    "spec", ["Mon-Fri", "Mon-Fri 17:00-09:00", "Funday 09:00-10:00", ""]
-)
+@pytest.mark.parametrize("spec", ["Mon-Fri", "Mon-Fri 17:00-09:00", "Funday 09:00-10:00", ""])
 def test_business_hours_errors(spec: str) -> None:
     with pytest.raises(BusinessHoursError):
         BusinessHours.parse(spec, "UTC")
@@ -79,13 +77,8 @@ def test_priority_rules() -> None:
     }
     assert priority_for(reason="requested", **base) == "normal"
     assert priority_for(reason="complaint", **base) == "high"
-    assert (
-        priority_for(reason="requested", **{**base, "order_total": Decimal(300)})
-        == "high"
-    )
-    assert (
-        priority_for(reason="requested", **{**base, "previous_contacts": 1}) == "high"
-    )
+    assert priority_for(reason="requested", **{**base, "order_total": Decimal(300)}) == "high"
+    assert priority_for(reason="requested", **{**base, "previous_contacts": 1}) == "high"
     assert priority_for(reason="requested", **{**base, "sequence": 2}) == "high"
 
 
@@ -102,9 +95,7 @@ def test_tags_summary_email_reference() -> None:
         "intent_order_status",
         "priority_high",
     )
-    assert (
-        auto_summary(reason="requested", order_number=None, complaint_text=None) is None
-    )
+    assert auto_summary(reason="requested", order_number=None, complaint_text=None) is None
     assert auto_summary(
         reason="verification_failed", order_number="12345", complaint_text=None
     ) == ("Shopper could not verify their order for order 12345")
@@ -113,10 +104,7 @@ def test_tags_summary_email_reference() -> None:
         order_number=None,
         complaint_text="  the box was   crushed badly ",
     ) == ("the box was crushed badly")
-    assert (
-        extract_email("mail me at Jo.Doe+x@Example.co.uk please")
-        == "jo.doe+x@example.co.uk"
-    )
+    assert extract_email("mail me at Jo.Doe+x@Example.co.uk please") == "jo.doe+x@example.co.uk"
     assert extract_email("nope") is None
     ref = new_reference()
     assert ref.startswith("SD-") and len(ref) == 9 and not set(ref[3:]) & set("01IO")
@@ -147,11 +135,7 @@ def test_transcript_from_events() -> None:
 
 
 def _escalation() -> Escalation:
-    turns = tuple(
-        turns_from_events(
-            [{"event": "user", "timestamp": 1714989600.0, "text": "help"}]
-        )
-    )
+    turns = tuple(turns_from_events([{"event": "user", "timestamp": 1714989600.0, "text": "help"}]))
     return Escalation(
         conversation_id="c1",
         sequence=1,
@@ -217,11 +201,7 @@ def test_retry_policy_is_bounded_and_honours_retry_after() -> None:
 
 def test_settings_from_env() -> None:
     s = HandoffSettings.from_env({})
-    assert (
-        s.database_url == "sqlite:///var/handoff.db"
-        and s.zendesk is None
-        and s.slack is None
-    )
+    assert s.database_url == "sqlite:///var/handoff.db" and s.zendesk is None and s.slack is None
     assert s.port == 8200 and s.resume_after == timedelta(hours=24)
     full = HandoffSettings.from_env(
         {
