@@ -1,0 +1,150 @@
+"""Cancel an order: only while it has not shipped, after an explicit yes to a summary.
+
+Flow: `cancel_order` -> verification_form -> `action_start_cancellation` (sets
+`cancel_allowed`) -> `cancel_form` (cancel_confirmed) -> `action_submit_cancellation`.
+The store decides (`can_cancel`, and again when cancelling); the call is idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.bootstrap import services
+from actions.idempotency import idempotency_key
+from actions.order_access import (
+    REFUSAL_DISPUTED,
+    NoAccess,
+    store_down,
+    verified_ref,
+    verified_store_order,
+)
+from actions.replies import Reply, money, plain_date, send
+from actions.returns import item_list
+from integrations.store.errors import StoreError, StoreRefusal
+from integrations.store.models import Order
+
+logger = logging.getLogger(__name__)
+
+
+def cannot_cancel(order: Order) -> list[Reply]:
+    """Why this order cannot be cancelled, and what the shopper can do instead."""
+    if order.status == "cancelled":
+        return [Reply("utter_cancel_already_cancelled", {"order_number": order.order_number})]
+    return [Reply("utter_cancel_refused_shipped", {"order_number": order.order_number})]
+
+
+def cancellation_summary(order: Order) -> Reply:
+    return Reply(
+        "utter_ask_cancel_confirmed",
+        {
+            "order_number": order.order_number,
+            "items": item_list([line.name for line in order.lines]),
+            "total": money(order.total, order.currency),
+            "payment_method": order.payment_method,
+        },
+    )
+
+
+def cancelled_replies(order: Order, *, today: date) -> list[Reply]:
+    refund = next((r for r in order.refunds if r.status in ("pending", "issued")), None)
+    if refund is None:
+        return [Reply("utter_order_cancelled_now", {"order_number": order.order_number})]
+    return [
+        Reply(
+            "utter_order_cancelled_now_refund",
+            {
+                "order_number": order.order_number,
+                "amount": money(refund.amount, refund.currency),
+                "method": refund.method,
+                "expected_by": plain_date(refund.expected_by, today=today),
+            },
+        )
+    ]
+
+
+def cancel_key(*, sender_id: str, order_number: str) -> str:
+    return idempotency_key(
+        sender_id=sender_id, operation="cancel", order_number=order_number, request={}
+    )
+
+
+class ActionStartCancellation(Action):
+    def name(self) -> str:
+        return "action_start_cancellation"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        reset: list[EventType] = [SlotSet("cancel_confirmed", None)]
+        try:
+            _, order = await verified_store_order(dispatcher, tracker)
+        except NoAccess as denied:
+            return [*reset, *denied.events, SlotSet("cancel_allowed", False)]
+        if not order.can_cancel:
+            send(dispatcher, cannot_cancel(order))
+            events = [*reset, SlotSet("cancel_allowed", False)]
+            if order.status != "cancelled":
+                events.append(SlotSet("handoff_reason", REFUSAL_DISPUTED))
+            return events
+        return [*reset, SlotSet("cancel_allowed", True)]
+
+
+class ActionAskCancelConfirmed(Action):
+    def name(self) -> str:
+        return "action_ask_cancel_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        try:
+            _, order = await verified_store_order(dispatcher, tracker)
+        except NoAccess as denied:
+            return denied.events
+        send(dispatcher, [cancellation_summary(order)])
+        return []
+
+
+class ActionSubmitCancellation(Action):
+    def name(self) -> str:
+        return "action_submit_cancellation"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        reset: list[EventType] = [SlotSet("cancel_confirmed", None)]
+        try:
+            ref = verified_ref(dispatcher, tracker)
+        except NoAccess as denied:
+            return [*denied.events, *reset]
+        if tracker.get_slot("cancel_confirmed") is not True:
+            dispatcher.utter_message(response="utter_cancel_kept", order_number=ref.order_number)
+            return reset
+        try:
+            order = await services().store.cancel_order(
+                order_number=ref.order_number,
+                email=ref.email,
+                idempotency_key=cancel_key(
+                    sender_id=tracker.sender_id, order_number=ref.order_number
+                ),
+            )
+        except StoreRefusal as refusal:
+            if refusal.code == "order_cancelled":
+                dispatcher.utter_message(
+                    response="utter_cancel_already_cancelled", order_number=ref.order_number
+                )
+                return reset
+            dispatcher.utter_message(
+                response="utter_cancel_refused_shipped", order_number=ref.order_number
+            )
+            return [*reset, SlotSet("handoff_reason", REFUSAL_DISPUTED)]
+        except StoreError:
+            logger.warning("store unavailable cancelling an order", exc_info=True)
+            return [*reset, *store_down(dispatcher)]
+        send(dispatcher, cancelled_replies(order, today=date.today()))
+        return reset

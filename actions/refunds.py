@@ -1,0 +1,65 @@
+"""Refund status: each refund of the verified order, in plain words."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.order_access import NoAccess, verified_store_order
+from actions.replies import Reply, money, plain_date, send
+from integrations.store.models import Order, Refund
+
+# Returns that are on their way back or being checked: their refund is still to come.
+_OPEN_RETURNS = ("authorized", "received")
+
+
+def describe_refund(refund: Refund, *, today: date) -> Reply:
+    values = {
+        "amount": money(refund.amount, refund.currency),
+        "method": refund.method,
+        "requested_on": plain_date(refund.created_at, today=today),
+    }
+    if refund.status == "issued":
+        values["issued_on"] = plain_date(refund.issued_at or refund.created_at, today=today)
+        return Reply("utter_refund_issued", values)
+    if refund.status == "pending":
+        values["expected_by"] = plain_date(refund.expected_by, today=today)
+        return Reply("utter_refund_pending", values)
+    return Reply("utter_refund_failed", values)
+
+
+def describe_refunds(order: Order, *, today: date) -> list[Reply]:
+    """Every refund of the order; or, when there is none, why (an open return, or nothing)."""
+    number = order.order_number
+    if order.refunds:
+        intro = Reply("utter_refunds_intro", {"order_number": number,
+                                              "count": len(order.refunds)})
+        return [intro, *(describe_refund(r, today=today) for r in order.refunds)]
+    open_return = next((r for r in order.returns if r.status in _OPEN_RETURNS), None)
+    if open_return is not None:
+        response = ("utter_refund_awaiting_return" if open_return.status == "authorized"
+                    else "utter_refund_return_received")
+        return [Reply(response, {"order_number": number, "rma_number": open_return.rma_number})]
+    return [Reply("utter_refund_none", {"order_number": number})]
+
+
+class ActionRefundStatus(Action):
+    def name(self) -> str:
+        return "action_refund_status"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        try:
+            _, order = await verified_store_order(dispatcher, tracker)
+        except NoAccess as denied:
+            return denied.events
+        replies = describe_refunds(order, today=date.today())
+        send(dispatcher, replies)
+        if any(r.response == "utter_refund_failed" for r in replies):
+            return [SlotSet("handoff_reason", "refund_failed")]
+        return []

@@ -1,0 +1,531 @@
+"""Returns: which items may go back (the store decides), which and why, confirm, create the RMA.
+
+Flow: `start_return` -> verification_form -> `action_start_return` (sets `return_eligible`)
+-> `return_form` (return_line, return_reason, return_confirmed) -> `action_submit_return`.
+Eligibility is never decided here: the store's eligibility endpoint says which lines may
+be returned and, when not, which rule applied; the replies name that rule in plain words.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.bootstrap import services
+from actions.idempotency import idempotency_key
+from actions.order_access import (
+    REFUSAL_DISPUTED,
+    NoAccess,
+    store_down,
+    verified_ref,
+    verified_store_order,
+)
+from actions.replies import Reply, money, plain_date, send
+from integrations.store.errors import InvalidRequest, StoreError, StoreRefusal
+from integrations.store.models import (
+    LineEligibility,
+    Order,
+    OrderLine,
+    ReturnEligibility,
+    ReturnLine,
+)
+
+logger = logging.getLogger(__name__)
+
+FORM_SLOTS = ("return_line", "return_reason", "return_comment", "return_confirmed")
+ALL_LINES = "all"
+COMMENT_MAX = 200
+
+# Which refusal explains an order with nothing returnable, most fundamental first.
+_REFUSAL_ORDER = (
+    "order_cancelled",
+    "not_delivered",
+    "return_window_expired",
+    "already_returned",
+    "final_sale",
+)
+
+# Reasons the NLU recognises (data/catalogue/return_reasons.yml) -> the store's reasons.
+_NLU_REASONS = {
+    "too_small": "wrong_size",
+    "too_big": "wrong_size",
+    "wrong_item": "other",
+    "damaged": "damaged",
+    "changed_mind": "changed_mind",
+    "not_as_described": "not_as_described",
+    "arrived_late": "arrived_late",
+}
+# Button titles for the store's reason codes; unknown codes get a readable fallback.
+REASON_TITLES = {
+    "wrong_size": "Wrong size",
+    "damaged": "Damaged or faulty",
+    "not_as_described": "Not as described",
+    "changed_mind": "Changed my mind",
+    "arrived_late": "Arrived too late",
+    "other": "Something else",
+}
+_WORD = re.compile(r"[a-z]+")
+_STOPWORDS = frozenset({"the", "and", "for", "with", "set", "pro"})
+
+
+# --- plain functions (unit-tested without any server) ------------------------------------
+
+
+@dataclass(frozen=True)
+class ReturnableLine:
+    line_id: int
+    name: str
+    quantity: int
+
+
+def returnable_lines(order: Order, eligibility: ReturnEligibility) -> list[ReturnableLine]:
+    """The order's lines the store says may be returned now, in order."""
+    names = {line.line_id: line for line in order.lines}
+    return [
+        ReturnableLine(e.line_id, names[e.line_id].name, e.returnable_quantity)
+        for e in eligibility.lines
+        if e.eligible and e.line_id in names and e.returnable_quantity > 0
+    ]
+
+
+def refused_lines(
+    order: Order, eligibility: ReturnEligibility
+) -> dict[str, list[tuple[OrderLine, LineEligibility]]]:
+    """Lines that may not be returned, grouped by the rule that refused them."""
+    names = {line.line_id: line for line in order.lines}
+    grouped: dict[str, list[tuple[OrderLine, LineEligibility]]] = {}
+    for e in eligibility.lines:
+        if not e.eligible and e.refusal_code and e.line_id in names:
+            grouped.setdefault(e.refusal_code, []).append((names[e.line_id], e))
+    return grouped
+
+
+def main_refusal(codes: list[str] | set[str]) -> str:
+    """The rule that explains best why nothing at all can be returned."""
+    for code in _REFUSAL_ORDER:
+        if code in codes:
+            return code
+    return sorted(codes)[0] if codes else "not_delivered"
+
+
+def item_list(names: list[str]) -> str:
+    """'the Sweater', 'the Tee and the Jeans'."""
+    items = [f"the {n}" for n in names]
+    if len(items) <= 1:
+        return items[0] if items else "this item"
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def refusal_replies(
+    code: str,
+    *,
+    order: Order,
+    items: list[str],
+    eligibility: list[LineEligibility],
+    window_days: int,
+    max_units: int | None = None,
+    today: date,
+) -> list[Reply]:
+    """What to say when the store's rule `code` refuses a return (and what the shopper can do)."""
+    values: dict[str, Any] = {
+        "order_number": order.order_number,
+        "items": item_list(items),
+        "window_days": window_days,
+    }
+    if code == "return_window_expired":
+        ends = [e.return_by for e in eligibility if e.return_by is not None]
+        values["return_by"] = plain_date(max(ends), today=today) if ends else "some time ago"
+        return [Reply("utter_return_refused_window_expired", values)]
+    if code == "final_sale":
+        return [Reply("utter_return_refused_final_sale", values)]
+    if code == "already_returned":
+        return [Reply("utter_return_refused_already_returned", values)]
+    if code == "order_cancelled":
+        return [Reply("utter_return_refused_order_cancelled", values)]
+    if code == "quantity_exceeded":
+        values["max_units"] = max_units if max_units is not None else "a limited number of"
+        return [Reply("utter_return_refused_quantity", values)]
+    if code == "not_delivered":
+        if order.can_cancel:
+            return [Reply("utter_return_refused_not_delivered_can_cancel", values)]
+        return [Reply("utter_return_refused_not_delivered_wait", values)]
+    return [Reply("utter_return_refused_other", values)]
+
+
+_NOTES = {
+    "final_sale": "utter_return_note_final_sale",
+    "already_returned": "utter_return_note_already_returned",
+    "return_window_expired": "utter_return_note_window_expired",
+    "not_delivered": "utter_return_note_not_delivered",
+}
+
+
+def partial_notes(
+    refused: dict[str, list[tuple[OrderLine, LineEligibility]]],
+) -> list[Reply]:
+    """When some lines may be returned: a short note per rule on those that may not."""
+    return [
+        Reply(_NOTES[code], {"items": item_list([line.name for line, _ in lines])})
+        for code, lines in refused.items()
+        if code in _NOTES
+    ]
+
+
+def _words(text: str) -> set[str]:
+    words = {w for w in _WORD.findall(text.lower()) if len(w) >= 3 and w not in _STOPWORDS}
+    return words | {w[:-1] for w in words if w.endswith("s") and len(w) > 3}
+
+
+def choose_lines(value: object, options: list[ReturnableLine]) -> list[int] | None:
+    """The line ids the shopper picked: a button payload (line id or 'all') or item names.
+
+    None when the answer names none of the returnable items.
+    """
+    if not isinstance(value, str) or not value.strip() or not options:
+        return None
+    text = value.strip().lower()
+    ids = {o.line_id for o in options}
+    if text == ALL_LINES or text in ("all of them", "everything", "both", "both of them"):
+        return [o.line_id for o in options]
+    parts = [p.strip() for p in text.split(",")]
+    if all(p.isdigit() for p in parts):
+        chosen = [int(p) for p in parts]
+        return sorted(set(chosen)) if set(chosen) <= ids else None
+    said = _words(text)
+    matched = [o.line_id for o in options if _words(o.name) & said]
+    return matched or None
+
+
+def encode_lines(line_ids: list[int]) -> str:
+    return ",".join(str(i) for i in sorted(set(line_ids)))
+
+
+def decode_lines(value: object) -> list[int]:
+    if not isinstance(value, str):
+        return []
+    return [int(p) for p in value.split(",") if p.strip().isdigit()]
+
+
+def reason_code(value: object, *, allowed: tuple[str, ...]) -> tuple[str, str | None] | None:
+    """(store reason, comment) from a button payload, an NLU reason or the shopper's words.
+
+    Words that match no known reason become the store's `other` reason with the words as
+    the comment. None for an empty answer.
+    """
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = " ".join(value.split())
+    key = text.lower()
+    if key in allowed:
+        return key, None
+    mapped = _NLU_REASONS.get(key)
+    if mapped in allowed:
+        return mapped, None
+    fallback = "other" if "other" in allowed else allowed[-1]
+    return fallback, text[:COMMENT_MAX]
+
+
+def reason_title(code: str) -> str:
+    return REASON_TITLES.get(code, code.replace("_", " ").capitalize())
+
+
+def return_key(
+    *, sender_id: str, order_number: str, lines: list[ReturnLine], reason: str,
+    comment: str | None,
+) -> str:
+    request = {
+        "lines": sorted((line.line_id, line.quantity) for line in lines),
+        "reason": reason,
+        "comment": comment,
+    }
+    return idempotency_key(
+        sender_id=sender_id, operation="return", order_number=order_number, request=request
+    )
+
+
+# --- actions -----------------------------------------------------------------------------
+
+
+async def _order_and_eligibility(
+    dispatcher: CollectingDispatcher, tracker: Tracker
+) -> tuple[Order, ReturnEligibility]:
+    ref, order = await verified_store_order(dispatcher, tracker)
+    try:
+        eligibility = await services().store.return_eligibility(
+            order_number=ref.order_number, email=ref.email
+        )
+    except StoreError:
+        logger.warning("store unavailable for return eligibility", exc_info=True)
+        raise NoAccess(store_down(dispatcher)) from None
+    return order, eligibility
+
+
+def _prefill(tracker: Tracker, options: list[ReturnableLine]) -> list[EventType]:
+    """Item and reason the shopper named when asking for the return ("return the sweater,
+    it's too small"), and the item when only one can be returned."""
+    events: list[EventType] = []
+    request = next(
+        (
+            e for e in reversed(tracker.events)
+            if e.get("event") == "user"
+            and (e.get("parse_data") or {}).get("intent", {}).get("name") == "start_return"
+        ),
+        None,
+    )
+    entities = ((request or {}).get("parse_data") or {}).get("entities") or []
+    products = " ".join(str(e.get("value")) for e in entities if e.get("entity") == "product")
+    chosen = choose_lines(products, options) if products else None
+    if chosen is None and len(options) == 1:
+        chosen = [options[0].line_id]
+    if chosen:
+        events.append(SlotSet("return_line", encode_lines(chosen)))
+    reason = next((e.get("value") for e in entities if e.get("entity") == "return_reason"), None)
+    if reason:
+        events.append(SlotSet("return_reason", reason))
+    return events
+
+
+class ActionStartReturn(Action):
+    """Asks the store which lines may be returned; refuses with the rule, or opens the form."""
+
+    def name(self) -> str:
+        return "action_start_return"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        reset: list[EventType] = [SlotSet(slot, None) for slot in FORM_SLOTS]
+        try:
+            order, eligibility = await _order_and_eligibility(dispatcher, tracker)
+        except NoAccess as denied:
+            return [*reset, *denied.events, SlotSet("return_eligible", False)]
+        options = returnable_lines(order, eligibility)
+        refused = refused_lines(order, eligibility)
+        if not options:
+            code = main_refusal(set(refused))
+            lines = refused.get(code, [])
+            send(dispatcher, refusal_replies(
+                code,
+                order=order,
+                items=[line.name for line, _ in lines] or [line.name for line in order.lines],
+                eligibility=[e for _, e in lines],
+                window_days=eligibility.return_window_days,
+                today=date.today(),
+            ))
+            return [
+                *reset,
+                SlotSet("handoff_reason", REFUSAL_DISPUTED),
+                SlotSet("return_eligible", False),
+            ]
+        send(dispatcher, partial_notes(refused))
+        return [*reset, *_prefill(tracker, options), SlotSet("return_eligible", True)]
+
+
+class ActionAskReturnLine(Action):
+    """Lists the returnable lines as buttons."""
+
+    def name(self) -> str:
+        return "action_ask_return_line"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        try:
+            order, eligibility = await _order_and_eligibility(dispatcher, tracker)
+        except NoAccess as denied:
+            return denied.events
+        options = returnable_lines(order, eligibility)
+        buttons = [
+            {
+                "title": o.name if o.quantity == 1 else f"{o.name} (x{o.quantity})",
+                "payload": f'/inform{{"return_line": "{o.line_id}"}}',
+            }
+            for o in options
+        ]
+        if len(options) > 1:
+            buttons.append(
+                {"title": "All of them", "payload": f'/inform{{"return_line": "{ALL_LINES}"}}'}
+            )
+        dispatcher.utter_message(
+            response="utter_ask_return_line", order_number=order.order_number, buttons=buttons
+        )
+        return []
+
+
+class ActionAskReturnReason(Action):
+    """The store's return reasons as buttons; the shopper may also type their own words."""
+
+    def name(self) -> str:
+        return "action_ask_return_reason"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        try:
+            policy = await services().store.get_policy()
+        except StoreError:
+            logger.warning("store unavailable for return reasons", exc_info=True)
+            return store_down(dispatcher)
+        buttons = [
+            {"title": reason_title(code), "payload": f'/inform{{"return_reason": "{code}"}}'}
+            for code in policy.return_reasons
+        ]
+        dispatcher.utter_message(response="utter_ask_return_reason", buttons=buttons)
+        return []
+
+
+class ActionAskReturnConfirmed(Action):
+    """A summary of the return to say yes or no to."""
+
+    def name(self) -> str:
+        return "action_ask_return_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        try:
+            order, eligibility = await _order_and_eligibility(dispatcher, tracker)
+        except NoAccess as denied:
+            return denied.events
+        chosen = set(decode_lines(tracker.get_slot("return_line")))
+        options = [o for o in returnable_lines(order, eligibility) if o.line_id in chosen]
+        items = item_list(
+            [o.name if o.quantity == 1 else f"{o.name} (x{o.quantity})" for o in options]
+        )
+        reason = str(tracker.get_slot("return_reason") or "other")
+        comment = tracker.get_slot("return_comment")
+        dispatcher.utter_message(
+            response="utter_ask_return_confirmed",
+            order_number=order.order_number,
+            items=items,
+            reason=comment if reason == "other" and comment else reason_title(reason).lower(),
+        )
+        return []
+
+
+class ValidateReturnForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_return_form"
+
+    async def validate_return_line(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        try:
+            order, eligibility = await _order_and_eligibility(dispatcher, tracker)
+        except NoAccess:
+            return {"return_line": None}
+        options = returnable_lines(order, eligibility)
+        chosen = choose_lines(value, options)
+        if chosen is None:
+            dispatcher.utter_message(response="utter_return_line_unknown")
+            return {"return_line": None}
+        return {"return_line": encode_lines(chosen)}
+
+    async def validate_return_reason(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        try:
+            policy = await services().store.get_policy()
+        except StoreError:
+            logger.warning("store unavailable for return reasons", exc_info=True)
+            allowed: tuple[str, ...] = tuple(REASON_TITLES)
+        else:
+            allowed = policy.return_reasons
+        parsed = reason_code(value, allowed=allowed)
+        if parsed is None:
+            return {"return_reason": None}
+        reason, comment = parsed
+        return {"return_reason": reason, "return_comment": comment}
+
+
+class ActionSubmitReturn(Action):
+    """Creates the return (idempotently) once the shopper said yes to the summary."""
+
+    def name(self) -> str:
+        return "action_submit_return"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        reset: list[EventType] = [SlotSet(slot, None) for slot in FORM_SLOTS]
+        try:
+            ref = verified_ref(dispatcher, tracker)
+        except NoAccess as denied:
+            return [*denied.events, *reset]
+        if tracker.get_slot("return_confirmed") is not True:
+            dispatcher.utter_message(response="utter_return_not_created")
+            return reset
+        try:
+            order, eligibility = await _order_and_eligibility(dispatcher, tracker)
+        except NoAccess as denied:
+            return [*denied.events, *reset]
+        by_id = {line.line_id: line for line in order.lines}
+        chosen = [i for i in decode_lines(tracker.get_slot("return_line")) if i in by_id]
+        if not chosen:
+            dispatcher.utter_message(response="utter_something_went_wrong")
+            return reset
+        lines = [ReturnLine(i, max(by_id[i].returnable_quantity, 1)) for i in chosen]
+        reason = str(tracker.get_slot("return_reason") or "other")
+        comment = tracker.get_slot("return_comment")
+        key = return_key(
+            sender_id=tracker.sender_id, order_number=ref.order_number, lines=lines,
+            reason=reason, comment=comment,
+        )
+        try:
+            rma = await services().store.create_return(
+                order_number=ref.order_number, email=ref.email, lines=lines, reason=reason,
+                comment=comment, idempotency_key=key,
+            )
+        except StoreRefusal as refusal:
+            return [*reset, *await self._refused(dispatcher, refusal, order, eligibility, chosen)]
+        except InvalidRequest:
+            logger.exception("store rejected a return request")
+            dispatcher.utter_message(response="utter_something_went_wrong")
+            return reset
+        except StoreError:
+            logger.warning("store unavailable creating a return", exc_info=True)
+            return [*reset, *store_down(dispatcher)]
+        dispatcher.utter_message(
+            response="utter_return_created",
+            rma_number=rma.rma_number,
+            items=item_list([by_id[line.line_id].name for line in rma.lines
+                             if line.line_id in by_id]),
+            refund_amount=money(rma.refund_amount, rma.currency),
+            instructions=rma.instructions,
+            label_url=rma.label_url,
+        )
+        return [*reset, SlotSet("return_rma_number", rma.rma_number)]
+
+    @staticmethod
+    async def _refused(
+        dispatcher: CollectingDispatcher,
+        refusal: StoreRefusal,
+        order: Order,
+        eligibility: ReturnEligibility,
+        chosen: list[int],
+    ) -> list[EventType]:
+        max_units = None
+        if refusal.code == "quantity_exceeded":
+            try:
+                max_units = (await services().store.get_policy()).max_units_per_return
+            except StoreError:
+                pass
+        names = {line.line_id: line.name for line in order.lines}
+        send(dispatcher, refusal_replies(
+            refusal.code,
+            order=order,
+            items=[names[i] for i in chosen],
+            eligibility=[e for e in eligibility.lines if e.line_id in chosen],
+            window_days=eligibility.return_window_days,
+            max_units=max_units,
+            today=date.today(),
+        ))
+        return [SlotSet("handoff_reason", REFUSAL_DISPUTED)]
