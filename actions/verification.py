@@ -229,6 +229,8 @@ class ValidateVerificationForm(FormValidationAction):
     async def _verify_when_complete(
         self, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> list[EventType]:
+        if tracker.get_slot("verification_outcome") in (LOCKED, STORE_UNAVAILABLE):
+            return []
         order_number = parse_order_number(tracker.get_slot("order_number"))
         identity = verified_identity(tracker)
         if identity is not None and identity.covers(order_number):
@@ -287,7 +289,17 @@ def _store_down(dispatcher: CollectingDispatcher) -> list[EventType]:
 
 
 def _is_activation(tracker: Tracker) -> bool:
-    return (tracker.active_loop or {}).get("name") != FORM_NAME
+    """True when the form was activated by the shopper's latest message.
+
+    Rasa applies ActiveLoop(form) before the activation validation runs, so the active loop
+    alone cannot tell; an ActiveLoop event after the latest user message can.
+    """
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "active_loop" and event.get("name") == FORM_NAME:
+            return True
+    return False
 
 
 def _reset_outcome(tracker: Tracker) -> list[EventType]:

@@ -243,3 +243,16 @@ async def test_slow_store_times_out_into_an_apology(store_url: str) -> None:
     assert elapsed < 3.5, f"took {elapsed:.1f} s"
     assert SlotSet("verification_outcome", "store_unavailable") in events
     assert responses(dispatcher) == ["utter_store_unavailable"]
+
+
+async def test_locked_conversation_is_not_verified_even_with_right_details(services) -> None:
+    tracker = load_tracker("first_message_with_both", verification_failures=3.0)
+    dispatcher = CollectingDispatcher()
+
+    events = await ValidateVerificationForm().run(dispatcher, tracker, DOMAIN)
+
+    assert events == [
+        SlotSet("verification_outcome", "locked"),
+        SlotSet("requested_slot", None),
+    ]
+    assert responses(dispatcher) == ["utter_verification_locked"]
