@@ -21,6 +21,7 @@ from bot.stack import (
     Stack,
     StackError,
     actions_spec,
+    handoff_spec,
     rasa_spec,
     store_spec,
     tail,
@@ -29,11 +30,11 @@ from bot.training import ensure_model
 
 
 def prepare_store() -> None:
-    """Migrate the store database and load the demo data (idempotent)."""
-    for command in ("migrate", "seed"):
-        result = subprocess.run([APP_PYTHON, "-m", "store", command], cwd=paths.ROOT)
+    """Migrate the databases and load the demo store's data (idempotent)."""
+    for module, command in (("store", "migrate"), ("store", "seed"), ("handoff", "migrate")):
+        result = subprocess.run([APP_PYTHON, "-m", module, command], cwd=paths.ROOT)
         if result.returncode != 0:
-            raise SystemExit(f"store {command} failed (exit {result.returncode})")
+            raise SystemExit(f"{module} {command} failed (exit {result.returncode})")
 
 
 def run(ports: Ports) -> int:
@@ -54,7 +55,8 @@ def run(ports: Ports) -> int:
         stack.start(store_spec(ports))
         stack.start(actions_spec(ports))
         stack.start(rasa_spec(ports, model=model))
-        print("starting store, action server and Rasa (logs in var/log/) ...", flush=True)
+        stack.start(handoff_spec(ports))
+        print("starting store, action server, Rasa and handoff (logs in var/log/) ...", flush=True)
         stack.wait_healthy()
         print_ready(ports)
         while not interrupted:
@@ -81,6 +83,7 @@ Shopdesk is ready.
   Demo store with the chat widget:  http://127.0.0.1:{ports.store}/
   Talk over REST:   curl -s localhost:{ports.rasa}/webhooks/rest/webhook \\
                       -d '{{"sender": "me", "message": "where is order 10023? jo@example.com"}}'
+  Agent inbox:      http://127.0.0.1:{ports.helpdesk}/inbox   (escalated conversations)
   Store API docs:   http://127.0.0.1:{ports.store}/docs
 Press Ctrl-C to stop everything.
 """,

@@ -197,7 +197,28 @@ def actions_spec(ports: Ports, *, env: dict[str, str] | None = None) -> ServiceS
         health_url=f"http://127.0.0.1:{ports.actions}/health",
         env={
             "STORE_URL": f"http://127.0.0.1:{ports.store}",
+            "HELPDESK_PORT": str(ports.helpdesk),
             "SANIC_HOST": "127.0.0.1",
+            **(env or {}),
+        },
+    )
+
+
+def handoff_spec(
+    ports: Ports,
+    *,
+    events_db: Path = paths.VAR / "rasa-events.db",
+    env: dict[str, str] | None = None,
+) -> ServiceSpec:
+    """Delivery workers (tickets, alerts), follow-ups after handoff, and the agent inbox."""
+    return ServiceSpec(
+        name="handoff",
+        command=[APP_PYTHON, "-m", "handoff", "serve"],
+        health_url=f"http://127.0.0.1:{ports.helpdesk}/health",
+        env={
+            "HELPDESK_PORT": str(ports.helpdesk),
+            "RASA_URL": f"http://127.0.0.1:{ports.rasa}",
+            "HANDOFF_RASA_EVENTS_URL": f"sqlite:///{events_db}",
             **(env or {}),
         },
     )
@@ -209,6 +230,7 @@ def rasa_spec(
     model: Path,
     endpoints: Path = paths.ROOT / "bot" / "endpoints.yml",
     tracker_db: Path = paths.VAR / "tracker.db",
+    events_db: Path = paths.VAR / "rasa-events.db",
     auth_token: str | None = None,
     env: dict[str, str] | None = None,
 ) -> ServiceSpec:
@@ -234,6 +256,7 @@ def rasa_spec(
             **rasa_env(),
             "ACTION_SERVER_URL": f"http://127.0.0.1:{ports.actions}/webhook",
             "RASA_TRACKER_DB": str(tracker_db),
+            "RASA_EVENTS_DB": str(events_db),
             **(env or {}),
         },
     )

@@ -21,6 +21,7 @@ from bot.stack import (
     Running,
     Stack,
     actions_spec,
+    handoff_spec,
     rasa_spec,
     store_spec,
 )
@@ -52,6 +53,10 @@ class ShopdeskStack:
     @property
     def store_url(self) -> str:
         return f"http://127.0.0.1:{self.ports.store}"
+
+    @property
+    def helpdesk_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.helpdesk}"
 
     @property
     def action_server_url(self) -> str:
@@ -104,10 +109,20 @@ def start_stack(workdir: Path, *, extra_env: dict[str, str] | None = None) -> Sh
         "SHOPDESK_IDENTITY_SECRET": IDENTITY_SECRET,
         **(extra_env or {}),
     }
-    for command in ("migrate", "seed"):
+    # The action server writes escalations where the handoff process delivers them from.
+    helpdesk_env = {
+        "HELPDESK_DATABASE_URL": f"sqlite:///{workdir / 'handoff.db'}",
+        "HANDOFF_POLL_SECONDS": "0.2",
+        **(extra_env or {}),
+    }
+    for module, command, env in (
+        ("store", "migrate", store_env),
+        ("store", "seed", store_env),
+        ("handoff", "migrate", helpdesk_env),
+    ):
         subprocess.run(
-            [APP_PYTHON, "-m", "store", command],
-            env={**_base_env(), **store_env},
+            [APP_PYTHON, "-m", module, command],
+            env={**_base_env(), **env},
             check=True,
             capture_output=True,
         )
@@ -118,12 +133,20 @@ def start_stack(workdir: Path, *, extra_env: dict[str, str] | None = None) -> Sh
         running.stack.start(
             actions_spec(
                 ports,
-                env={"SHOPDESK_IDENTITY_SECRET": IDENTITY_SECRET, **(extra_env or {})},
+                env={"SHOPDESK_IDENTITY_SECRET": IDENTITY_SECRET, **helpdesk_env},
             )
         )
+        events_db = workdir / "rasa-events.db"
         running.stack.start(
-            rasa_spec(ports, model=model, tracker_db=workdir / "tracker.db", env=extra_env)
+            rasa_spec(
+                ports,
+                model=model,
+                tracker_db=workdir / "tracker.db",
+                events_db=events_db,
+                env=extra_env,
+            )
         )
+        running.stack.start(handoff_spec(ports, events_db=events_db, env=helpdesk_env))
         running.stack.wait_healthy()
     except BaseException:
         running.stack.stop()
