@@ -59,9 +59,7 @@ def _templates() -> Environment:
     )
     env.filters["money"] = _money
     env.filters["http_url"] = _http_url
-    env.filters["status_label"] = lambda s: STATUS_LABELS.get(
-        s, s.replace("_", " ").capitalize()
-    )
+    env.filters["status_label"] = lambda s: STATUS_LABELS.get(s, s.replace("_", " ").capitalize())
     return env
 
 
@@ -154,8 +152,6 @@ def create_storefront_router(
         if entry is None or not entry[0].is_file():
             return Response("not found", status_code=404, media_type="text/plain")
         path, media_type = entry
-        return FileResponse(
-            path, media_type=media_type, headers={"Cache-Control": "no-cache"}
-        )
+        return FileResponse(path, media_type=media_type, headers={"Cache-Control": "no-cache"})
 
     return router

@@ -47,11 +47,13 @@ class StorefrontSettings:
             )
         if not 0 < self.token_ttl_seconds <= MAX_TOKEN_TTL_SECONDS:
             raise StorefrontSettingsError(
-                f"SHOPDESK_IDENTITY_TOKEN_TTL must be 1-{MAX_TOKEN_TTL_SECONDS} seconds, got {self.token_ttl_seconds}"
+                f"SHOPDESK_IDENTITY_TOKEN_TTL must be 1-{MAX_TOKEN_TTL_SECONDS} seconds, "
+                f"got {self.token_ttl_seconds}"
             )
         if "@" not in self.demo_customer_email:
             raise StorefrontSettingsError(
-                f"SHOPDESK_DEMO_CUSTOMER_EMAIL is not an email address: {self.demo_customer_email!r}"
+                "SHOPDESK_DEMO_CUSTOMER_EMAIL is not an email address: "
+                f"{self.demo_customer_email!r}"
             )
 
     @property
@@ -73,18 +75,14 @@ class StorefrontSettings:
             ) from None
         secret = env.get("SHOPDESK_IDENTITY_SECRET", "").strip() or DEMO_IDENTITY_SECRET
         if secret == DEMO_IDENTITY_SECRET:
-            log.warning(
-                "SHOPDESK_IDENTITY_SECRET is not set: using the public demo secret"
-            )
+            log.warning("SHOPDESK_IDENTITY_SECRET is not set: using the public demo secret")
         return cls(
             widget_server_url=(
-                env.get("SHOPDESK_WIDGET_SERVER_URL", "").strip()
-                or DEFAULT_WIDGET_SERVER_URL
+                env.get("SHOPDESK_WIDGET_SERVER_URL", "").strip() or DEFAULT_WIDGET_SERVER_URL
             ).rstrip("/"),
             identity_secret=secret,
             demo_customer_email=(
-                env.get("SHOPDESK_DEMO_CUSTOMER_EMAIL", "").strip()
-                or DEFAULT_DEMO_CUSTOMER_EMAIL
+                env.get("SHOPDESK_DEMO_CUSTOMER_EMAIL", "").strip() or DEFAULT_DEMO_CUSTOMER_EMAIL
             ).lower(),
             token_ttl_seconds=ttl,
         )
