@@ -15,6 +15,7 @@ import sys
 import time
 
 from bot import paths
+from bot.profiles import PRODUCTION, Profile, ProfileError, rasa_events_url
 from bot.stack import (
     APP_PYTHON,
     Ports,
@@ -37,10 +38,14 @@ def prepare_store() -> None:
             raise SystemExit(f"{module} {command} failed (exit {result.returncode})")
 
 
-def run(ports: Ports) -> int:
+def run(ports: Ports, profile: Profile) -> int:
     paths.VAR.mkdir(exist_ok=True)
+    os.environ.update(profile.env)
     prepare_store()
     model = ensure_model()
+    handoff_env = {"RASA_TOKEN": profile.rasa_auth_token or ""}
+    if profile.name == PRODUCTION:
+        handoff_env["HANDOFF_RASA_EVENTS_URL"] = rasa_events_url(profile.env)
 
     stack = Stack()
     interrupted = False
@@ -54,11 +59,18 @@ def run(ports: Ports) -> int:
     try:
         stack.start(store_spec(ports))
         stack.start(actions_spec(ports))
-        stack.start(rasa_spec(ports, model=model))
-        stack.start(handoff_spec(ports))
+        stack.start(
+            rasa_spec(
+                ports,
+                model=model,
+                endpoints=profile.endpoints,
+                auth_token=profile.rasa_auth_token,
+            )
+        )
+        stack.start(handoff_spec(ports, env=handoff_env))
         print("starting store, action server, Rasa and handoff (logs in var/log/) ...", flush=True)
         stack.wait_healthy()
-        print_ready(ports)
+        print_ready(ports, profile)
         while not interrupted:
             exited = stack.first_exited()
             if exited is not None:
@@ -76,10 +88,10 @@ def run(ports: Ports) -> int:
         print("all Shopdesk processes stopped.")
 
 
-def print_ready(ports: Ports) -> None:
+def print_ready(ports: Ports, profile: Profile) -> None:
     print(
         f"""
-Shopdesk is ready.
+Shopdesk is ready ({profile.name} profile).
   Demo store with the chat widget:  http://127.0.0.1:{ports.store}/
   Talk over REST:   curl -s localhost:{ports.rasa}/webhooks/rest/webhook \\
                       -d '{{"sender": "me", "message": "where is order 10023? jo@example.com"}}'
@@ -107,7 +119,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "prepare":
         prepare_store()
         return 0
-    return run(Ports.from_env())
+    try:
+        profile = Profile.from_env()
+    except ProfileError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    return run(Ports.from_env(), profile)
 
 
 if __name__ == "__main__":

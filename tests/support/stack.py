@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.profiles import PRODUCTION, Profile, rasa_events_url
 from bot.stack import (
     APP_PYTHON,
     Ports,
@@ -45,6 +46,7 @@ class ShopdeskStack:
     store_env: dict[str, str]
     stack: Stack = field(default_factory=Stack)
     store: Running | None = None
+    rasa_token: str | None = None
 
     @property
     def rasa_url(self) -> str:
@@ -78,9 +80,10 @@ class ShopdeskStack:
             return json.loads(response.read())
 
     def tracker(self, sender: str) -> dict[str, Any]:
-        with urllib.request.urlopen(
-            f"{self.rasa_url}/conversations/{sender}/tracker", timeout=30
-        ) as response:
+        url = f"{self.rasa_url}/conversations/{sender}/tracker"
+        if self.rasa_token:
+            url += f"?token={self.rasa_token}"
+        with urllib.request.urlopen(url, timeout=30) as response:
             return json.loads(response.read())
 
     def stop_store(self) -> None:
@@ -101,52 +104,51 @@ class ShopdeskStack:
 
 
 def start_stack(workdir: Path, *, extra_env: dict[str, str] | None = None) -> ShopdeskStack:
-    """Prepares a fresh demo store, trains the model if needed, starts everything."""
+    """Prepares a fresh demo store, trains the model if needed, starts everything.
+
+    `extra_env` selects the profile and its backing services (e.g. the production profile's
+    PostgreSQL and Redis settings); by default everything lives in `workdir`.
+    """
     model = ensure_model(quiet=True)
     ports = Ports(rasa=free_port(), actions=free_port(), store=free_port(), helpdesk=free_port())
-    store_env = {
+    overrides = {
         "STORE_DATABASE_URL": f"sqlite:///{workdir / 'store.db'}",
-        "SHOPDESK_IDENTITY_SECRET": IDENTITY_SECRET,
-        **(extra_env or {}),
-    }
-    # The action server writes escalations where the handoff process delivers them from.
-    helpdesk_env = {
         "HELPDESK_DATABASE_URL": f"sqlite:///{workdir / 'handoff.db'}",
+        "SHOPDESK_IDENTITY_SECRET": IDENTITY_SECRET,
         "HANDOFF_POLL_SECONDS": "0.2",
         **(extra_env or {}),
     }
-    for module, command, env in (
-        ("store", "migrate", store_env),
-        ("store", "seed", store_env),
-        ("handoff", "migrate", helpdesk_env),
-    ):
+    profile = Profile.from_env({**_base_env(), **overrides})
+    env = {**overrides, **profile.env}
+    for module, command in (("store", "migrate"), ("store", "seed"), ("handoff", "migrate")):
         subprocess.run(
             [APP_PYTHON, "-m", module, command],
             env={**_base_env(), **env},
             check=True,
             capture_output=True,
         )
-    running = ShopdeskStack(ports=ports, workdir=workdir, store_env=store_env)
+    running = ShopdeskStack(ports=ports, workdir=workdir, store_env=env)
+    running.rasa_token = profile.rasa_auth_token
     running.stack = Stack(log_dir=workdir / "logs")
+    events_db = workdir / "rasa-events.db"
+    handoff_env = {**env, "RASA_TOKEN": profile.rasa_auth_token or ""}
+    if profile.name == PRODUCTION:
+        handoff_env["HANDOFF_RASA_EVENTS_URL"] = rasa_events_url(env)
     try:
-        running.store = running.stack.start(store_spec(ports, env=store_env))
-        running.stack.start(
-            actions_spec(
-                ports,
-                env={"SHOPDESK_IDENTITY_SECRET": IDENTITY_SECRET, **helpdesk_env},
-            )
-        )
-        events_db = workdir / "rasa-events.db"
+        running.store = running.stack.start(store_spec(ports, env=env))
+        running.stack.start(actions_spec(ports, env=env))
         running.stack.start(
             rasa_spec(
                 ports,
                 model=model,
+                endpoints=profile.endpoints,
                 tracker_db=workdir / "tracker.db",
                 events_db=events_db,
-                env=extra_env,
+                auth_token=profile.rasa_auth_token,
+                env=env,
             )
         )
-        running.stack.start(handoff_spec(ports, events_db=events_db, env=helpdesk_env))
+        running.stack.start(handoff_spec(ports, events_db=events_db, env=handoff_env))
         running.stack.wait_healthy()
     except BaseException:
         running.stack.stop()
