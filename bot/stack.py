@@ -186,7 +186,12 @@ def store_spec(ports: Ports, *, env: dict[str, str] | None = None) -> ServiceSpe
         name="store",
         command=[APP_PYTHON, "-m", "store", "serve", "--port", str(ports.store)],
         health_url=f"http://127.0.0.1:{ports.store}/health",
-        env={"STORE_PORT": str(ports.store), **(env or {})},
+        env={
+            "STORE_PORT": str(ports.store),
+            # Where shoppers' browsers reach Rasa's socket.io channel (the widget).
+            "SHOPDESK_WIDGET_SERVER_URL": f"http://127.0.0.1:{ports.rasa}",
+            **(env or {}),
+        },
     )
 
 
@@ -207,10 +212,11 @@ def actions_spec(ports: Ports, *, env: dict[str, str] | None = None) -> ServiceS
 def handoff_spec(
     ports: Ports,
     *,
-    events_db: Path = paths.VAR / "rasa-events.db",
+    events_db: Path | None = None,
     env: dict[str, str] | None = None,
 ) -> ServiceSpec:
     """Delivery workers (tickets, alerts), follow-ups after handoff, and the agent inbox."""
+    events_db = events_db or _var_file("RASA_EVENTS_DB", "rasa-events.db")
     return ServiceSpec(
         name="handoff",
         command=[APP_PYTHON, "-m", "handoff", "serve"],
@@ -229,8 +235,8 @@ def rasa_spec(
     *,
     model: Path,
     endpoints: Path = paths.ROOT / "bot" / "endpoints.yml",
-    tracker_db: Path = paths.VAR / "tracker.db",
-    events_db: Path = paths.VAR / "rasa-events.db",
+    tracker_db: Path | None = None,
+    events_db: Path | None = None,
     auth_token: str | None = None,
     env: dict[str, str] | None = None,
 ) -> ServiceSpec:
@@ -255,8 +261,13 @@ def rasa_spec(
         env={
             **rasa_env(),
             "ACTION_SERVER_URL": f"http://127.0.0.1:{ports.actions}/webhook",
-            "RASA_TRACKER_DB": str(tracker_db),
-            "RASA_EVENTS_DB": str(events_db),
+            "RASA_TRACKER_DB": str(tracker_db or _var_file("RASA_TRACKER_DB", "tracker.db")),
+            "RASA_EVENTS_DB": str(events_db or _var_file("RASA_EVENTS_DB", "rasa-events.db")),
             **(env or {}),
         },
     )
+
+
+def _var_file(variable: str, default_name: str) -> Path:
+    """A local state file: where the environment says, else in var/."""
+    return Path(os.environ.get(variable) or paths.VAR / default_name)

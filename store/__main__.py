@@ -52,6 +52,17 @@ def main(argv: list[str] | None = None) -> int:
             settings, host=args.host or settings.host, port=args.port or settings.port
         )
         app = create_app(settings, engine=engine)
+        # The demo storefront (with the chat widget) is served beside the API so that one
+        # URL shows the whole experience; a real store embeds the widget in its own pages.
+        from web.storefront.router import create_storefront_router
+        from web.storefront.settings import StorefrontSettings, StorefrontSettingsError
+
+        try:
+            storefront = StorefrontSettings.from_env()
+        except StorefrontSettingsError as exc:
+            print(f"configuration error: {exc}", file=sys.stderr)
+            return 2
+        app.include_router(create_storefront_router(settings=storefront, engine=engine))
         uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
     return 0
 
