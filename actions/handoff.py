@@ -1,11 +1,14 @@
 """Handing the conversation to a person.
 
 `action_start_handoff` works out why (the `handoff_reason` slot set by another flow, or the
-shopper's own request or complaint) and runs `handoff_form` only for what is missing: a
-contact email (taken from the verified order when there is one) and a one-line summary.
-`action_escalate` then writes the escalation to the outbox, tells the shopper the reference
-and when to expect an answer, and pauses the conversation; the `python -m handoff serve`
-process delivers it to the helpdesk and Slack.
+shopper's own request or complaint); the rules then always run `handoff_form`, which asks
+only for what is missing: a contact email (taken from the verified order, or from the
+request itself, when there is one) and a one-line summary. When nothing is missing the form
+completes as soon as it starts, so the dialogue has one shape for every case (no
+FollowupAction, which `rasa test core` cannot see). `action_escalate` then writes the
+escalation to the outbox, tells the shopper the reference and when to expect an answer, and
+pauses the conversation; the `python -m handoff serve` process delivers it to the helpdesk
+and Slack.
 """
 
 from __future__ import annotations
@@ -95,6 +98,16 @@ def contact_email(tracker: Tracker) -> str | None:
     return tracker.get_slot("verified_email") or tracker.get_slot("handoff_email")
 
 
+def email_in_request(tracker: Tracker) -> str | None:
+    """An email address the shopper gave in the message that asked for a person."""
+    for entity in (tracker.latest_message or {}).get("entities") or []:
+        if entity.get("entity") == "email":
+            found = extract_email(str(entity.get("value") or ""))
+            if found:
+                return found
+    return None
+
+
 class ActionStartHandoff(Action):
     def name(self) -> str:
         return "action_start_handoff"
@@ -106,13 +119,11 @@ class ActionStartHandoff(Action):
         dispatcher.utter_message(
             response="utter_handoff_complaint" if reason == "complaint" else "utter_handoff_start"
         )
-        ready = contact_email(tracker) and (
-            known_summary(tracker) or tracker.get_slot("handoff_summary")
-        )
-        return [
-            SlotSet("handoff_reason", reason),
-            FollowupAction("action_escalate" if ready else FORM),
-        ]
+        events: list[EventType] = [SlotSet("handoff_reason", reason)]
+        given = email_in_request(tracker)
+        if given and not contact_email(tracker):
+            events.append(SlotSet("handoff_email", given))
+        return events
 
 
 class ValidateHandoffForm(FormValidationAction):

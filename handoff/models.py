@@ -15,6 +15,7 @@ REASONS = (
     "refusal_disputed",
     "complaint",
     "store_unavailable",
+    "refund_failed",
 )
 
 

@@ -66,6 +66,8 @@ def auto_summary(
         return f"Store system unavailable while the shopper asked about their order{order}"
     if reason == "refusal_disputed":
         return f"Shopper disputes a refusal{order}"
+    if reason == "refund_failed":
+        return f"A refund could not be paid out{order}"
     if reason == "complaint" and complaint_text and len(complaint_text.strip()) >= 10:
         return one_line(complaint_text)
     return None
@@ -88,4 +90,5 @@ def reason_label(reason: str) -> str:
         "refusal_disputed": "shopper disputes a refusal",
         "complaint": "complaint",
         "store_unavailable": "store system unavailable",
+        "refund_failed": "refund failed at the payment provider",
     }.get(reason, reason.replace("_", " "))

@@ -3,17 +3,22 @@
 /health                       liveness + outbox counts (JSON)
 /inbox                        built-in helpdesk: ticket list
 /inbox/tickets/{id}           transcript and comments; POST .../solve marks it solved
+/api/tickets                  built-in helpdesk tickets as JSON (?conversation_id=, ?status=)
+/api/tickets/{id}             one ticket with its comments as JSON
 /outbox                       operator view: parked and pending deliveries; POST /outbox/{id}/retry
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from html import escape
+from typing import Any
 
 from fastapi import FastAPI, HTTPException
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from handoff.bootstrap import HandoffServices
+from handoff.helpdesks import InboxComment, InboxTicket
 from handoff.outbox import PARKED, PENDING
 
 _STYLE = """
@@ -30,6 +35,13 @@ def _page(title: str, body: str) -> HTMLResponse:
         f"<style>{_STYLE}</style></head><body><nav><a href='/inbox'>Inbox</a>"
         f"<a href='/outbox'>Deliveries</a></nav><h1>{escape(title)}</h1>{body}</body></html>"
     )
+
+
+def _json(item: InboxTicket | InboxComment) -> dict[str, Any]:
+    return {
+        name: value.isoformat() if hasattr(value, "isoformat") else value
+        for name, value in asdict(item).items()
+    }
 
 
 def create_app(services: HandoffServices) -> FastAPI:
@@ -103,6 +115,26 @@ def create_app(services: HandoffServices) -> FastAPI:
             raise HTTPException(status_code=404, detail="no such ticket")
         builtin.solve(ticket_id)
         return RedirectResponse(f"/inbox/tickets/{ticket_id}", status_code=303)
+
+    @app.get("/api/tickets")
+    def tickets_json(
+        status: str | None = None, conversation_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        if builtin is None:
+            raise HTTPException(status_code=404, detail="tickets are kept in Zendesk")
+        return [
+            _json(t)
+            for t in builtin.list_tickets(status=status)
+            if conversation_id is None or t.conversation_id == conversation_id
+        ]
+
+    @app.get("/api/tickets/{ticket_id}")
+    def ticket_json(ticket_id: int) -> dict[str, Any]:
+        found = builtin.get_ticket(ticket_id) if builtin else None
+        if found is None:
+            raise HTTPException(status_code=404, detail="no such ticket")
+        t, thread = found
+        return {**_json(t), "comments": [_json(c) for c in thread]}
 
     @app.get("/outbox", response_class=HTMLResponse)
     def deliveries() -> HTMLResponse:

@@ -111,19 +111,38 @@ def test_start_handoff_asks_only_for_what_is_missing(
             "name": "handoff_reason",
             "value": "verification_failed",
         },
-        {"event": "followup", "timestamp": None, "name": "action_escalate"},
     ]
+    # Email and summary known: the form has nothing to ask and completes at once.
+    slots = asyncio.run(
+        ValidateHandoffForm().required_slots([], CollectingDispatcher(), verified, {})
+    )
+    assert slots == []
+
     anonymous = tracker([user("I want a human", "human_agent", 1.0)])
     events, _ = run(ActionStartHandoff(), anonymous)
-    assert events[-1] == {
-        "event": "followup",
-        "timestamp": None,
-        "name": "handoff_form",
-    }
+    assert events == [
+        {"event": "slot", "timestamp": None, "name": "handoff_reason", "value": "requested"}
+    ]
     slots = asyncio.run(
         ValidateHandoffForm().required_slots([], CollectingDispatcher(), anonymous, {})
     )
     assert slots == ["handoff_email", "handoff_summary"]
+
+
+def test_start_handoff_takes_an_email_given_with_the_request(
+    services: bootstrap.HandoffServices,
+) -> None:
+    request = user("please get someone to email me at Sam@Example.com", "human_agent", 1.0)
+    request["parse_data"]["entities"] = [
+        {"entity": "email", "value": "Sam@Example.com", "start": 34, "end": 49}
+    ]
+    events, _ = run(ActionStartHandoff(), tracker([request]))
+    assert events[-1] == {
+        "event": "slot",
+        "timestamp": None,
+        "name": "handoff_email",
+        "value": "sam@example.com",
+    }
 
 
 def test_form_validation_uses_named_responses(
@@ -219,6 +238,13 @@ def test_builtin_helpdesk_and_agent_inbox(services: bootstrap.HandoffServices) -
         "this is the third time my parcel is late" in ticket_page and "Mark solved" in ticket_page
     )
     assert client.get("/inbox/tickets/9999").status_code == 404
+    (listed,) = client.get("/api/tickets", params={"conversation_id": "web-42"}).json()
+    assert listed["reference"] == row.payload["reference"] and listed["priority"] == "high"
+    assert client.get("/api/tickets", params={"conversation_id": "other"}).json() == []
+    detail = client.get(f"/api/tickets/{row.ticket_id}").json()
+    assert detail["status"] == "open"
+    assert "this is the third time my parcel is late" in detail["comments"][0]["body"]
+    assert client.get("/api/tickets/9999").status_code == 404
 
     solved = client.post(f"/inbox/tickets/{row.ticket_id}/solve", follow_redirects=False)
     assert solved.status_code == 303
