@@ -1,0 +1,100 @@
+"""Launcher decisions as plain functions: when to retrain, which profile, which ports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot import paths
+from bot.profiles import PRODUCTION, Profile, ProfileError, rasa_events_url
+from bot.stack import Ports
+from bot.training import fingerprint, model_path
+
+PRODUCTION_ENV = {
+    "SHOPDESK_PROFILE": "production",
+    "RASA_API_TOKEN": "t",
+    "SHOPDESK_VERIFICATION_SECRET": "v" * 40,
+    "SHOPDESK_IDENTITY_SECRET": "i" * 40,
+    "STORE_DATABASE_URL": "postgresql+psycopg://postgres@db/store",
+    "HELPDESK_DATABASE_URL": "postgresql+psycopg://postgres@db/handoff",
+    "RASA_DB_HOST": "db",
+    "RASA_DB_NAME": "rasa",
+    "RASA_EVENTS_DB_NAME": "events",
+    "RASA_DB_USER": "rasa",
+    "REDIS_HOST": "cache",
+}
+
+
+def _tree(root: Path, files: dict[str, str]) -> tuple[Path, ...]:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return (root / "config.yml", root / "data")
+
+
+def test_fingerprint_changes_with_any_model_input(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(paths, "ROOT", tmp_path)
+    inputs = _tree(tmp_path, {"config.yml": "a", "data/nlu/x.yml": "b"})
+    before = fingerprint(inputs)
+    assert fingerprint(inputs) == before  # stable
+    (tmp_path / "data/nlu/x.yml").write_text("b2")
+    assert fingerprint(inputs) != before
+    (tmp_path / "data/nlu/x.yml").write_text("b")
+    assert fingerprint(inputs) == before
+    (tmp_path / "data/nlu/new.yml").write_text("c")
+    assert fingerprint(inputs) != before
+
+
+def test_fingerprint_ignores_bytecode_caches(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(paths, "ROOT", tmp_path)
+    inputs = _tree(tmp_path, {"config.yml": "a", "data/mod.py": "x = 1"})
+    before = fingerprint(inputs)
+    _tree(tmp_path, {"data/__pycache__/mod.cpython-311.pyc": "junk"})
+    assert fingerprint(inputs) == before
+
+
+def test_model_name_carries_the_fingerprint() -> None:
+    assert model_path("abc123").name == "shopdesk-abc123.tar.gz"
+
+
+def test_embedded_profile_needs_nothing_and_trusts_the_demo_storefront() -> None:
+    profile = Profile.from_env({})
+    assert profile.name == "embedded"
+    assert profile.endpoints.name == "endpoints.yml"
+    assert profile.rasa_auth_token is None
+    assert len(profile.env["SHOPDESK_IDENTITY_SECRET"]) >= 32
+
+
+def test_production_profile_names_every_missing_setting() -> None:
+    with pytest.raises(ProfileError) as error:
+        Profile.from_env({"SHOPDESK_PROFILE": "production", "RASA_API_TOKEN": "t"})
+    message = str(error.value)
+    assert "RASA_API_TOKEN" not in message
+    for name in ("SHOPDESK_VERIFICATION_SECRET", "RASA_DB_HOST", "REDIS_HOST"):
+        assert name in message
+
+
+def test_production_profile_protects_the_api_and_uses_the_production_endpoints() -> None:
+    profile = Profile.from_env(PRODUCTION_ENV)
+    assert profile.name == PRODUCTION
+    assert profile.rasa_auth_token == "t"
+    assert profile.endpoints.name == "endpoints.production.yml"
+    assert profile.env["REDIS_PORT"] == "6379"
+    assert rasa_events_url(profile.env) == "postgresql+psycopg://rasa@db:5432/events"
+
+
+def test_unknown_profile_is_refused() -> None:
+    with pytest.raises(ProfileError, match="SHOPDESK_PROFILE"):
+        Profile.from_env({"SHOPDESK_PROFILE": "staging"})
+
+
+def test_ports_come_from_the_environment(monkeypatch) -> None:
+    monkeypatch.setenv("RASA_PORT", "6005")
+    monkeypatch.delenv("STORE_PORT", raising=False)
+    ports = Ports.from_env()
+    assert (ports.rasa, ports.store) == (6005, 8100)
+    monkeypatch.setenv("STORE_PORT", "eighty")
+    with pytest.raises(SystemExit, match="STORE_PORT"):
+        Ports.from_env()
