@@ -1,27 +1,25 @@
 """Browser tests: Debian's Chromium, driven by Playwright, against the whole stack.
 
-The stack (store with the storefront, action server, Rasa with the trained model) is
-started once per session on free ports with its own SQLite databases, through the
-launcher's own process specs (``bot.stack``), so nothing collides with a running
-``make run``. If the store app does not serve the storefront itself (router not mounted),
-the storefront router is served in-process over the same store database.
+The stack is the shared end-to-end one (``shopdesk`` in tests/conftest.py: store, action
+server, Rasa with the trained model, on free ports, never colliding with ``make run``).
+The pages come from the store app when it mounts the storefront with the widget pointed
+at that Rasa; otherwise the storefront router is served in-process over the same store
+database and identity secret.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Self
 
+import httpx
 import pytest
-from browser_chat import ARTIFACTS, ROOT, Shop
+from browser_chat import ARTIFACTS, Shop
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -29,6 +27,8 @@ from playwright.sync_api import (
     Playwright,
     sync_playwright,
 )
+
+from tests.support.stack import ShopdeskStack, free_port
 
 CHROMIUM = Path(os.environ.get("SHOPDESK_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -41,23 +41,18 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-IDENTITY_SECRET = "browser-tests-identity-secret-0123456789"
 
 
 def _in_ci() -> bool:
     return os.environ.get("CI", "").lower() == "true"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class _InProcessStorefront:
     """Serves web.storefront's router with uvicorn in a thread (until the store mounts it)."""
 
-    def __init__(self, *, database_url: str, rasa_url: str, port: int) -> None:
+    def __init__(
+        self, *, database_url: str, identity_secret: str, rasa_url: str, port: int
+    ) -> None:
         import uvicorn
         from fastapi import FastAPI
 
@@ -67,7 +62,7 @@ class _InProcessStorefront:
 
         self.engine = make_engine(resolve_database_url(database_url))
         app = FastAPI()
-        settings = StorefrontSettings(widget_server_url=rasa_url, identity_secret=IDENTITY_SECRET)
+        settings = StorefrontSettings(widget_server_url=rasa_url, identity_secret=identity_secret)
         app.include_router(create_storefront_router(engine=self.engine, settings=settings))
         self.server = uvicorn.Server(
             uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
@@ -90,60 +85,35 @@ class _InProcessStorefront:
         self.engine.dispose()
 
 
-def _serves_storefront(store_url: str) -> bool:
-    import httpx
-
+def _serves_storefront(store_url: str, *, rasa_url: str) -> bool:
+    """Whether the store app mounts the storefront, with the widget pointed at this Rasa."""
     try:
         response = httpx.get(f"{store_url}/", timeout=5)
     except httpx.HTTPError:
         return False
-    return response.status_code == 200 and "shopdesk-widget.js" in response.text
+    return (
+        response.status_code == 200
+        and "shopdesk-widget.js" in response.text
+        and f'"serverUrl": "{rasa_url}"' in response.text
+    )
 
 
 @pytest.fixture(scope="session")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
-    from bot.stack import Ports, Stack, actions_spec, rasa_spec, store_spec
-    from bot.training import ensure_model
-
-    model = ensure_model(quiet=True)
-    work = tmp_path_factory.mktemp("browser-stack")
-    ports = Ports(
-        rasa=_free_port(),
-        actions=_free_port(),
-        store=_free_port(),
-        helpdesk=_free_port(),
-    )
-    rasa_url = f"http://127.0.0.1:{ports.rasa}"
-    store_url = f"http://127.0.0.1:{ports.store}"
-    database_url = f"sqlite:///{work / 'store.db'}"
-    shared_env = {
-        "SHOPDESK_IDENTITY_SECRET": IDENTITY_SECRET,
-        "SHOPDESK_WIDGET_SERVER_URL": rasa_url,
-        "STORE_DATABASE_URL": database_url,
-        "STORE_PUBLIC_URL": store_url,
-        "RASA_TELEMETRY_ENABLED": "false",
-    }
-    for command in ("migrate", "seed"):
-        subprocess.run(
-            [sys.executable, "-m", "store", command],
-            cwd=ROOT,
-            env={**os.environ, **shared_env},
-            check=True,
-            capture_output=True,
+def shop(shopdesk: ShopdeskStack) -> Iterator[Shop]:
+    """The storefront of the shared end-to-end stack (``shopdesk`` in tests/conftest.py)."""
+    rasa_url = shopdesk.rasa_url
+    if _serves_storefront(shopdesk.store_url, rasa_url=rasa_url):
+        yield Shop(
+            storefront_url=shopdesk.store_url, rasa_url=rasa_url, store_url=shopdesk.store_url
         )
-
-    with Stack(log_dir=work / "log") as stack:
-        stack.start(store_spec(ports, env=shared_env))
-        stack.start(actions_spec(ports, env=shared_env))
-        stack.start(rasa_spec(ports, model=model, tracker_db=work / "tracker.db", env=shared_env))
-        stack.wait_healthy()
-        if _serves_storefront(store_url):
-            yield Shop(storefront_url=store_url, rasa_url=rasa_url, store_url=store_url)
-        else:
-            with _InProcessStorefront(
-                database_url=database_url, rasa_url=rasa_url, port=_free_port()
-            ) as front:
-                yield Shop(storefront_url=front.url, rasa_url=rasa_url, store_url=store_url)
+        return
+    with _InProcessStorefront(
+        database_url=shopdesk.store_env["STORE_DATABASE_URL"],
+        identity_secret=shopdesk.store_env["SHOPDESK_IDENTITY_SECRET"],
+        rasa_url=rasa_url,
+        port=free_port(),
+    ) as front:
+        yield Shop(storefront_url=front.url, rasa_url=rasa_url, store_url=shopdesk.store_url)
 
 
 @pytest.fixture(scope="session")
