@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 from browser_chat import BOT_TIMEOUT_MS, Chat, Shop, artifact
 from playwright.sync_api import Browser, Page, expect
@@ -163,3 +164,45 @@ CONTRAST_JS = """el => {
     const a = lum(rgb(getComputedStyle(el).color)), b = lum(rgb(bg));
     return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
 }"""
+
+
+def test_two_tabs_share_one_conversation(page: Page, shop: Shop) -> None:
+    page.goto(shop.storefront_url + "/")
+    first = Chat(page)
+    first.open()
+    other_tab = page.context.new_page()
+    try:
+        other_tab.goto(shop.storefront_url + "/account/orders")
+        second = Chat(other_tab)
+        second.open()  # connected too: it receives the bot's replies as well
+
+        first.say("hi")
+        expect(first.quick_reply("Where is my order?")).to_be_visible(timeout=BOT_TIMEOUT_MS)
+        # The other tab shows the same conversation, each message once.
+        expect(second.user_messages.filter(has_text="hi")).to_have_count(1, timeout=BOT_TIMEOUT_MS)
+        expect(second.quick_reply("Where is my order?")).to_be_visible()
+        time.sleep(1)
+        assert (
+            second.log.locator("[data-from]").all_inner_texts()
+            == first.log.locator("[data-from]").all_inner_texts()
+        )
+        other_tab.screenshot(path=str(artifact("two_tabs_other_tab")))
+    finally:
+        other_tab.close()
+
+
+def test_widget_css_stays_inside_its_shadow_root(page: Page, shop: Shop) -> None:
+    page.goto(shop.storefront_url + "/")
+    chat = Chat(page)
+    chat.open()
+    assert page.evaluate("document.querySelector('shopdesk-widget').shadowRoot !== null")
+    # No widget styles or elements in the host document itself.
+    assert page.evaluate("[...document.querySelectorAll('style')].length") == 0
+    assert page.evaluate("document.querySelectorAll('[class^=sd-]').length") == 0
+    # Host-page styles do not reach inside: `button {text-transform: uppercase}` and
+    # `div {line-height: 2.2}` on the storefront leave the widget alone.
+    send = page.get_by_role("button", name="Send")
+    assert send.evaluate("el => getComputedStyle(el).textTransform") == "none"
+    host_div = page.evaluate("getComputedStyle(document.querySelector('div')).lineHeight")
+    widget_div = chat.log.evaluate("el => getComputedStyle(el).lineHeight")
+    assert widget_div == "21px" != host_div  # the widget's own 15px × 1.4

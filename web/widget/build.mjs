@@ -1,8 +1,9 @@
 // Bundles src/ + socket.io-client into one self-contained IIFE: dist/shopdesk-widget.js.
 //   npm run build           -> minified bundle (committed, so running the store needs no Node)
 //   node build.mjs --tests  -> compiles test/*.test.ts to .test-build/ and runs node --test
+//   node build.mjs --check  -> fails if the committed bundle is not what the sources build to
 import { build } from "esbuild";
-import { readdirSync, rmSync } from "node:fs";
+import { readFileSync, readdirSync, rmSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 
 const common = { bundle: true, target: ["es2019", "chrome90", "firefox88", "safari14"], logLevel: "info" };
@@ -15,10 +16,13 @@ if (process.argv.includes("--tests")) {
   process.exit(run.status ?? 1);
 }
 
-await build({
+const OUTFILE = "dist/shopdesk-widget.js";
+const check = process.argv.includes("--check");
+const result = await build({
   ...common,
+  write: !check,
   entryPoints: ["src/index.ts"],
-  outfile: "dist/shopdesk-widget.js",
+  outfile: OUTFILE,
   format: "iife",
   platform: "browser",
   minify: true,
@@ -26,3 +30,13 @@ await build({
   legalComments: "eof",
   banner: { js: "/*! Shopdesk chat widget - built from web/widget/src by `npm run build`; do not edit */" },
 });
+
+if (check) {
+  const built = result.outputFiles[0].text;
+  const committed = readFileSync(OUTFILE, "utf8");
+  if (built !== committed) {
+    console.error(`${OUTFILE} is out of date: run \`npm run build\` and commit it`);
+    process.exit(1);
+  }
+  console.log(`${OUTFILE} is up to date`);
+}
