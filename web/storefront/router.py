@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
@@ -88,7 +88,7 @@ def create_storefront_router(
     """Routes for the demo storefront. Pass the store's ``engine`` (or any ``catalog``)."""
     if (engine is None) == (catalog is None):
         raise ValueError("pass exactly one of engine or catalog")
-    source: StorefrontCatalog = catalog if catalog is not None else SqlCatalog(engine)  # type: ignore[arg-type]
+    source: StorefrontCatalog = catalog if catalog is not None else SqlCatalog(cast(Engine, engine))
     templates = _templates()
     router = APIRouter(include_in_schema=False)
 
