@@ -20,7 +20,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ConversationPaused, EventType, FollowupAction, SlotSet
+from rasa_sdk.events import (
+    ActionExecuted,
+    ConversationPaused,
+    EventType,
+    FollowupAction,
+    SlotSet,
+)
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
@@ -256,5 +262,10 @@ class ActionEscalate(Action):
             SlotSet("handoff_reference", escalation.reference),
             SlotSet("handoff_summary", None),
             SlotSet("handoff_reason", None),
+            # Rasa stops predicting once the conversation is paused, so it would never log
+            # the action_listen that normally follows; without it the shopper's next message
+            # (a "/restart" while paused, or anything after the ticket is solved) reads as
+            # coming straight after this action, and no rule matches it.
+            ActionExecuted("action_listen"),
             ConversationPaused(),
         ]

@@ -187,6 +187,13 @@ def test_escalate_writes_the_outbox_tells_the_reference_and_pauses(
         },
         {"event": "slot", "timestamp": None, "name": "handoff_summary", "value": None},
         {"event": "slot", "timestamp": None, "name": "handoff_reason", "value": None},
+        {
+            "event": "action",
+            "timestamp": None,
+            "name": "action_listen",
+            "policy": None,
+            "confidence": None,
+        },
         {"event": "pause", "timestamp": None},
     ]
     assert row.idempotency_key == "shopdesk:web-42:1"

@@ -1,0 +1,213 @@
+"""End to end: handing a conversation to a person, over Rasa's REST channel, with the real
+Rasa server, action server, store and handoff process (built-in helpdesk: no Zendesk
+credentials in the test stack). The tickets are read back through the handoff process's
+own HTTP API, as the agent inbox page shows them.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+
+from tests.support.stack import ShopdeskStack, buttons, texts
+
+pytestmark = pytest.mark.e2e
+
+REFERENCE = re.compile(r"\bSD-[A-Z0-9]{6}\b")
+T = TypeVar("T")
+
+
+def shopper() -> str:
+    return f"e2e-{uuid.uuid4().hex[:12]}"
+
+
+def eventually(check: Callable[[], T | None], *, what: str, timeout: float = 30.0) -> T:
+    """Polls `check` until it returns something truthy (the handoff process works async)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.3)
+
+
+def reference_in(replies: list[dict[str, Any]]) -> str:
+    found = REFERENCE.search(texts(replies))
+    assert found, f"no reference in {texts(replies)!r}"
+    return found.group(0)
+
+
+def ticket_of(shopdesk: ShopdeskStack, sender: str) -> dict[str, Any]:
+    """The conversation's ticket in the built-in helpdesk, once the worker has opened it."""
+
+    def find() -> dict[str, Any] | None:
+        response = httpx.get(
+            f"{shopdesk.helpdesk_url}/api/tickets",
+            params={"conversation_id": sender},
+            timeout=10,
+        )
+        response.raise_for_status()
+        tickets = response.json()
+        assert len(tickets) <= 1, tickets
+        return tickets[0] if tickets else None
+
+    ticket = eventually(find, what=f"the ticket of {sender}")
+    return ticket_detail(shopdesk, ticket["id"])
+
+
+def ticket_detail(shopdesk: ShopdeskStack, ticket_id: int) -> dict[str, Any]:
+    response = httpx.get(f"{shopdesk.helpdesk_url}/api/tickets/{ticket_id}", timeout=10)
+    response.raise_for_status()
+    return response.json()
+
+
+def comment_bodies(shopdesk: ShopdeskStack, ticket_id: int) -> list[str]:
+    return [c["body"] for c in ticket_detail(shopdesk, ticket_id)["comments"]]
+
+
+def test_verified_shopper_gets_a_person_and_the_bot_steps_back_until_solved(
+    shopdesk: ShopdeskStack,
+) -> None:
+    me = shopper()
+    status = texts(shopdesk.say(me, "where is order 10023? it's jo@example.com"))
+    assert "UPS" in status
+
+    asked = texts(shopdesk.say(me, "I want to talk to a person"))
+    assert "pass you to a person" in asked
+    assert "in one line" in asked.lower()
+    assert "email address" not in asked.lower()  # known from the verified order
+
+    done = shopdesk.say(me, "The parcel must arrive before Saturday, it's a birthday present")
+    reference = reference_in(done)
+    assert "jo@example.com" in texts(done)
+
+    ticket = ticket_of(shopdesk, me)
+    assert ticket["reference"] == reference
+    assert ticket["requester_email"] == "jo@example.com"
+    assert ticket["order_number"] == "10023"
+    assert ticket["status"] == "open"
+    assert {"reason_requested", "verified"} <= set(ticket["tags"])
+    body = ticket["comments"][0]["body"]
+    assert "Summary: The parcel must arrive before Saturday" in body
+    assert "Shopper: where is order 10023?" in body  # the transcript, masked where needed
+    assert "Assistant:" in body and "UPS" in body
+    page = httpx.get(f"{shopdesk.helpdesk_url}/inbox/tickets/{ticket['id']}", timeout=10).text
+    assert reference in page and "Mark solved" in page
+
+    # With a person now: the bot stays quiet and the messages land on the ticket.
+    assert shopdesk.say(me, "Also, can you leave it with the neighbour at number 12?") == []
+    assert shopdesk.tracker(me)["paused"] is True
+    eventually(
+        lambda: any(
+            "leave it with the neighbour" in b for b in comment_bodies(shopdesk, ticket["id"])
+        ),
+        what="the follow-up comment",
+    )
+
+    # The agent solves the ticket in the inbox: the bot answers again.
+    solved = httpx.post(
+        f"{shopdesk.helpdesk_url}/inbox/tickets/{ticket['id']}/solve",
+        follow_redirects=True,
+        timeout=10,
+    )
+    assert solved.status_code == 200 and "Solved" in solved.text
+    eventually(lambda: not shopdesk.tracker(me)["paused"], what="the conversation to resume")
+    assert "/order_status" in buttons(shopdesk.say(me, "hi"))
+
+
+def test_unverified_shopper_is_asked_for_an_email_and_a_summary(
+    shopdesk: ShopdeskStack,
+) -> None:
+    me = shopper()
+    email = f"{me}@example.com"
+    asked_email = texts(shopdesk.say(me, "can i speak to someone"))
+    assert "pass you to a person" in asked_email
+    assert "which email address" in asked_email.lower()
+
+    hint = texts(shopdesk.say(me, "sam at example dot com"))
+    assert "doesn't look like an email address" in hint
+
+    asked_summary = texts(shopdesk.say(me, f"ok, it's {email}"))
+    assert "in one line" in asked_summary.lower()
+
+    done = shopdesk.say(me, "I was sent the wrong colour of the wool sweater")
+    reference = reference_in(done)
+    assert email in texts(done)
+
+    ticket = ticket_of(shopdesk, me)
+    assert ticket["reference"] == reference
+    assert ticket["requester_email"] == email
+    assert ticket["priority"] == "normal"
+    assert ticket["order_number"] is None
+    assert {"reason_requested", "unverified"} <= set(ticket["tags"])
+    assert "wrong colour of the wool sweater" in ticket["subject"]
+    assert f"Shopper: ok, it's {email}" in ticket["comments"][0]["body"]
+
+    # Paused: nothing back. /restart starts over, and the handoff lets go of it.
+    assert shopdesk.say(me, "hello?") == []
+    shopdesk.say(me, "/restart")
+    assert shopdesk.tracker(me)["paused"] is False
+    assert "/order_status" in buttons(shopdesk.say(me, "hi"))
+    eventually(
+        lambda: any("hello?" in b for b in comment_bodies(shopdesk, ticket["id"])),
+        what="the message sent while paused on the ticket",
+    )
+    # A message after the restart is the bot's again, never a ticket comment.
+    time.sleep(1.0)
+    assert not any("Shopper (chat): hi" in b for b in comment_bodies(shopdesk, ticket["id"]))
+
+
+def test_complaint_escalates_with_high_priority(shopdesk: ShopdeskStack) -> None:
+    me = shopper()
+    email = f"{me}@example.com"
+    asked = texts(
+        shopdesk.say(me, "the courier threw my parcel over the fence and i want to complain")
+    )
+    assert "I'm sorry about that" in asked
+    assert "which email address" in asked.lower()
+    assert "in one line" not in asked.lower()
+
+    done = shopdesk.say(me, email)
+    reference = reference_in(done)
+    assert "in one line" not in texts(done).lower()  # the complaint is the summary
+
+    ticket = ticket_of(shopdesk, me)
+    assert ticket["reference"] == reference
+    assert ticket["priority"] == "high"
+    assert {"reason_complaint", "priority_high"} <= set(ticket["tags"])
+    assert "courier threw my parcel over the fence" in ticket["subject"]
+
+
+def test_three_failed_verifications_then_a_person(shopdesk: ShopdeskStack) -> None:
+    me = shopper()
+    email = f"{me}@example.com"
+    shopdesk.say(me, "where is my order")
+    last: list[dict[str, Any]] = []
+    for attempt in range(3):
+        shopdesk.say(me, "10023")
+        last = shopdesk.say(me, f"wrong{attempt}@example.com")
+    assert "/human_agent" in buttons(last)
+
+    asked = texts(shopdesk.say(me, "/human_agent"))
+    assert "which email address" in asked.lower()  # never one that failed verification
+    assert "in one line" not in asked.lower()  # the reason says what is wrong
+
+    done = shopdesk.say(me, email)
+    reference = reference_in(done)
+
+    ticket = ticket_of(shopdesk, me)
+    assert ticket["reference"] == reference
+    assert ticket["requester_email"] == email
+    assert {"reason_verification_failed", "unverified"} <= set(ticket["tags"])
+    body = ticket["comments"][0]["body"]
+    assert "Reason: order verification failed" in body
+    assert "Shopper: [clicked: human_agent]" in body
+    assert "Shopper: wrong2@example.com" in body
