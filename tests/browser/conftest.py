@@ -1,21 +1,16 @@
 """Browser tests: Debian's Chromium, driven by Playwright, against the whole stack.
 
 The stack is the shared end-to-end one (``shopdesk`` in tests/conftest.py: store, action
-server, Rasa with the trained model, on free ports, never colliding with ``make run``).
-The pages come from the store app when it mounts the storefront with the widget pointed
-at that Rasa; otherwise the storefront router is served in-process over the same store
-database and identity secret.
+server, Rasa with the trained model, on free ports, never colliding with ``make run``);
+the pages are the storefront the store app itself serves, as ``make run`` shows it.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Self
 
 import httpx
 import pytest
@@ -28,7 +23,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from tests.support.stack import ShopdeskStack, free_port
+from tests.support.stack import ShopdeskStack
 
 CHROMIUM = Path(os.environ.get("SHOPDESK_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -47,73 +42,15 @@ def _in_ci() -> bool:
     return os.environ.get("CI", "").lower() == "true"
 
 
-class _InProcessStorefront:
-    """Serves web.storefront's router with uvicorn in a thread (until the store mounts it)."""
-
-    def __init__(
-        self, *, database_url: str, identity_secret: str, rasa_url: str, port: int
-    ) -> None:
-        import uvicorn
-        from fastapi import FastAPI
-
-        from store.db import make_engine
-        from store.settings import resolve_database_url
-        from web.storefront import StorefrontSettings, create_storefront_router
-
-        self.engine = make_engine(resolve_database_url(database_url))
-        app = FastAPI()
-        settings = StorefrontSettings(widget_server_url=rasa_url, identity_secret=identity_secret)
-        app.include_router(create_storefront_router(engine=self.engine, settings=settings))
-        self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-        )
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.url = f"http://127.0.0.1:{port}"
-
-    def __enter__(self) -> Self:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("in-process storefront did not start")
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.engine.dispose()
-
-
-def _serves_storefront(store_url: str, *, rasa_url: str) -> bool:
-    """Whether the store app mounts the storefront, with the widget pointed at this Rasa."""
-    try:
-        response = httpx.get(f"{store_url}/", timeout=5)
-    except httpx.HTTPError:
-        return False
-    return (
-        response.status_code == 200
-        and "shopdesk-widget.js" in response.text
-        and f'"serverUrl": "{rasa_url}"' in response.text
-    )
-
-
 @pytest.fixture(scope="session")
-def shop(shopdesk: ShopdeskStack) -> Iterator[Shop]:
-    """The storefront of the shared end-to-end stack (``shopdesk`` in tests/conftest.py)."""
+def shop(shopdesk: ShopdeskStack) -> Shop:
+    """The storefront the store app serves (as with ``make run``), with the widget on Rasa."""
     rasa_url = shopdesk.rasa_url
-    if _serves_storefront(shopdesk.store_url, rasa_url=rasa_url):
-        yield Shop(
-            storefront_url=shopdesk.store_url, rasa_url=rasa_url, store_url=shopdesk.store_url
-        )
-        return
-    with _InProcessStorefront(
-        database_url=shopdesk.store_env["STORE_DATABASE_URL"],
-        identity_secret=shopdesk.store_env["SHOPDESK_IDENTITY_SECRET"],
-        rasa_url=rasa_url,
-        port=free_port(),
-    ) as front:
-        yield Shop(storefront_url=front.url, rasa_url=rasa_url, store_url=shopdesk.store_url)
+    response = httpx.get(f"{shopdesk.store_url}/", timeout=10)
+    assert response.status_code == 200, f"the store does not serve the storefront: {response}"
+    assert "/static/shopdesk-widget.js" in response.text, "the storefront page has no widget"
+    assert f'"serverUrl": "{rasa_url}"' in response.text, "the widget is not pointed at Rasa"
+    return Shop(storefront_url=shopdesk.store_url, rasa_url=rasa_url, store_url=shopdesk.store_url)
 
 
 @pytest.fixture(scope="session")

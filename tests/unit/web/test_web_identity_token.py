@@ -27,9 +27,7 @@ def _token(**overrides: object) -> str:
 
 
 def test_claims_follow_the_contract() -> None:
-    claims = jwt.decode(
-        _token(), SECRET, algorithms=["HS256"], options={"verify_exp": False}
-    )
+    claims = jwt.decode(_token(), SECRET, algorithms=["HS256"], options={"verify_exp": False})
     assert claims == {
         "iss": ISSUER,
         "sub": "1",
@@ -50,9 +48,7 @@ def test_action_server_accepts_a_fresh_token() -> None:
 def test_action_server_ignores_expired_or_foreign_tokens() -> None:
     expired = _token(now=datetime.now(UTC) - timedelta(hours=2))
     assert identity_from_token(expired, secret=SECRET.encode()) is None
-    forged = _token(
-        now=datetime.now(UTC), secret="another-secret-that-is-long-enough-0123"
-    )
+    forged = _token(now=datetime.now(UTC), secret="another-secret-that-is-long-enough-0123")
     assert identity_from_token(forged, secret=SECRET.encode()) is None
 
 

@@ -86,9 +86,7 @@ def _client(catalog: InMemoryCatalog, **settings: object) -> TestClient:
 
 
 def _widget_config(html: str) -> dict:
-    match = re.search(
-        r"<script nonce=\"([^\"]+)\">window\.ShopdeskConfig = (.*?);</script>", html
-    )
+    match = re.search(r"<script nonce=\"([^\"]+)\">window\.ShopdeskConfig = (.*?);</script>", html)
     assert match, "inline widget config missing"
     return json.loads(match.group(2))
 
@@ -97,9 +95,7 @@ def test_home_lists_products_and_embeds_the_widget() -> None:
     catalog = InMemoryCatalog(
         products_list=[
             ProductSummary("APP-003", "Waxed Field Jacket", "apparel", 18900, False),
-            ProductSummary(
-                "ACC-002", "Clearance Linen Scarf", "accessories", 1500, True
-            ),
+            ProductSummary("ACC-002", "Clearance Linen Scarf", "accessories", 1500, True),
         ]
     )
     response = _client(catalog).get("/")
@@ -113,18 +109,14 @@ def test_home_lists_products_and_embeds_the_widget() -> None:
 
 
 def test_order_history_issues_a_token_for_the_demo_customer() -> None:
-    response = _client(InMemoryCatalog(customers={"jo@example.com": JO})).get(
-        "/account/orders"
-    )
+    response = _client(InMemoryCatalog(customers={"jo@example.com": JO})).get("/account/orders")
     assert response.status_code == 200
     assert response.headers["cache-control"] == "no-store"
     html = response.text
     assert "Order #10023" in html and "Order #10010" in html
     assert 'href="https://www.ups.com/track?tracknum=1Z999"' in html
     token = _widget_config(html)["identityToken"]
-    claims = jwt.decode(
-        token, SECRET, algorithms=["HS256"], options={"verify_exp": False}
-    )
+    claims = jwt.decode(token, SECRET, algorithms=["HS256"], options={"verify_exp": False})
     assert (
         claims["sub"] == "1"
         and claims["email"] == "jo@example.com"
@@ -148,9 +140,7 @@ def test_untrusted_text_is_escaped_everywhere() -> None:
             _order(
                 "10023",
                 items=(EVIL,),
-                shipments=(
-                    ShipmentSummary("UPS", "1Z", "javascript:alert(1)", "in_transit"),
-                ),
+                shipments=(ShipmentSummary("UPS", "1Z", "javascript:alert(1)", "in_transit"),),
             ),
         ),
     )
@@ -167,20 +157,14 @@ def test_untrusted_text_is_escaped_everywhere() -> None:
 
 
 def test_config_json_cannot_break_out_of_its_script_tag() -> None:
-    html = (
-        _client(InMemoryCatalog(), store_name="</script><script>alert(1)</script>")
-        .get("/")
-        .text
-    )
+    html = _client(InMemoryCatalog(), store_name="</script><script>alert(1)</script>").get("/").text
     config_script = re.search(r"window\.ShopdeskConfig = (.*?);</script>", html)
     assert config_script and "</script>" not in config_script.group(1)
     assert _widget_config(html)["title"].startswith("</script>")
 
 
 def test_content_security_policy_allows_only_own_scripts_and_the_bot() -> None:
-    response = _client(
-        InMemoryCatalog(), widget_server_url="https://bot.example.com"
-    ).get("/")
+    response = _client(InMemoryCatalog(), widget_server_url="https://bot.example.com").get("/")
     csp = response.headers["content-security-policy"]
     nonce = re.search(r"'nonce-([^']+)'", csp)
     assert nonce and f'<script nonce="{nonce.group(1)}">' in response.text
