@@ -46,3 +46,21 @@ def shopdesk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ShopdeskStack
         yield running
     finally:
         running.stack.stop()
+
+
+_TIER_ORDER = ("unit", "actions", "integration", "e2e", "browser")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Fast tiers first, the whole stack last.
+
+    Browser tests run last on purpose: Playwright's sync API keeps an event loop running in
+    the main thread while its session fixture lives, which would break async tests after it.
+    """
+
+    def tier(item: pytest.Item) -> int:
+        parts = item.path.relative_to(config.rootpath).parts
+        name = parts[1] if len(parts) > 2 and parts[0] == "tests" else ""
+        return _TIER_ORDER.index(name) if name in _TIER_ORDER else len(_TIER_ORDER)
+
+    items.sort(key=tier)  # stable: keeps the order inside each tier
