@@ -211,3 +211,19 @@ def test_three_failed_verifications_then_a_person(shopdesk: ShopdeskStack) -> No
     assert "Reason: order verification failed" in body
     assert "Shopper: [clicked: human_agent]" in body
     assert "Shopper: wrong2@example.com" in body
+
+
+def test_asking_for_a_person_in_the_middle_of_verification(shopdesk: ShopdeskStack) -> None:
+    me = shopper()
+    email = f"{me}@example.com"
+    assert "order number" in texts(shopdesk.say(me, "where is my order")).lower()
+
+    asked = texts(shopdesk.say(me, "can i speak to someone"))
+    assert "pass you to a person" in asked
+    assert "which email address" in asked.lower()
+    assert "order number" not in asked.lower()  # verification is left, not resumed
+
+    assert "in one line" in texts(shopdesk.say(me, email)).lower()
+    reference = reference_in(shopdesk.say(me, "I can't find my order confirmation"))
+    assert not (shopdesk.tracker(me).get("active_loop") or {}).get("name")
+    assert ticket_of(shopdesk, me)["reference"] == reference
