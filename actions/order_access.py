@@ -7,10 +7,13 @@ why nothing happens when the gate is closed or the store cannot be reached.
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
+from typing import Any
 
-from rasa_sdk import Tracker
+from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions import verification
 from actions.bootstrap import services
@@ -68,3 +71,50 @@ async def verified_store_order(
         logger.warning("store unavailable loading order %s", ref.order_number, exc_info=True)
         raise NoAccess(store_down(dispatcher)) from None
     return ref, order
+
+
+def _last_user_index(events: list[dict[str, Any]]) -> int:
+    return max((i for i, e in enumerate(events) if e.get("event") == "user"), default=-1)
+
+
+def set_by_last_message(events: list[dict[str, Any]], slot: str) -> bool:
+    """Whether the shopper's latest message (its slot extraction) set the slot."""
+    return any(
+        e.get("event") == "slot" and e.get("name") == slot
+        for e in events[_last_user_index(events) + 1 :]
+    )
+
+
+def value_before_last_message(events: list[dict[str, Any]], slot: str) -> Any:
+    """The slot's value before the shopper's latest message (None if never set)."""
+    value = None
+    for event in events[: max(_last_user_index(events), 0)]:
+        if event.get("event") == "slot" and event.get("name") == slot:
+            value = event.get("value")
+    return value
+
+
+def keep_order_number(tracker: Tracker) -> list[EventType]:
+    """Undo an order number picked out of an answer inside a self-service form.
+
+    A postcode like "12345" or a reason mentioning another order would otherwise switch the
+    order the form is about, and the gate would (rightly) refuse the new one.
+    """
+    if not set_by_last_message(tracker.events, "order_number"):
+        return []
+    previous = value_before_last_message(tracker.events, "order_number")
+    tracker.slots["order_number"] = previous
+    return [SlotSet("order_number", previous)]
+
+
+class OrderFormValidation(FormValidationAction, ABC):
+    """A self-service form's validation: the order stays the one the form started with."""
+
+    @abstractmethod
+    def name(self) -> str: ...
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        kept = keep_order_number(tracker)
+        return [*kept, *await super().run(dispatcher, tracker, domain)]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -24,6 +24,7 @@ from actions.idempotency import idempotency_key
 from actions.order_access import (
     REFUSAL_DISPUTED,
     NoAccess,
+    OrderFormValidation,
     store_down,
     verified_ref,
     verified_store_order,
@@ -411,7 +412,7 @@ class ActionAskReturnConfirmed(Action):
         return []
 
 
-class ValidateReturnForm(FormValidationAction):
+class ValidateReturnForm(OrderFormValidation):
     def name(self) -> str:
         return "validate_return_form"
 

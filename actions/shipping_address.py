@@ -13,7 +13,7 @@ import logging
 import re
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -23,6 +23,7 @@ from actions.idempotency import idempotency_key
 from actions.order_access import (
     REFUSAL_DISPUTED,
     NoAccess,
+    OrderFormValidation,
     store_down,
     verified_ref,
     verified_store_order,
@@ -146,7 +147,7 @@ class ActionStartAddressChange(Action):
         return [*reset, SlotSet("address_change_allowed", True)]
 
 
-class ValidateAddressForm(FormValidationAction):
+class ValidateAddressForm(OrderFormValidation):
     def name(self) -> str:
         return "validate_address_form"
 

@@ -457,3 +457,27 @@ async def test_policy_answer_when_the_store_is_down(store) -> None:
     events, dispatcher = await run(ActionReturnPolicy(), load_tracker("selfservice_verified_task"))
     assert events == [SlotSet("handoff_reason", "store_unavailable")]
     assert responses(dispatcher) == ["utter_store_unavailable"]
+
+
+async def test_a_number_in_an_address_answer_does_not_switch_the_order(store) -> None:
+    tracker = verified("selfservice_verified_task", "10011", "jo@example.com",
+                       address_line1="5 Park Row", address_city="Leeds")
+    # The shopper typed "12345" for the postcode; the NLU took it for an order number too.
+    tracker.events += [
+        {"event": "slot", "name": "order_number", "value": "10011"},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": "12345", "parse_data": {"intent": {"name": "inform"},
+                                                           "entities": []}},
+        {"event": "slot", "name": "order_number", "value": "12345"},
+        {"event": "slot", "name": "address_postcode", "value": "12345"},
+    ]
+    tracker.slots.update(order_number="12345", address_postcode="12345",
+                         requested_slot="address_postcode")
+    tracker.active_loop = {"name": "address_form"}
+    domain = {"forms": {"address_form": {"required_slots": list(ADDRESS_SLOTS)}}}
+    dispatcher = CollectingDispatcher()
+
+    events = await ValidateAddressForm().run(dispatcher, tracker, domain)
+
+    assert events == [SlotSet("order_number", "10011"), SlotSet("address_postcode", None)]
+    assert responses(dispatcher) == ["utter_address_invalid_postcode"]

@@ -95,3 +95,19 @@ def test_new_address_keeps_the_name_and_country() -> None:
     assert key == address_key(sender_id="s", order_number="10001", address=new)
     other = new_address(current, line1="6 Mill Lane", city="Leeds", postcode="LS1 4AP")
     assert key != address_key(sender_id="s", order_number="10001", address=other)
+
+
+def test_the_order_number_before_the_latest_message() -> None:
+    from actions.order_access import set_by_last_message, value_before_last_message
+
+    events = [
+        {"event": "user", "text": "where is 10011"},
+        {"event": "slot", "name": "order_number", "value": "10011"},
+        {"event": "user", "text": "12345"},
+        {"event": "slot", "name": "order_number", "value": "12345"},
+    ]
+    assert value_before_last_message(events, "order_number") == "10011"
+    assert value_before_last_message(events[:1], "order_number") is None
+    assert value_before_last_message([], "order_number") is None
+    assert set_by_last_message(events, "order_number")
+    assert not set_by_last_message(events[:3], "order_number")
