@@ -61,17 +61,42 @@ def _intent(event: dict[str, Any]) -> str | None:
     return ((event.get("parse_data") or {}).get("intent") or {}).get("name")
 
 
+# A reason another flow recorded when it offered a person (the verification gave up, the
+# store was down, ...) explains a request for a person made soon after; much later it is
+# stale, and the shopper's request is taken as their own.
+OFFER_FRESH_FOR_MESSAGES = 3
+
+
+def offered_reason(events: list[dict[str, Any]]) -> str | None:
+    """The `handoff_reason` another flow set within the shopper's last few messages."""
+    messages = 0
+    for event in reversed(events):
+        kind = event.get("event")
+        if kind == "restart":
+            return None
+        if kind == "user":
+            messages += 1
+            if messages > OFFER_FRESH_FOR_MESSAGES:
+                return None
+        elif kind == "slot" and event.get("name") == "handoff_reason":
+            value = event.get("value")
+            return str(value) if value in REASONS else None
+    return None
+
+
 def handoff_reason(tracker: Tracker) -> str:
-    """The reason another flow recorded, else the shopper's own complaint or request."""
+    """Why this request for a person: the shopper's complaint, a reason another flow has
+    just recorded, or else the shopper's own request. Decided by action_start_handoff."""
+    latest = _user_events(tracker)[-1:]
+    if latest and _intent(latest[0]) == "complaint":
+        return "complaint"
+    return offered_reason(tracker.events) or "requested"
+
+
+def current_reason(tracker: Tracker) -> str:
+    """The reason action_start_handoff recorded for the handoff under way."""
     reason = tracker.get_slot("handoff_reason")
-    if reason in REASONS:
-        return str(reason)
-    for event in reversed(_user_events(tracker)):
-        if _intent(event) == "complaint":
-            return "complaint"
-        if _intent(event) == "human_agent":
-            break
-    return "requested"
+    return str(reason) if reason in REASONS else handoff_reason(tracker)
 
 
 def complaint_text(tracker: Tracker) -> str | None:
@@ -94,7 +119,7 @@ def shopper_task(tracker: Tracker) -> str | None:
 
 def known_summary(tracker: Tracker) -> str | None:
     return auto_summary(
-        reason=handoff_reason(tracker),
+        reason=current_reason(tracker),
         order_number=tracker.get_slot("verified_order_number"),
         complaint_text=complaint_text(tracker),
     )
@@ -197,7 +222,7 @@ class ActionEscalate(Action):
         email = contact_email(tracker)
         if not email:  # the rules only get here with an email; be safe anyway
             return [FollowupAction(FORM)]
-        reason = handoff_reason(tracker)
+        reason = current_reason(tracker)
         order_number = tracker.get_slot("verified_order_number")
         summary = known_summary(tracker) or str(tracker.get_slot("handoff_summary") or "")
         intent = shopper_task(tracker)

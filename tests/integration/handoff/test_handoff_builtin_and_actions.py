@@ -87,6 +87,12 @@ def run(action: Any, t: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, A
 VERIFIED_EVENTS = [
     user("where is order 12345", "order_status", 1714989600.0),
     bot("I couldn't verify that order.", 1714989601.0),
+    {
+        "event": "slot",
+        "timestamp": 1714989601.0,
+        "name": "handoff_reason",
+        "value": "verification_failed",
+    },
     user("/human_agent", "human_agent", 1714989602.0),
 ]
 
