@@ -164,3 +164,12 @@ def test_policy_answers_come_from_the_store(shopdesk: ShopdeskStack) -> None:
     delivery = texts(shopdesk.say(shopper(), "what delivery options do you have?"))
     assert "Standard delivery: £3.95, 3-5 working days" in delivery
     assert "£75.00" in delivery
+
+
+def test_a_refused_shopper_can_ask_for_a_person(shopdesk: ShopdeskStack) -> None:
+    me = shopper()
+    refused = shopdesk.say(me, "I want to return order 10003, my email is cara@example.com")
+    assert "/human_agent" in buttons(refused)
+    handoff = texts(shopdesk.say(me, "/human_agent"))
+    assert "person" in handoff.lower()
+    assert "Sorry, I didn't quite get that" not in handoff
