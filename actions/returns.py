@@ -74,6 +74,7 @@ REASON_TITLES = {
     "other": "Something else",
 }
 _WORD = re.compile(r"[a-z]+")
+_CHOICE = re.compile(r"\d+(:\d+)?")
 _STOPWORDS = frozenset({"the", "and", "for", "with", "set", "pro"})
 
 
@@ -185,34 +186,73 @@ def _words(text: str) -> set[str]:
     return words | {w[:-1] for w in words if w.endswith("s") and len(w) > 3}
 
 
-def choose_lines(value: object, options: list[ReturnableLine]) -> list[int] | None:
-    """The line ids the shopper picked: a button payload (line id or 'all') or item names.
+def choose_lines(value: object, options: list[ReturnableLine]) -> dict[int, int] | None:
+    """What the shopper picked, as line id -> units: a button payload ("100021", "100021:1"
+    or "all") or the items' names (all their units).
 
-    None when the answer names none of the returnable items.
+    None when the answer names none of the returnable items, or more units than are left.
     """
     if not isinstance(value, str) or not value.strip() or not options:
         return None
     text = value.strip().lower()
-    ids = {o.line_id for o in options}
+    by_id = {o.line_id: o for o in options}
     if text == ALL_LINES or text in ("all of them", "everything", "both", "both of them"):
-        return [o.line_id for o in options]
+        return {o.line_id: o.quantity for o in options}
     parts = [p.strip() for p in text.split(",")]
-    if all(p.isdigit() for p in parts):
-        chosen = [int(p) for p in parts]
-        return sorted(set(chosen)) if set(chosen) <= ids else None
+    if all(_CHOICE.fullmatch(p) for p in parts):
+        chosen: dict[int, int] = {}
+        for part in parts:
+            line_id, _, units = part.partition(":")
+            option = by_id.get(int(line_id))
+            if option is None:
+                return None
+            count = int(units) if units else option.quantity
+            if not 1 <= count <= option.quantity:
+                return None
+            chosen[option.line_id] = count
+        return chosen
     said = _words(text)
-    matched = [o.line_id for o in options if _words(o.name) & said]
+    matched = {o.line_id: o.quantity for o in options if _words(o.name) & said}
     return matched or None
 
 
-def encode_lines(line_ids: list[int]) -> str:
-    return ",".join(str(i) for i in sorted(set(line_ids)))
+def encode_lines(chosen: dict[int, int]) -> str:
+    """The return_line slot's value: "100021:1,100022:1"."""
+    return ",".join(f"{line_id}:{units}" for line_id, units in sorted(chosen.items()))
 
 
-def decode_lines(value: object) -> list[int]:
+def decode_lines(value: object) -> dict[int, int | None]:
+    """line id -> units (None: every unit still returnable)."""
     if not isinstance(value, str):
-        return []
-    return [int(p) for p in value.split(",") if p.strip().isdigit()]
+        return {}
+    chosen: dict[int, int | None] = {}
+    for part in value.split(","):
+        match = _CHOICE.fullmatch(part.strip())
+        if match:
+            line_id, _, units = part.strip().partition(":")
+            chosen[int(line_id)] = int(units) if units else None
+    return chosen
+
+
+def line_buttons(options: list[ReturnableLine]) -> list[dict[str, str]]:
+    """One button per item; an item bought several times also gets a "1 of N" button."""
+    def button(title: str, choice: str) -> dict[str, str]:
+        return {"title": title, "payload": f'/inform{{"return_line": "{choice}"}}'}
+
+    buttons = []
+    for o in options:
+        if o.quantity > 1:
+            buttons.append(button(f"{o.name} (1 of {o.quantity})", f"{o.line_id}:1"))
+            buttons.append(button(f"{o.name} (all {o.quantity})", f"{o.line_id}:{o.quantity}"))
+        else:
+            buttons.append(button(o.name, str(o.line_id)))
+    if len(options) > 1:
+        buttons.append(button("All of them", ALL_LINES))
+    return buttons
+
+
+def with_units(name: str, units: int) -> str:
+    return name if units == 1 else f"{name} (x{units})"
 
 
 def reason_code(value: object, *, allowed: tuple[str, ...]) -> tuple[str, str | None] | None:
@@ -285,7 +325,7 @@ def _prefill(tracker: Tracker, options: list[ReturnableLine]) -> list[EventType]
     products = " ".join(str(e.get("value")) for e in entities if e.get("entity") == "product")
     chosen = choose_lines(products, options) if products else None
     if chosen is None and len(options) == 1:
-        chosen = [options[0].line_id]
+        chosen = {options[0].line_id: options[0].quantity}
     if chosen:
         events.append(SlotSet("return_line", encode_lines(chosen)))
     reason = next((e.get("value") for e in entities if e.get("entity") == "return_reason"), None)
@@ -343,20 +383,10 @@ class ActionAskReturnLine(Action):
             order, eligibility = await _order_and_eligibility(dispatcher, tracker)
         except NoAccess as denied:
             return denied.events
-        options = returnable_lines(order, eligibility)
-        buttons = [
-            {
-                "title": o.name if o.quantity == 1 else f"{o.name} (x{o.quantity})",
-                "payload": f'/inform{{"return_line": "{o.line_id}"}}',
-            }
-            for o in options
-        ]
-        if len(options) > 1:
-            buttons.append(
-                {"title": "All of them", "payload": f'/inform{{"return_line": "{ALL_LINES}"}}'}
-            )
         dispatcher.utter_message(
-            response="utter_ask_return_line", order_number=order.order_number, buttons=buttons
+            response="utter_ask_return_line",
+            order_number=order.order_number,
+            buttons=line_buttons(returnable_lines(order, eligibility)),
         )
         return []
 
@@ -396,11 +426,12 @@ class ActionAskReturnConfirmed(Action):
             order, eligibility = await _order_and_eligibility(dispatcher, tracker)
         except NoAccess as denied:
             return denied.events
-        chosen = set(decode_lines(tracker.get_slot("return_line")))
-        options = [o for o in returnable_lines(order, eligibility) if o.line_id in chosen]
-        items = item_list(
-            [o.name if o.quantity == 1 else f"{o.name} (x{o.quantity})" for o in options]
-        )
+        chosen = decode_lines(tracker.get_slot("return_line"))
+        items = item_list([
+            with_units(o.name, chosen[o.line_id] or o.quantity)
+            for o in returnable_lines(order, eligibility)
+            if o.line_id in chosen
+        ])
         reason = str(tracker.get_slot("return_reason") or "other")
         comment = tracker.get_slot("return_comment")
         dispatcher.utter_message(
@@ -469,11 +500,13 @@ class ActionSubmitReturn(Action):
         except NoAccess as denied:
             return [*denied.events, *reset]
         by_id = {line.line_id: line for line in order.lines}
-        chosen = [i for i in decode_lines(tracker.get_slot("return_line")) if i in by_id]
-        if not chosen:
+        units = {i: n for i, n in decode_lines(tracker.get_slot("return_line")).items()
+                 if i in by_id}
+        if not units:
             dispatcher.utter_message(response="utter_something_went_wrong")
             return reset
-        lines = [ReturnLine(i, max(by_id[i].returnable_quantity, 1)) for i in chosen]
+        chosen = sorted(units)
+        lines = [ReturnLine(i, units[i] or max(by_id[i].returnable_quantity, 1)) for i in chosen]
         reason = str(tracker.get_slot("return_reason") or "other")
         comment = tracker.get_slot("return_comment")
         key = return_key(
@@ -497,8 +530,8 @@ class ActionSubmitReturn(Action):
         dispatcher.utter_message(
             response="utter_return_created",
             rma_number=rma.rma_number,
-            items=item_list([by_id[line.line_id].name for line in rma.lines
-                             if line.line_id in by_id]),
+            items=item_list([with_units(by_id[line.line_id].name, line.quantity)
+                             for line in rma.lines if line.line_id in by_id]),
             refund_amount=money(rma.refund_amount, rma.currency),
             instructions=rma.instructions,
             label_url=rma.label_url,

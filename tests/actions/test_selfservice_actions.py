@@ -113,7 +113,7 @@ async def test_return_offers_the_one_returnable_item_and_notes_the_final_sale_on
     events, dispatcher = await run(
         ActionStartReturn(), verified("selfservice_verified_return", "10010", "jo@example.com"))
 
-    assert events == [*RESET_RETURN, SlotSet("return_line", "100101"),
+    assert events == [*RESET_RETURN, SlotSet("return_line", "100101:1"),
                       SlotSet("return_eligible", True)]
     assert responses(dispatcher) == ["utter_return_note_final_sale"]
     assert dispatcher.messages[0]["items"] == "the Clearance Linen Scarf"
@@ -123,7 +123,7 @@ async def test_item_and_reason_named_in_the_request_are_kept(store) -> None:
     events, dispatcher = await run(
         ActionStartReturn(), verified("selfservice_return_names_item", "10002", "ben@example.com"))
 
-    assert events == [*RESET_RETURN, SlotSet("return_line", "100022"),
+    assert events == [*RESET_RETURN, SlotSet("return_line", "100022:1"),
                       SlotSet("return_reason", "too_small"), SlotSet("return_eligible", True)]
     assert responses(dispatcher) == ["utter_return_note_final_sale"]
 
@@ -194,10 +194,11 @@ async def test_returnable_lines_are_buttons(store) -> None:
     assert events == []
     assert responses(dispatcher) == ["utter_ask_return_line"]
     titles = [b["title"] for b in dispatcher.messages[0]["buttons"]]
-    assert titles == ["Organic Cotton Tee (x2)", "Selvedge Denim Jeans", "All of them"]
+    assert titles == ["Organic Cotton Tee (1 of 2)", "Organic Cotton Tee (all 2)",
+                      "Selvedge Denim Jeans", "All of them"]
     assert payloads(dispatcher) == [
-        '/inform{"return_line": "100021"}', '/inform{"return_line": "100022"}',
-        '/inform{"return_line": "all"}',
+        '/inform{"return_line": "100021:1"}', '/inform{"return_line": "100021:2"}',
+        '/inform{"return_line": "100022"}', '/inform{"return_line": "all"}',
     ]
 
 
@@ -216,9 +217,11 @@ async def test_line_answers_are_checked_against_the_store(store) -> None:
     dispatcher = CollectingDispatcher()
 
     assert await form.validate_return_line("the jeans", dispatcher, tracker, {}) == {
-        "return_line": "100022"}
+        "return_line": "100022:1"}
     assert await form.validate_return_line("all", dispatcher, tracker, {}) == {
-        "return_line": "100021,100022"}
+        "return_line": "100021:2,100022:1"}
+    assert await form.validate_return_line("100021:1", dispatcher, tracker, {}) == {
+        "return_line": "100021:1"}
     assert responses(dispatcher) == []
     # Final sale: not offered, so not accepted either.
     assert await form.validate_return_line("100023", dispatcher, tracker, {}) == {
@@ -238,7 +241,7 @@ async def test_reason_in_own_words_is_kept_as_a_comment(store) -> None:
 
 async def test_the_summary_names_items_and_reason(store) -> None:
     tracker = verified("selfservice_verified_return", "10002", "ben@example.com",
-                       return_line="100021,100022", return_reason="wrong_size")
+                       return_line="100021:2,100022:1", return_reason="wrong_size")
     _, dispatcher = await run(ActionAskReturnConfirmed(), tracker)
 
     assert responses(dispatcher) == ["utter_ask_return_confirmed"]
@@ -481,3 +484,18 @@ async def test_a_number_in_an_address_answer_does_not_switch_the_order(store) ->
 
     assert events == [SlotSet("order_number", "10011"), SlotSet("address_postcode", None)]
     assert responses(dispatcher) == ["utter_address_invalid_postcode"]
+
+
+async def test_one_of_two_units_can_go_back_and_the_other_stays_returnable(store) -> None:
+    tracker = verified("selfservice_verified_return", "10002", "ben@example.com",
+                       return_line="100021:1", return_reason="wrong_size", return_confirmed=True)
+    _, summary = await run(ActionAskReturnConfirmed(), tracker)
+    assert summary.messages[0]["items"] == "the Organic Cotton Tee"
+
+    events, dispatcher = await run(ActionSubmitReturn(), tracker)
+
+    assert responses(dispatcher) == ["utter_return_created"]
+    assert dispatcher.messages[0]["refund_amount"] == "£25.00"
+    assert events[-1] == SlotSet("return_rma_number", dispatcher.messages[0]["rma_number"])
+    _, left = await run(ActionAskReturnLine(), tracker)
+    assert '/inform{"return_line": "100021"}' in payloads(left)  # the one unit left

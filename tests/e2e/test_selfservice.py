@@ -28,7 +28,8 @@ def test_return_step_by_step_with_buttons(shopdesk: ShopdeskStack) -> None:
     # The final-sale sunglasses are not offered, and the shopper is told why.
     assert "final sale" in texts(lines)
     assert buttons(lines) == [
-        '/inform{"return_line": "100021"}',
+        '/inform{"return_line": "100021:1"}',  # one of the two tees
+        '/inform{"return_line": "100021:2"}',
         '/inform{"return_line": "100022"}',
         '/inform{"return_line": "all"}',
     ]

@@ -12,6 +12,7 @@ from actions.returns import (
     decode_lines,
     encode_lines,
     item_list,
+    line_buttons,
     main_refusal,
     partial_notes,
     reason_code,
@@ -127,27 +128,44 @@ def test_every_refusal_reply_offers_a_person() -> None:
 @pytest.mark.parametrize(
     ("answer", "expected"),
     [
-        ("100201", [100201]),
-        ("all", [100201, 100202]),
-        ("both of them", [100201, 100202]),
-        ("the jeans", [100202]),
-        ("the tees and the jeans", [100201, 100202]),
-        ("Organic cotton tee please", [100201]),
+        ("100201", {100201: 2}),  # every unit left
+        ("100201:1", {100201: 1}),  # "1 of 2"
+        ("100201:1,100202", {100201: 1, 100202: 1}),
+        ("all", {100201: 2, 100202: 1}),
+        ("both of them", {100201: 2, 100202: 1}),
+        ("the jeans", {100202: 1}),
+        ("the tees and the jeans", {100201: 2, 100202: 1}),
+        ("Organic cotton tee please", {100201: 2}),
         ("100101", None),  # not one of the returnable lines
+        ("100201:3", None),  # more units than are left
+        ("100201:0", None),
         ("the scarf", None),
         ("", None),
         (None, None),
     ],
 )
 def test_the_shopper_picks_lines_by_button_or_by_name(
-    answer: object, expected: list[int] | None
+    answer: object, expected: dict[int, int] | None
 ) -> None:
     assert choose_lines(answer, [TEE, JEANS]) == expected
 
 
 def test_chosen_lines_round_trip_through_the_slot() -> None:
-    assert decode_lines(encode_lines([100202, 100201, 100201])) == [100201, 100202]
-    assert decode_lines(None) == []
+    assert encode_lines({100202: 1, 100201: 2}) == "100201:2,100202:1"
+    assert decode_lines(encode_lines({100202: 1, 100201: 2})) == {100201: 2, 100202: 1}
+    assert decode_lines("100202") == {100202: None}  # every unit left
+    assert decode_lines(None) == {}
+
+
+def test_a_line_bought_twice_can_go_back_once_or_twice() -> None:
+    payloads = [b["payload"] for b in line_buttons([TEE, JEANS])]
+    assert payloads == [
+        '/inform{"return_line": "100201:1"}',
+        '/inform{"return_line": "100201:2"}',
+        '/inform{"return_line": "100202"}',
+        '/inform{"return_line": "all"}',
+    ]
+    assert [b["title"] for b in line_buttons([JEANS])] == ["Selvedge Denim Jeans"]
 
 
 @pytest.mark.parametrize(
