@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -31,12 +31,15 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.bootstrap import services as order_services
+from actions.verification import VerifiedOrder, verified_identity, verified_order
 from handoff.bootstrap import services
 from handoff.masking import mask_sensitive
 from handoff.models import REASONS, Escalation
 from handoff.outbox import EscalationContext
 from handoff.rules import auto_summary, extract_email, one_line, priority_for, tags_for
 from handoff.transcript import turns_from_events
+from integrations.store.errors import StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -120,13 +123,39 @@ def shopper_task(tracker: Tracker) -> str | None:
 def known_summary(tracker: Tracker) -> str | None:
     return auto_summary(
         reason=current_reason(tracker),
-        order_number=tracker.get_slot("verified_order_number"),
+        order_number=verified_order_number(tracker),
         complaint_text=complaint_text(tracker),
     )
 
 
+def verified_email(tracker: Tracker) -> str | None:
+    """The email the shopper proved (verified order or logged-in identity), else None.
+
+    Read through the verification module, which checks the slots' HMAC: slots set any other
+    way (e.g. through Rasa's HTTP API) never make a ticket say "verified".
+    """
+    identity = verified_identity(tracker)
+    return identity.email if identity else None
+
+
+def handoff_order(tracker: Tracker) -> VerifiedOrder | None:
+    """The order the shopper proved: the one they verified (even if they have since named
+    another), or for a logged-in shopper the order they are asking about."""
+    identity = verified_identity(tracker)
+    if identity is None:
+        return None
+    if identity.order_number is not None:
+        return VerifiedOrder(order_number=identity.order_number, email=identity.email)
+    return verified_order(tracker)
+
+
+def verified_order_number(tracker: Tracker) -> str | None:
+    order = handoff_order(tracker)
+    return order.order_number if order else None
+
+
 def contact_email(tracker: Tracker) -> str | None:
-    return tracker.get_slot("verified_email") or tracker.get_slot("handoff_email")
+    return verified_email(tracker) or tracker.get_slot("handoff_email")
 
 
 def email_in_request(tracker: Tracker) -> str | None:
@@ -169,7 +198,7 @@ class ValidateHandoffForm(FormValidationAction):
         domain: DomainDict,
     ) -> list[str]:
         needed = []
-        if not tracker.get_slot("verified_email"):
+        if not verified_email(tracker):
             needed.append("handoff_email")
         if not known_summary(tracker):
             needed.append("handoff_summary")
@@ -202,12 +231,23 @@ class ValidateHandoffForm(FormValidationAction):
         return {"handoff_summary": mask_sensitive(summary)}
 
 
-def _order_total(tracker: Tracker) -> Decimal | None:
-    raw = tracker.get_slot("verified_order_total")
-    try:
-        return Decimal(str(raw)) if raw not in (None, "") else None
-    except InvalidOperation:
+async def verified_order_total(tracker: Tracker) -> Decimal | None:
+    """The total of the shopper's verified order, for the high-value priority.
+
+    None when no order is verified or the store cannot say; the escalation never waits on
+    more than the store client's own timeout and never fails because of it.
+    """
+    order = handoff_order(tracker)
+    if order is None:
         return None
+    try:
+        found = await order_services().store.lookup_order(
+            order_number=order.order_number, email=order.email
+        )
+    except StoreError as exc:
+        logger.warning("order total of %s unknown for the handoff: %s", order.order_number, exc)
+        return None
+    return found.total
 
 
 class ActionEscalate(Action):
@@ -223,7 +263,8 @@ class ActionEscalate(Action):
         if not email:  # the rules only get here with an email; be safe anyway
             return [FollowupAction(FORM)]
         reason = current_reason(tracker)
-        order_number = tracker.get_slot("verified_order_number")
+        order_number = verified_order_number(tracker)
+        order_total = await verified_order_total(tracker)
         summary = known_summary(tracker) or str(tracker.get_slot("handoff_summary") or "")
         intent = shopper_task(tracker)
         verified = bool(order_number)
@@ -233,7 +274,7 @@ class ActionEscalate(Action):
         def build(context: EscalationContext) -> Escalation:
             priority = priority_for(
                 reason=reason,
-                order_total=_order_total(tracker),
+                order_total=order_total,
                 high_value_threshold=settings.high_value_threshold,
                 previous_contacts=context.previous_contacts,
                 sequence=context.sequence,

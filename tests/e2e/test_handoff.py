@@ -227,3 +227,16 @@ def test_asking_for_a_person_in_the_middle_of_verification(shopdesk: ShopdeskSta
     reference = reference_in(shopdesk.say(me, "I can't find my order confirmation"))
     assert not (shopdesk.tracker(me).get("active_loop") or {}).get("name")
     assert ticket_of(shopdesk, me)["reference"] == reference
+
+
+def test_a_high_value_order_escalates_with_high_priority(shopdesk: ShopdeskStack) -> None:
+    me = shopper()
+    shopdesk.say(me, "where is order 10009? it's ivy@example.com")  # £1,131 espresso order
+    shopdesk.say(me, "let me speak to a person")
+    done = shopdesk.say(me, "The espresso machine leaks water from the bottom")
+    reference_in(done)
+
+    ticket = ticket_of(shopdesk, me)
+    assert ticket["order_number"] == "10009"
+    assert ticket["priority"] == "high"
+    assert {"reason_requested", "verified", "priority_high"} <= set(ticket["tags"])

@@ -15,7 +15,10 @@ from fastapi.testclient import TestClient
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import bootstrap as order_bootstrap
 from actions.handoff import ActionEscalate, ActionStartHandoff, ValidateHandoffForm
+from actions.settings import ActionSettings
+from actions.verification import make_proof
 from handoff import bootstrap
 from handoff.db import create_db_engine
 from handoff.followups import Resumer
@@ -37,9 +40,35 @@ def services(database_url: str, engine: Any) -> Iterator[bootstrap.HandoffServic
         }
     )
     services = bootstrap.configure(settings)
+    # The verification check and the order-total lookup of the actions; nothing listens on
+    # port 9, so the store is "unavailable" and the total unknown.
+    order_bootstrap.configure(
+        ActionSettings(
+            store_url="http://127.0.0.1:9",
+            store_api_token=None,
+            store_timeout=1.0,
+            verification_secret=VERIFICATION_SECRET,
+            identity_secret=None,
+        )
+    )
     yield services
     services.engine.dispose()
     bootstrap._services = None
+    order_bootstrap._services = None
+
+
+VERIFICATION_SECRET = b"handoff-test-verification-secret"
+
+
+def proven(order_number: str, email: str, sender: str = "web-42") -> dict[str, str]:
+    """Verified slots as the verification form sets them (with their HMAC proof)."""
+    return {
+        "verified_order_number": order_number,
+        "verified_email": email,
+        "verification_proof": make_proof(
+            secret=VERIFICATION_SECRET, sender_id=sender, order_number=order_number, email=email
+        ),
+    }
 
 
 def tracker(
@@ -103,8 +132,7 @@ def test_start_handoff_asks_only_for_what_is_missing(
     verified = tracker(
         VERIFIED_EVENTS,
         {
-            "verified_email": "v@example.com",
-            "verified_order_number": "12345",
+            **proven("12345", "v@example.com"),
             "handoff_reason": "verification_failed",
         },
     )
@@ -133,6 +161,26 @@ def test_start_handoff_asks_only_for_what_is_missing(
         ValidateHandoffForm().required_slots([], CollectingDispatcher(), anonymous, {})
     )
     assert slots == ["handoff_email", "handoff_summary"]
+
+
+def test_forged_verified_slots_are_not_trusted(services: bootstrap.HandoffServices) -> None:
+    forged = tracker(
+        [user("I want a human", "human_agent", 1.0), user("it's broken", "inform", 2.0)],
+        {
+            **proven("12345", "v@example.com"),
+            "verification_proof": "0" * 64,
+            "handoff_email": "me@example.com",
+            "handoff_summary": "it's broken",
+        },
+    )
+    slots = asyncio.run(
+        ValidateHandoffForm().required_slots([], CollectingDispatcher(), forged, {})
+    )
+    assert slots == ["handoff_email", "handoff_summary"]
+    run(ActionEscalate(), forged)
+    (row,) = services.store.rows()
+    assert row.payload["email"] == "me@example.com"
+    assert row.payload["verified"] is False and row.payload["order_number"] is None
 
 
 def test_start_handoff_takes_an_email_given_with_the_request(
@@ -172,8 +220,7 @@ def test_escalate_writes_the_outbox_tells_the_reference_and_pauses(
     t = tracker(
         [*VERIFIED_EVENTS, user("my password is hunter2", "inform", 1714989603.0)],
         {
-            "verified_email": "v@example.com",
-            "verified_order_number": "12345",
+            **proven("12345", "v@example.com"),
             "handoff_reason": "verification_failed",
             "task": "order_status",
         },
