@@ -324,7 +324,8 @@ def _prefill(tracker: Tracker, options: list[ReturnableLine]) -> list[EventType]
     entities = ((request or {}).get("parse_data") or {}).get("entities") or []
     products = " ".join(str(e.get("value")) for e in entities if e.get("entity") == "product")
     chosen = choose_lines(products, options) if products else None
-    if chosen is None and len(options) == 1:
+    if chosen is None and len(options) == 1 and not products:
+        # Only one item can go back and the shopper named none: no need to ask which.
         chosen = {options[0].line_id: options[0].quantity}
     if chosen:
         events.append(SlotSet("return_line", encode_lines(chosen)))

@@ -499,3 +499,13 @@ async def test_one_of_two_units_can_go_back_and_the_other_stays_returnable(store
     assert events[-1] == SlotSet("return_rma_number", dispatcher.messages[0]["rma_number"])
     _, left = await run(ActionAskReturnLine(), tracker)
     assert '/inform{"return_line": "100021"}' in payloads(left)  # the one unit left
+
+
+async def test_naming_an_item_that_cannot_go_back_does_not_pick_another(store) -> None:
+    tracker = verified("selfservice_return_names_item", "10005", "eve@example.com")
+    tracker.events[1]["parse_data"]["entities"] = [{"entity": "product", "value": "tee"}]
+    # Only the mug can go back; the shopper named the tee (already returned): don't pick
+    # the mug for them, say why the tee can't go back and ask.
+    events, dispatcher = await run(ActionStartReturn(), tracker)
+    assert events == [*RESET_RETURN, SlotSet("return_eligible", True)]
+    assert responses(dispatcher) == ["utter_return_note_already_returned"]
