@@ -63,8 +63,9 @@ def describe_delivery_options(policy: StorePolicy) -> list[Reply]:
             "countries": ", ".join(policy.shipping_countries),
         },
     )
-    methods = [describe_shipping_method(m, currency=policy.currency)
-               for m in policy.shipping_methods]
+    methods = [
+        describe_shipping_method(m, currency=policy.currency) for m in policy.shipping_methods
+    ]
     return [intro, *methods]
 
 

@@ -36,13 +36,15 @@ def describe_refunds(order: Order, *, today: date) -> list[Reply]:
     """Every refund of the order; or, when there is none, why (an open return, or nothing)."""
     number = order.order_number
     if order.refunds:
-        intro = Reply("utter_refunds_intro", {"order_number": number,
-                                              "count": len(order.refunds)})
+        intro = Reply("utter_refunds_intro", {"order_number": number, "count": len(order.refunds)})
         return [intro, *(describe_refund(r, today=today) for r in order.refunds)]
     open_return = next((r for r in order.returns if r.status in _OPEN_RETURNS), None)
     if open_return is not None:
-        response = ("utter_refund_awaiting_return" if open_return.status == "authorized"
-                    else "utter_refund_return_received")
+        response = (
+            "utter_refund_awaiting_return"
+            if open_return.status == "authorized"
+            else "utter_refund_return_received"
+        )
         return [Reply(response, {"order_number": number, "rma_number": open_return.rma_number})]
     return [Reply("utter_refund_none", {"order_number": number})]
 

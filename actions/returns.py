@@ -236,6 +236,7 @@ def decode_lines(value: object) -> dict[int, int | None]:
 
 def line_buttons(options: list[ReturnableLine]) -> list[dict[str, str]]:
     """One button per item; an item bought several times also gets a "1 of N" button."""
+
     def button(title: str, choice: str) -> dict[str, str]:
         return {"title": title, "payload": f'/inform{{"return_line": "{choice}"}}'}
 
@@ -279,7 +280,11 @@ def reason_title(code: str) -> str:
 
 
 def return_key(
-    *, sender_id: str, order_number: str, lines: list[ReturnLine], reason: str,
+    *,
+    sender_id: str,
+    order_number: str,
+    lines: list[ReturnLine],
+    reason: str,
     comment: str | None,
 ) -> str:
     request = {
@@ -315,7 +320,8 @@ def _prefill(tracker: Tracker, options: list[ReturnableLine]) -> list[EventType]
     events: list[EventType] = []
     request = next(
         (
-            e for e in reversed(tracker.events)
+            e
+            for e in reversed(tracker.events)
             if e.get("event") == "user"
             and (e.get("parse_data") or {}).get("intent", {}).get("name") == "start_return"
         ),
@@ -354,14 +360,17 @@ class ActionStartReturn(Action):
         if not options:
             code = main_refusal(set(refused))
             lines = refused.get(code, [])
-            send(dispatcher, refusal_replies(
-                code,
-                order=order,
-                items=[line.name for line, _ in lines] or [line.name for line in order.lines],
-                eligibility=[e for _, e in lines],
-                window_days=eligibility.return_window_days,
-                today=date.today(),
-            ))
+            send(
+                dispatcher,
+                refusal_replies(
+                    code,
+                    order=order,
+                    items=[line.name for line, _ in lines] or [line.name for line in order.lines],
+                    eligibility=[e for _, e in lines],
+                    window_days=eligibility.return_window_days,
+                    today=date.today(),
+                ),
+            )
             return [
                 *reset,
                 SlotSet("handoff_reason", REFUSAL_DISPUTED),
@@ -428,11 +437,13 @@ class ActionAskReturnConfirmed(Action):
         except NoAccess as denied:
             return denied.events
         chosen = decode_lines(tracker.get_slot("return_line"))
-        items = item_list([
-            with_units(o.name, chosen[o.line_id] or o.quantity)
-            for o in returnable_lines(order, eligibility)
-            if o.line_id in chosen
-        ])
+        items = item_list(
+            [
+                with_units(o.name, chosen[o.line_id] or o.quantity)
+                for o in returnable_lines(order, eligibility)
+                if o.line_id in chosen
+            ]
+        )
         reason = str(tracker.get_slot("return_reason") or "other")
         comment = tracker.get_slot("return_comment")
         dispatcher.utter_message(
@@ -501,8 +512,9 @@ class ActionSubmitReturn(Action):
         except NoAccess as denied:
             return [*denied.events, *reset]
         by_id = {line.line_id: line for line in order.lines}
-        units = {i: n for i, n in decode_lines(tracker.get_slot("return_line")).items()
-                 if i in by_id}
+        units = {
+            i: n for i, n in decode_lines(tracker.get_slot("return_line")).items() if i in by_id
+        }
         if not units:
             dispatcher.utter_message(response="utter_something_went_wrong")
             return reset
@@ -511,13 +523,20 @@ class ActionSubmitReturn(Action):
         reason = str(tracker.get_slot("return_reason") or "other")
         comment = tracker.get_slot("return_comment")
         key = return_key(
-            sender_id=tracker.sender_id, order_number=ref.order_number, lines=lines,
-            reason=reason, comment=comment,
+            sender_id=tracker.sender_id,
+            order_number=ref.order_number,
+            lines=lines,
+            reason=reason,
+            comment=comment,
         )
         try:
             rma = await services().store.create_return(
-                order_number=ref.order_number, email=ref.email, lines=lines, reason=reason,
-                comment=comment, idempotency_key=key,
+                order_number=ref.order_number,
+                email=ref.email,
+                lines=lines,
+                reason=reason,
+                comment=comment,
+                idempotency_key=key,
             )
         except StoreRefusal as refusal:
             return [*reset, *await self._refused(dispatcher, refusal, order, eligibility, chosen)]
@@ -531,8 +550,13 @@ class ActionSubmitReturn(Action):
         dispatcher.utter_message(
             response="utter_return_created",
             rma_number=rma.rma_number,
-            items=item_list([with_units(by_id[line.line_id].name, line.quantity)
-                             for line in rma.lines if line.line_id in by_id]),
+            items=item_list(
+                [
+                    with_units(by_id[line.line_id].name, line.quantity)
+                    for line in rma.lines
+                    if line.line_id in by_id
+                ]
+            ),
             refund_amount=money(rma.refund_amount, rma.currency),
             instructions=rma.instructions,
             label_url=rma.label_url,
@@ -554,13 +578,16 @@ class ActionSubmitReturn(Action):
             except StoreError:
                 pass
         names = {line.line_id: line.name for line in order.lines}
-        send(dispatcher, refusal_replies(
-            refusal.code,
-            order=order,
-            items=[names[i] for i in chosen],
-            eligibility=[e for e in eligibility.lines if e.line_id in chosen],
-            window_days=eligibility.return_window_days,
-            max_units=max_units,
-            today=date.today(),
-        ))
+        send(
+            dispatcher,
+            refusal_replies(
+                refusal.code,
+                order=order,
+                items=[names[i] for i in chosen],
+                eligibility=[e for e in eligibility.lines if e.line_id in chosen],
+                window_days=eligibility.return_window_days,
+                max_units=max_units,
+                today=date.today(),
+            ),
+        )
         return [SlotSet("handoff_reason", REFUSAL_DISPUTED)]

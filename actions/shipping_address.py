@@ -90,14 +90,20 @@ def one_line(address: Address) -> str:
 def new_address(current: Address, *, line1: str, city: str, postcode: str) -> Address:
     """The new address: the shopper's street, city and postcode; name and country kept."""
     return Address(
-        name=current.name, line1=line1, line2=None, city=city, postcode=postcode,
+        name=current.name,
+        line1=line1,
+        line2=None,
+        city=city,
+        postcode=postcode,
         country=current.country,
     )
 
 
 def address_key(*, sender_id: str, order_number: str, address: Address) -> str:
     return idempotency_key(
-        sender_id=sender_id, operation="address", order_number=order_number,
+        sender_id=sender_id,
+        operation="address",
+        order_number=order_number,
         request=address.to_json(),
     )
 
@@ -113,8 +119,9 @@ def _slot_address(tracker: Tracker, current: Address) -> Address | None:
 
 def _refused(dispatcher: CollectingDispatcher, order_number: str, code: str) -> list[EventType]:
     if code == "order_cancelled":
-        dispatcher.utter_message(response="utter_address_refused_cancelled",
-                                 order_number=order_number)
+        dispatcher.utter_message(
+            response="utter_address_refused_cancelled", order_number=order_number
+        )
         return []
     dispatcher.utter_message(response="utter_address_refused_shipped", order_number=order_number)
     return [SlotSet("handoff_reason", REFUSAL_DISPUTED)]
@@ -137,8 +144,11 @@ class ActionStartAddressChange(Action):
             return [*reset, *denied.events, SlotSet("address_change_allowed", False)]
         if not order.can_change_address:
             code = "order_cancelled" if order.status == "cancelled" else "already_shipped"
-            return [*reset, *_refused(dispatcher, order.order_number, code),
-                    SlotSet("address_change_allowed", False)]
+            return [
+                *reset,
+                *_refused(dispatcher, order.order_number, code),
+                SlotSet("address_change_allowed", False),
+            ]
         dispatcher.utter_message(
             response="utter_address_current",
             order_number=order.order_number,
@@ -173,8 +183,9 @@ class ValidateAddressForm(OrderFormValidation):
         # The store only ships to its own countries; the country is kept from the order.
         postcode = clean_postcode(value, country="GB")
         if postcode is None:
-            dispatcher.utter_message(response="utter_address_invalid_postcode",
-                                     value=" ".join(str(value).split())[:20])
+            dispatcher.utter_message(
+                response="utter_address_invalid_postcode", value=" ".join(str(value).split())[:20]
+            )
         return {"address_postcode": postcode}
 
 

@@ -55,8 +55,12 @@ def own_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     workdir: Path = tmp_path_factory.mktemp("selfservice-store")
     env = {"STORE_DATABASE_URL": f"sqlite:///{workdir / 'store.db'}"}
     for command in ("migrate", "seed"):
-        subprocess.run([APP_PYTHON, "-m", "store", command], env={**os.environ, **env},
-                       check=True, capture_output=True)
+        subprocess.run(
+            [APP_PYTHON, "-m", "store", command],
+            env={**os.environ, **env},
+            check=True,
+            capture_output=True,
+        )
     ports = Ports(store=free_port())
     with Stack(log_dir=workdir / "logs") as stack:
         stack.start(store_spec(ports, env=env))
@@ -73,10 +77,20 @@ def store(own_store: str) -> str:
 def verified(name: str, order_number: str, email: str, **slots: Any) -> Tracker:
     """A saved tracker of a shopper verified for `order_number`."""
     sender = load_tracker(name).sender_id
-    proof = make_proof(secret=VERIFICATION_SECRET.encode(), sender_id=sender,
-                       order_number=order_number, email=email)
-    return load_tracker(name, order_number=order_number, verified_order_number=order_number,
-                        verified_email=email, verification_proof=proof, **slots)
+    proof = make_proof(
+        secret=VERIFICATION_SECRET.encode(),
+        sender_id=sender,
+        order_number=order_number,
+        email=email,
+    )
+    return load_tracker(
+        name,
+        order_number=order_number,
+        verified_order_number=order_number,
+        verified_email=email,
+        verification_proof=proof,
+        **slots,
+    )
 
 
 def responses(dispatcher: CollectingDispatcher) -> list[str | None]:
@@ -111,20 +125,29 @@ async def run(action: Any, tracker: Tracker) -> tuple[list[Any], CollectingDispa
 
 async def test_return_offers_the_one_returnable_item_and_notes_the_final_sale_one(store) -> None:
     events, dispatcher = await run(
-        ActionStartReturn(), verified("selfservice_verified_return", "10010", "jo@example.com"))
+        ActionStartReturn(), verified("selfservice_verified_return", "10010", "jo@example.com")
+    )
 
-    assert events == [*RESET_RETURN, SlotSet("return_line", "100101:1"),
-                      SlotSet("return_eligible", True)]
+    assert events == [
+        *RESET_RETURN,
+        SlotSet("return_line", "100101:1"),
+        SlotSet("return_eligible", True),
+    ]
     assert responses(dispatcher) == ["utter_return_note_final_sale"]
     assert dispatcher.messages[0]["items"] == "the Clearance Linen Scarf"
 
 
 async def test_item_and_reason_named_in_the_request_are_kept(store) -> None:
     events, dispatcher = await run(
-        ActionStartReturn(), verified("selfservice_return_names_item", "10002", "ben@example.com"))
+        ActionStartReturn(), verified("selfservice_return_names_item", "10002", "ben@example.com")
+    )
 
-    assert events == [*RESET_RETURN, SlotSet("return_line", "100022:1"),
-                      SlotSet("return_reason", "too_small"), SlotSet("return_eligible", True)]
+    assert events == [
+        *RESET_RETURN,
+        SlotSet("return_line", "100022:1"),
+        SlotSet("return_reason", "too_small"),
+        SlotSet("return_eligible", True),
+    ]
     assert responses(dispatcher) == ["utter_return_note_final_sale"]
 
 
@@ -134,8 +157,12 @@ async def test_item_and_reason_named_in_the_request_are_kept(store) -> None:
         ("10003", "cara@example.com", "utter_return_refused_window_expired", "/human_agent"),
         ("10004", "dev@example.com", "utter_return_refused_already_returned", "/refund_status"),
         ("10006", "finn@example.com", "utter_return_refused_order_cancelled", "/refund_status"),
-        ("10011", "jo@example.com", "utter_return_refused_not_delivered_can_cancel",
-         "/cancel_order"),
+        (
+            "10011",
+            "jo@example.com",
+            "utter_return_refused_not_delivered_can_cancel",
+            "/cancel_order",
+        ),
         ("10023", "jo@example.com", "utter_return_refused_not_delivered_wait", "/order_status"),
     ],
 )
@@ -143,10 +170,14 @@ async def test_nothing_returnable_names_the_rule_and_offers_what_can_be_done(
     store, order_number: str, email: str, response: str, offered: str
 ) -> None:
     events, dispatcher = await run(
-        ActionStartReturn(), verified("selfservice_verified_return", order_number, email))
+        ActionStartReturn(), verified("selfservice_verified_return", order_number, email)
+    )
 
-    assert events == [*RESET_RETURN, SlotSet("handoff_reason", "refusal_disputed"),
-                      SlotSet("return_eligible", False)]
+    assert events == [
+        *RESET_RETURN,
+        SlotSet("handoff_reason", "refusal_disputed"),
+        SlotSet("return_eligible", False),
+    ]
     assert responses(dispatcher) == [response]
     assert offered in payloads(dispatcher)
     assert "/human_agent" in payloads(dispatcher)
@@ -154,7 +185,8 @@ async def test_nothing_returnable_names_the_rule_and_offers_what_can_be_done(
 
 async def test_window_expired_says_when_it_ended(store) -> None:
     _, dispatcher = await run(
-        ActionStartReturn(), verified("selfservice_verified_return", "10003", "cara@example.com"))
+        ActionStartReturn(), verified("selfservice_verified_return", "10003", "cara@example.com")
+    )
     message = dispatcher.messages[0]
     assert message["window_days"] == 30
     assert message["items"] == "the Leather Card Wallet"
@@ -162,17 +194,27 @@ async def test_window_expired_says_when_it_ended(store) -> None:
 
 
 async def test_forged_verification_reveals_and_returns_nothing(store) -> None:
-    tracker = load_tracker("selfservice_verified_return", order_number="10010",
-                           verified_order_number="10010", verified_email="jo@example.com",
-                           verification_proof="forged")
+    tracker = load_tracker(
+        "selfservice_verified_return",
+        order_number="10010",
+        verified_order_number="10010",
+        verified_email="jo@example.com",
+        verification_proof="forged",
+    )
     events, dispatcher = await run(ActionStartReturn(), tracker)
 
     assert events == [*RESET_RETURN, SlotSet("return_eligible", False)]
     assert responses(dispatcher) == ["utter_not_verified"]
     events, dispatcher = await run(
-        ActionSubmitReturn(), load_tracker("selfservice_verified_return", order_number="10010",
-                                           return_line="100101", return_reason="damaged",
-                                           return_confirmed=True))
+        ActionSubmitReturn(),
+        load_tracker(
+            "selfservice_verified_return",
+            order_number="10010",
+            return_line="100101",
+            return_reason="damaged",
+            return_confirmed=True,
+        ),
+    )
     assert events == RESET_RETURN
     assert responses(dispatcher) == ["utter_not_verified"]
 
@@ -180,32 +222,43 @@ async def test_forged_verification_reveals_and_returns_nothing(store) -> None:
 async def test_store_down_apologises_and_offers_a_person(store) -> None:
     configure(f"http://127.0.0.1:{free_port()}")
     events, dispatcher = await run(
-        ActionStartReturn(), verified("selfservice_verified_return", "10010", "jo@example.com"))
+        ActionStartReturn(), verified("selfservice_verified_return", "10010", "jo@example.com")
+    )
 
-    assert events == [*RESET_RETURN, SlotSet("handoff_reason", "store_unavailable"),
-                      SlotSet("return_eligible", False)]
+    assert events == [
+        *RESET_RETURN,
+        SlotSet("handoff_reason", "store_unavailable"),
+        SlotSet("return_eligible", False),
+    ]
     assert responses(dispatcher) == ["utter_store_unavailable"]
 
 
 async def test_returnable_lines_are_buttons(store) -> None:
     events, dispatcher = await run(
-        ActionAskReturnLine(), verified("selfservice_verified_return", "10002", "ben@example.com"))
+        ActionAskReturnLine(), verified("selfservice_verified_return", "10002", "ben@example.com")
+    )
 
     assert events == []
     assert responses(dispatcher) == ["utter_ask_return_line"]
     titles = [b["title"] for b in dispatcher.messages[0]["buttons"]]
-    assert titles == ["Organic Cotton Tee (1 of 2)", "Organic Cotton Tee (all 2)",
-                      "Selvedge Denim Jeans", "All of them"]
+    assert titles == [
+        "Organic Cotton Tee (1 of 2)",
+        "Organic Cotton Tee (all 2)",
+        "Selvedge Denim Jeans",
+        "All of them",
+    ]
     assert payloads(dispatcher) == [
-        '/inform{"return_line": "100021:1"}', '/inform{"return_line": "100021:2"}',
-        '/inform{"return_line": "100022"}', '/inform{"return_line": "all"}',
+        '/inform{"return_line": "100021:1"}',
+        '/inform{"return_line": "100021:2"}',
+        '/inform{"return_line": "100022"}',
+        '/inform{"return_line": "all"}',
     ]
 
 
 async def test_reasons_are_the_stores_as_buttons(store) -> None:
     _, dispatcher = await run(
-        ActionAskReturnReason(), verified("selfservice_verified_return", "10002",
-                                          "ben@example.com"))
+        ActionAskReturnReason(), verified("selfservice_verified_return", "10002", "ben@example.com")
+    )
     assert responses(dispatcher) == ["utter_ask_return_reason"]
     assert '/inform{"return_reason": "damaged"}' in payloads(dispatcher)
     assert '/inform{"return_reason": "other"}' in payloads(dispatcher)
@@ -217,15 +270,19 @@ async def test_line_answers_are_checked_against_the_store(store) -> None:
     dispatcher = CollectingDispatcher()
 
     assert await form.validate_return_line("the jeans", dispatcher, tracker, {}) == {
-        "return_line": "100022:1"}
+        "return_line": "100022:1"
+    }
     assert await form.validate_return_line("all", dispatcher, tracker, {}) == {
-        "return_line": "100021:2,100022:1"}
+        "return_line": "100021:2,100022:1"
+    }
     assert await form.validate_return_line("100021:1", dispatcher, tracker, {}) == {
-        "return_line": "100021:1"}
+        "return_line": "100021:1"
+    }
     assert responses(dispatcher) == []
     # Final sale: not offered, so not accepted either.
     assert await form.validate_return_line("100023", dispatcher, tracker, {}) == {
-        "return_line": None}
+        "return_line": None
+    }
     assert responses(dispatcher) == ["utter_return_line_unknown"]
 
 
@@ -234,14 +291,23 @@ async def test_reason_in_own_words_is_kept_as_a_comment(store) -> None:
     form = ValidateReturnForm()
     dispatcher = CollectingDispatcher()
     assert await form.validate_return_reason("the zip broke", dispatcher, tracker, {}) == {
-        "return_reason": "other", "return_comment": "the zip broke"}
+        "return_reason": "other",
+        "return_comment": "the zip broke",
+    }
     assert await form.validate_return_reason("too_big", dispatcher, tracker, {}) == {
-        "return_reason": "wrong_size", "return_comment": None}
+        "return_reason": "wrong_size",
+        "return_comment": None,
+    }
 
 
 async def test_the_summary_names_items_and_reason(store) -> None:
-    tracker = verified("selfservice_verified_return", "10002", "ben@example.com",
-                       return_line="100021:2,100022:1", return_reason="wrong_size")
+    tracker = verified(
+        "selfservice_verified_return",
+        "10002",
+        "ben@example.com",
+        return_line="100021:2,100022:1",
+        return_reason="wrong_size",
+    )
     _, dispatcher = await run(ActionAskReturnConfirmed(), tracker)
 
     assert responses(dispatcher) == ["utter_ask_return_confirmed"]
@@ -251,8 +317,14 @@ async def test_the_summary_names_items_and_reason(store) -> None:
 
 
 async def test_confirmed_return_creates_one_rma_even_when_the_action_runs_twice(store) -> None:
-    tracker = verified("selfservice_verified_return", "10010", "jo@example.com",
-                       return_line="100101", return_reason="damaged", return_confirmed=True)
+    tracker = verified(
+        "selfservice_verified_return",
+        "10010",
+        "jo@example.com",
+        return_line="100101",
+        return_reason="damaged",
+        return_confirmed=True,
+    )
 
     first_events, first = await run(ActionSubmitReturn(), tracker)
     again_events, again = await run(ActionSubmitReturn(), tracker)  # Rasa re-runs the action
@@ -265,16 +337,23 @@ async def test_confirmed_return_creates_one_rma_even_when_the_action_runs_twice(
     assert rma["items"] == "the Merino Crew Sweater"
     assert rma["refund_amount"] == "£89.00"
     assert rma["instructions"]
-    assert first_events == again_events == [*RESET_RETURN,
-                                            SlotSet("return_rma_number", "RMA-10010-1")]
+    assert (
+        first_events == again_events == [*RESET_RETURN, SlotSet("return_rma_number", "RMA-10010-1")]
+    )
     # The store agrees: the sweater is now in a return, and only once.
     _, after = await run(ActionStartReturn(), tracker)
     assert responses(after) == ["utter_return_refused_already_returned"]
 
 
 async def test_declined_return_creates_nothing(store) -> None:
-    tracker = verified("selfservice_verified_return", "10009", "ivy@example.com",
-                       return_line="100091", return_reason="damaged", return_confirmed=False)
+    tracker = verified(
+        "selfservice_verified_return",
+        "10009",
+        "ivy@example.com",
+        return_line="100091",
+        return_reason="damaged",
+        return_confirmed=False,
+    )
     events, dispatcher = await run(ActionSubmitReturn(), tracker)
 
     assert events == RESET_RETURN
@@ -284,8 +363,14 @@ async def test_declined_return_creates_nothing(store) -> None:
 
 
 async def test_a_store_refusal_at_creation_names_the_rule(store) -> None:
-    tracker = verified("selfservice_verified_return", "10002", "ben@example.com",
-                       return_line="100023", return_reason="changed_mind", return_confirmed=True)
+    tracker = verified(
+        "selfservice_verified_return",
+        "10002",
+        "ben@example.com",
+        return_line="100023",
+        return_reason="changed_mind",
+        return_confirmed=True,
+    )
     events, dispatcher = await run(ActionSubmitReturn(), tracker)
 
     assert events == [*RESET_RETURN, SlotSet("handoff_reason", "refusal_disputed")]
@@ -301,8 +386,12 @@ async def test_a_store_refusal_at_creation_names_the_rule(store) -> None:
     [
         ("10004", "dev@example.com", ["utter_refunds_intro", "utter_refund_issued"], []),
         ("10005", "eve@example.com", ["utter_refunds_intro", "utter_refund_pending"], []),
-        ("10008", "hana@example.com", ["utter_refunds_intro", "utter_refund_failed"],
-         [SlotSet("handoff_reason", "refund_failed")]),
+        (
+            "10008",
+            "hana@example.com",
+            ["utter_refunds_intro", "utter_refund_failed"],
+            [SlotSet("handoff_reason", "refund_failed")],
+        ),
         ("10007", "gus@example.com", ["utter_refund_none"], []),
     ],
 )
@@ -310,15 +399,17 @@ async def test_refund_status_in_plain_words(
     store, order_number: str, email: str, expected: list[str], events: list[Any]
 ) -> None:
     got, dispatcher = await run(
-        ActionRefundStatus(), verified("selfservice_verified_task", order_number, email,
-                                       task="refund_status"))
+        ActionRefundStatus(),
+        verified("selfservice_verified_task", order_number, email, task="refund_status"),
+    )
     assert got == events
     assert responses(dispatcher) == expected
 
 
 async def test_pending_refund_says_amount_method_and_when(store) -> None:
     _, dispatcher = await run(
-        ActionRefundStatus(), verified("selfservice_verified_task", "10005", "eve@example.com"))
+        ActionRefundStatus(), verified("selfservice_verified_task", "10005", "eve@example.com")
+    )
     pending = dispatcher.messages[1]
     assert pending["amount"] == "£25.00"
     assert pending["method"]
@@ -341,16 +432,18 @@ async def test_unshipped_order_may_be_cancelled_after_a_summary(store) -> None:
 
 
 async def test_saying_no_keeps_the_order(store) -> None:
-    tracker = verified("selfservice_verified_task", "10001", "ada@example.com",
-                       cancel_confirmed=False)
+    tracker = verified(
+        "selfservice_verified_task", "10001", "ada@example.com", cancel_confirmed=False
+    )
     events, dispatcher = await run(ActionSubmitCancellation(), tracker)
     assert events == [SlotSet("cancel_confirmed", None)]
     assert responses(dispatcher) == ["utter_cancel_kept"]
 
 
 async def test_cancel_is_idempotent(store) -> None:
-    tracker = verified("selfservice_verified_task", "10001", "ada@example.com",
-                       cancel_confirmed=True)
+    tracker = verified(
+        "selfservice_verified_task", "10001", "ada@example.com", cancel_confirmed=True
+    )
     first_events, first = await run(ActionSubmitCancellation(), tracker)
     again_events, again = await run(ActionSubmitCancellation(), tracker)
 
@@ -373,7 +466,8 @@ async def test_after_shipment_cancellation_is_refused_with_a_return_or_a_person(
     store, order_number: str, email: str, response: str, handoff: bool
 ) -> None:
     events, dispatcher = await run(
-        ActionStartCancellation(), verified("selfservice_verified_task", order_number, email))
+        ActionStartCancellation(), verified("selfservice_verified_task", order_number, email)
+    )
     expected = [SlotSet("cancel_confirmed", None), SlotSet("cancel_allowed", False)]
     if handoff:
         expected.append(SlotSet("handoff_reason", "refusal_disputed"))
@@ -387,8 +481,8 @@ async def test_after_shipment_cancellation_is_refused_with_a_return_or_a_person(
 
 async def test_address_change_shows_the_current_address_first(store) -> None:
     events, dispatcher = await run(
-        ActionStartAddressChange(),
-        verified("selfservice_verified_task", "10011", "jo@example.com"))
+        ActionStartAddressChange(), verified("selfservice_verified_task", "10011", "jo@example.com")
+    )
     assert events == [*RESET_ADDRESS, SlotSet("address_change_allowed", True)]
     assert responses(dispatcher) == ["utter_address_current"]
     assert dispatcher.messages[0]["address"] == "Jo Rivera, 10 Downing Walk, London SW1A 1AA"
@@ -399,21 +493,33 @@ async def test_address_fields_are_validated(store) -> None:
     form = ValidateAddressForm()
     dispatcher = CollectingDispatcher()
     assert await form.validate_address_postcode("ls14ap", dispatcher, tracker, {}) == {
-        "address_postcode": "LS1 4AP"}
+        "address_postcode": "LS1 4AP"
+    }
     assert await form.validate_address_postcode("12345", dispatcher, tracker, {}) == {
-        "address_postcode": None}
+        "address_postcode": None
+    }
     assert await form.validate_address_line1("5", dispatcher, tracker, {}) == {
-        "address_line1": None}
+        "address_line1": None
+    }
     assert await form.validate_address_city("Leeds", dispatcher, tracker, {}) == {
-        "address_city": "Leeds"}
-    assert responses(dispatcher) == ["utter_address_invalid_postcode",
-                                      "utter_address_invalid_line1"]
+        "address_city": "Leeds"
+    }
+    assert responses(dispatcher) == [
+        "utter_address_invalid_postcode",
+        "utter_address_invalid_line1",
+    ]
 
 
 async def test_confirmed_address_change_is_applied_once(store) -> None:
-    tracker = verified("selfservice_verified_task", "10011", "jo@example.com",
-                       address_line1="5 Park Row", address_city="Leeds",
-                       address_postcode="LS1 4AP", address_confirmed=True)
+    tracker = verified(
+        "selfservice_verified_task",
+        "10011",
+        "jo@example.com",
+        address_line1="5 Park Row",
+        address_city="Leeds",
+        address_postcode="LS1 4AP",
+        address_confirmed=True,
+    )
     _, summary = await run(ActionAskAddressConfirmed(), tracker)
     assert summary.messages[0]["new_address"] == "Jo Rivera, 5 Park Row, Leeds LS1 4AP"
     assert summary.messages[0]["old_address"] == "Jo Rivera, 10 Downing Walk, London SW1A 1AA"
@@ -428,9 +534,13 @@ async def test_confirmed_address_change_is_applied_once(store) -> None:
 async def test_address_cannot_change_after_shipment(store) -> None:
     events, dispatcher = await run(
         ActionStartAddressChange(),
-        verified("selfservice_verified_task", "10007", "gus@example.com"))
-    assert events == [*RESET_ADDRESS, SlotSet("handoff_reason", "refusal_disputed"),
-                      SlotSet("address_change_allowed", False)]
+        verified("selfservice_verified_task", "10007", "gus@example.com"),
+    )
+    assert events == [
+        *RESET_ADDRESS,
+        SlotSet("handoff_reason", "refusal_disputed"),
+        SlotSet("address_change_allowed", False),
+    ]
     assert responses(dispatcher) == ["utter_address_refused_shipped"]
     assert {"/start_return", "/human_agent"} <= set(payloads(dispatcher))
 
@@ -452,7 +562,10 @@ async def test_delivery_options_come_from_the_store(store) -> None:
     assert dispatcher.messages[0]["threshold"] == "£75.00"
     standard = dispatcher.messages[1]
     assert (standard["name"], standard["cost"], standard["days"]) == (
-        "Standard delivery", "£3.95", "3-5 working days")
+        "Standard delivery",
+        "£3.95",
+        "3-5 working days",
+    )
 
 
 async def test_policy_answer_when_the_store_is_down(store) -> None:
@@ -463,19 +576,28 @@ async def test_policy_answer_when_the_store_is_down(store) -> None:
 
 
 async def test_a_number_in_an_address_answer_does_not_switch_the_order(store) -> None:
-    tracker = verified("selfservice_verified_task", "10011", "jo@example.com",
-                       address_line1="5 Park Row", address_city="Leeds")
+    tracker = verified(
+        "selfservice_verified_task",
+        "10011",
+        "jo@example.com",
+        address_line1="5 Park Row",
+        address_city="Leeds",
+    )
     # The shopper typed "12345" for the postcode; the NLU took it for an order number too.
     tracker.events += [
         {"event": "slot", "name": "order_number", "value": "10011"},
         {"event": "action", "name": "action_listen"},
-        {"event": "user", "text": "12345", "parse_data": {"intent": {"name": "inform"},
-                                                           "entities": []}},
+        {
+            "event": "user",
+            "text": "12345",
+            "parse_data": {"intent": {"name": "inform"}, "entities": []},
+        },
         {"event": "slot", "name": "order_number", "value": "12345"},
         {"event": "slot", "name": "address_postcode", "value": "12345"},
     ]
-    tracker.slots.update(order_number="12345", address_postcode="12345",
-                         requested_slot="address_postcode")
+    tracker.slots.update(
+        order_number="12345", address_postcode="12345", requested_slot="address_postcode"
+    )
     tracker.active_loop = {"name": "address_form"}
     domain = {"forms": {"address_form": {"required_slots": list(ADDRESS_SLOTS)}}}
     dispatcher = CollectingDispatcher()
@@ -487,8 +609,14 @@ async def test_a_number_in_an_address_answer_does_not_switch_the_order(store) ->
 
 
 async def test_one_of_two_units_can_go_back_and_the_other_stays_returnable(store) -> None:
-    tracker = verified("selfservice_verified_return", "10002", "ben@example.com",
-                       return_line="100021:1", return_reason="wrong_size", return_confirmed=True)
+    tracker = verified(
+        "selfservice_verified_return",
+        "10002",
+        "ben@example.com",
+        return_line="100021:1",
+        return_reason="wrong_size",
+        return_confirmed=True,
+    )
     _, summary = await run(ActionAskReturnConfirmed(), tracker)
     assert summary.messages[0]["items"] == "the Organic Cotton Tee"
 

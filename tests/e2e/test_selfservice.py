@@ -5,13 +5,15 @@ address change, refund status, policy answers, digressions and stopping."""
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 import uuid
 from typing import Any
 
+import jwt
 import pytest
 
-from tests.support.stack import ShopdeskStack, buttons, texts
+from tests.support.stack import IDENTITY_SECRET, ShopdeskStack, buttons, texts
 
 pytestmark = pytest.mark.e2e
 
@@ -46,10 +48,16 @@ def test_return_step_by_step_with_buttons(shopdesk: ShopdeskStack) -> None:
 
 def _run_action(shopdesk: ShopdeskStack, name: str, tracker: dict[str, Any]) -> dict[str, Any]:
     """Runs an action on the action server the way Rasa does (and re-does, on a retry)."""
-    body = {"next_action": name, "sender_id": tracker["sender_id"], "tracker": tracker,
-            "domain": {}, "version": "3.6.21"}
+    body = {
+        "next_action": name,
+        "sender_id": tracker["sender_id"],
+        "tracker": tracker,
+        "domain": {},
+        "version": "3.6.21",
+    }
     request = urllib.request.Request(
-        f"{shopdesk.action_server_url}/webhook", data=json.dumps(body).encode(),
+        f"{shopdesk.action_server_url}/webhook",
+        data=json.dumps(body).encode(),
         headers={"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=30) as response:
@@ -81,14 +89,22 @@ def test_a_rerun_return_action_gives_the_same_rma(shopdesk: ShopdeskStack) -> No
 @pytest.mark.parametrize(
     ("message", "expected", "offered"),
     [
-        ("I want to return order 10003, my email is cara@example.com", "30 days",
-         "/human_agent"),
-        ("I want to return order 10004, my email is dev@example.com", "already in a return",
-         "/refund_status"),
-        ("I want to return order 10006, my email is finn@example.com", "was cancelled",
-         "/refund_status"),
-        ("I want to return order 10023, my email is jo@example.com", "hasn't been delivered",
-         "/order_status"),
+        ("I want to return order 10003, my email is cara@example.com", "30 days", "/human_agent"),
+        (
+            "I want to return order 10004, my email is dev@example.com",
+            "already in a return",
+            "/refund_status",
+        ),
+        (
+            "I want to return order 10006, my email is finn@example.com",
+            "was cancelled",
+            "/refund_status",
+        ),
+        (
+            "I want to return order 10023, my email is jo@example.com",
+            "hasn't been delivered",
+            "/order_status",
+        ),
     ],
 )
 def test_refusals_name_the_rule_and_what_to_do(
@@ -123,8 +139,11 @@ def test_cancel_after_shipment_offers_a_return_or_a_person(shopdesk: ShopdeskSta
 
 def test_change_the_address_before_shipment(shopdesk: ShopdeskStack) -> None:
     me = shopper()
-    start = texts(shopdesk.say(
-        me, "I need to change the delivery address for order 10001, my email is ada@example.com"))
+    start = texts(
+        shopdesk.say(
+            me, "I need to change the delivery address for order 10001, my email is ada@example.com"
+        )
+    )
     assert "1 Engine Row" in start  # the current address
     assert "street" in start
     assert "town or city" in texts(shopdesk.say(me, "5 Park Row"))
@@ -174,3 +193,25 @@ def test_a_refused_shopper_can_ask_for_a_person(shopdesk: ShopdeskStack) -> None
     handoff = texts(shopdesk.say(me, "/human_agent"))
     assert "person" in handoff.lower()
     assert "Sorry, I didn't quite get that" not in handoff
+
+
+def test_logged_in_shopper_is_not_asked_to_verify(shopdesk: ShopdeskStack) -> None:
+    now = int(time.time())
+    token = jwt.encode(
+        {
+            "iss": "shopdesk-store",
+            "sub": "jo",
+            "email": "jo@example.com",
+            "iat": now,
+            "exp": now + 600,
+        },
+        IDENTITY_SECRET,
+        algorithm="HS256",
+    )
+    reply = texts(
+        shopdesk.say(
+            shopper(), "where is my refund for order 10012?", metadata={"identity_token": token}
+        )
+    )
+    assert "order number" not in reply.lower()
+    assert "store credit" in reply and "issued" in reply

@@ -41,8 +41,12 @@ def store_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "STORE_MAX_UNITS_PER_RETURN": str(MAX_UNITS),
     }
     for command in ("migrate", "seed"):
-        subprocess.run([APP_PYTHON, "-m", "store", command], env={**os.environ, **env},
-                       check=True, capture_output=True)
+        subprocess.run(
+            [APP_PYTHON, "-m", "store", command],
+            env={**os.environ, **env},
+            check=True,
+            capture_output=True,
+        )
     ports = Ports(store=free_port())
     with Stack(log_dir=workdir / "logs") as stack:
         stack.start(store_spec(ports, env=env))
@@ -74,42 +78,64 @@ async def test_the_rules_enforce_the_same_window(client: StoreClient) -> None:
     async with client:
         inside = await client.return_eligibility(order_number="10002", email="ben@example.com")
         outside = await client.return_eligibility(order_number="10005", email="eve@example.com")
-        code = await refusal_code(client.create_return(
-            order_number="10005", email="eve@example.com", lines=[ReturnLine(100052, 1)],
-            reason="changed_mind", idempotency_key="contract-window"))
+        code = await refusal_code(
+            client.create_return(
+                order_number="10005",
+                email="eve@example.com",
+                lines=[ReturnLine(100052, 1)],
+                reason="changed_mind",
+                idempotency_key="contract-window",
+            )
+        )
     assert inside.return_window_days == outside.return_window_days == WINDOW_DAYS
     assert {line.line_id for line in inside.lines if line.eligible} == {100021, 100022}
     assert {line.refusal_code for line in outside.lines} == {
-        "already_returned", "return_window_expired"}
+        "already_returned",
+        "return_window_expired",
+    }
     assert code == "return_window_expired"
 
 
 async def test_the_rules_enforce_the_same_unit_limit(client: StoreClient) -> None:
     async with client:
-        code = await refusal_code(client.create_return(
-            order_number="10002", email="ben@example.com",
-            lines=[ReturnLine(100021, 2), ReturnLine(100022, 1)], reason="wrong_size",
-            idempotency_key="contract-units"))
+        code = await refusal_code(
+            client.create_return(
+                order_number="10002",
+                email="ben@example.com",
+                lines=[ReturnLine(100021, 2), ReturnLine(100022, 1)],
+                reason="wrong_size",
+                idempotency_key="contract-units",
+            )
+        )
     assert code == "quantity_exceeded"
 
 
 def _verified_tracker(order_number: str, email: str) -> Tracker:
     sender = f"contract-{order_number}"
-    proof = make_proof(secret=SECRET.encode(), sender_id=sender, order_number=order_number,
-                       email=email)
+    proof = make_proof(
+        secret=SECRET.encode(), sender_id=sender, order_number=order_number, email=email
+    )
     return Tracker(
         sender_id=sender,
-        slots={"order_number": order_number, "verified_order_number": order_number,
-               "verified_email": email, "verification_proof": proof},
+        slots={
+            "order_number": order_number,
+            "verified_order_number": order_number,
+            "verified_email": email,
+            "verification_proof": proof,
+        },
         latest_message={"intent": {"name": "start_return"}, "entities": [], "metadata": {}},
-        events=[], paused=False, followup_action=None, active_loop={},
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={},
         latest_action_name=None,
     )
 
 
 async def test_the_assistant_says_what_the_rules_enforce(store_url: str) -> None:
-    bootstrap.configure(ActionSettings.from_env(
-        {"STORE_URL": store_url, "SHOPDESK_VERIFICATION_SECRET": SECRET}))
+    bootstrap.configure(
+        ActionSettings.from_env({"STORE_URL": store_url, "SHOPDESK_VERIFICATION_SECRET": SECRET})
+    )
     answer = CollectingDispatcher()
     await ActionReturnPolicy().run(answer, _verified_tracker("10005", "eve@example.com"), {})
     refusal = CollectingDispatcher()
@@ -138,47 +164,85 @@ async def test_return_refusals_are_typed(
     client: StoreClient, order_number: str, email: str, line_id: int, code: str
 ) -> None:
     async with client:
-        got = await refusal_code(client.create_return(
-            order_number=order_number, email=email, lines=[ReturnLine(line_id, 1)],
-            reason="changed_mind", idempotency_key=f"contract-{code}"))
+        got = await refusal_code(
+            client.create_return(
+                order_number=order_number,
+                email=email,
+                lines=[ReturnLine(line_id, 1)],
+                reason="changed_mind",
+                idempotency_key=f"contract-{code}",
+            )
+        )
     assert got == code
 
 
 async def test_a_key_reused_for_another_return_is_refused(client: StoreClient) -> None:
     async with client:
         first = await client.create_return(
-            order_number="10009", email="ivy@example.com", lines=[ReturnLine(100092, 1)],
-            reason="damaged", idempotency_key="contract-reuse")
+            order_number="10009",
+            email="ivy@example.com",
+            lines=[ReturnLine(100092, 1)],
+            reason="damaged",
+            idempotency_key="contract-reuse",
+        )
         again = await client.create_return(
-            order_number="10009", email="ivy@example.com", lines=[ReturnLine(100092, 1)],
-            reason="damaged", idempotency_key="contract-reuse")
-        code = await refusal_code(client.create_return(
-            order_number="10009", email="ivy@example.com", lines=[ReturnLine(100091, 1)],
-            reason="damaged", idempotency_key="contract-reuse"))
+            order_number="10009",
+            email="ivy@example.com",
+            lines=[ReturnLine(100092, 1)],
+            reason="damaged",
+            idempotency_key="contract-reuse",
+        )
+        code = await refusal_code(
+            client.create_return(
+                order_number="10009",
+                email="ivy@example.com",
+                lines=[ReturnLine(100091, 1)],
+                reason="damaged",
+                idempotency_key="contract-reuse",
+            )
+        )
     assert first == again
     assert code == "idempotency_key_reused"
 
 
 async def test_cancel_and_address_refusals_are_typed(client: StoreClient) -> None:
-    address = Address(name="Gus Novak", line1="1 New Street", city="Cardiff",
-                      postcode="CF10 1AA", country="GB")
+    address = Address(
+        name="Gus Novak", line1="1 New Street", city="Cardiff", postcode="CF10 1AA", country="GB"
+    )
     async with client:
-        cancel_shipped = await refusal_code(client.cancel_order(
-            order_number="10007", email="gus@example.com", idempotency_key="contract-c1"))
-        address_shipped = await refusal_code(client.change_shipping_address(
-            order_number="10007", email="gus@example.com", address=address,
-            idempotency_key="contract-a1"))
-        address_cancelled = await refusal_code(client.change_shipping_address(
-            order_number="10006", email="finn@example.com", address=address,
-            idempotency_key="contract-a2"))
+        cancel_shipped = await refusal_code(
+            client.cancel_order(
+                order_number="10007", email="gus@example.com", idempotency_key="contract-c1"
+            )
+        )
+        address_shipped = await refusal_code(
+            client.change_shipping_address(
+                order_number="10007",
+                email="gus@example.com",
+                address=address,
+                idempotency_key="contract-a1",
+            )
+        )
+        address_cancelled = await refusal_code(
+            client.change_shipping_address(
+                order_number="10006",
+                email="finn@example.com",
+                address=address,
+                idempotency_key="contract-a2",
+            )
+        )
     assert (cancel_shipped, address_shipped, address_cancelled) == (
-        "already_shipped", "already_shipped", "order_cancelled")
+        "already_shipped",
+        "already_shipped",
+        "order_cancelled",
+    )
 
 
 async def test_cancelling_a_cancelled_order_changes_nothing(client: StoreClient) -> None:
     async with client:
         before = await client.lookup_order(order_number="10006", email="finn@example.com")
-        after = await client.cancel_order(order_number="10006", email="finn@example.com",
-                                          idempotency_key="contract-c2")
+        after = await client.cancel_order(
+            order_number="10006", email="finn@example.com", idempotency_key="contract-c2"
+        )
     assert after.status == "cancelled"
     assert after.refunds == before.refunds

@@ -31,12 +31,19 @@ TODAY = date(2026, 11, 27)
 DOMAIN = Path(__file__).resolve().parents[3] / "bot" / "domain"
 
 
-def line(line_id: int, name: str, *, quantity: int = 1, final_sale: bool = False,
-         returned: int = 0) -> OrderLine:
+def line(
+    line_id: int, name: str, *, quantity: int = 1, final_sale: bool = False, returned: int = 0
+) -> OrderLine:
     return OrderLine(
-        line_id=line_id, sku=f"SKU-{line_id}", name=name, category="apparel",
-        quantity=quantity, unit_price=Decimal("25.00"), final_sale=final_sale,
-        returned_quantity=returned, returnable_quantity=quantity - returned,
+        line_id=line_id,
+        sku=f"SKU-{line_id}",
+        name=name,
+        category="apparel",
+        quantity=quantity,
+        unit_price=Decimal("25.00"),
+        final_sale=final_sale,
+        returned_quantity=returned,
+        returnable_quantity=quantity - returned,
     )
 
 
@@ -52,12 +59,19 @@ def order(**changes: Any) -> Order:
         total=Decimal("104.00"),
         payment_method="card ending 4242",
         customer=Customer(name="Jo Rivera", email="jo@example.com"),
-        shipping_address=Address(name="Jo Rivera", line1="10 Downing Walk", city="London",
-                                 postcode="SW1A 1AA", country="GB"),
+        shipping_address=Address(
+            name="Jo Rivera",
+            line1="10 Downing Walk",
+            city="London",
+            postcode="SW1A 1AA",
+            country="GB",
+        ),
         can_cancel=False,
         can_change_address=False,
-        lines=(line(100101, "Merino Crew Sweater"),
-               line(100102, "Clearance Linen Scarf", final_sale=True)),
+        lines=(
+            line(100101, "Merino Crew Sweater"),
+            line(100102, "Clearance Linen Scarf", final_sale=True),
+        ),
         shipments=(),
         returns=(),
         refunds=(),
@@ -65,42 +79,82 @@ def order(**changes: Any) -> Order:
     return replace(base, **changes)
 
 
-def verdict(line_id: int, code: str | None = None, *, quantity: int = 1,
-            return_by: date | None = date(2026, 12, 24)) -> LineEligibility:
+def verdict(
+    line_id: int,
+    code: str | None = None,
+    *,
+    quantity: int = 1,
+    return_by: date | None = date(2026, 12, 24),
+) -> LineEligibility:
     return LineEligibility(
-        line_id=line_id, eligible=code is None, returnable_quantity=0 if code else quantity,
-        return_by=return_by, refusal_code=code,
+        line_id=line_id,
+        eligible=code is None,
+        returnable_quantity=0 if code else quantity,
+        return_by=return_by,
+        refusal_code=code,
     )
 
 
 def eligibility(*lines: LineEligibility, window: int = 30) -> ReturnEligibility:
-    return ReturnEligibility(order_number="10010", return_window_days=window,
-                             eligible=any(v.eligible for v in lines), lines=tuple(lines))
+    return ReturnEligibility(
+        order_number="10010",
+        return_window_days=window,
+        eligible=any(v.eligible for v in lines),
+        lines=tuple(lines),
+    )
 
 
-def refund(status: str, *, amount: str = "25.00", method: str = "card ending 4242",
-           issued: datetime | None = None, expected: date | None = None) -> Refund:
-    return Refund(amount=Decimal(amount), currency="GBP", status=status, method=method,
-                  created_at=datetime(2026, 11, 25, 9, tzinfo=UTC), issued_at=issued,
-                  expected_by=expected)
+def refund(
+    status: str,
+    *,
+    amount: str = "25.00",
+    method: str = "card ending 4242",
+    issued: datetime | None = None,
+    expected: date | None = None,
+) -> Refund:
+    return Refund(
+        amount=Decimal(amount),
+        currency="GBP",
+        status=status,
+        method=method,
+        created_at=datetime(2026, 11, 25, 9, tzinfo=UTC),
+        issued_at=issued,
+        expected_by=expected,
+    )
 
 
 def rma(status: str = "authorized") -> ReturnAuthorization:
     return ReturnAuthorization(
-        rma_number="RMA-10010-1", status=status, reason="damaged", comment=None,
-        label_url="http://store/labels/RMA-10010-1", instructions="Pack it.",
-        refund_amount=Decimal("89.00"), currency="GBP",
-        created_at=datetime(2026, 11, 26, 9, tzinfo=UTC), lines=(ReturnLine(100101, 1),),
+        rma_number="RMA-10010-1",
+        status=status,
+        reason="damaged",
+        comment=None,
+        label_url="http://store/labels/RMA-10010-1",
+        instructions="Pack it.",
+        refund_amount=Decimal("89.00"),
+        currency="GBP",
+        created_at=datetime(2026, 11, 26, 9, tzinfo=UTC),
+        lines=(ReturnLine(100101, 1),),
     )
 
 
 def policy(**changes: Any) -> StorePolicy:
     base = StorePolicy(
-        currency="GBP", return_window_days=30, max_units_per_return=10,
-        final_sale_returnable=False, refund_processing_days=5,
-        free_shipping_threshold=Decimal("75.00"), shipping_countries=("GB",),
-        return_reasons=("wrong_size", "damaged", "not_as_described", "changed_mind",
-                        "arrived_late", "other"),
+        currency="GBP",
+        return_window_days=30,
+        max_units_per_return=10,
+        final_sale_returnable=False,
+        refund_processing_days=5,
+        free_shipping_threshold=Decimal("75.00"),
+        shipping_countries=("GB",),
+        return_reasons=(
+            "wrong_size",
+            "damaged",
+            "not_as_described",
+            "changed_mind",
+            "arrived_late",
+            "other",
+        ),
         shipping_methods=(
             ShippingMethod("standard", "Standard delivery", Decimal("3.95"), 3, 5),
             ShippingMethod("next_day", "Next-day delivery", Decimal("12.95"), 1, 1),

@@ -42,8 +42,10 @@ def test_cancelled_order_is_already_cancelled() -> None:
 
 
 def test_after_cancelling_the_refund_is_announced() -> None:
-    cancelled = order(status="cancelled",
-                      refunds=(refund("pending", amount="104.00", expected=date(2026, 12, 2)),))
+    cancelled = order(
+        status="cancelled",
+        refunds=(refund("pending", amount="104.00", expected=date(2026, 12, 2)),),
+    )
     [reply] = cancelled_replies(cancelled, today=TODAY)
     assert "£104.00" in rendered(reply) and "Wednesday 2 December" in rendered(reply)
     [plain] = cancelled_replies(order(status="cancelled"), today=TODAY)
@@ -52,17 +54,28 @@ def test_after_cancelling_the_refund_is_announced() -> None:
 
 def test_cancel_key_is_per_conversation_and_order() -> None:
     assert cancel_key(sender_id="a", order_number="10001") == cancel_key(
-        sender_id="a", order_number="10001")
+        sender_id="a", order_number="10001"
+    )
     assert cancel_key(sender_id="a", order_number="10001") != cancel_key(
-        sender_id="b", order_number="10001")
+        sender_id="b", order_number="10001"
+    )
     assert cancel_key(sender_id="a", order_number="10001") != cancel_key(
-        sender_id="a", order_number="10011")
+        sender_id="a", order_number="10011"
+    )
 
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("sw1a1aa", "SW1A 1AA"), (" m1 1ae ", "M1 1AE"), ("EC1A 1BB", "EC1A 1BB"),
-     ("12345", None), ("SW1A", None), ("", None), (None, None), ("not a postcode", None)],
+    [
+        ("sw1a1aa", "SW1A 1AA"),
+        (" m1 1ae ", "M1 1AE"),
+        ("EC1A 1BB", "EC1A 1BB"),
+        ("12345", None),
+        ("SW1A", None),
+        ("", None),
+        (None, None),
+        ("not a postcode", None),
+    ],
 )
 def test_uk_postcodes(raw: object, expected: str | None) -> None:
     assert clean_postcode(raw, country="GB") == expected
@@ -70,8 +83,15 @@ def test_uk_postcodes(raw: object, expected: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("12  Station Road", "12 Station Road"), ("Flat 2, 5 High St", "Flat 2, 5 High St"),
-     ("12", None), ("ab", None), ("x" * 101, None), ("1 Road\x00", None), (None, None)],
+    [
+        ("12  Station Road", "12 Station Road"),
+        ("Flat 2, 5 High St", "Flat 2, 5 High St"),
+        ("12", None),
+        ("ab", None),
+        ("x" * 101, None),
+        ("1 Road\x00", None),
+        (None, None),
+    ],
 )
 def test_street_lines(raw: object, expected: str | None) -> None:
     assert clean_line1(raw) == expected
@@ -79,8 +99,13 @@ def test_street_lines(raw: object, expected: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("Manchester", "Manchester"), ("  St  Albans ", "St Albans"), ("M1", None),
-     ("a", None), ("", None)],
+    [
+        ("Manchester", "Manchester"),
+        ("  St  Albans ", "St Albans"),
+        ("M1", None),
+        ("a", None),
+        ("", None),
+    ],
 )
 def test_cities(raw: object, expected: str | None) -> None:
     assert clean_city(raw) == expected

@@ -9,8 +9,9 @@ from tests.unit.selfservice.builders import policy, rendered
 
 
 def test_return_policy_uses_the_stores_window_limits_and_refund_time() -> None:
-    [reply] = describe_return_policy(policy(return_window_days=14, max_units_per_return=4,
-                                            refund_processing_days=7))
+    [reply] = describe_return_policy(
+        policy(return_window_days=14, max_units_per_return=4, refund_processing_days=7)
+    )
     text = rendered(reply)
     assert "within 14 days of delivery" in text
     assert "up to 4 items" in text and "within 7 working days" in text

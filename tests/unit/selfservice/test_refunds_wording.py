@@ -9,14 +9,18 @@ from tests.unit.selfservice.builders import TODAY, order, refund, rendered, rma
 
 
 def test_each_refund_is_listed_with_amount_state_date_and_method() -> None:
-    o = order(refunds=(
-        refund("issued", amount="89.00", issued=datetime(2026, 11, 25, 9, tzinfo=UTC)),
-        refund("pending", amount="15.00", method="store credit", expected=date(2026, 11, 30)),
-        refund("failed", amount="22.00"),
-    ))
+    o = order(
+        refunds=(
+            refund("issued", amount="89.00", issued=datetime(2026, 11, 25, 9, tzinfo=UTC)),
+            refund("pending", amount="15.00", method="store credit", expected=date(2026, 11, 30)),
+            refund("failed", amount="22.00"),
+        )
+    )
     replies = describe_refunds(o, today=TODAY)
     assert [r.response for r in replies] == [
-        "utter_refunds_intro", "utter_refund_issued", "utter_refund_pending",
+        "utter_refunds_intro",
+        "utter_refund_issued",
+        "utter_refund_pending",
         "utter_refund_failed",
     ]
     texts = [rendered(r) for r in replies]

@@ -64,9 +64,13 @@ def test_the_most_fundamental_rule_explains_an_order_with_nothing_to_return(
 def _refusal(code: str, **kwargs: object) -> str:
     o = kwargs.pop("the_order", order())
     replies = refusal_replies(
-        code, order=o, items=["Merino Crew Sweater"],
+        code,
+        order=o,
+        items=["Merino Crew Sweater"],
         eligibility=[verdict(100101, code, return_by=date(2026, 10, 28))],
-        window_days=30, today=TODAY, **kwargs,  # type: ignore[arg-type]
+        window_days=30,
+        today=TODAY,
+        **kwargs,  # type: ignore[arg-type]
     )
     assert len(replies) == 1
     return replies[0].response + " | " + rendered(replies[0])
@@ -193,9 +197,13 @@ def test_own_words_are_kept_short() -> None:
 
 def test_idempotency_key_is_the_same_for_the_same_request_only() -> None:
     def key(**changes: object) -> str:
-        args: dict = {"sender_id": "s1", "order_number": "10010",
-                      "lines": [ReturnLine(100101, 1), ReturnLine(100102, 1)],
-                      "reason": "damaged", "comment": None}
+        args: dict = {
+            "sender_id": "s1",
+            "order_number": "10010",
+            "lines": [ReturnLine(100101, 1), ReturnLine(100102, 1)],
+            "reason": "damaged",
+            "comment": None,
+        }
         args.update(changes)
         return return_key(**args)
 
