@@ -20,7 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.bootstrap import services
-from actions.idempotency import idempotency_key
+from actions.idempotency import earlier_runs, idempotency_key
 from actions.order_access import (
     REFUSAL_DISPUTED,
     NoAccess,
@@ -286,11 +286,13 @@ def return_key(
     lines: list[ReturnLine],
     reason: str,
     comment: str | None,
+    attempt: int = 0,
 ) -> str:
     request = {
         "lines": sorted((line.line_id, line.quantity) for line in lines),
         "reason": reason,
         "comment": comment,
+        "attempt": attempt,
     }
     return idempotency_key(
         sender_id=sender_id, operation="return", order_number=order_number, request=request
@@ -528,6 +530,7 @@ class ActionSubmitReturn(Action):
             lines=lines,
             reason=reason,
             comment=comment,
+            attempt=earlier_runs(tracker.events, self.name()),
         )
         try:
             rma = await services().store.create_return(

@@ -19,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.bootstrap import services
-from actions.idempotency import idempotency_key
+from actions.idempotency import earlier_runs, idempotency_key
 from actions.order_access import (
     REFUSAL_DISPUTED,
     NoAccess,
@@ -99,12 +99,12 @@ def new_address(current: Address, *, line1: str, city: str, postcode: str) -> Ad
     )
 
 
-def address_key(*, sender_id: str, order_number: str, address: Address) -> str:
+def address_key(*, sender_id: str, order_number: str, address: Address, attempt: int = 0) -> str:
     return idempotency_key(
         sender_id=sender_id,
         operation="address",
         order_number=order_number,
-        request=address.to_json(),
+        request={**address.to_json(), "attempt": attempt},
     )
 
 
@@ -239,7 +239,10 @@ class ActionSubmitAddressChange(Action):
                 email=ref.email,
                 address=address,
                 idempotency_key=address_key(
-                    sender_id=tracker.sender_id, order_number=ref.order_number, address=address
+                    sender_id=tracker.sender_id,
+                    order_number=ref.order_number,
+                    address=address,
+                    attempt=earlier_runs(tracker.events, self.name()),
                 ),
             )
         except StoreRefusal as refusal:

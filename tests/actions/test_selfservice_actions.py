@@ -637,3 +637,22 @@ async def test_naming_an_item_that_cannot_go_back_does_not_pick_another(store) -
     events, dispatcher = await run(ActionStartReturn(), tracker)
     assert events == [*RESET_RETURN, SlotSet("return_eligible", True)]
     assert responses(dispatcher) == ["utter_return_note_already_returned"]
+
+
+async def test_the_same_return_asked_again_later_is_a_new_return(store) -> None:
+    # 10002's tee: one unit went back above; the last one goes back now with the same
+    # choice and reason, later in the same conversation (one more completed submit).
+    tracker = verified(
+        "selfservice_verified_return",
+        "10002",
+        "ben@example.com",
+        return_line="100021:1",
+        return_reason="wrong_size",
+        return_confirmed=True,
+    )
+    tracker.events.append({"event": "action", "name": "action_submit_return"})
+
+    _, dispatcher = await run(ActionSubmitReturn(), tracker)
+
+    assert responses(dispatcher) == ["utter_return_created"]
+    assert dispatcher.messages[0]["rma_number"] == "RMA-10002-2"

@@ -212,6 +212,8 @@ def test_idempotency_key_is_the_same_for_the_same_request_only() -> None:
     assert key() != key(reason="changed_mind")
     assert key() != key(lines=[ReturnLine(100101, 1)])
     assert key() != key(order_number="10002")
+    # The same request again later in the conversation (one more completed run) is new.
+    assert key() != key(attempt=1)
     assert 1 <= len(key()) <= 200 and key().isascii()
 
 
@@ -224,3 +226,15 @@ def test_lines_without_units_left_are_not_offered() -> None:
     o = order(lines=(line(100101, "Merino Crew Sweater", quantity=2, returned=2),))
     e = eligibility(verdict(100101, quantity=0))
     assert returnable_lines(o, e) == []
+
+
+def test_earlier_runs_count_completed_runs_only() -> None:
+    from actions.idempotency import earlier_runs
+
+    events = [
+        {"event": "action", "name": "action_submit_return"},
+        {"event": "user", "text": "yes"},
+        {"event": "action", "name": "return_form"},
+    ]
+    assert earlier_runs(events, "action_submit_return") == 1
+    assert earlier_runs(events[1:], "action_submit_return") == 0
