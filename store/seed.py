@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session
 
+from store.catalogue import CatalogueError, CatalogueProduct, load_catalogue
 from store.models import (
     Customer,
     Order,
@@ -31,20 +32,21 @@ CURRENCY = "GBP"
 FREE_SHIPPING_CENTS = 7500
 STANDARD_SHIPPING_CENTS = 395
 
-# (id, sku, name, category, price in cents, final sale)
-PRODUCTS = [
-    (1, "APP-001", "Merino Crew Sweater", "apparel", 8900, False),
-    (2, "APP-002", "Organic Cotton Tee", "apparel", 2500, False),
-    (3, "APP-003", "Waxed Field Jacket", "apparel", 18900, False),
-    (4, "APP-004", "Selvedge Denim Jeans", "apparel", 11000, False),
-    (5, "HOM-001", "Stoneware Mug Set", "home", 3200, False),
-    (6, "HOM-002", "Linen Duvet Cover", "home", 12000, False),
-    (7, "HOM-003", "Oak Serving Board", "home", 4500, False),
-    (8, "HOM-004", "Espresso Machine Pro", "home", 109900, False),
-    (9, "ACC-001", "Leather Card Wallet", "accessories", 3900, False),
-    (10, "ACC-002", "Clearance Linen Scarf", "accessories", 1500, True),
-    (11, "ACC-003", "Canvas Tote Bag", "accessories", 2200, False),
-    (12, "ACC-004", "Sample Sale Sunglasses", "accessories", 4000, True),
+# Products the demo orders use, by id: (id, sku). Their names, prices and final-sale flags
+# come from the catalogue (store/catalogue.py); every other catalogue product is loaded too.
+ORDER_PRODUCTS = [
+    (1, "APP-001"),  # Merino Crew Sweater
+    (2, "APP-002"),  # Organic Cotton Tee
+    (3, "APP-003"),  # Waxed Field Jacket
+    (4, "APP-004"),  # Selvedge Denim Jeans
+    (5, "HOM-001"),  # Stoneware Mug Set
+    (6, "HOM-002"),  # Linen Duvet Cover
+    (7, "HOM-003"),  # Oak Serving Board
+    (8, "HOM-004"),  # Espresso Machine Pro
+    (9, "ACC-001"),  # Leather Card Wallet
+    (10, "ACC-002"),  # Clearance Linen Scarf (final sale)
+    (11, "ACC-003"),  # Canvas Tote Bag
+    (12, "ACC-004"),  # Sample Sale Sunglasses (final sale)
 ]
 
 # (id, email, name, postcode, street, city, card)
@@ -343,6 +345,19 @@ DEMO_ORDERS = [
 ]
 
 
+def _numbered_catalogue(catalogue: list[CatalogueProduct]) -> dict[int, CatalogueProduct]:
+    """Catalogue products by id: the demo orders' products keep their ids, the rest follow."""
+    by_sku = {item.sku: item for item in catalogue}
+    missing = [sku for _, sku in ORDER_PRODUCTS if sku not in by_sku]
+    if missing:
+        raise CatalogueError(f"the demo orders need products missing from the catalogue: {missing}")
+    numbered = {pid: by_sku.pop(sku) for pid, sku in ORDER_PRODUCTS}
+    next_id = max(numbered) + 1
+    for offset, item in enumerate(by_sku.values()):
+        numbered[next_id + offset] = item
+    return numbered
+
+
 def _at(today: date, days_ago: int, hour: int) -> datetime:
     return datetime.combine(today - timedelta(days=days_ago), time(hour, 0), tzinfo=UTC)
 
@@ -353,14 +368,14 @@ def seed(engine: Engine, *, today: date, public_base_url: str = "http://127.0.0.
         for table in reversed(metadata.sorted_tables):
             session.execute(delete(table))
         products = {}
-        for pid, sku, name, category, price, final_sale in PRODUCTS:
+        for pid, item in _numbered_catalogue(load_catalogue()).items():
             products[pid] = Product(
                 id=pid,
-                sku=sku,
-                name=name,
-                category=category,
-                price_cents=price,
-                final_sale=final_sale,
+                sku=item.sku,
+                name=item.name,
+                category=item.category,
+                price_cents=item.price_cents,
+                final_sale=item.final_sale,
             )
             session.add(products[pid])
         customers = {}
