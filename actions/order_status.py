@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from typing import Any
+from typing import Any, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import verification
-from actions.bootstrap import services
+from actions.order_access import NoAccess, verified_store_order
 from actions.replies import Reply, money, plain_date, send
-from integrations.store.errors import OrderNotFound, StoreError, StoreUnavailable
 from integrations.store.models import Order, Shipment
 
 logger = logging.getLogger(__name__)
@@ -99,33 +97,15 @@ def _refund_note(order: Order, *, today: date) -> str:
 
 
 class ActionOrderStatus(Action):
-    def name(self) -> str:
+    def name(self) -> Text:
         return "action_order_status"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        ref = verification.verified_order(tracker)
-        if ref is None:
-            if tracker.get_slot("verification_outcome") not in (
-                verification.LOCKED, verification.STORE_UNAVAILABLE
-            ):
-                dispatcher.utter_message(response="utter_not_verified")
-            return []
         try:
-            order = await services().store.lookup_order(
-                order_number=ref.order_number, email=ref.email
-            )
-        except OrderNotFound:
-            # Only reachable for logged-in shoppers naming an order of another account:
-            # verified orders exist by construction.
-            dispatcher.utter_message(
-                response="utter_order_not_found_for_account", order_number=ref.order_number
-            )
-            return [SlotSet("order_number", None)]
-        except (StoreUnavailable, StoreError):
-            logger.warning("store unavailable for order status", exc_info=True)
-            dispatcher.utter_message(response="utter_store_unavailable")
-            return [SlotSet("handoff_reason", "store_unavailable")]
+            _, order = await verified_store_order(dispatcher, tracker)
+        except NoAccess as refused:
+            return refused.events
         send(dispatcher, describe_order(order, today=date.today()))
         return []
