@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from typing import Any, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -97,7 +97,7 @@ def _refund_note(order: Order, *, today: date) -> str:
 
 
 class ActionOrderStatus(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_order_status"
 
     async def run(
