@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,7 +30,7 @@ def store_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     for command in ("migrate", "seed"):
         subprocess.run(
             [APP_PYTHON, "-m", "store", command],
-            env={**_environ(), **env},
+            env={**os.environ, **env},
             check=True,
             capture_output=True,
         )
@@ -38,12 +39,6 @@ def store_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         stack.start(store_spec(ports, env=env))
         stack.wait_healthy(timeout=60)
         yield f"http://127.0.0.1:{ports.store}"
-
-
-def _environ() -> dict[str, str]:
-    import os
-
-    return dict(os.environ)
 
 
 def configure(store_url: str, **changes: Any) -> ActionSettings:

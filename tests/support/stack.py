@@ -8,6 +8,7 @@ through the launcher's own process specs (`bot.stack`), so the tests run exactly
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import urllib.request
@@ -157,8 +158,6 @@ def start_stack(workdir: Path, *, extra_env: dict[str, str] | None = None) -> Sh
 
 
 def _base_env() -> dict[str, str]:
-    import os
-
     return {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
 
 
