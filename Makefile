@@ -24,7 +24,7 @@ help: ## list the targets
 install: $(APP)/.installed $(RASA)/.installed ## create both environments (once)
 
 $(APP)/.installed: requirements/app.txt
-	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 11), "the app needs Python 3.11+ (set PYTHON=...)"'
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "the app needs Python 3.11, see README (set PYTHON=...)"'
 	test -x $(APP_PY) || $(PYTHON) -m venv $(APP)
 	$(APP_PY) -m pip install --quiet --upgrade "pip==24.2"
 	$(APP_PY) -m pip install --quiet --no-deps -r requirements/app.txt
@@ -32,7 +32,7 @@ $(APP)/.installed: requirements/app.txt
 
 # Rasa 3.6 declares Python <3.11 but runs on 3.11 from a complete pin list (README).
 $(RASA)/.installed: requirements/rasa.txt requirements/rasa-nlu.txt
-	@$(RASA_PYTHON) -c 'import sys; assert (3, 10) <= sys.version_info[:2] <= (3, 11), "the Rasa engine needs Python 3.10 or 3.11 (set RASA_PYTHON=...)"'
+	@$(RASA_PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "the Rasa engine needs Python 3.11, see README (set RASA_PYTHON=...)"'
 	test -x $(RASA_PY) || $(RASA_PYTHON) -m venv $(RASA)
 	$(RASA_PY) -m pip install --quiet --upgrade "pip==24.2"
 	$(RASA_PY) -m pip install --quiet --no-deps --ignore-requires-python -r requirements/rasa.txt -r requirements/rasa-nlu.txt
