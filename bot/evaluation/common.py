@@ -9,9 +9,9 @@ import logging
 import os
 import statistics
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHARED_EVAL = REPO_ROOT.parent / "shared" / "eval"
@@ -78,7 +78,9 @@ def fingerprint(paths: Iterable[Path], extra: str = "") -> str:
         for f in files:
             if "__pycache__" in f.parts:
                 continue
-            digest.update(str(f.relative_to(REPO_ROOT) if f.is_relative_to(REPO_ROOT) else f).encode())
+            digest.update(
+                str(f.relative_to(REPO_ROOT) if f.is_relative_to(REPO_ROOT) else f).encode()
+            )
             digest.update(f.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -86,7 +88,7 @@ def fingerprint(paths: Iterable[Path], extra: str = "") -> str:
 @dataclass
 class TrainedModel:
     path: Path
-    train_seconds: Optional[float]  # None when reused from an earlier run
+    train_seconds: float | None  # None when reused from an earlier run
 
 
 def train_nlu_model(
@@ -127,34 +129,43 @@ class Parsed:
     intent: str  # after the fallback classifier (may be nlu_fallback)
     top_intent: str  # best real intent, ignoring nlu_fallback
     confidence: float  # confidence of top_intent
-    entities: List[Dict]
+    entities: list[dict]
     ms: float
 
 
-def parse_all(model_path: Path, texts: Sequence[str]) -> List[Parsed]:
+def parse_all(model_path: Path, texts: Sequence[str]) -> list[Parsed]:
     """Parses every text through `Agent.parse_message`, timing each call."""
     from rasa.core.agent import Agent
 
     agent = Agent.load(str(model_path))
 
-    async def run() -> List[Parsed]:
+    async def run() -> list[Parsed]:
         await agent.parse_message("warm up")  # first call loads lazily-built resources
         out = []
         for text in texts:
             t0 = time.perf_counter()
             result = await agent.parse_message(text)
             ms = (time.perf_counter() - t0) * 1000
-            ranking = [r for r in result.get("intent_ranking") or [] if r["name"] != FALLBACK_INTENT]
+            ranking = [
+                r for r in result.get("intent_ranking") or [] if r["name"] != FALLBACK_INTENT
+            ]
             intent = (result.get("intent") or {}).get("name") or FALLBACK_INTENT
             top = ranking[0] if ranking else {"name": intent, "confidence": 0.0}
-            out.append(Parsed(intent, top["name"], float(top["confidence"] or 0.0),
-                              result.get("entities") or [], ms))
+            out.append(
+                Parsed(
+                    intent,
+                    top["name"],
+                    float(top["confidence"] or 0.0),
+                    result.get("entities") or [],
+                    ms,
+                )
+            )
         return out
 
     return asyncio.run(run())
 
 
-def timing_summary(ms: Sequence[float]) -> Dict[str, float]:
+def timing_summary(ms: Sequence[float]) -> dict[str, float]:
     ordered = sorted(ms)
     p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
     return {"median_ms": round(statistics.median(ordered), 2), "p95_ms": round(p95, 2)}

@@ -19,8 +19,8 @@ from __future__ import annotations
 import argparse
 import hashlib
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -31,7 +31,7 @@ THRESHOLDS = [round(0.05 * i, 2) for i in range(2, 19)]
 CACHE = RESULTS_DIR / "cache"
 
 
-def classifier_settings(config_path: Path) -> Dict:
+def classifier_settings(config_path: Path) -> dict:
     import yaml
 
     config = yaml.safe_load(config_path.read_text())
@@ -57,15 +57,17 @@ def cached_embeddings(texts: Sequence[str]) -> np.ndarray:
     return emb
 
 
-def lemma_texts(texts: Sequence[str]) -> List[str]:
+def lemma_texts(texts: Sequence[str]) -> list[str]:
     """What the Rasa component sees: lower-cased text through the offline spaCy pipeline."""
     from bot.nlu.spacy_offline import english_pipeline
 
     nlp = english_pipeline()
-    return [" ".join(t.lemma_ or t.text for t in doc) for doc in nlp.pipe([t.lower() for t in texts])]
+    return [
+        " ".join(t.lemma_ or t.text for t in doc) for doc in nlp.pipe([t.lower() for t in texts])
+    ]
 
 
-def cv_predictions(texts, labels, lemmas, emb, settings: Dict, folds: int):
+def cv_predictions(texts, labels, lemmas, emb, settings: dict, folds: int):
     from sklearn.model_selection import StratifiedKFold
 
     from bot.nlu.intent_model import HybridConfig, HybridIntentModel
@@ -75,17 +77,21 @@ def cv_predictions(texts, labels, lemmas, emb, settings: Dict, folds: int):
     conf = np.zeros(len(texts))
     for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(texts, labels):
         model = HybridIntentModel(HybridConfig.from_dict(settings)).fit(
-            [texts[i] for i in train], list(labels[train]),
-            lemmas=[lemmas[i] for i in train], embeddings=emb[train])
-        scores = model.predict([texts[i] for i in test], lemmas=[lemmas[i] for i in test],
-                               embeddings=emb[test])
+            [texts[i] for i in train],
+            list(labels[train]),
+            lemmas=[lemmas[i] for i in train],
+            embeddings=emb[train],
+        )
+        scores = model.predict(
+            [texts[i] for i in test], lemmas=[lemmas[i] for i in test], embeddings=emb[test]
+        )
         classes = np.array(model.classes)
         pred[test] = classes[scores.argmax(1)]
         conf[test] = scores.max(1)
     return pred, conf
 
 
-def sweep(labels, pred, conf) -> List[Dict[str, float]]:
+def sweep(labels, pred, conf) -> list[dict[str, float]]:
     from sklearn.metrics import f1_score
 
     labels = np.array(labels)
@@ -93,22 +99,28 @@ def sweep(labels, pred, conf) -> List[Dict[str, float]]:
     rows = []
     for t in THRESHOLDS:
         p = np.where(conf >= t, pred, OOS)
-        rows.append({
-            "threshold": t,
-            "in_scope_accuracy": float((p[inscope] == labels[inscope]).mean()),
-            "oos_recall": float((p[~inscope] == OOS).mean()) if (~inscope).any() else float("nan"),
-            "macro_f1": float(f1_score(labels, p, average="macro", zero_division=0)),
-        })
+        rows.append(
+            {
+                "threshold": t,
+                "in_scope_accuracy": float((p[inscope] == labels[inscope]).mean()),
+                "oos_recall": float((p[~inscope] == OOS).mean())
+                if (~inscope).any()
+                else float("nan"),
+                "macro_f1": float(f1_score(labels, p, average="macro", zero_division=0)),
+            }
+        )
     return rows
 
 
-def choose(rows: List[Dict[str, float]]) -> float:
+def choose(rows: list[dict[str, float]]) -> float:
     best = max(r["macro_f1"] for r in rows)
     return min(r["threshold"] for r in rows if r["macro_f1"] >= best - 1e-9)
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--nlu", type=Path, default=REPO_ROOT / "data" / "nlu")
     ap.add_argument("--config", type=Path, default=REPO_ROOT / "config.yml")
     ap.add_argument("--folds", type=int, default=5)
@@ -124,16 +136,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     base = classifier_settings(args.config)
     variants = [base]
     if args.embedding_weights:
-        variants = [{**base, "embedding_weight": float(w)} for w in args.embedding_weights.split(",")]
-    print(f"{args.folds}-fold CV on {args.nlu} ({len(texts)} examples, "
-          f"{sum(l == OOS for l in labels)} out_of_scope)")
+        variants = [
+            {**base, "embedding_weight": float(w)} for w in args.embedding_weights.split(",")
+        ]
+    print(
+        f"{args.folds}-fold CV on {args.nlu} ({len(texts)} examples, "
+        f"{sum(label == OOS for label in labels)} out_of_scope)"
+    )
     for settings in variants:
         pred, conf = cv_predictions(texts, labels, lemmas, emb, settings, args.folds)
         rows = sweep(labels, pred, conf)
         print(f"\nsettings {settings}")
         print(f"{'thr':>6}{'in-scope acc':>14}{'OOS recall':>12}{'macro-F1':>10}")
         for r in rows:
-            print(f"{r['threshold']:>6}{r['in_scope_accuracy']:>14.3f}{r['oos_recall']:>12.3f}{r['macro_f1']:>10.3f}")
+            print(
+                f"{r['threshold']:>6}{r['in_scope_accuracy']:>14.3f}{r['oos_recall']:>12.3f}{r['macro_f1']:>10.3f}"
+            )
         print(f"chosen threshold (best CV macro-F1, lowest on ties): {choose(rows)}")
     return 0
 

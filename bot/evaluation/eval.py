@@ -15,19 +15,36 @@ import csv
 import json
 import sys
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
 
 from bot.evaluation.common import (
-    FALLBACK_INTENT, RASA_DEFAULT_CONFIG, REPO_ROOT, RESULTS_DIR, SHARED_EVAL,
-    load_nlu_examples, parse_all, quiet_logs, set_offline_env, timing_summary,
+    RASA_DEFAULT_CONFIG,
+    REPO_ROOT,
+    RESULTS_DIR,
+    SHARED_EVAL,
+    load_nlu_examples,
+    parse_all,
+    quiet_logs,
+    set_offline_env,
+    timing_summary,
     train_nlu_model,
 )
 
 MAPPED_INTENTS = (
-    "order_status", "start_return", "return_policy", "refund_status", "cancel_order",
-    "change_shipping_address", "delivery_options", "payment_issue", "human_agent",
-    "complaint", "greet", "goodbye", "thanks",
+    "order_status",
+    "start_return",
+    "return_policy",
+    "refund_status",
+    "cancel_order",
+    "change_shipping_address",
+    "delivery_options",
+    "payment_issue",
+    "human_agent",
+    "complaint",
+    "greet",
+    "goodbye",
+    "thanks",
 )
 OOS = "out_of_scope"
 HEADLINE_FLAGS = {"exact", "approx"}
@@ -40,7 +57,7 @@ def to_scored(intent: str) -> str:
     return intent if intent in MAPPED_INTENTS else OOS
 
 
-def read_rows(path: Path) -> List[Dict[str, str]]:
+def read_rows(path: Path) -> list[dict[str, str]]:
     with open(path, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     if not rows or "text" not in rows[0] or "our_intent" not in rows[0]:
@@ -48,7 +65,7 @@ def read_rows(path: Path) -> List[Dict[str, str]]:
     return rows
 
 
-def score(rows: Sequence[Dict[str, str]], preds: Sequence[str]) -> Dict[str, object]:
+def score(rows: Sequence[dict[str, str]], preds: Sequence[str]) -> dict[str, object]:
     """Figures for one system. `preds` are already mapped by `to_scored`."""
     from sklearn.metrics import f1_score
 
@@ -62,7 +79,7 @@ def score(rows: Sequence[Dict[str, str]], preds: Sequence[str]) -> Dict[str, obj
     amb = [i for i in range(len(rows)) if flag[i] == "ambiguous"]
     pred_oos = [i for i in main if preds[i] == OOS]
 
-    def frac(idx: List[int], ok) -> Optional[float]:
+    def frac(idx: list[int], ok) -> float | None:
         return round(sum(1 for i in idx if ok(i)) / len(idx), 4) if idx else None
 
     labels = sorted({gold[i] for i in main})
@@ -70,8 +87,18 @@ def score(rows: Sequence[Dict[str, str]], preds: Sequence[str]) -> Dict[str, obj
         "n_rows": len(rows),
         "in_scope_rows": len(inscope),
         "in_scope_accuracy": frac(inscope, lambda i: preds[i] == gold[i]),
-        "macro_f1": round(float(f1_score([gold[i] for i in main], [preds[i] for i in main],
-                                         labels=labels, average="macro", zero_division=0)), 4),
+        "macro_f1": round(
+            float(
+                f1_score(
+                    [gold[i] for i in main],
+                    [preds[i] for i in main],
+                    labels=labels,
+                    average="macro",
+                    zero_division=0,
+                )
+            ),
+            4,
+        ),
         "oos_rows": len(oos),
         "oos_recall": frac(oos, lambda i: preds[i] == OOS),
         "oos_precision": frac(pred_oos, lambda i: gold[i] == OOS),
@@ -83,7 +110,7 @@ def score(rows: Sequence[Dict[str, str]], preds: Sequence[str]) -> Dict[str, obj
     }
 
 
-def evaluate_rasa_model(model_path: Path, rows, *, sweep: bool) -> Dict[str, object]:
+def evaluate_rasa_model(model_path: Path, rows, *, sweep: bool) -> dict[str, object]:
     parsed = parse_all(model_path, [r["text"] for r in rows])
     preds = [to_scored(p.intent) for p in parsed]
     result = score(rows, preds)
@@ -94,9 +121,21 @@ def evaluate_rasa_model(model_path: Path, rows, *, sweep: bool) -> Dict[str, obj
         for t in SWEEP:
             ps = [to_scored(p.top_intent) if p.confidence >= t else OOS for p in parsed]
             s = score(rows, ps)
-            table.append({"threshold": t, **{k: s[k] for k in (
-                "in_scope_accuracy", "macro_f1", "oos_recall", "oos_precision",
-                "near_miss_oos_recall")}})
+            table.append(
+                {
+                    "threshold": t,
+                    **{
+                        k: s[k]
+                        for k in (
+                            "in_scope_accuracy",
+                            "macro_f1",
+                            "oos_recall",
+                            "oos_precision",
+                            "near_miss_oos_recall",
+                        )
+                    },
+                }
+            )
         result["threshold_sweep"] = table
     return result
 
@@ -110,16 +149,27 @@ def confusion_png(rows, preds: Sequence[str], path: Path, title: str) -> None:
 
     idx = [i for i, r in enumerate(rows) if (r.get("map_flag") or "") != "ambiguous"]
     labels = [*MAPPED_INTENTS, OOS]
-    labels = [l for l in labels if any(rows[i]["our_intent"] == l or preds[i] == l for i in idx)]
-    cm = confusion_matrix([rows[i]["our_intent"] for i in idx], [preds[i] for i in idx], labels=labels)
+    labels = [
+        lab for lab in labels if any(rows[i]["our_intent"] == lab or preds[i] == lab for i in idx)
+    ]
+    cm = confusion_matrix(
+        [rows[i]["our_intent"] for i in idx], [preds[i] for i in idx], labels=labels
+    )
     fig, ax = plt.subplots(figsize=(10, 9))
     ax.imshow(cm, cmap="Blues")
     ax.set_xticks(range(len(labels)), labels, rotation=60, ha="right", fontsize=8)
     ax.set_yticks(range(len(labels)), labels, fontsize=8)
     for (r, c), v in __import__("numpy").ndenumerate(cm):
         if v:
-            ax.text(c, r, str(v), ha="center", va="center", fontsize=7,
-                    color="white" if v > cm.max() / 2 else "black")
+            ax.text(
+                c,
+                r,
+                str(v),
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if v > cm.max() / 2 else "black",
+            )
     ax.set_xlabel("predicted")
     ax.set_ylabel("expected")
     ax.set_title(title)
@@ -130,18 +180,29 @@ def confusion_png(rows, preds: Sequence[str], path: Path, title: str) -> None:
 
 
 COLUMNS = [
-    ("in_scope_accuracy", "in-scope acc"), ("macro_f1", "macro-F1"),
-    ("oos_recall", "OOS recall"), ("oos_precision", "OOS prec"),
-    ("near_miss_oos_recall", "near-miss rec"), ("ambiguous_accuracy", "ambig acc"),
-    ("median_ms", "median ms"), ("p95_ms", "p95 ms"), ("train_seconds", "train s"),
+    ("in_scope_accuracy", "in-scope acc"),
+    ("macro_f1", "macro-F1"),
+    ("oos_recall", "OOS recall"),
+    ("oos_precision", "OOS prec"),
+    ("near_miss_oos_recall", "near-miss rec"),
+    ("ambiguous_accuracy", "ambig acc"),
+    ("median_ms", "median ms"),
+    ("p95_ms", "p95 ms"),
+    ("train_seconds", "train s"),
 ]
 
 
-def print_table(systems: Dict[str, Dict[str, object]]) -> None:
+def print_table(systems: dict[str, dict[str, object]]) -> None:
     def fmt(v) -> str:
         if v is None:
             return "-"
-        return f"{v:.3f}" if isinstance(v, float) and v <= 1.0 else f"{v:.1f}" if isinstance(v, float) else str(v)
+        return (
+            f"{v:.3f}"
+            if isinstance(v, float) and v <= 1.0
+            else f"{v:.1f}"
+            if isinstance(v, float)
+            else str(v)
+        )
 
     header = f"{'system':<24}" + "".join(f"{label:>15}" for _, label in COLUMNS)
     print(header)
@@ -150,13 +211,19 @@ def print_table(systems: Dict[str, Dict[str, object]]) -> None:
         print(f"{name:<24}" + "".join(f"{fmt(s.get(key)):>15}" for key, _ in COLUMNS))
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="CSV: text,our_intent[,map_flag]")
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--data", type=Path, default=DEFAULT_DATA, help="CSV: text,our_intent[,map_flag]"
+    )
     ap.add_argument("--name", help="results name (default: the CSV file stem)")
     ap.add_argument("--config", type=Path, default=REPO_ROOT / "config.yml")
     ap.add_argument("--nlu", type=Path, default=REPO_ROOT / "data" / "nlu")
-    ap.add_argument("--no-baselines", action="store_true", help="skip the two baselines (fast CI check)")
+    ap.add_argument(
+        "--no-baselines", action="store_true", help="skip the two baselines (fast CI check)"
+    )
     ap.add_argument("--retrain", action="store_true", help="ignore cached models")
     ap.add_argument("--min-accuracy", type=float)
     ap.add_argument("--min-macro-f1", type=float)
@@ -169,28 +236,37 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     quiet_logs()
     rows = read_rows(args.data)
     name = args.name or args.data.stem
-    systems: Dict[str, Dict[str, object]] = {}
+    systems: dict[str, dict[str, object]] = {}
 
-    ours = train_nlu_model(config_text=args.config.read_text(), nlu_paths=[args.nlu],
-                           tag="shopdesk", retrain=args.retrain)
+    ours = train_nlu_model(
+        config_text=args.config.read_text(),
+        nlu_paths=[args.nlu],
+        tag="shopdesk",
+        retrain=args.retrain,
+    )
     systems["shopdesk (config.yml)"] = evaluate_rasa_model(ours.path, rows, sweep=True)
     systems["shopdesk (config.yml)"]["train_seconds"] = ours.train_seconds
 
     if not args.no_baselines:
-        default = train_nlu_model(config_text=RASA_DEFAULT_CONFIG, nlu_paths=[args.nlu],
-                                  tag="rasa-default", retrain=args.retrain)
+        default = train_nlu_model(
+            config_text=RASA_DEFAULT_CONFIG,
+            nlu_paths=[args.nlu],
+            tag="rasa-default",
+            retrain=args.retrain,
+        )
         systems["rasa default pipeline"] = evaluate_rasa_model(default.path, rows, sweep=False)
         systems["rasa default pipeline"]["train_seconds"] = default.train_seconds
 
-        from bot.evaluation.tfidf_baseline import TfidfBaseline
         import time
+
+        from bot.evaluation.tfidf_baseline import TfidfBaseline
 
         texts, intents = load_nlu_examples([args.nlu])
         t0 = time.perf_counter()
         tfidf = TfidfBaseline(oos_label=OOS).fit(texts, intents)
         train_s = time.perf_counter() - t0
         labels, _, ms = tfidf.predict([r["text"] for r in rows])
-        preds = [to_scored(l) for l in labels]
+        preds = [to_scored(label) for label in labels]
         s = score(rows, preds)
         s.update(timing_summary(ms))
         s["train_seconds"] = round(train_s, 1)
@@ -202,12 +278,24 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     sweep = systems["shopdesk (config.yml)"].get("threshold_sweep") or []
     if sweep:
         print("\nshopdesk, fallback threshold sweep (shipped value in config.yml):")
-        print(f"{'thr':>5}{'in-scope acc':>14}{'macro-F1':>10}{'OOS rec':>9}{'OOS prec':>10}{'near-miss':>11}")
+        print(
+            f"{'thr':>5}{'in-scope acc':>14}{'macro-F1':>10}{'OOS rec':>9}"
+            f"{'OOS prec':>10}{'near-miss':>11}"
+        )
         for r in sweep:
-            print(f"{r['threshold']:>5}" + "".join(
-                f"{(r[k] if r[k] is not None else float('nan')):>{w}.3f}" for k, w in (
-                    ("in_scope_accuracy", 14), ("macro_f1", 10), ("oos_recall", 9),
-                    ("oos_precision", 10), ("near_miss_oos_recall", 11))))
+            print(
+                f"{r['threshold']:>5}"
+                + "".join(
+                    f"{(r[k] if r[k] is not None else float('nan')):>{w}.3f}"
+                    for k, w in (
+                        ("in_scope_accuracy", 14),
+                        ("macro_f1", 10),
+                        ("oos_recall", 9),
+                        ("oos_precision", 10),
+                        ("near_miss_oos_recall", 11),
+                    )
+                )
+            )
     ours_preds = systems["shopdesk (config.yml)"].pop("_preds")
     for s in systems.values():
         s.pop("_preds", None)
@@ -216,15 +304,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     png = RESULTS_DIR / f"eval-{name}-confusion.png"
     confusion_png(rows, ours_preds, png, f"shopdesk on {name}")
     out = RESULTS_DIR / f"eval-{name}.json"
-    out.write_text(json.dumps({"data": str(args.data), "systems": systems,
-                               "confusion_png": str(png)}, indent=2))
+    out.write_text(
+        json.dumps(
+            {"data": str(args.data), "systems": systems, "confusion_png": str(png)}, indent=2
+        )
+    )
     print(f"\nwrote {out} and {png}")
 
     headline = systems["shopdesk (config.yml)"]
     failures = []
-    for flag, key in (("min_accuracy", "in_scope_accuracy"), ("min_macro_f1", "macro_f1"),
-                      ("min_oos_recall", "oos_recall"), ("min_oos_precision", "oos_precision"),
-                      ("min_near_miss_recall", "near_miss_oos_recall")):
+    for flag, key in (
+        ("min_accuracy", "in_scope_accuracy"),
+        ("min_macro_f1", "macro_f1"),
+        ("min_oos_recall", "oos_recall"),
+        ("min_oos_precision", "oos_precision"),
+        ("min_near_miss_recall", "near_miss_oos_recall"),
+    ):
         floor = getattr(args, flag)
         value = headline.get(key)
         if floor is not None and (value is None or value < floor):

@@ -4,8 +4,8 @@ confidence threshold chosen by 5-fold cross-validation on the training data only
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import List, Sequence, Tuple
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -17,10 +17,12 @@ THRESHOLDS = [round(0.05 * i, 2) for i in range(1, 19)]
 
 
 def _pipeline():
-    features = FeatureUnion([
-        ("word", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)),
-        ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)),
-    ])
+    features = FeatureUnion(
+        [
+            ("word", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)),
+            ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)),
+        ]
+    )
     return make_pipeline(features, LogisticRegression(C=10.0, max_iter=3000))
 
 
@@ -29,7 +31,7 @@ class TfidfBaseline:
     oos_label: str
     threshold: float = 0.0
 
-    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> "TfidfBaseline":
+    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> TfidfBaseline:
         texts, labels = [t.lower() for t in texts], list(labels)
         counts = {label: labels.count(label) for label in set(labels)}
         folds = max(2, min(5, min(counts.values())))
@@ -52,7 +54,7 @@ class TfidfBaseline:
         pred[proba.max(axis=1) < threshold] = self.oos_label
         return pred
 
-    def predict(self, texts: Sequence[str]) -> Tuple[List[str], List[float], List[float]]:
+    def predict(self, texts: Sequence[str]) -> tuple[list[str], list[float], list[float]]:
         """Predicted labels, top confidences, and ms per message (one at a time)."""
         labels, confs, ms = [], [], []
         classes = self.model.classes_

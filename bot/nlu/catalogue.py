@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Tuple
 
 import yaml
 
@@ -14,14 +13,14 @@ class Product:
     name: str
     sku: str
     category: str
-    synonyms: Tuple[str, ...]
+    synonyms: tuple[str, ...]
 
 
 class CatalogueError(ValueError):
     """The catalogue file is missing required fields or is malformed."""
 
 
-def load_products(path: Path) -> List[Product]:
+def load_products(path: Path) -> list[Product]:
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     products = []
     for i, row in enumerate(data.get("products") or []):
@@ -41,7 +40,7 @@ def load_products(path: Path) -> List[Product]:
     return products
 
 
-def load_return_reasons(path: Path) -> Dict[str, List[str]]:
+def load_return_reasons(path: Path) -> dict[str, list[str]]:
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     reasons = data.get("return_reasons") or {}
     if not isinstance(reasons, dict) or not reasons:
@@ -49,6 +48,6 @@ def load_return_reasons(path: Path) -> Dict[str, List[str]]:
     return {str(k): [str(p) for p in v] for k, v in reasons.items()}
 
 
-def product_phrases(products: List[Product]) -> Dict[str, List[str]]:
+def product_phrases(products: list[Product]) -> dict[str, list[str]]:
     """Canonical product name -> phrases that name it (the name first)."""
     return {p.name: [p.name, *p.synonyms] for p in products}

@@ -8,14 +8,16 @@ Plain functions and one matcher class, usable without Rasa; the Rasa component i
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.util import filter_spans
 
-EMAIL_RE = re.compile(r"(?<![\w.+-])[A-Za-z0-9][\w.+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+EMAIL_RE = re.compile(
+    r"(?<![\w.+-])[A-Za-z0-9][\w.+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+)
 # UK postcode: outward code (A9, A99, A9A, AA9, AA99, AA9A) + inward code (9AA)
 UK_POSTCODE_RE = re.compile(
     r"(?<![A-Za-z0-9])([A-Za-z]{1,2}\d[A-Za-z\d]?)\s*(\d[A-Za-z]{2})(?![A-Za-z0-9])"
@@ -25,7 +27,9 @@ ZIP_BEFORE_RE = re.compile(
     r"(?:zip|zipcode|zip\s+code|post\s*code|postal\s+code)\s*(?:is|was|:|=|-)?\s*(?:it'?s\s*)?$",
     re.IGNORECASE,
 )
-ZIP_AFTER_RE = re.compile(r"^\s*(?:zip|zipcode|zip\s+code|post\s*code|postal\s+code)\b", re.IGNORECASE)
+ZIP_AFTER_RE = re.compile(
+    r"^\s*(?:zip|zipcode|zip\s+code|post\s*code|postal\s+code)\b", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,7 @@ class Entity:
     start: int
     end: int
 
-    def as_rasa(self) -> Dict[str, object]:
+    def as_rasa(self) -> dict[str, object]:
         return {
             "entity": self.entity,
             "value": self.value,
@@ -45,11 +49,14 @@ class Entity:
         }
 
 
-def find_emails(text: str) -> List[Entity]:
-    return [Entity("email", m.group(0).rstrip("."), m.start(), m.start() + len(m.group(0).rstrip("."))) for m in EMAIL_RE.finditer(text)]
+def find_emails(text: str) -> list[Entity]:
+    return [
+        Entity("email", m.group(0).rstrip("."), m.start(), m.start() + len(m.group(0).rstrip(".")))
+        for m in EMAIL_RE.finditer(text)
+    ]
 
 
-def find_uk_postcodes(text: str) -> List[Entity]:
+def find_uk_postcodes(text: str) -> list[Entity]:
     found = []
     for m in UK_POSTCODE_RE.finditer(text):
         outward, inward = m.group(1), m.group(2)
@@ -61,7 +68,7 @@ def find_uk_postcodes(text: str) -> List[Entity]:
     return found
 
 
-def find_numbers(text: str) -> List[Entity]:
+def find_numbers(text: str) -> list[Entity]:
     """5-digit numbers: a US ZIP code when introduced as one, else an order number."""
     found = []
     for m in FIVE_DIGITS_RE.finditer(text):
@@ -87,16 +94,16 @@ class PhraseEntityMatcher:
         self,
         nlp: Language,
         *,
-        products: Dict[str, List[str]],
-        return_reasons: Dict[str, List[str]],
+        products: dict[str, list[str]],
+        return_reasons: dict[str, list[str]],
     ) -> None:
         self.nlp = nlp
         self.matcher = PhraseMatcher(nlp.vocab, attr="LEMMA")
-        self.values: Dict[str, tuple] = {}
+        self.values: dict[str, tuple] = {}
         self._add("product", products)
         self._add("return_reason", return_reasons)
 
-    def _add(self, entity: str, phrases_by_value: Dict[str, List[str]]) -> None:
+    def _add(self, entity: str, phrases_by_value: dict[str, list[str]]) -> None:
         for value, phrases in phrases_by_value.items():
             variants = set()
             for phrase in phrases:
@@ -106,7 +113,7 @@ class PhraseEntityMatcher:
             self.values[key] = (entity, value)
             self.matcher.add(key, [self.nlp(v) for v in sorted(variants) if v.strip()])
 
-    def find(self, text: str) -> List[Entity]:
+    def find(self, text: str) -> list[Entity]:
         lowered = text.lower()
         if len(lowered) != len(text):  # keep character offsets valid
             lowered = text
@@ -123,10 +130,10 @@ class PhraseEntityMatcher:
         return found
 
 
-def extract_entities(text: str, matcher: Optional[PhraseEntityMatcher] = None) -> List[Entity]:
+def extract_entities(text: str, matcher: PhraseEntityMatcher | None = None) -> list[Entity]:
     """All entities in `text`, without overlaps (emails, then postcodes, numbers,
     then catalogue phrases)."""
-    chosen: List[Entity] = []
+    chosen: list[Entity] = []
 
     def add(candidates: Iterable[Entity]) -> None:
         for e in candidates:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -29,21 +29,19 @@ from bot.nlu.spacy_offline import english_pipeline
 PHRASES_FILE = "phrases.json"
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
 class ShopEntityExtractor(GraphComponent, EntityExtractorMixin):
     """order_number, email, postcode (patterns); product, return_reason (catalogue)."""
 
     @staticmethod
-    def get_default_config() -> Dict[str, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {
             "catalogue": "data/catalogue/products.yml",
             "return_reasons": "data/catalogue/return_reasons.yml",
         }
 
     @classmethod
-    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
         digest = hashlib.sha256()
         for key in ("catalogue", "return_reasons"):
             path = Path(config.get(key) or cls.get_default_config()[key])
@@ -52,16 +50,16 @@ class ShopEntityExtractor(GraphComponent, EntityExtractorMixin):
 
     def __init__(
         self,
-        config: Dict[str, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        phrases: Optional[Dict[str, Dict[str, List[str]]]] = None,
+        phrases: dict[str, dict[str, list[str]]] | None = None,
     ) -> None:
         self._config = config
         self._model_storage = model_storage
         self._resource = resource
         self._phrases = phrases
-        self._matcher: Optional[PhraseEntityMatcher] = None
+        self._matcher: PhraseEntityMatcher | None = None
         if phrases:
             self._matcher = PhraseEntityMatcher(
                 english_pipeline(),
@@ -72,11 +70,11 @@ class ShopEntityExtractor(GraphComponent, EntityExtractorMixin):
     @classmethod
     def create(
         cls,
-        config: Dict[str, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "ShopEntityExtractor":
+    ) -> ShopEntityExtractor:
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -91,17 +89,17 @@ class ShopEntityExtractor(GraphComponent, EntityExtractorMixin):
     @classmethod
     def load(
         cls,
-        config: Dict[str, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
-    ) -> "ShopEntityExtractor":
+    ) -> ShopEntityExtractor:
         with model_storage.read_from(resource) as directory:
             phrases = json.loads((directory / PHRASES_FILE).read_text(encoding="utf-8"))
         return cls(config, model_storage, resource, phrases)
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT)
             if not text:

@@ -2,45 +2,42 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 import joblib
-
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.tokenizers.tokenizer import Tokenizer
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from rasa.nlu.constants import TOKENS_NAMES
 
 from bot.nlu.intent_model import HybridConfig, HybridIntentModel
 
 MODEL_FILE = "hybrid_intent_model.joblib"
 
 
-def _lemma_text(message: Message) -> Text:
+def _lemma_text(message: Message) -> str:
     tokens = message.get(TOKENS_NAMES[TEXT]) or []
     if not tokens:
         return message.get(TEXT) or ""
     return " ".join(t.lemma or t.text for t in tokens)
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class HybridIntentClassifier(GraphComponent, IntentClassifier):
     """MiniLM ⊕ char n-gram ⊕ lemma n-gram features, logistic regression."""
 
     @classmethod
-    def required_components(cls) -> List[type]:
+    def required_components(cls) -> list[type]:
         return [Tokenizer]
 
     @staticmethod
-    def get_default_config() -> Dict[str, Any]:
+    def get_default_config() -> dict[str, Any]:
         defaults = HybridConfig()
         return {
             "C": defaults.C,
@@ -57,10 +54,10 @@ class HybridIntentClassifier(GraphComponent, IntentClassifier):
 
     def __init__(
         self,
-        config: Dict[str, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        model: Optional[HybridIntentModel] = None,
+        model: HybridIntentModel | None = None,
     ) -> None:
         self._config = config
         self._model_storage = model_storage
@@ -70,11 +67,11 @@ class HybridIntentClassifier(GraphComponent, IntentClassifier):
     @classmethod
     def create(
         cls,
-        config: Dict[str, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "HybridIntentClassifier":
+    ) -> HybridIntentClassifier:
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -95,12 +92,12 @@ class HybridIntentClassifier(GraphComponent, IntentClassifier):
     @classmethod
     def load(
         cls,
-        config: Dict[str, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
-    ) -> "HybridIntentClassifier":
+    ) -> HybridIntentClassifier:
         model = None
         try:
             with model_storage.read_from(resource) as directory:
@@ -111,7 +108,7 @@ class HybridIntentClassifier(GraphComponent, IntentClassifier):
             pass  # no resource persisted (trained without intents)
         return cls(config, model_storage, resource, model)
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         if self._model is None:
             return messages
         todo = [m for m in messages if m.get(TEXT) is not None]
@@ -122,11 +119,9 @@ class HybridIntentClassifier(GraphComponent, IntentClassifier):
         )
         classes = self._model.classes
         limit = int(self._config.get("ranking_length") or len(classes))
-        for message, row in zip(todo, probs):
+        for message, row in zip(todo, probs, strict=True):
             order = row.argsort()[::-1]
-            ranking = [
-                {"name": classes[i], "confidence": float(row[i])} for i in order[:limit]
-            ]
+            ranking = [{"name": classes[i], "confidence": float(row[i])} for i in order[:limit]]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages

@@ -8,8 +8,8 @@ are each L2-normalised and weighted, so none dominates by scale.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -28,14 +28,14 @@ class HybridConfig:
     char_ngram_range: tuple = (2, 5)
     word_ngram_range: tuple = (1, 2)
     use_embeddings: bool = True
-    class_weight: Optional[str] = "balanced"
+    class_weight: str | None = "balanced"
     # confidence = sqrt(p * s), s = best cosine similarity to a training example of the
     # predicted intent: a message far from everything seen in training gets a low
     # confidence even when the linear model is sure (it has to pick some intent)
     similarity_confidence: bool = True
 
     @classmethod
-    def from_dict(cls, d: Dict) -> "HybridConfig":
+    def from_dict(cls, d: dict) -> HybridConfig:
         known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
         for k in ("char_ngram_range", "word_ngram_range"):
             if k in known:
@@ -46,14 +46,14 @@ class HybridConfig:
 @dataclass
 class HybridIntentModel:
     config: HybridConfig = field(default_factory=HybridConfig)
-    char_vectorizer: Optional[TfidfVectorizer] = None
-    word_vectorizer: Optional[TfidfVectorizer] = None
-    classifier: Optional[LogisticRegression] = None
-    train_embeddings: Optional[np.ndarray] = None
-    train_labels: Optional[np.ndarray] = None
+    char_vectorizer: TfidfVectorizer | None = None
+    word_vectorizer: TfidfVectorizer | None = None
+    classifier: LogisticRegression | None = None
+    train_embeddings: np.ndarray | None = None
+    train_labels: np.ndarray | None = None
 
     @property
-    def classes(self) -> List[str]:
+    def classes(self) -> list[str]:
         assert self.classifier is not None
         return list(self.classifier.classes_)
 
@@ -63,19 +63,28 @@ class HybridIntentModel:
         return get_encoder().encode(list(texts))
 
     def _features(
-        self, texts: Sequence[str], lemmas: Sequence[str], *, fit: bool,
-        embeddings: Optional[np.ndarray] = None,
+        self,
+        texts: Sequence[str],
+        lemmas: Sequence[str],
+        *,
+        fit: bool,
+        embeddings: np.ndarray | None = None,
     ) -> sp.csr_matrix:
         norm_texts = [normalise_for_intent(t).lower() for t in texts]
         norm_lemmas = [normalise_for_intent(t).lower() for t in lemmas]
         if fit:
             self.char_vectorizer = TfidfVectorizer(
-                analyzer="char_wb", ngram_range=self.config.char_ngram_range,
-                sublinear_tf=True, min_df=1,
+                analyzer="char_wb",
+                ngram_range=self.config.char_ngram_range,
+                sublinear_tf=True,
+                min_df=1,
             )
             self.word_vectorizer = TfidfVectorizer(
-                analyzer="word", ngram_range=self.config.word_ngram_range,
-                sublinear_tf=True, min_df=1, token_pattern=r"(?u)\b\w+\b",
+                analyzer="word",
+                ngram_range=self.config.word_ngram_range,
+                sublinear_tf=True,
+                min_df=1,
+                token_pattern=r"(?u)\b\w+\b",
             )
             char = self.char_vectorizer.fit_transform(norm_texts)
             word = self.word_vectorizer.fit_transform(norm_lemmas)
@@ -91,12 +100,17 @@ class HybridIntentModel:
         return sp.hstack(blocks, format="csr")
 
     def fit(
-        self, texts: Sequence[str], labels: Sequence[str],
-        lemmas: Optional[Sequence[str]] = None, embeddings: Optional[np.ndarray] = None,
-    ) -> "HybridIntentModel":
+        self,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        lemmas: Sequence[str] | None = None,
+        embeddings: np.ndarray | None = None,
+    ) -> HybridIntentModel:
         x = self._features(texts, lemmas or texts, fit=True, embeddings=embeddings)
         self.classifier = LogisticRegression(
-            C=self.config.C, max_iter=3000, class_weight=self.config.class_weight,
+            C=self.config.C,
+            max_iter=3000,
+            class_weight=self.config.class_weight,
         )
         self.classifier.fit(x, list(labels))
         if self.config.use_embeddings and self.config.similarity_confidence:
@@ -106,16 +120,20 @@ class HybridIntentModel:
         return self
 
     def predict_proba(
-        self, texts: Sequence[str], lemmas: Optional[Sequence[str]] = None,
-        embeddings: Optional[np.ndarray] = None,
+        self,
+        texts: Sequence[str],
+        lemmas: Sequence[str] | None = None,
+        embeddings: np.ndarray | None = None,
     ) -> np.ndarray:
         assert self.classifier is not None
         x = self._features(texts, lemmas or texts, fit=False, embeddings=embeddings)
         return self.classifier.predict_proba(x)
 
     def predict(
-        self, texts: Sequence[str], lemmas: Optional[Sequence[str]] = None,
-        embeddings: Optional[np.ndarray] = None,
+        self,
+        texts: Sequence[str],
+        lemmas: Sequence[str] | None = None,
+        embeddings: np.ndarray | None = None,
     ) -> np.ndarray:
         """Intent scores per message (rows sum to at most 1): the class probabilities,
         scaled so that the top one becomes the similarity-aware confidence."""

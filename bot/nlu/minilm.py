@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -21,7 +21,7 @@ MAX_SEQ_LENGTH = 256  # sentence_bert_config.json of the model
 DEFAULT_BATCH_SIZE = 32
 
 _lock = threading.Lock()
-_cached: Dict[str, "MiniLMEncoder"] = {}
+_cached: dict[str, MiniLMEncoder] = {}
 
 
 def _blas_controller():
@@ -96,7 +96,7 @@ class MiniLMEncoder:
         self.type_emb = w["embeddings.token_type_embeddings.weight"]
         self.emb_ln_w = w["embeddings.LayerNorm.weight"]
         self.emb_ln_b = w["embeddings.LayerNorm.bias"]
-        self.layers: List[_Layer] = []
+        self.layers: list[_Layer] = []
         for i in range(int(config["num_hidden_layers"])):
             p = f"encoder.layer.{i}."
             att = p + "attention."
@@ -179,7 +179,7 @@ class MiniLMEncoder:
         return out
 
 
-def get_encoder(model_dir: Optional[Path] = None) -> MiniLMEncoder:
+def get_encoder(model_dir: Path | None = None) -> MiniLMEncoder:
     """Process-wide encoder (the weights are loaded once, ~90 MB)."""
     directory = model_dir or bundled_model_dir()
     key = str(directory)

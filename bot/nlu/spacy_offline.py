@@ -8,20 +8,19 @@ process), so there is no model directory to ship or to download.
 from __future__ import annotations
 
 import threading
-from typing import Any, Dict
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
-
 from spacy.language import Language
 
 PIPELINE_NAME = "blank_en_lookup_lemmatizer"
 
 _lock = threading.Lock()
-_pipeline: Dict[str, Language] = {}
+_pipeline: dict[str, Language] = {}
 
 
 def english_pipeline() -> Language:
@@ -49,16 +48,16 @@ class OfflineSpacyNLP(SpacyNLP):
     """`SpacyNLP` whose language model is built locally instead of `spacy.load`ed."""
 
     @staticmethod
-    def get_default_config() -> Dict[str, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {**SpacyNLP.get_default_config(), "model": PIPELINE_NAME}
 
     @classmethod
     def create(
         cls,
-        config: Dict[str, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "OfflineSpacyNLP":
+    ) -> OfflineSpacyNLP:
         model = SpacyModel(model=english_pipeline(), model_name=PIPELINE_NAME)
         return cls(model, {**cls.get_default_config(), **config})

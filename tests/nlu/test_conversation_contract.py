@@ -17,8 +17,11 @@ REPO = Path(__file__).resolve().parents[2]
 
 CONTRACT = [
     # text, intent, entities that must be present (entity, value)
-    ("where is order 10023? it's jo@example.com", "order_status",
-     {("order_number", "10023"), ("email", "jo@example.com")}),
+    (
+        "where is order 10023? it's jo@example.com",
+        "order_status",
+        {("order_number", "10023"), ("email", "jo@example.com")},
+    ),
     ("10023", "inform", {("order_number", "10023")}),
     ("jo@example.com", "inform", {("email", "jo@example.com")}),
     ("12a45", "inform", set()),
@@ -41,8 +44,11 @@ def agent():
     quiet_logs()
     from rasa.core.agent import Agent
 
-    model = train_nlu_model(config_text=(REPO / "config.yml").read_text(),
-                            nlu_paths=[REPO / "data" / "nlu"], tag="shopdesk")
+    model = train_nlu_model(
+        config_text=(REPO / "config.yml").read_text(),
+        nlu_paths=[REPO / "data" / "nlu"],
+        tag="shopdesk",
+    )
     return Agent.load(str(model.path))
 
 

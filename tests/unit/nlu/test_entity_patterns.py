@@ -15,17 +15,20 @@ REPO = Path(__file__).resolve().parents[3]
 def matcher() -> PhraseEntityMatcher:
     products = load_products(REPO / "data/catalogue/products.yml")
     reasons = load_return_reasons(REPO / "data/catalogue/return_reasons.yml")
-    return PhraseEntityMatcher(english_pipeline(), products=product_phrases(products),
-                               return_reasons=reasons)
+    return PhraseEntityMatcher(
+        english_pipeline(), products=product_phrases(products), return_reasons=reasons
+    )
 
 
 def found(text, matcher=None):
-    return [(e.entity, e.value, text[e.start:e.end]) for e in extract_entities(text, matcher)]
+    return [(e.entity, e.value, text[e.start : e.end]) for e in extract_entities(text, matcher)]
 
 
 def test_order_number_and_email_in_one_message():
     assert found("where is order 10023? it's jo@example.com") == [
-        ("order_number", "10023", "10023"), ("email", "jo@example.com", "jo@example.com")]
+        ("order_number", "10023", "10023"),
+        ("email", "jo@example.com", "jo@example.com"),
+    ]
 
 
 @pytest.mark.parametrize("text", ["#10023", "order no. 10023", "order #10023 please", "10023"])
@@ -38,49 +41,74 @@ def test_other_numbers_are_not_order_numbers(text):
     assert not [e for e in found(text) if e[0] == "order_number"]
 
 
-@pytest.mark.parametrize("text,value", [
-    ("deliver to SW1A 1AA", "SW1A 1AA"), ("ec1a 1bb", "EC1A 1BB"), ("M1 1AE", "M1 1AE"),
-    ("my zip code is 90210", "90210"), ("zip: 10001", "10001"), ("90210 zip code", "90210"),
-])
+@pytest.mark.parametrize(
+    "text,value",
+    [
+        ("deliver to SW1A 1AA", "SW1A 1AA"),
+        ("ec1a 1bb", "EC1A 1BB"),
+        ("M1 1AE", "M1 1AE"),
+        ("my zip code is 90210", "90210"),
+        ("zip: 10001", "10001"),
+        ("90210 zip code", "90210"),
+    ],
+)
 def test_postcodes(text, value):
     assert [(e, v) for e, v, _ in found(text)] == [("postcode", value)]
 
 
 def test_email_is_not_mistaken_for_other_entities():
     assert found("mail me at m1.1ae@example.co.uk") == [
-        ("email", "m1.1ae@example.co.uk", "m1.1ae@example.co.uk")]
+        ("email", "m1.1ae@example.co.uk", "m1.1ae@example.co.uk")
+    ]
 
 
-@pytest.mark.parametrize("text,value", [
-    ("the Merino Crew Sweater", "Merino Crew Sweater"),
-    ("my sweaters", "Merino Crew Sweater"),  # synonym + plural through the lemma
-    ("the jumper", "Merino Crew Sweater"),
-    ("Clearance Linen Scarf", "Clearance Linen Scarf"),
-    ("two scarves", "Clearance Linen Scarf"),
-    ("these trainers", "Running Sneakers"),
-    ("the t-shirt", "Organic Cotton Tee"),
-])
+@pytest.mark.parametrize(
+    "text,value",
+    [
+        ("the Merino Crew Sweater", "Merino Crew Sweater"),
+        ("my sweaters", "Merino Crew Sweater"),  # synonym + plural through the lemma
+        ("the jumper", "Merino Crew Sweater"),
+        ("Clearance Linen Scarf", "Clearance Linen Scarf"),
+        ("two scarves", "Clearance Linen Scarf"),
+        ("these trainers", "Running Sneakers"),
+        ("the t-shirt", "Organic Cotton Tee"),
+    ],
+)
 def test_catalogue_products(matcher, text, value):
     assert [(e, v) for e, v, _ in found(text, matcher)] == [("product", value)]
 
 
 def test_longest_product_phrase_wins(matcher):
-    assert found("my chelsea boots", matcher) == [("product", "Suede Chelsea Boots", "chelsea boots")]
+    assert found("my chelsea boots", matcher) == [
+        ("product", "Suede Chelsea Boots", "chelsea boots")
+    ]
 
 
-@pytest.mark.parametrize("text,value", [
-    ("it was too small", "too_small"), ("TOO BIG", "too_big"),
-    ("it arrived damaged", "damaged"), ("i changed my mind", "changed_mind"),
-    ("you sent the wrong item", "wrong_item"), ("not as described", "not_as_described"),
-    ("it arrived late", "arrived_late"), ("they doesnt fit", "too_small"),
-])
+@pytest.mark.parametrize(
+    "text,value",
+    [
+        ("it was too small", "too_small"),
+        ("TOO BIG", "too_big"),
+        ("it arrived damaged", "damaged"),
+        ("i changed my mind", "changed_mind"),
+        ("you sent the wrong item", "wrong_item"),
+        ("not as described", "not_as_described"),
+        ("it arrived late", "arrived_late"),
+        ("they doesnt fit", "too_small"),
+    ],
+)
 def test_return_reasons(matcher, text, value):
     assert [(e, v) for e, v, _ in found(text, matcher) if e == "return_reason"] == [
-        ("return_reason", value)]
+        ("return_reason", value)
+    ]
 
 
 def test_everything_at_once(matcher):
     text = "return order 10023, the sweater was too small. jo@example.com, SW1A 1AA"
     assert [(e, v) for e, v, _ in found(text, matcher)] == [
-        ("order_number", "10023"), ("product", "Merino Crew Sweater"),
-        ("return_reason", "too_small"), ("email", "jo@example.com"), ("postcode", "SW1A 1AA")]
+        ("order_number", "10023"),
+        ("product", "Merino Crew Sweater"),
+        ("return_reason", "too_small"),
+        ("email", "jo@example.com"),
+        ("postcode", "SW1A 1AA"),
+    ]

@@ -8,7 +8,8 @@ from bot.evaluation import generate_nlu
 
 def test_committed_file_matches_the_templates():
     assert generate_nlu.OUT.read_text() == generate_nlu.render(), (
-        "data/nlu/generated.yml is stale: run python -m bot.evaluation.generate_nlu")
+        "data/nlu/generated.yml is stale: run python -m bot.evaluation.generate_nlu"
+    )
 
 
 def test_no_example_under_two_intents():

@@ -8,17 +8,24 @@ from bot.nlu.minilm import get_encoder
 from bot.nlu.text_normalise import normalise_for_intent
 
 TRAIN = [
-    ("where is my parcel", "order_status"), ("has my order shipped", "order_status"),
-    ("track my package", "order_status"), ("when will my order arrive", "order_status"),
-    ("i want to return this", "start_return"), ("send an item back", "start_return"),
-    ("start a return", "start_return"), ("how do i return my shoes", "start_return"),
-    ("hello", "greet"), ("hi there", "greet"), ("good morning", "greet"), ("hey", "greet"),
+    ("where is my parcel", "order_status"),
+    ("has my order shipped", "order_status"),
+    ("track my package", "order_status"),
+    ("when will my order arrive", "order_status"),
+    ("i want to return this", "start_return"),
+    ("send an item back", "start_return"),
+    ("start a return", "start_return"),
+    ("how do i return my shoes", "start_return"),
+    ("hello", "greet"),
+    ("hi there", "greet"),
+    ("good morning", "greet"),
+    ("hey", "greet"),
 ]
 
 
 @pytest.fixture(scope="module")
 def model() -> HybridIntentModel:
-    texts, labels = zip(*TRAIN)
+    texts, labels = zip(*TRAIN, strict=True)
     return HybridIntentModel(HybridConfig()).fit(list(texts), list(labels))
 
 

@@ -50,8 +50,8 @@ def config(threshold: float) -> str:
           - name: bot.nlu.spacy_offline.OfflineSpacyNLP
           - name: SpacyTokenizer
           - name: bot.nlu.entity_rules.ShopEntityExtractor
-            catalogue: {REPO / 'data/catalogue/products.yml'}
-            return_reasons: {REPO / 'data/catalogue/return_reasons.yml'}
+            catalogue: {REPO / "data/catalogue/products.yml"}
+            return_reasons: {REPO / "data/catalogue/return_reasons.yml"}
           - name: bot.nlu.hybrid_classifier.HybridIntentClassifier
           - name: FallbackClassifier
             threshold: {threshold}
@@ -65,8 +65,11 @@ def train_and_load(tmp_path: Path, threshold: float):
 
     (tmp_path / "nlu.yml").write_text(NLU)
     (tmp_path / "config.yml").write_text(config(threshold))
-    model = train_nlu(config=str(tmp_path / "config.yml"), nlu_data=str(tmp_path / "nlu.yml"),
-                      output=str(tmp_path / "models"))
+    model = train_nlu(
+        config=str(tmp_path / "config.yml"),
+        nlu_data=str(tmp_path / "nlu.yml"),
+        output=str(tmp_path / "models"),
+    )
     return Agent.load(model)
 
 
@@ -83,14 +86,18 @@ def test_intent_and_entities(agent):
     result = parse(agent, "where is order #10023? it's jo@example.com")
     assert result["intent"]["name"] == "order_status"
     assert {(e["entity"], e["value"]) for e in result["entities"]} == {
-        ("order_number", "10023"), ("email", "jo@example.com")}
+        ("order_number", "10023"),
+        ("email", "jo@example.com"),
+    }
     assert all(e["extractor"] == "ShopEntityExtractor" for e in result["entities"])
 
 
 def test_catalogue_product_found_through_rasa(agent):
     result = parse(agent, "I want to return the Merino Crew Sweaters, too small")
     assert result["intent"]["name"] == "start_return"
-    assert ("product", "Merino Crew Sweater") in {(e["entity"], e["value"]) for e in result["entities"]}
+    assert ("product", "Merino Crew Sweater") in {
+        (e["entity"], e["value"]) for e in result["entities"]
+    }
     assert ("return_reason", "too_small") in {(e["entity"], e["value"]) for e in result["entities"]}
 
 
