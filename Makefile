@@ -47,7 +47,8 @@ train: install ## train the model if config, domain or data changed
 run: install ## set up, train if needed, and start everything (Ctrl-C stops it)
 	$(APP_PY) -m bot run
 
-test: install browser ## run the whole test suite (NLU, unit, integration, actions, Rasa, end to end, browser)
+test: install browser ## run the whole test suite (lint, NLU, unit, integration, actions, Rasa, end to end, browser)
+	$(APP)/bin/ruff check .
 	$(APP_PY) -m bot train
 	PYTHONPATH=. $(RASA_PY) -m pytest -p no:cacheprovider tests/unit/nlu tests/nlu
 	$(APP_PY) -m pytest
