@@ -5,10 +5,7 @@ the other action tests' store)."""
 from __future__ import annotations
 
 import functools
-import os
-import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -41,9 +38,8 @@ from actions.shipping_address import (
 )
 from actions.verification import make_proof
 from bot import paths
-from bot.stack import APP_PYTHON, Ports, Stack, store_spec
 from tests.actions.conftest import VERIFICATION_SECRET, configure, load_tracker
-from tests.support.stack import free_port
+from tests.support.stack import free_port, seeded_store
 
 RESET_RETURN = [SlotSet(slot, None) for slot in FORM_SLOTS]
 ADDRESS_SLOTS = ("address_line1", "address_city", "address_postcode", "address_confirmed")
@@ -52,20 +48,8 @@ RESET_ADDRESS = [SlotSet(slot, None) for slot in ADDRESS_SLOTS]
 
 @pytest.fixture(scope="module")
 def own_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    workdir: Path = tmp_path_factory.mktemp("selfservice-store")
-    env = {"STORE_DATABASE_URL": f"sqlite:///{workdir / 'store.db'}"}
-    for command in ("migrate", "seed"):
-        subprocess.run(
-            [APP_PYTHON, "-m", "store", command],
-            env={**os.environ, **env},
-            check=True,
-            capture_output=True,
-        )
-    ports = Ports(store=free_port())
-    with Stack(log_dir=workdir / "logs") as stack:
-        stack.start(store_spec(ports, env=env))
-        stack.wait_healthy(timeout=60)
-        yield f"http://127.0.0.1:{ports.store}"
+    with seeded_store(tmp_path_factory.mktemp("selfservice-store")) as url:
+        yield url
 
 
 @pytest.fixture

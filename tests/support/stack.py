@@ -12,6 +12,8 @@ import os
 import socket
 import subprocess
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -168,3 +170,24 @@ def texts(replies: list[dict[str, Any]]) -> str:
 
 def buttons(replies: list[dict[str, Any]]) -> list[str]:
     return [b["payload"] for r in replies for b in r.get("buttons", [])]
+
+
+@contextmanager
+def seeded_store(workdir: Path, *, env: dict[str, str] | None = None) -> Iterator[str]:
+    """A reference store of its own (fresh SQLite, migrated and seeded) on a free port.
+
+    For tests that change orders and must not disturb anyone else's demo data.
+    """
+    store_env = {"STORE_DATABASE_URL": f"sqlite:///{workdir / 'store.db'}", **(env or {})}
+    for command in ("migrate", "seed"):
+        subprocess.run(
+            [APP_PYTHON, "-m", "store", command],
+            env={**_base_env(), **store_env},
+            check=True,
+            capture_output=True,
+        )
+    ports = Ports(store=free_port())
+    with Stack(log_dir=workdir / "logs") as stack:
+        stack.start(store_spec(ports, env=store_env))
+        stack.wait_healthy(timeout=60)
+        yield f"http://127.0.0.1:{ports.store}"

@@ -9,10 +9,7 @@ with a non-default policy (what tests/integration/store does not cover):
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from rasa_sdk import Tracker
@@ -23,9 +20,8 @@ from actions.policy import ActionReturnPolicy
 from actions.returns import ActionStartReturn
 from actions.settings import ActionSettings
 from actions.verification import make_proof
-from bot.stack import APP_PYTHON, Ports, Stack, store_spec
 from integrations.store import Address, ReturnLine, StoreClient, StoreRefusal
-from tests.support.stack import free_port
+from tests.support.stack import seeded_store
 
 WINDOW_DAYS = 6  # 10002 (delivered 5 days ago) still in; 10005 (8 days ago) out
 MAX_UNITS = 2
@@ -34,24 +30,12 @@ SECRET = "selfservice-contract-secret-0123456789abcdef"
 
 @pytest.fixture(scope="module")
 def store_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    workdir: Path = tmp_path_factory.mktemp("selfservice-contract")
     env = {
-        "STORE_DATABASE_URL": f"sqlite:///{workdir / 'store.db'}",
         "STORE_RETURN_WINDOW_DAYS": str(WINDOW_DAYS),
         "STORE_MAX_UNITS_PER_RETURN": str(MAX_UNITS),
     }
-    for command in ("migrate", "seed"):
-        subprocess.run(
-            [APP_PYTHON, "-m", "store", command],
-            env={**os.environ, **env},
-            check=True,
-            capture_output=True,
-        )
-    ports = Ports(store=free_port())
-    with Stack(log_dir=workdir / "logs") as stack:
-        stack.start(store_spec(ports, env=env))
-        stack.wait_healthy(timeout=60)
-        yield f"http://127.0.0.1:{ports.store}"
+    with seeded_store(tmp_path_factory.mktemp("selfservice-contract"), env=env) as url:
+        yield url
 
 
 @pytest.fixture
