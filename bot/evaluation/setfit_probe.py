@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.evaluation.eval import MAPPED_INTENTS
+
 MAX_TOKENS = 64  # training only: shop messages are short; longer ones are truncated
 
 
@@ -302,21 +304,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             pred = np.where(conf >= t, top, "NO_NODES_DETECTED")
             print(f"  thr {t}: accuracy {np.mean(pred == gold):.3f}")
             continue
-        mapped = {
-            "order_status",
-            "start_return",
-            "return_policy",
-            "refund_status",
-            "cancel_order",
-            "change_shipping_address",
-            "delivery_options",
-            "payment_issue",
-            "human_agent",
-            "complaint",
-            "greet",
-            "goodbye",
-            "thanks",
-        }
+        mapped = set(MAPPED_INTENTS)
         pred = np.array(
             [
                 p if c >= t and p in mapped else "out_of_scope"
