@@ -14,6 +14,7 @@ import secrets
 import sys
 
 from actions.settings import ActionSettings, ConfigError
+from bot.privacy.logs import install_log_masking
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
         "--port", type=int, default=int(os.environ.get("ACTION_SERVER_PORT", "5055"))
     )
     args = parser.parse_args(argv)
+    install_log_masking()
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
     if os.environ.get("SHOPDESK_PROFILE", "embedded") != "production":
         os.environ.setdefault("SHOPDESK_VERIFICATION_SECRET", secrets.token_hex(32))

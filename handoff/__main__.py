@@ -10,6 +10,7 @@ import sys
 import threading
 from datetime import timedelta
 
+from bot.privacy.logs import install_log_masking
 from handoff import migrations
 from handoff.bootstrap import HandoffServices, services
 from handoff.db import create_db_engine
@@ -123,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     retry.add_argument("row_id", type=int)
     args = parser.parse_args(argv)
 
+    install_log_masking()
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

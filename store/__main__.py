@@ -8,6 +8,7 @@ import sys
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from bot.privacy.logs import install_log_masking
 from store.settings import SettingsError, StoreSettings
 
 
@@ -21,6 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=None, help="default: STORE_PORT or 8100")
     args = parser.parse_args(argv)
 
+    install_log_masking()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         settings = StoreSettings.from_env()

@@ -1,0 +1,228 @@
+"""Shopdesk's chat channels: Rasa's REST and socket.io channels behind a guard.
+
+Registered in `bot/credentials.yml` by module path. Before a message reaches the assistant
+(and so the tracker store, the event broker and every log), each channel:
+
+- refuses messages longer than `SHOPDESK_MAX_MESSAGE_CHARS` (1000) with a polite reply;
+- limits each conversation to `SHOPDESK_RATE_LIMIT_MESSAGES` (30) messages per
+  `SHOPDESK_RATE_LIMIT_WINDOW_SECONDS` (60), with a polite "slow down" reply;
+- masks card numbers, security codes and passwords, and tells the shopper not to share them;
+- puts the client's IP address into the message metadata as `client_ip` (from
+  X-Forwarded-For only when the peer is in `SHOPDESK_TRUSTED_PROXIES`);
+- answers a malformed request (not JSON, missing or mistyped fields) with 400 and a JSON
+  error instead of failing.
+
+Settings are read once, when Rasa creates the channels at start-up; that is also when this
+process's log output starts being masked (`bot.privacy.logs`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from rasa.core.channels.socketio import SocketIOInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.privacy.guard import ChannelGuard, GuardSettings, Verdict
+from bot.privacy.logs import install_log_masking
+
+logger = logging.getLogger(__name__)
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+
+def _guard() -> ChannelGuard:
+    install_log_masking()
+    return ChannelGuard(GuardSettings.from_env())
+
+
+def _bad_request(reason: str) -> HTTPResponse:
+    return response.json({"error": "bad_request", "message": reason}, status=400)
+
+
+class GuardedRestInput(RestInput):
+    """Rasa's REST channel (`/webhooks/rest/webhook`) with the guard in front."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "rest"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        return cls(guard=_guard())
+
+    def __init__(self, guard: ChannelGuard | None = None) -> None:
+        self.guard = guard or _guard()
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        module = inspect.getmodule(self)
+        webhook = Blueprint(
+            f"custom_webhook_{type(self).__name__}", module.__name__ if module else None
+        )
+
+        @webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                body = json.loads(request.body or b"")
+            except (ValueError, UnicodeDecodeError):
+                return _bad_request("the body must be a JSON object")
+            problem = _rest_problem(body)
+            if problem:
+                return _bad_request(problem)
+            sender_id = str(body["sender"])
+            verdict = self.guard.check(
+                sender_id=sender_id,
+                text=body["message"],
+                metadata=body.get("metadata"),
+                client_ip=self.guard.client_ip(
+                    peer=request.ip, forwarded_for=request.headers.get("x-forwarded-for")
+                ),
+            )
+            replies = [{"recipient_id": sender_id, "text": text} for text in verdict.replies]
+            if not verdict.accepted:
+                return response.json(replies)
+            collector = CollectingOutputChannel()
+            try:
+                await on_new_message(
+                    UserMessage(
+                        verdict.text,
+                        collector,
+                        sender_id,
+                        input_channel=self.name(),
+                        metadata=verdict.metadata,
+                    )
+                )
+            except asyncio.CancelledError:
+                logger.error("rest channel: handling a message timed out (sender %s)", sender_id)
+            except Exception:
+                logger.exception("rest channel: handling a message failed (sender %s)", sender_id)
+            return response.json(replies + collector.messages)
+
+        return webhook
+
+
+def _rest_problem(body: object) -> str | None:
+    if not isinstance(body, dict):
+        return "the body must be a JSON object"
+    sender = body.get("sender")
+    if isinstance(sender, bool) or not isinstance(sender, str | int) or str(sender) == "":
+        return '"sender" is required (a non-empty string)'
+    if not isinstance(body.get("message"), str):
+        return '"message" is required (a string)'
+    if body.get("metadata") is not None and not isinstance(body["metadata"], dict):
+        return '"metadata" must be a JSON object'
+    if len(str(sender)) > 255:
+        return '"sender" is too long (255 characters at most)'
+    return None
+
+
+class GuardedSocketIOInput(SocketIOInput):
+    """Rasa's socket.io channel (the widget's) with the guard in front.
+
+    Rasa's own handlers are kept; the message handler is wrapped so that a message is
+    checked (and masked) before Rasa sees it, and the connect handler records the client's
+    address for the metadata.
+    """
+
+    @classmethod
+    def name(cls) -> str:
+        return "socketio"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        credentials = credentials or {}
+        channel = cls(
+            credentials.get("user_message_evt", "user_uttered"),
+            credentials.get("bot_message_evt", "bot_uttered"),
+            credentials.get("namespace"),
+            credentials.get("session_persistence", False),
+            credentials.get("socketio_path", "/socket.io"),
+            credentials.get("jwt_key"),
+            credentials.get("jwt_method", "HS256"),
+            credentials.get("metadata_key", "metadata"),
+        )
+        channel.guard = _guard()
+        return channel
+
+    guard: ChannelGuard
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        if not hasattr(self, "guard"):
+            self.guard = _guard()
+        blueprint = super().blueprint(on_new_message)
+        sio = self.sio
+        assert sio is not None  # set by super().blueprint
+        namespace = self.namespace or "/"
+        handlers = sio.handlers[namespace]
+        rasa_connect = handlers["connect"]
+        rasa_disconnect = handlers["disconnect"]
+        rasa_message = handlers[self.user_message_evt]
+        addresses: dict[str, str] = {}
+
+        async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
+            request = environ.get("sanic.request")
+            addresses[sid] = self.guard.client_ip(
+                peer=getattr(request, "ip", None), forwarded_for=environ.get("HTTP_X_FORWARDED_FOR")
+            )
+            return bool(await rasa_connect(sid, environ, auth))
+
+        async def disconnect(sid: str) -> None:
+            addresses.pop(sid, None)
+            await rasa_disconnect(sid)
+
+        async def handle_message(sid: str, data: Any) -> None:
+            if not isinstance(data, dict) or not isinstance(data.get("message", ""), str):
+                await sio.emit(
+                    self.bot_message_evt,
+                    {"text": "Sorry, I couldn't read that message. Please try again."},
+                    room=sid,
+                    namespace=self.namespace,
+                )
+                return
+            room = data.get("session_id") if self.session_persistence else sid
+            if not isinstance(room, str) or not room:
+                return  # Rasa ignores a message without a session id too (and warns)
+            verdict = self.guard.check(
+                sender_id=room,
+                text=data.get("message", ""),
+                metadata=_socket_metadata(data.get(self.metadata_key)),
+                client_ip=addresses.get(sid, "unknown"),
+            )
+            await self._reply(sio, room, verdict)
+            if verdict.accepted:
+                await rasa_message(
+                    sid, {**data, "message": verdict.text, self.metadata_key: verdict.metadata}
+                )
+
+        handlers["connect"] = connect
+        handlers["disconnect"] = disconnect
+        handlers[self.user_message_evt] = handle_message
+        return blueprint
+
+    async def _reply(self, sio: Any, room: str, verdict: Verdict) -> None:
+        for text in verdict.replies:
+            await sio.emit(
+                self.bot_message_evt, {"text": text}, room=room, namespace=self.namespace
+            )
+
+
+def _socket_metadata(raw: Any) -> dict[str, Any]:
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return {}
+    return raw if isinstance(raw, dict) else {}
