@@ -16,7 +16,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install run train test test-fast validate eval bench-hint3 lint browser clean
+.PHONY: help install run train test test-fast validate eval bench-hint3 bench-load lint browser clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -64,6 +64,12 @@ eval: install ## NLU evaluation on a labelled CSV: make eval DATA=path.csv
 
 bench-hint3: install ## HINT3 pipeline benchmark: make bench-hint3 [TRAIN=.. TEST=..]
 	PYTHONPATH=. $(RASA_PY) -m bot.evaluation.bench_hint3 $(if $(TRAIN),--train $(TRAIN)) $(if $(TEST),--test $(TEST))
+
+# Loopback only, bounded (~10 min): the bare `rasa init` bot and Shopdesk on 1 and 2 Rasa
+# instances (production profile: PostgreSQL + Redis + HAProxy), figures in var/bench/.
+bench-load: install ## load benchmark (open load 5/20/40 turns/s, saturation, RSS): make bench-load [BENCH_ARGS=..]
+	@test -x /usr/sbin/haproxy || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; }
+	$(APP_PY) -m bot.benchmarks $(BENCH_ARGS)
 
 lint: install ## ruff
 	$(APP)/bin/ruff check .
