@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from actions.attempts import FailureLimiter
 from actions.settings import ActionSettings
 from integrations.store.client import StoreClient
 
@@ -17,6 +18,8 @@ from integrations.store.client import StoreClient
 class Services:
     settings: ActionSettings
     store: StoreClient
+    # Failed verifications per client (IP or conversation), across conversations.
+    failures: FailureLimiter
 
 
 _services: Services | None = None
@@ -31,6 +34,11 @@ def configure(settings: ActionSettings, *, store: StoreClient | None = None) -> 
             base_url=settings.store_url,
             api_token=settings.store_api_token,
             timeout=settings.store_timeout,
+            forwarding_secret=settings.forwarding_secret,
+        ),
+        failures=FailureLimiter(
+            max_failures=settings.max_failed_verifications_per_client,
+            window_seconds=settings.failed_verification_window_seconds,
         ),
     )
     return _services

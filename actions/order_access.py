@@ -60,7 +60,11 @@ async def verified_store_order(
     """The verified reference and the order as the store has it now, or `NoAccess`."""
     ref = verified_ref(dispatcher, tracker)
     try:
-        order = await services().store.lookup_order(order_number=ref.order_number, email=ref.email)
+        order = await services().store.lookup_order(
+            order_number=ref.order_number,
+            email=ref.email,
+            client=verification.shopper_client(tracker),
+        )
     except OrderNotFound:
         # Only for logged-in shoppers naming an order of another account.
         dispatcher.utter_message(

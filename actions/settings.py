@@ -22,6 +22,12 @@ class ActionSettings:
     # Shared with the storefront; signs the logged-in shopper's identity token.
     identity_secret: bytes | None
     max_verification_attempts: int = 3
+    # Failed verifications one client (IP or, without one, conversation) may make within
+    # the window, across conversations, before the bot stops checking and offers a person.
+    max_failed_verifications_per_client: int = 20
+    failed_verification_window_seconds: float = 900.0
+    # Shared with the store: signs the shopper's client key forwarded with store lookups.
+    forwarding_secret: bytes | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ActionSettings:
@@ -46,6 +52,13 @@ class ActionSettings:
             raise ConfigError("SHOPDESK_IDENTITY_SECRET must be at least 32 characters")
 
         attempts = int(_positive_float(env, "SHOPDESK_MAX_VERIFICATION_ATTEMPTS", default=3))
+        per_client = int(
+            _positive_float(env, "SHOPDESK_MAX_FAILED_VERIFICATIONS_PER_CLIENT", default=20)
+        )
+        window = _positive_float(env, "SHOPDESK_FAILED_VERIFICATION_WINDOW_SECONDS", default=900)
+        forwarding = env.get("SHOPDESK_FORWARDING_SECRET") or None
+        if forwarding is not None and len(forwarding) < 32:
+            raise ConfigError("SHOPDESK_FORWARDING_SECRET must be at least 32 characters")
         return cls(
             store_url=store_url,
             store_api_token=env.get("STORE_API_TOKEN") or None,
@@ -53,6 +66,9 @@ class ActionSettings:
             verification_secret=verification_secret.encode(),
             identity_secret=identity_secret.encode() if identity_secret else None,
             max_verification_attempts=attempts,
+            max_failed_verifications_per_client=max(per_client, 1),
+            failed_verification_window_seconds=window,
+            forwarding_secret=forwarding.encode() if forwarding else None,
         )
 
 
@@ -64,6 +80,6 @@ def _positive_float(env: Mapping[str, str], name: str, *, default: float) -> flo
         value = float(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a number, got {raw!r}") from None
-    if value <= 0:
+    if not 0 < value < float("inf"):
         raise ConfigError(f"{name} must be positive, got {raw!r}")
     return value

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,9 +27,15 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from actions.attempts import client_key
 from actions.bootstrap import services
 from actions.identity import ShopperIdentity, identity_from_metadata
-from integrations.store.errors import OrderNotFound, StoreError, StoreUnavailable
+from integrations.store.errors import (
+    OrderNotFound,
+    StoreError,
+    StoreRateLimited,
+    StoreUnavailable,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +80,9 @@ def parse_email(text: object) -> str | None:
 
 
 def make_proof(*, secret: bytes, sender_id: str, order_number: str, email: str) -> str:
-    message = "\x1f".join((sender_id, order_number, email)).encode()
+    # A JSON array, not a joined string: no choice of sender id can make one triple
+    # encode like another.
+    message = json.dumps(["shopdesk-verified", sender_id, order_number, email]).encode()
     return hmac.new(secret, message, hashlib.sha256).hexdigest()
 
 
@@ -121,9 +131,22 @@ def verified_identity(tracker: Tracker) -> VerifiedIdentity | None:
     return None
 
 
+def _latest_metadata(tracker: Tracker) -> Mapping[str, Any] | None:
+    latest = tracker.latest_message
+    metadata = latest.get("metadata") if isinstance(latest, Mapping) else None
+    return metadata if isinstance(metadata, Mapping) else None
+
+
 def logged_in_shopper(tracker: Tracker) -> ShopperIdentity | None:
-    metadata = (tracker.latest_message or {}).get("metadata")
-    return identity_from_metadata(metadata, secret=services().settings.identity_secret)
+    return identity_from_metadata(
+        _latest_metadata(tracker), secret=services().settings.identity_secret
+    )
+
+
+def shopper_client(tracker: Tracker) -> str:
+    """Whose failed attempts these are: the client IP the channel recorded, else the
+    conversation. Never anything the shopper can choose freely once the channel sets it."""
+    return client_key(metadata=_latest_metadata(tracker), sender_id=tracker.sender_id)
 
 
 def verified_order(tracker: Tracker) -> VerifiedOrder | None:
@@ -141,9 +164,7 @@ def verified_order(tracker: Tracker) -> VerifiedOrder | None:
     return VerifiedOrder(order_number=requested, email=identity.email)
 
 
-def verification_events(
-    *, tracker: Tracker, order_number: str, email: str
-) -> list[EventType]:
+def verification_events(*, tracker: Tracker, order_number: str, email: str) -> list[EventType]:
     """The slot events that record a successful verification (only for this module)."""
     proof = make_proof(
         secret=services().settings.verification_secret,
@@ -239,11 +260,18 @@ class ValidateVerificationForm(FormValidationAction):
         if order_number is None or email is None:
             return []
 
+        client = shopper_client(tracker)
+        if services().failures.blocked(client):
+            logger.warning("verification refused: too many failures from %s", client)
+            return self._record(tracker, _locked(dispatcher))
         store = services().store
         try:
-            order = await store.lookup_order(order_number=order_number, email=email)
+            order = await store.lookup_order(order_number=order_number, email=email, client=client)
         except OrderNotFound:
-            return self._failed_attempt(dispatcher, tracker)
+            return self._failed_attempt(dispatcher, tracker, client=client)
+        except StoreRateLimited:
+            logger.warning("verification refused by the store: too many failures (%s)", client)
+            return self._record(tracker, _locked(dispatcher))
         except StoreUnavailable:
             logger.warning("store unavailable during verification", exc_info=True)
             return self._record(tracker, _store_down(dispatcher))
@@ -256,20 +284,17 @@ class ValidateVerificationForm(FormValidationAction):
         return self._record(tracker, events)
 
     def _failed_attempt(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, *, client: str
     ) -> list[EventType]:
-        failures = int(tracker.get_slot("verification_failures") or 0) + 1
+        failures = _failure_count(tracker) + 1
+        client_blocked = services().failures.record_failure(client)
         events: list[EventType] = [
             SlotSet("verification_failures", float(failures)),
             SlotSet("order_number", None),
             SlotSet("email", None),
         ]
-        if failures >= services().settings.max_verification_attempts:
-            dispatcher.utter_message(response="utter_verification_locked")
-            events += [
-                SlotSet("verification_outcome", LOCKED),
-                SlotSet("handoff_reason", "verification_failed"),
-            ]
+        if failures >= services().settings.max_verification_attempts or client_blocked:
+            events += _locked(dispatcher)
         else:
             dispatcher.utter_message(response="utter_order_not_found")
         return self._record(tracker, events)
@@ -278,6 +303,23 @@ class ValidateVerificationForm(FormValidationAction):
     def _record(tracker: Tracker, events: list[EventType]) -> list[EventType]:
         tracker.add_slots(events)
         return events
+
+
+def _locked(dispatcher: CollectingDispatcher) -> list[EventType]:
+    """Too many failed attempts: stop asking, offer a person."""
+    dispatcher.utter_message(response="utter_verification_locked")
+    return [
+        SlotSet("verification_outcome", LOCKED),
+        SlotSet("handoff_reason", "verification_failed"),
+    ]
+
+
+def _failure_count(tracker: Tracker) -> int:
+    value = tracker.get_slot("verification_failures")
+    try:
+        return max(int(value or 0), 0)
+    except (TypeError, ValueError, OverflowError):
+        return 0
 
 
 def _store_down(dispatcher: CollectingDispatcher) -> list[EventType]:
@@ -303,9 +345,12 @@ def _is_activation(tracker: Tracker) -> bool:
 
 
 def _reset_outcome(tracker: Tracker) -> list[EventType]:
-    """A new request starts a new attempt, except after too many failures."""
-    failures = int(tracker.get_slot("verification_failures") or 0)
-    if failures >= services().settings.max_verification_attempts:
+    """A new request starts a new attempt, except after too many failures (in this
+    conversation, or from this client across conversations)."""
+    failures = _failure_count(tracker)
+    if failures >= services().settings.max_verification_attempts or services().failures.blocked(
+        shopper_client(tracker)
+    ):
         outcome = LOCKED
     else:
         outcome = None

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from store import rules, service
 from store.db import make_engine
+from store.ratelimit import FailedLookupLimiter, client_key
 from store.service import Clock, Context, ServiceError, utc_now
 from store.settings import StoreSettings
 
@@ -49,8 +50,64 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "Missing or wrong bearer token (when configured)."},
     404: {"model": ErrorBody, "description": "No order matches these details."},
     409: {"model": ErrorBody, "description": "Refused by a store rule; `code` names the rule."},
+    413: {"model": ErrorBody, "description": "The request body is too large."},
     422: {"model": ErrorBody, "description": "Invalid request; `field` names the bad field."},
+    429: {
+        "model": ErrorBody,
+        "description": "Too many failed lookups from this client; see `Retry-After`.",
+    },
 }
+
+# No legitimate request comes near this; bigger bodies are refused before parsing.
+MAX_BODY_BYTES = 64 * 1024
+
+
+class RateLimited(Exception):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"retry after {retry_after}s")
+        self.retry_after = retry_after
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class _BodyLimit:
+    """ASGI middleware: 413 for bodies over `MAX_BODY_BYTES` (declared or streamed)."""
+
+    def __init__(self, app: Any, *, limit: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await _too_large()(scope, receive, send)
+            return
+        seen = 0
+
+        async def limited_receive() -> Any:
+            nonlocal seen
+            message = await receive()
+            if message.get("type") == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise BodyTooLarge()
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except BodyTooLarge:
+            await _too_large()(scope, receive, send)
+
+
+def _too_large() -> JSONResponse:
+    return error_response(
+        413, "body_too_large", f"the request body must be at most {MAX_BODY_BYTES} bytes"
+    )
 
 
 class _Strict(BaseModel):
@@ -132,9 +189,27 @@ def create_app(
         ),
     )
     app.state.engine = engine
+    limiter = FailedLookupLimiter(
+        max_failures=settings.max_failed_lookups,
+        window_seconds=settings.failed_lookup_window_seconds,
+    )
+    app.state.lookup_limiter = limiter
+    app.add_middleware(_BodyLimit)
+
+    @app.exception_handler(RateLimited)
+    async def _rate_limited(_request: Request, exc: RateLimited) -> JSONResponse:
+        return error_response(
+            429,
+            "too_many_failed_lookups",
+            "too many failed lookups from this client; try again later",
+            headers={"Retry-After": str(exc.retry_after)},
+        )
 
     @app.exception_handler(ServiceError)
-    async def _service_error(_request: Request, exc: ServiceError) -> JSONResponse:
+    async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
+        key = getattr(request.state, "lookup_client", None)
+        if exc.code == "order_not_found" and key is not None:
+            limiter.record_failure(key)
         return error_response(exc.status, exc.code, exc.message, field=exc.field)
 
     @app.exception_handler(RequestValidationError)
@@ -173,6 +248,21 @@ def create_app(
                 401, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"}
             )
 
+    def limit_failed_lookups(request: Request) -> None:
+        """Refuses (429) a client over its failed-lookup limit; remembers who is asking."""
+        key = client_key(
+            peer=request.client.host if request.client else None,
+            headers=request.headers,
+            forwarding_secret=settings.forwarding_secret,
+        )
+        retry_after = limiter.retry_after(key)
+        if retry_after is not None:
+            log.warning("failed-lookup limit reached for %s", key)
+            raise RateLimited(retry_after)
+        request.state.lookup_client = key
+
+    limited = [Depends(limit_failed_lookups)]
+
     @app.get("/health", summary="Liveness and database check")
     def health() -> Any:
         try:
@@ -198,13 +288,21 @@ def create_app(
     def policy() -> dict[str, Any]:
         return settings.policy.to_json()
 
-    @api.post("/orders/lookup", summary="Find an order by number plus email or postcode")
+    @api.post(
+        "/orders/lookup",
+        summary="Find an order by number plus email or postcode",
+        dependencies=limited,
+    )
     def lookup(body: LookupRequest) -> dict[str, Any]:
         return service.lookup_order(
             engine, ctx, order_number=body.order_number, email=body.email, postcode=body.postcode
         )
 
-    @api.post("/orders/{order_number}/returns/eligibility", summary="Which lines may be returned")
+    @api.post(
+        "/orders/{order_number}/returns/eligibility",
+        summary="Which lines may be returned",
+        dependencies=limited,
+    )
     def eligibility(order_number: str, body: Verification) -> dict[str, Any]:
         return service.return_eligibility(
             engine, ctx, order_number=order_number, email=body.email, postcode=body.postcode
@@ -214,6 +312,7 @@ def create_app(
         "/orders/{order_number}/returns",
         status_code=201,
         summary="Create a return (RMA); retries with the same Idempotency-Key replay",
+        dependencies=limited,
     )
     def create_return(
         order_number: str, body: ReturnRequest, idempotency_key: IdempotencyKey = None
@@ -235,7 +334,11 @@ def create_app(
         )
         return JSONResponse(rma, status_code=201 if created else 200)
 
-    @api.post("/orders/{order_number}/cancel", summary="Cancel an order that has not shipped")
+    @api.post(
+        "/orders/{order_number}/cancel",
+        summary="Cancel an order that has not shipped",
+        dependencies=limited,
+    )
     def cancel(
         order_number: str, body: Verification, idempotency_key: IdempotencyKey = None
     ) -> dict[str, Any]:
@@ -249,7 +352,9 @@ def create_app(
         )
 
     @api.put(
-        "/orders/{order_number}/shipping-address", summary="Change the address before shipment"
+        "/orders/{order_number}/shipping-address",
+        summary="Change the address before shipment",
+        dependencies=limited,
     )
     def change_address(
         order_number: str, body: AddressChangeRequest, idempotency_key: IdempotencyKey = None

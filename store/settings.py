@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "sqlite:///var/store.db"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8100
+DEFAULT_MAX_FAILED_LOOKUPS = 30
+DEFAULT_FAILED_LOOKUP_WINDOW_SECONDS = 900.0
 
 
 class SettingsError(ValueError):
@@ -46,6 +49,12 @@ class StoreSettings:
     # Public base for RMA label links; None means http://<host>:<port>.
     public_base_url: str | None = None
     policy: StorePolicy = field(default_factory=StorePolicy)
+    # Failed ownership checks (wrong email/postcode, no such order) one client may make
+    # within the window before the API answers 429 (see store.ratelimit).
+    max_failed_lookups: int = DEFAULT_MAX_FAILED_LOOKUPS
+    failed_lookup_window_seconds: float = DEFAULT_FAILED_LOOKUP_WINDOW_SECONDS
+    # Shared with the action server, which signs the shopper's client key with it.
+    forwarding_secret: bytes | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> StoreSettings:
@@ -65,6 +74,13 @@ class StoreSettings:
             policy = load_policy(env)
         except PolicyError as exc:
             raise SettingsError(str(exc)) from None
+        max_failed = _positive_int(env, "STORE_MAX_FAILED_LOOKUPS", DEFAULT_MAX_FAILED_LOOKUPS)
+        window = _positive_float(
+            env, "STORE_FAILED_LOOKUP_WINDOW_SECONDS", DEFAULT_FAILED_LOOKUP_WINDOW_SECONDS
+        )
+        forwarding = env.get("SHOPDESK_FORWARDING_SECRET", "").strip()
+        if forwarding and len(forwarding) < 32:
+            raise SettingsError("SHOPDESK_FORWARDING_SECRET must be at least 32 characters")
         return cls(
             database_url=database_url,
             host=host,
@@ -72,4 +88,33 @@ class StoreSettings:
             api_token=token,
             public_base_url=public,
             policy=policy,
+            max_failed_lookups=max_failed,
+            failed_lookup_window_seconds=window,
+            forwarding_secret=forwarding.encode() if forwarding else None,
         )
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+    if value < 1:
+        raise SettingsError(f"{name} must be at least 1, got {value}")
+    return value
+
+
+def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+    if not value > 0 or math.isinf(value):
+        raise SettingsError(f"{name} must be a positive number, got {raw!r}")
+    return value

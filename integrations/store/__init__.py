@@ -5,6 +5,7 @@ from integrations.store.errors import (
     InvalidRequest,
     OrderNotFound,
     StoreError,
+    StoreRateLimited,
     StoreRefusal,
     StoreUnauthorized,
     StoreUnavailable,
@@ -45,5 +46,6 @@ __all__ = [
     "StorePolicy",
     "StoreRefusal",
     "StoreUnauthorized",
+    "StoreRateLimited",
     "StoreUnavailable",
 ]

@@ -8,6 +8,8 @@ documented JSON shape; anything else raises a typed ``StoreError``.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -22,6 +24,7 @@ from integrations.store.errors import (
     InvalidRequest,
     OrderNotFound,
     StoreError,
+    StoreRateLimited,
     StoreRefusal,
     StoreUnauthorized,
     StoreUnavailable,
@@ -39,6 +42,11 @@ from integrations.store.models import (
 # Total seconds per call (connect + send + wait + read), leaving the bot ~0.5 s to reply.
 DEFAULT_TIMEOUT = 2.5
 DEFAULT_BASE_URL = "http://127.0.0.1:8100"
+# The shopper a call is made for, so the store limits failed lookups per shopper rather
+# than per action server; trusted by the store only with a valid signature.
+CLIENT_HEADER = "Shopdesk-Client"
+SIGNATURE_HEADER = "Shopdesk-Client-Signature"
+MAX_CLIENT_KEY_LENGTH = 200
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -71,6 +79,11 @@ class StoreClientSettings:
         return cls(base_url=base_url, api_token=token, timeout=timeout)
 
 
+def client_signature(secret: bytes, client: str) -> str:
+    """HMAC-SHA256 of a forwarded client key; the store checks the same (store.ratelimit)."""
+    return hmac.new(secret, b"shopdesk-client\x00" + client.encode(), hashlib.sha256).hexdigest()
+
+
 def _order_path(order_number: str, suffix: str) -> str:
     number = order_number.strip().removeprefix("#").strip()
     return f"/api/v1/orders/{quote(number, safe='')}/{suffix}"
@@ -85,11 +98,13 @@ class StoreClient:
         base_url: str,
         api_token: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        forwarding_secret: bytes | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         if timeout <= 0:
             raise ValueError("timeout must be positive")
         self._timeout = timeout
+        self._forwarding_secret = forwarding_secret
         headers = {"Accept": "application/json", "User-Agent": "shopdesk-bot"}
         if api_token:
             headers["Authorization"] = f"Bearer {api_token}"
@@ -138,9 +153,19 @@ class StoreClient:
         return data.get("status") == "ok"
 
     async def lookup_order(
-        self, *, order_number: str, email: str | None = None, postcode: str | None = None
+        self,
+        *,
+        order_number: str,
+        email: str | None = None,
+        postcode: str | None = None,
+        client: str | None = None,
     ) -> Order:
-        """The order when ``email`` or ``postcode`` matches it; else ``OrderNotFound``."""
+        """The order when ``email`` or ``postcode`` matches it; else ``OrderNotFound``.
+
+        ``client`` names the shopper the lookup is made for (their IP or session); the
+        store counts failed lookups per client and answers 429 (``StoreRateLimited``)
+        beyond its limit. It is forwarded only when the client has a forwarding secret.
+        """
         if (email is None) == (postcode is None):
             raise ValueError("pass exactly one of email or postcode")
         body: dict[str, Any] = {"order_number": order_number.strip().removeprefix("#")}
@@ -148,7 +173,7 @@ class StoreClient:
             body["email"] = email
         else:
             body["postcode"] = postcode
-        data = await self._call("POST", "/api/v1/orders/lookup", json=body)
+        data = await self._call("POST", "/api/v1/orders/lookup", json=body, client=client)
         return self._parse(Order.from_json, data)
 
     async def get_policy(self) -> StorePolicy:
@@ -228,8 +253,13 @@ class StoreClient:
         *,
         json: Any = None,
         idempotency_key: str | None = None,
+        client: str | None = None,
     ) -> dict[str, Any]:
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key is not None else {}
+        if client and self._forwarding_secret:
+            forwarded = _header_safe(client)
+            headers[CLIENT_HEADER] = forwarded
+            headers[SIGNATURE_HEADER] = client_signature(self._forwarding_secret, forwarded)
         try:
             # httpx timeouts are per phase; this bounds the whole call, body included.
             async with asyncio.timeout(self._timeout):
@@ -260,6 +290,11 @@ class StoreClient:
         log.info("store %s %s -> %s %s: %s", method, path, status, code, message)
         if status == 404 and code == "order_not_found":
             raise OrderNotFound(message or "order not found", status=status)
+        if status == 429:
+            raise StoreRateLimited(
+                f"HTTP 429: {code or 'rate limited'}",
+                retry_after=_retry_after(response.headers.get("Retry-After")),
+            )
         if status in (401, 403):
             raise StoreUnauthorized(f"HTTP {status}: {message}", status=status)
         if status == 409 and code:
@@ -267,6 +302,21 @@ class StoreClient:
         if status in (400, 422) and code:
             raise InvalidRequest(field or "body", message or code, status=status)
         raise StoreUnavailable(f"HTTP {status}: {code or 'no error code'}", status=status)
+
+
+def _header_safe(client: str) -> str:
+    """The client key as a header value: visible ASCII, bounded (hashed when it is not)."""
+    if client.isascii() and client.isprintable() and len(client) <= MAX_CLIENT_KEY_LENGTH:
+        return client
+    return "sha256:" + hashlib.sha256(client.encode("utf-8", "replace")).hexdigest()
+
+
+def _retry_after(raw: str | None) -> float | None:
+    try:
+        value = float(raw) if raw is not None else None
+    except ValueError:
+        return None
+    return value if value is not None and 0 <= value < 86_400 else None
 
 
 def _error_fields(data: Any) -> tuple[str | None, str, str | None]:

@@ -30,6 +30,22 @@ class StoreUnauthorized(StoreUnavailable):
     code = "store_unauthorized"
 
 
+class StoreRateLimited(StoreUnavailable):
+    """429: this client made too many failed lookups; ``retry_after`` seconds (if given).
+
+    A subclass of ``StoreUnavailable`` so that callers who only know "the store cannot
+    answer" still apologise; the verification flow tells it apart and offers a person.
+    """
+
+    code = "too_many_failed_lookups"
+
+    def __init__(
+        self, message: str, *, status: int | None = 429, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message, status=status)
+        self.retry_after = retry_after
+
+
 class OrderNotFound(StoreError):
     """No order matches the number plus email/postcode (deliberately indistinguishable)."""
 
