@@ -16,7 +16,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install run train test test-fast validate eval bench-hint3 bench-load lint browser clean
+.PHONY: help install run train test test-fast validate eval bench-hint3 bench-load lint browser clean forget purge
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -70,6 +70,14 @@ bench-hint3: install ## HINT3 pipeline benchmark: make bench-hint3 [TRAIN=.. TES
 bench-load: install ## load benchmark (open load 5/20/40 turns/s, saturation, RSS): make bench-load [BENCH_ARGS=..]
 	@test -x /usr/sbin/haproxy || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; }
 	$(APP_PY) -m bot.benchmarks $(BENCH_ARGS)
+
+forget: install ## erase one shopper's conversations, outbox entries and tickets: make forget SENDER=id
+	@test -n "$(SENDER)" || { echo "usage: make forget SENDER=<conversation id>"; exit 2; }
+	$(APP_PY) -m bot forget --sender "$(SENDER)"
+
+purge: install ## delete conversation data older than DAYS days: make purge DAYS=90
+	@test -n "$(DAYS)" || { echo "usage: make purge DAYS=<days to keep>"; exit 2; }
+	$(APP_PY) -m bot purge --days "$(DAYS)"
 
 lint: install ## ruff
 	$(APP)/bin/ruff check .

@@ -42,5 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+# Sanic serves from spawned worker processes that import this module (as __mp_main__) but
+# never call main(): their log output is masked too.
+if __name__ == "__mp_main__":
+    install_log_masking()
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,4 +1,4 @@
-"""Shopdesk's launcher: `python -m bot run | train | prepare`.
+"""Shopdesk's launcher: `python -m bot run | train | prepare | forget | purge`.
 
 `run` prepares the demo store, trains the model if its inputs changed, starts every
 process, waits until all are healthy, prints where to talk to the assistant, and on Ctrl-C
@@ -103,6 +103,31 @@ Press Ctrl-C to stop everything.
     )
 
 
+def erase(args: argparse.Namespace) -> int:
+    """`forget --sender ID` / `purge --days N`: prints what was deleted, per table."""
+    from bot.privacy.erasure import DataStores, forget, purge
+
+    try:
+        stores = DataStores.from_env()
+    except ProfileError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "forget":
+        if not args.sender.strip():
+            print("--sender must not be empty", file=sys.stderr)
+            return 2
+        report = forget(args.sender, stores)
+        print(f"forgot conversation {args.sender!r}: {report.total} row(s) deleted")
+    else:
+        if args.days < 0:
+            print("--days must be zero or more", file=sys.stderr)
+            return 2
+        report = purge(args.days, stores)
+        print(f"purged data older than {args.days} day(s): {report.total} row(s) deleted")
+    print("\n".join(report.lines()))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -110,6 +135,10 @@ def main(argv: list[str] | None = None) -> int:
     train = commands.add_parser("train", help="train the model if its inputs changed")
     train.add_argument("--force", action="store_true", help="train even if up to date")
     commands.add_parser("prepare", help="migrate and seed the demo store")
+    forget = commands.add_parser("forget", help="erase one shopper's conversations everywhere")
+    forget.add_argument("--sender", required=True, help="the conversation (sender) id")
+    purge = commands.add_parser("purge", help="delete conversation data older than N days")
+    purge.add_argument("--days", required=True, type=int, help="retention period in days")
     args = parser.parse_args(argv)
 
     os.environ["RASA_TELEMETRY_ENABLED"] = "false"
@@ -119,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "prepare":
         prepare_store()
         return 0
+    if args.command in ("forget", "purge"):
+        return erase(args)
     try:
         profile = Profile.from_env()
     except ProfileError as exc:

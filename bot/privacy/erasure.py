@@ -1,0 +1,254 @@
+"""Erasure on request (`forget`) and retention (`purge`) across every place Shopdesk keeps
+conversation data.
+
+Where (the same settings the profiles and processes use):
+
+- Rasa's tracker store, table `events` (embedded: the SQLite file `RASA_TRACKER_DB`,
+  default var/tracker.db; production: PostgreSQL database `RASA_DB_NAME` on `RASA_DB_HOST`);
+- Rasa's SQL event broker, table `events` (`RASA_EVENTS_DB`, default var/rasa-events.db;
+  production: `RASA_EVENTS_DB_NAME`);
+- the handoff database (`HELPDESK_DATABASE_URL`): outbox, paused conversations, the built-in
+  helpdesk's tickets and their comments, and any other table keyed by the conversation
+  (a `sender_id`, `conversation_id` or `sender` column);
+- the store database (`STORE_DATABASE_URL`): only its idempotency keys, by age (they are
+  hashes of the conversation, not linkable to a sender; orders are the store's records).
+
+Tickets in Zendesk are not touched: delete them in Zendesk (their `external_id` starts with
+`shopdesk:<sender>:`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from bot import paths
+from bot.profiles import PRODUCTION, Profile, rasa_events_url
+
+SENDER_COLUMNS = ("sender_id", "conversation_id", "sender")
+_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class DataStores:
+    """SQLAlchemy URLs of the databases that hold conversation data (None: not used)."""
+
+    tracker_url: str | None
+    events_url: str | None
+    helpdesk_url: str | None
+    store_url: str | None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> DataStores:
+        env = os.environ if env is None else env
+        profile = Profile.from_env(env)  # a production profile missing settings is named
+        helpdesk = _sqlite_from_root(env.get("HELPDESK_DATABASE_URL") or "sqlite:///var/handoff.db")
+        store = _sqlite_from_root(env.get("STORE_DATABASE_URL") or "sqlite:///var/store.db")
+        if profile.name == PRODUCTION:
+            merged = {**profile.env, **{k: v for k, v in env.items() if v}}
+            events = rasa_events_url(merged)
+            tracker = events.rsplit("/", 1)[0] + "/" + merged["RASA_DB_NAME"]
+            return cls(tracker_url=tracker, events_url=events, helpdesk_url=helpdesk,
+                       store_url=store)
+        tracker_file = env.get("RASA_TRACKER_DB") or str(paths.VAR / "tracker.db")
+        events_file = env.get("RASA_EVENTS_DB") or str(paths.VAR / "rasa-events.db")
+        return cls(
+            tracker_url=f"sqlite:///{_from_root(tracker_file)}",
+            events_url=f"sqlite:///{_from_root(events_file)}",
+            helpdesk_url=helpdesk,
+            store_url=store,
+        )
+
+
+def _from_root(path: str) -> Path:
+    p = Path(path)
+    return p if p.is_absolute() else paths.ROOT / p
+
+
+def _sqlite_from_root(url: str) -> str:
+    """Relative SQLite paths are relative to the repository (where the launcher runs)."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        return str(parsed.set(database=str(_from_root(parsed.database))))
+    if parsed.drivername == "postgresql":
+        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    return url
+
+
+@dataclass
+class Report:
+    """Rows deleted per `database.table` (and databases that were not there)."""
+
+    deleted: dict[str, int] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+
+    def add(self, where: str, count: int) -> None:
+        self.deleted[where] = self.deleted.get(where, 0) + count
+
+    @property
+    def total(self) -> int:
+        return sum(self.deleted.values())
+
+    def lines(self) -> list[str]:
+        out = [f"  {where}: {count} row(s)" for where, count in sorted(self.deleted.items())]
+        out += [f"  {name}: not found (nothing to delete)" for name in self.missing]
+        return out
+
+
+@contextmanager
+def _connect(url: str | None, name: str, report: Report) -> Iterator[Connection | None]:
+    if not url:
+        yield None
+        return
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and not Path(
+        parsed.database
+    ).exists():
+        report.missing.append(name)
+        yield None
+        return
+    engine: Engine = sa.create_engine(url, connect_args=_connect_args(url))
+    try:
+        with engine.begin() as connection:
+            yield connection
+    finally:
+        engine.dispose()
+
+
+def _connect_args(url: str) -> dict[str, object]:
+    if sa.engine.make_url(url).get_backend_name() == "sqlite":
+        return {"timeout": 30}  # wait for a running Rasa/handoff to finish its write
+    return {"connect_timeout": 10}
+
+
+def _tables(connection: Connection) -> dict[str, sa.Table]:
+    metadata = sa.MetaData()
+    metadata.reflect(bind=connection)
+    return dict(metadata.tables)
+
+
+def forget(sender_id: str, stores: DataStores) -> Report:
+    """Delete everything kept about the conversation `sender_id`."""
+    report = Report()
+    for name, url in (("tracker store", stores.tracker_url), ("event broker", stores.events_url),
+                      ("handoff", stores.helpdesk_url)):
+        with _connect(url, name, report) as connection:
+            if connection is None:
+                continue
+            tables = _tables(connection)
+            comments, tickets = tables.get("helpdesk_comments"), tables.get("helpdesk_tickets")
+            if comments is not None and tickets is not None:
+                ticket_ids = sa.select(tickets.c.id).where(tickets.c.conversation_id == sender_id)
+                result = connection.execute(
+                    comments.delete().where(comments.c.ticket_id.in_(ticket_ids))
+                )
+                report.add(f"{name}.helpdesk_comments", result.rowcount)
+            for table in tables.values():
+                column = next((table.c[c] for c in SENDER_COLUMNS if c in table.c), None)
+                if column is None:
+                    continue
+                result = connection.execute(table.delete().where(column == sender_id))
+                report.add(f"{name}.{table.name}", result.rowcount)
+    return report
+
+
+def purge(days: int, stores: DataStores, *, now: datetime | None = None) -> Report:
+    """Delete conversation data older than `days` days.
+
+    Never drops an escalation that is still to be delivered (pending or parked outbox rows)
+    or a ticket that is still open.
+    """
+    if days < 0:
+        raise ValueError("days must be zero or more")
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
+    report = Report()
+    with _connect(stores.tracker_url, "tracker store", report) as connection:
+        if connection is not None and (events := _tables(connection).get("events")) is not None:
+            result = connection.execute(
+                events.delete().where(events.c.timestamp < cutoff.timestamp())
+            )
+            report.add("tracker store.events", result.rowcount)
+    with _connect(stores.events_url, "event broker", report) as connection:
+        if connection is not None and (events := _tables(connection).get("events")) is not None:
+            report.add("event broker.events", _purge_broker(connection, events, cutoff))
+    with _connect(stores.helpdesk_url, "handoff", report) as connection:
+        if connection is not None:
+            _purge_handoff(connection, _tables(connection), cutoff, report)
+    with _connect(stores.store_url, "store", report) as connection:
+        keys = _tables(connection).get("idempotency_keys") if connection is not None else None
+        if connection is not None and keys is not None:
+            result = connection.execute(keys.delete().where(keys.c.created_at < _naive(cutoff)))
+            report.add("store.idempotency_keys", result.rowcount)
+    return report
+
+
+def _purge_broker(connection: Connection, events: sa.Table, cutoff: datetime) -> int:
+    """The broker keeps each event as JSON: its `timestamp` (epoch seconds) decides."""
+    limit = cutoff.timestamp()
+    deleted, last_id = 0, -1
+    while True:
+        rows = connection.execute(
+            sa.select(events.c.id, events.c.data)
+            .where(events.c.id > last_id)
+            .order_by(events.c.id)
+            .limit(_BATCH)
+        ).all()
+        if not rows:
+            return deleted
+        last_id = rows[-1].id
+        old = [row.id for row in rows if _event_time(row.data) < limit]
+        if old:
+            deleted += connection.execute(events.delete().where(events.c.id.in_(old))).rowcount
+
+
+def _event_time(data: str | None) -> float:
+    try:
+        value = json.loads(data or "{}").get("timestamp")
+        return float(value) if value is not None else float("inf")
+    except (ValueError, TypeError, AttributeError):
+        return float("inf")  # unreadable: keep it rather than guess
+
+
+def _purge_handoff(
+    connection: Connection, tables: dict[str, sa.Table], cutoff: datetime, report: Report
+) -> None:
+    stamp = _naive(cutoff)
+    tickets, comments = tables.get("helpdesk_tickets"), tables.get("helpdesk_comments")
+    if tickets is not None:
+        old = sa.select(tickets.c.id).where(
+            tickets.c.status == "solved", tickets.c.updated_at < stamp
+        )
+        if comments is not None:
+            result = connection.execute(comments.delete().where(comments.c.ticket_id.in_(old)))
+            report.add("handoff.helpdesk_comments", result.rowcount)
+        result = connection.execute(
+            tickets.delete().where(tickets.c.status == "solved", tickets.c.updated_at < stamp)
+        )
+        report.add("handoff.helpdesk_tickets", result.rowcount)
+    outbox = tables.get("handoff_outbox")
+    if outbox is not None:
+        result = connection.execute(
+            outbox.delete().where(outbox.c.status == "done", outbox.c.updated_at < stamp)
+        )
+        report.add("handoff.handoff_outbox", result.rowcount)
+    conversations = tables.get("handoff_conversations")
+    if conversations is not None:
+        result = connection.execute(
+            conversations.delete().where(
+                conversations.c.state != "paused", conversations.c.paused_at < stamp
+            )
+        )
+        report.add("handoff.handoff_conversations", result.rowcount)
+
+
+def _naive(moment: datetime) -> datetime:
+    """The handoff and store tables keep naive UTC datetimes."""
+    return moment.astimezone(UTC).replace(tzinfo=None)
