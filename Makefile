@@ -16,7 +16,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install run train test test-fast validate eval bench-hint3 bench-load lint browser clean forget purge
+.PHONY: help install run train test test-fast validate eval bench-hint3 bench-load lint browser lb run-production clean forget purge
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -41,13 +41,19 @@ $(RASA)/.installed: requirements/rasa.txt requirements/rasa-nlu.txt
 browser: ## install Debian's Chromium for the browser tests (once)
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+lb: ## install Debian's HAProxy, the production profile's load balancer (once)
+	@test -x /usr/sbin/haproxy || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; }
+
+run-production: install lb ## the production profile (PostgreSQL, Redis, N Rasa behind HAProxy; see README)
+	SHOPDESK_PROFILE=production $(APP_PY) -m bot run
+
 train: install ## train the model if config, domain or data changed
 	$(APP_PY) -m bot train
 
-run: install ## set up, train if needed, and start everything (Ctrl-C stops it)
+run: install $(if $(filter production,$(SHOPDESK_PROFILE)),lb) ## set up, train if needed, and start everything (Ctrl-C stops it)
 	$(APP_PY) -m bot run
 
-test: install browser ## run the whole test suite (lint, NLU, unit, integration, actions, Rasa, end to end, browser)
+test: install browser lb ## run the whole test suite (lint, NLU, unit, integration, actions, Rasa, end to end, browser)
 	$(APP)/bin/ruff check .
 	$(APP_PY) -m bot train
 	PYTHONPATH=. $(RASA_PY) -m pytest -p no:cacheprovider tests/unit/nlu tests/nlu

@@ -13,17 +13,21 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from bot import paths
 from bot.profiles import PRODUCTION, Profile, ProfileError, rasa_events_url
 from bot.stack import (
     APP_PYTHON,
+    ClusterPorts,
     Ports,
+    Scale,
     Stack,
     StackError,
     actions_spec,
     handoff_spec,
     rasa_spec,
+    start_cluster,
     store_spec,
     tail,
 )
@@ -46,6 +50,9 @@ def run(ports: Ports, profile: Profile) -> int:
     handoff_env = {"RASA_TOKEN": profile.rasa_auth_token or ""}
     if profile.name == PRODUCTION:
         handoff_env["HANDOFF_RASA_EVENTS_URL"] = rasa_events_url(profile.env)
+
+    if profile.name == PRODUCTION:
+        return run_cluster(ports, profile, model=model, handoff_env=handoff_env)
 
     stack = Stack()
     interrupted = False
@@ -85,6 +92,55 @@ def run(ports: Ports, profile: Profile) -> int:
         return 1
     finally:
         stack.stop()
+        print("all Shopdesk processes stopped.")
+
+
+def run_cluster(
+    ports: Ports, profile: Profile, *, model: Path, handoff_env: dict[str, str]
+) -> int:
+    """The production profile: N Rasa instances and M action servers behind HAProxy (on
+    RASA_PORT and ACTION_SERVER_PORT), K outbox workers (handoff processes)."""
+    scale = Scale.from_env()
+    layout = ClusterPorts.next_to(ports, scale)
+    interrupted = False
+
+    def on_signal(signum: int, frame: object) -> None:
+        nonlocal interrupted
+        interrupted = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    print(
+        f"starting store, {scale.action_servers} action server(s), {scale.rasa_instances} Rasa "
+        f"instance(s), {scale.outbox_workers} outbox worker(s) and the balancer "
+        "(logs in var/log/) ...",
+        flush=True,
+    )
+    try:
+        cluster = start_cluster(
+            layout,
+            model=model,
+            endpoints=profile.endpoints,
+            auth_token=profile.rasa_auth_token,
+            env=dict(profile.env),
+            handoff_env=handoff_env,
+        )
+    except StackError as exc:
+        print(f"could not start: {exc}", file=sys.stderr)
+        return 1
+    try:
+        print_ready(ports, profile)
+        while not interrupted:
+            exited = cluster.stack.first_exited()
+            if exited is not None:
+                print(f"\n{exited.spec.name} stopped unexpectedly; see {exited.log_path}")
+                print(tail(exited.log_path))
+                return 1
+            time.sleep(0.5)
+        print("\nstopping ...")
+        return 0
+    finally:
+        cluster.stop()
         print("all Shopdesk processes stopped.")
 
 

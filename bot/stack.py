@@ -3,6 +3,27 @@
 Used by `python -m bot run` (what `make run` calls) and by the end-to-end tests, so the
 tests exercise exactly the processes a store runs. Each process gets its own process group
 so that stopping the stack stops everything it started, children included.
+
+The production profile scaled out (what `SHOPDESK_PROFILE=production python -m bot run`
+starts; also the API of the load benchmark and the fault tests): N Rasa instances and M
+action servers behind HAProxy, K handoff processes (outbox workers), one store.
+
+    from bot.profiles import Profile
+    from bot.stack import ClusterPorts, Scale, start_cluster
+
+    profile = Profile.from_env(env)             # SHOPDESK_PROFILE=production and its settings
+    scale = Scale(rasa_instances=2, action_servers=2, outbox_workers=2)  # or Scale.from_env()
+    ports = ClusterPorts.allocate(scale, free_port)   # or ClusterPorts.next_to(Ports(), scale)
+    # databases migrated and seeded first: `python -m store migrate|seed`, `handoff migrate`
+    with start_cluster(ports, model=ensure_model(), endpoints=profile.endpoints,
+                       auth_token=profile.rasa_auth_token, env={**env, **profile.env},
+                       handoff_env={"HANDOFF_RASA_EVENTS_URL": rasa_events_url(profile.env)},
+                       log_dir=tmp / "logs") as cluster:
+        cluster.url                    # the balancer: REST, socket.io and HTTP API
+        cluster.rasa_instance_urls     # each instance directly
+        cluster.pids()                 # {"store": pid, "actions-1": pid, "rasa-1": pid,
+                                       #  "handoff-1": pid, "balancer": pid, ...}
+        cluster.kill("rasa-2")         # SIGKILL one process; cluster.restart("rasa-2")
 """
 
 from __future__ import annotations
@@ -14,7 +35,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO
 
@@ -271,3 +293,251 @@ def rasa_spec(
 def _var_file(variable: str, default_name: str) -> Path:
     """A local state file: where the environment says, else in var/."""
     return Path(os.environ.get(variable) or paths.VAR / default_name)
+
+
+# --- the production profile scaled out: N Rasa, M action servers, K outbox workers ---------
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How many of each process the production profile runs (`RASA_INSTANCES`,
+    `ACTION_SERVERS`, `OUTBOX_WORKERS`)."""
+
+    rasa_instances: int = 2
+    action_servers: int = 2
+    outbox_workers: int = 2
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Scale:
+        env = os.environ if env is None else env
+
+        def count(name: str, default: int) -> int:
+            raw = env.get(name, "").strip()
+            if not raw:
+                return default
+            if not raw.isdigit() or not 1 <= int(raw) <= 32:
+                raise SystemExit(f"{name} must be a whole number from 1 to 32, got {raw!r}")
+            return int(raw)
+
+        return cls(
+            rasa_instances=count("RASA_INSTANCES", cls.rasa_instances),
+            action_servers=count("ACTION_SERVERS", cls.action_servers),
+            outbox_workers=count("OUTBOX_WORKERS", cls.outbox_workers),
+        )
+
+
+@dataclass(frozen=True)
+class ClusterPorts:
+    """Where everything listens. `rasa` and `actions` are the balancer's two front ends
+    (what shoppers and Rasa use); the instances listen on their own ports behind it."""
+
+    rasa: int
+    actions: int
+    store: int
+    rasa_instances: tuple[int, ...]
+    action_servers: tuple[int, ...]
+    outbox_workers: tuple[int, ...]  # each handoff process's inbox port; the first is public
+
+    @property
+    def helpdesk(self) -> int:
+        return self.outbox_workers[0]
+
+    @classmethod
+    def next_to(cls, ports: Ports, scale: Scale) -> ClusterPorts:
+        """The launcher's layout: balancer on RASA_PORT / ACTION_SERVER_PORT, instances on
+        the ports after them, handoff processes from HELPDESK_PORT up."""
+        return cls(
+            rasa=ports.rasa,
+            actions=ports.actions,
+            store=ports.store,
+            rasa_instances=tuple(ports.rasa + 1 + i for i in range(scale.rasa_instances)),
+            action_servers=tuple(ports.actions + 1 + i for i in range(scale.action_servers)),
+            outbox_workers=tuple(ports.helpdesk + i for i in range(scale.outbox_workers)),
+        )
+
+    @classmethod
+    def allocate(cls, scale: Scale, free_port: Callable[[], int]) -> ClusterPorts:
+        """Every port from `free_port()` (tests and benchmarks: never collides)."""
+        return cls(
+            rasa=free_port(),
+            actions=free_port(),
+            store=free_port(),
+            rasa_instances=tuple(free_port() for _ in range(scale.rasa_instances)),
+            action_servers=tuple(free_port() for _ in range(scale.action_servers)),
+            outbox_workers=tuple(free_port() for _ in range(scale.outbox_workers)),
+        )
+
+
+@dataclass
+class Cluster:
+    """A running scaled-out stack. `url` is the balancer: talk to Rasa only through it."""
+
+    stack: Stack
+    ports: ClusterPorts
+    specs: dict[str, ServiceSpec]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.rasa}"
+
+    @property
+    def actions_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.actions}"
+
+    @property
+    def store_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.store}"
+
+    @property
+    def helpdesk_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.helpdesk}"
+
+    @property
+    def rasa_instance_urls(self) -> list[str]:
+        return [f"http://127.0.0.1:{port}" for port in self.ports.rasa_instances]
+
+    def process(self, name: str) -> Running:
+        """The running process called `name` (`balancer`, `store`, `rasa-1`, `actions-2`,
+        `handoff-1`, ...)."""
+        for item in self.stack.running:
+            if item.spec.name == name:
+                return item
+        raise KeyError(f"no running process {name!r}")
+
+    def pids(self) -> dict[str, int]:
+        return {item.spec.name: item.process.pid for item in self.stack.running}
+
+    def kill(self, name: str, sig: signal.Signals = signal.SIGKILL) -> None:
+        """Kills one process (and its children) without stopping the rest."""
+        item = self.process(name)
+        _signal_group(item.process, sig)
+        item.process.wait(timeout=STOP_GRACE_SECONDS)
+        item.log_file.close()
+        self.stack.running.remove(item)
+
+    def restart(self, name: str, *, timeout: float = HEALTH_TIMEOUT_SECONDS) -> Running:
+        """Starts a killed process again from its spec and waits until it is healthy."""
+        running = self.stack.start(self.specs[name])
+        self.stack.wait_healthy(timeout=timeout)
+        return running
+
+    def stop(self) -> None:
+        self.stack.stop()
+
+    def __enter__(self) -> Cluster:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def balancer_spec(ports: ClusterPorts, *, config_dir: Path) -> ServiceSpec:
+    """HAProxy in front of the Rasa instances and of the action servers."""
+    from bot import lb
+
+    config_dir.mkdir(parents=True, exist_ok=True)
+    config = config_dir / "haproxy.cfg"
+    config.write_text(
+        lb.render(
+            rasa_bind=f"127.0.0.1:{ports.rasa}",
+            actions_bind=f"127.0.0.1:{ports.actions}",
+            rasa_servers=[f"127.0.0.1:{p}" for p in ports.rasa_instances],
+            action_servers=[f"127.0.0.1:{p}" for p in ports.action_servers],
+        )
+    )
+    try:
+        binary = lb.haproxy_binary()
+    except lb.BalancerMissing as exc:
+        raise StackError(str(exc)) from None
+    return ServiceSpec(
+        name="balancer",
+        # -db: stay in the foreground (the launcher supervises it); -W would fork a master.
+        command=[str(binary), "-db", "-f", str(config)],
+        # Healthy once at least one Rasa instance behind it passes its health check.
+        health_url=f"http://127.0.0.1:{ports.rasa}/lb-health",
+    )
+
+
+def cluster_specs(
+    ports: ClusterPorts,
+    *,
+    model: Path,
+    endpoints: Path,
+    auth_token: str | None,
+    env: dict[str, str],
+    handoff_env: dict[str, str] | None = None,
+    config_dir: Path,
+) -> list[ServiceSpec]:
+    """Every process of the scaled-out profile, in start order.
+
+    `env` goes to every process (the profile's database URLs, secrets, Rasa DB and Redis
+    settings); `handoff_env` additionally to the outbox workers (e.g. Zendesk settings,
+    `HANDOFF_RASA_EVENTS_URL`).
+    """
+    behind = Ports(rasa=ports.rasa, actions=ports.actions, store=ports.store,
+                   helpdesk=ports.helpdesk)
+    specs = [store_spec(behind, env=env)]
+    for number, port in enumerate(ports.action_servers, start=1):
+        spec = actions_spec(replace(behind, actions=port), env=env)
+        specs.append(replace(spec, name=f"actions-{number}"))
+    for number, port in enumerate(ports.rasa_instances, start=1):
+        spec = rasa_spec(
+            replace(behind, rasa=port),
+            model=model,
+            endpoints=endpoints,
+            auth_token=auth_token,
+            env=env,
+        )
+        # Every instance calls its actions through the balancer.
+        spec.env["ACTION_SERVER_URL"] = f"http://127.0.0.1:{ports.actions}/webhook"
+        specs.append(replace(spec, name=f"rasa-{number}"))
+    for number, port in enumerate(ports.outbox_workers, start=1):
+        spec = handoff_spec(
+            replace(behind, helpdesk=port),
+            env={
+                **env,
+                "RASA_TOKEN": auth_token or "",
+                "HELPDESK_PUBLIC_URL": f"http://127.0.0.1:{ports.helpdesk}",
+                **(handoff_env or {}),
+            },
+        )
+        specs.append(replace(spec, name=f"handoff-{number}"))
+    specs.append(balancer_spec(ports, config_dir=config_dir))
+    return specs
+
+
+def start_cluster(
+    ports: ClusterPorts,
+    *,
+    model: Path,
+    endpoints: Path,
+    auth_token: str | None,
+    env: dict[str, str],
+    handoff_env: dict[str, str] | None = None,
+    log_dir: Path = paths.LOGS,
+    timeout: float = HEALTH_TIMEOUT_SECONDS,
+) -> Cluster:
+    """Starts every process of `cluster_specs()` and waits until all are healthy.
+
+    The databases must exist and be migrated (`python -m store migrate`, `... seed`,
+    `python -m handoff migrate` with the same `env`). On failure everything started is
+    stopped again and `StackError` says which process failed.
+    """
+    stack = Stack(log_dir=log_dir)
+    specs = cluster_specs(
+        ports,
+        model=model,
+        endpoints=endpoints,
+        auth_token=auth_token,
+        env=env,
+        handoff_env=handoff_env,
+        config_dir=log_dir / "balancer",
+    )
+    try:
+        for spec in specs:
+            stack.start(spec)
+        stack.wait_healthy(timeout=timeout)
+    except BaseException:
+        stack.stop()
+        raise
+    return Cluster(stack=stack, ports=ports, specs={spec.name: spec for spec in specs})

@@ -1,0 +1,69 @@
+"""Shopdesk's load balancer: one HAProxy configuration template for every deployment.
+
+`render()` fills `haproxy.cfg.in` with where to listen and which servers to balance; the
+launcher renders it for processes on this machine, and `deploy/` holds the same template
+rendered for docker-compose and Kubernetes service names (a unit test keeps them equal):
+
+    python -m bot.lb --rasa-bind :5005 --actions-bind :5055 \\
+        --rasa rasa-1:5005 --rasa rasa-2:5005 --actions actions-1:5055 ... > haproxy.cfg
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from string import Template
+
+HERE = Path(__file__).resolve().parent
+TEMPLATE = HERE / "haproxy.cfg.in"
+ERRORS_DIR = HERE / "errors"
+DEBIAN_HAPROXY = Path("/usr/sbin/haproxy")
+
+
+class BalancerMissing(RuntimeError):
+    """HAProxy is not installed (`make lb` installs Debian's package)."""
+
+
+def haproxy_binary() -> Path:
+    found = shutil.which("haproxy")
+    if found:
+        return Path(found)
+    if DEBIAN_HAPROXY.exists():
+        return DEBIAN_HAPROXY
+    raise BalancerMissing("HAProxy is not installed: run `make lb` (apt-get install haproxy)")
+
+
+def _servers(
+    prefix: str, addresses: Sequence[str], *, cookies: bool = False, indent: str = "    "
+) -> str:
+    if not addresses:
+        raise ValueError(f"at least one {prefix} server is needed")
+    lines = []
+    for number, address in enumerate(addresses, start=1):
+        name = f"{prefix}-{number}"
+        line = f"{indent}server {name} {address} check"
+        if cookies:
+            line += f" cookie {name}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def render(
+    *,
+    rasa_bind: str,
+    actions_bind: str,
+    rasa_servers: Sequence[str],
+    action_servers: Sequence[str],
+    errors_dir: Path | str = ERRORS_DIR,
+) -> str:
+    """The HAProxy configuration: `*_bind` as HAProxy's `bind` (e.g. `127.0.0.1:5005`),
+    servers as `host:port`."""
+    return Template(TEMPLATE.read_text()).substitute(
+        rasa_bind=rasa_bind,
+        actions_bind=actions_bind,
+        errors_dir=str(errors_dir),
+        rasa_rest_servers=_servers("rasa", rasa_servers),
+        rasa_socketio_servers=_servers("rasa", rasa_servers, cookies=True),
+        action_servers=_servers("actions", action_servers),
+    )

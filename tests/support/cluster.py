@@ -1,0 +1,175 @@
+"""The production profile scaled out, for fault tests and benchmarks: fresh PostgreSQL
+databases and a Redis database index of its own, N Rasa instances and M action servers
+behind HAProxy, K outbox workers, started through the launcher's own specs
+(`bot.stack.start_cluster`).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from bot.profiles import Profile, rasa_events_url
+from bot.stack import APP_PYTHON, Cluster, ClusterPorts, Scale, start_cluster
+from bot.training import ensure_model
+from tests.support.stack import _base_env, free_port
+
+PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
+REDIS = ("127.0.0.1", 6379)
+
+
+def postgres_up() -> bool:
+    try:
+        with psycopg.connect(**PG, dbname="postgres", connect_timeout=3):
+            return True
+    except psycopg.Error:
+        return False
+
+
+def redis_command(*args: str, db: int | None = None) -> bytes:
+    """One Redis command in RESP over a plain socket (no client library in this env)."""
+
+    def encode(parts: tuple[str, ...]) -> bytes:
+        out = f"*{len(parts)}\r\n".encode()
+        for part in parts:
+            raw = part.encode()
+            out += b"$%d\r\n%s\r\n" % (len(raw), raw)
+        return out
+
+    with socket.create_connection(REDIS, timeout=3) as conn:
+        payload = (encode(("SELECT", str(db))) if db is not None else b"") + encode(args)
+        conn.sendall(payload)
+        conn.settimeout(3)
+        data = b""
+        wanted = 2 if db is not None else 1
+        while data.count(b"\r\n") < wanted:
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        return data
+
+
+def redis_up() -> bool:
+    try:
+        return b"PONG" in redis_command("PING")
+    except OSError:
+        return False
+
+
+@dataclass
+class ProductionCluster:
+    cluster: Cluster
+    databases: dict[str, str]  # store, handoff, rasa, events -> database name
+    token: str
+    env: dict[str, str]
+
+    @property
+    def url(self) -> str:
+        return self.cluster.url
+
+    def post(
+        self, base_url: str, sender: str, text: str, *, timeout: float = 60
+    ) -> tuple[int, Any]:
+        """One shopper message over the REST channel: (HTTP status, decoded body)."""
+        request = urllib.request.Request(
+            f"{base_url}/webhooks/rest/webhook",
+            data=json.dumps({"sender": sender, "message": text}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as exc:
+            body = exc.read()
+            try:
+                return exc.code, json.loads(body or b"null")
+            except ValueError:
+                return exc.code, body.decode(errors="replace")
+
+    def user_texts(self, sender: str) -> list[str]:
+        """The shopper's messages in the tracker store (Rasa's `events` table), in order."""
+        return [e["text"] for e in self.events(sender) if e.get("event") == "user"]
+
+    def events(self, sender: str) -> list[dict[str, Any]]:
+        with psycopg.connect(**PG, dbname=self.databases["rasa"]) as conn:
+            rows = conn.execute(
+                "SELECT data FROM events WHERE sender_id = %s ORDER BY id", (sender,)
+            ).fetchall()
+        return [json.loads(row[0]) for row in rows]
+
+
+@contextmanager
+def production_cluster(
+    workdir: Path,
+    *,
+    scale: Scale,
+    redis_db: int,
+    extra_env: dict[str, str] | None = None,
+    handoff_env: dict[str, str] | None = None,
+) -> Iterator[ProductionCluster]:
+    """Creates the databases, migrates and seeds them, starts the cluster; drops them after."""
+    prefix = f"shopdesk_{uuid.uuid4().hex[:10]}"
+    names = {k: f"{prefix}_{k}" for k in ("store", "handoff", "rasa", "events")}
+    token = "cluster-token-" + uuid.uuid4().hex
+    with psycopg.connect(**PG, dbname="postgres", autocommit=True) as conn:
+        for name in names.values():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    redis_command("FLUSHDB", db=redis_db)
+    pg = "postgresql+psycopg://postgres@127.0.0.1:5432"
+    settings = {
+        "SHOPDESK_PROFILE": "production",
+        "RASA_API_TOKEN": token,
+        "SHOPDESK_VERIFICATION_SECRET": "cluster-verification-secret-0123456789abcdef",
+        "SHOPDESK_IDENTITY_SECRET": "cluster-identity-secret-0123456789abcdef",
+        "STORE_DATABASE_URL": f"{pg}/{names['store']}",
+        "HELPDESK_DATABASE_URL": f"{pg}/{names['handoff']}",
+        "RASA_DB_HOST": "127.0.0.1",
+        "RASA_DB_NAME": names["rasa"],
+        "RASA_EVENTS_DB_NAME": names["events"],
+        "RASA_DB_USER": "postgres",
+        "REDIS_HOST": "127.0.0.1",
+        "REDIS_DB": str(redis_db),
+        "HANDOFF_POLL_SECONDS": "0.2",
+        **(extra_env or {}),
+    }
+    try:
+        profile = Profile.from_env({**_base_env(), **settings})
+        env = {**settings, **profile.env}
+        for module, command in (("store", "migrate"), ("store", "seed"), ("handoff", "migrate")):
+            subprocess.run(
+                [APP_PYTHON, "-m", module, command],
+                env={**_base_env(), **env},
+                check=True,
+                capture_output=True,
+            )
+        ports = ClusterPorts.allocate(scale, free_port)
+        with start_cluster(
+            ports,
+            model=ensure_model(quiet=True),
+            endpoints=profile.endpoints,
+            auth_token=profile.rasa_auth_token,
+            env=env,
+            handoff_env={
+                "HANDOFF_RASA_EVENTS_URL": rasa_events_url(env),
+                **(handoff_env or {}),
+            },
+            log_dir=workdir / "logs",
+        ) as cluster:
+            yield ProductionCluster(cluster=cluster, databases=names, token=token, env=env)
+    finally:
+        with psycopg.connect(**PG, dbname="postgres", autocommit=True) as conn:
+            for name in names.values():
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        redis_command("FLUSHDB", db=redis_db)
