@@ -1,0 +1,1 @@
+"""KPI report: containment, handoffs, satisfaction, from the tracker store and the outbox."""

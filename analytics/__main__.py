@@ -1,0 +1,50 @@
+"""`python -m analytics report --since 7d | --from DATE --to DATE [--out DIR]`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from analytics.report import PeriodError, parse_range, parse_since, run
+from analytics.settings import ReportSettings, ReportSettingsError
+from analytics.source import ReportSourceError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m analytics")
+    commands = parser.add_subparsers(dest="command", required=True)
+    report = commands.add_parser("report", help="write the KPI report (HTML, JSON, CSV)")
+    report.add_argument("--since", help="the last N days/hours/weeks: 7d, 24h, 2w")
+    report.add_argument("--from", dest="start", help="first UTC day (2026-11-20) or date-time")
+    report.add_argument("--to", dest="end", help="last UTC day, included, or date-time (excluded)")
+    report.add_argument(
+        "--out", type=Path, help="output folder (default REPORT_DIR or var/reports)"
+    )
+    args = parser.parse_args(argv)
+
+    now = datetime.now(UTC)
+    try:
+        settings = ReportSettings.from_env()
+        if args.out is not None:
+            settings = replace(settings, report_dir=args.out)
+        if args.since and (args.start or args.end):
+            raise PeriodError("give either --since or --from/--to, not both")
+        if args.start or args.end:
+            if not (args.start and args.end):
+                raise PeriodError("--from and --to go together")
+            period = parse_range(args.start, args.end)
+        else:
+            period = parse_since(args.since or "7d", now=now)
+        files = run(settings, period, now=now)
+    except (PeriodError, ReportSettingsError, ReportSourceError) as exc:
+        print(f"report: {exc}", file=sys.stderr)
+        return 2
+    print(f"report: {files.html}\n        {files.json}\n        {files.csv}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""What the bot records when a task ends, read back from Rasa's events.
+
+Every name here is something the bot really writes to the tracker store: the response
+name of a bot message (Rasa keeps it in the event's `metadata.utter_action`), an action
+name or a slot. The CSAT prompt (actions/csat.py) and the KPI report both read this one
+table, so "resolved" means the same thing in the conversation and in the numbers.
+"""
+
+from __future__ import annotations
+
+# Self-service outcomes: response name -> outcome. A conversation is *resolved by the bot*
+# when at least one of these was sent (and it was not handed to a person).
+ORDER_STATUS = "order_status_answered"
+RETURN_CREATED = "return_created"
+REFUND_STATUS = "refund_status_answered"
+CANCELLATION = "order_cancelled"
+ADDRESS_CHANGE = "address_changed"
+POLICY = "policy_answered"
+
+OUTCOME_RESPONSES: dict[str, str] = {
+    # action_order_status
+    "utter_order_processing": ORDER_STATUS,
+    "utter_order_cancelled": ORDER_STATUS,
+    "utter_order_summary_multi": ORDER_STATUS,
+    "utter_shipment_label_created": ORDER_STATUS,
+    "utter_shipment_in_transit": ORDER_STATUS,
+    "utter_shipment_out_for_delivery": ORDER_STATUS,
+    "utter_shipment_delivered": ORDER_STATUS,
+    "utter_shipment_exception": ORDER_STATUS,
+    "utter_order_returned": ORDER_STATUS,
+    # action_submit_return (also sets return_rma_number)
+    "utter_return_created": RETURN_CREATED,
+    # action_refund_status
+    "utter_refunds_intro": REFUND_STATUS,
+    "utter_refund_none": REFUND_STATUS,
+    "utter_refund_awaiting_return": REFUND_STATUS,
+    "utter_refund_return_received": REFUND_STATUS,
+    # action_submit_cancellation
+    "utter_order_cancelled_now": CANCELLATION,
+    "utter_order_cancelled_now_refund": CANCELLATION,
+    # action_submit_address_change
+    "utter_address_changed": ADDRESS_CHANGE,
+    # action_return_policy, action_delivery_options
+    "utter_return_policy": POLICY,
+    "utter_return_policy_final_sale_returnable": POLICY,
+    "utter_delivery_options": POLICY,
+    "utter_shipping_method": POLICY,
+}
+
+# The outcomes shown as "self-service outcomes" (things the shopper got done), in order.
+SELF_SERVICE_OUTCOMES = (
+    ORDER_STATUS,
+    RETURN_CREATED,
+    REFUND_STATUS,
+    CANCELLATION,
+    ADDRESS_CHANGE,
+    POLICY,
+)
+
+# Messages the bot did not understand: the NLU fell back, or the dialogue did.
+FALLBACK_INTENT = "nlu_fallback"
+FALLBACK_ACTIONS = frozenset({"action_fallback", "action_core_fallback"})
+
+# A handoff: action_escalate wrote the escalation to the outbox and gave a reference.
+ESCALATE_ACTION = "action_escalate"
+HANDOFF_REFERENCE_SLOT = "handoff_reference"
+HANDOFF_REASON_SLOT = "handoff_reason"
+
+# Verification (actions/verification.py): the outcome slot, and the failure counter that
+# goes up by one per failed attempt (and back to 0 on success).
+VERIFICATION_OUTCOME_SLOT = "verification_outcome"
+VERIFICATION_FAILURES_SLOT = "verification_failures"
+VERIFIED = "verified"
+LOCKED = "locked"
+
+# CSAT (actions/csat.py).
+CSAT_SCORE_SLOT = "csat_score"
+CSAT_ASKED_SLOT = "csat_asked"
+CSAT_COMMENT_SLOT = "csat_comment"
+CSAT_SCORES = (1, 2, 3, 4, 5)
+
+SESSION_START_ACTION = "action_session_start"
+
+
+def outcome_of(response: str | None) -> str | None:
+    """The self-service outcome a bot message records, if any."""
+    if response is None:
+        return None
+    return OUTCOME_RESPONSES.get(response)
+
+
+def csat_score(value: object) -> int | None:
+    """A rating as stored in the csat_score slot ("1".."5"), or None if it is not one."""
+    try:
+        score = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return score if score in CSAT_SCORES else None
