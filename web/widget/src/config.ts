@@ -18,7 +18,27 @@ export interface WidgetConfig {
   storageKey: string;
   openOnLoad: boolean;
   position: "right" | "left";
+  /** Domains whose links are shown as links (besides the store page's own host). */
+  linkDomains: string[];
 }
+
+/** Carriers whose tracking pages the assistant links to; `linkDomains` replaces this list. */
+export const CARRIER_DOMAINS = [
+  "ups.com",
+  "fedex.com",
+  "dhl.com",
+  "dhl.de",
+  "usps.com",
+  "royalmail.com",
+  "parcelforce.com",
+  "dpd.co.uk",
+  "dpd.com",
+  "evri.com",
+  "gls-group.eu",
+  "postnl.nl",
+  "canadapost-postescanada.ca",
+  "auspost.com.au",
+];
 
 export class ConfigError extends Error {}
 
@@ -34,9 +54,11 @@ export const DEFAULTS: WidgetConfig = {
   storageKey: "shopdesk",
   openOnLoad: false,
   position: "right",
+  linkDomains: CARRIER_DOMAINS,
 };
 
 const HEX_COLOUR = /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/;
+const DOMAIN_NAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 type Raw = Record<string, unknown>;
@@ -70,6 +92,20 @@ function serverUrl(value: string): string {
   return url.origin;
 }
 
+function domains(raw: Raw, key: string, fallback: string[]): string[] {
+  let value = raw[key];
+  if (value === undefined || value === null) return fallback;
+  if (typeof value === "string") value = value.split(",").map((d) => d.trim()).filter(Boolean);
+  if (!Array.isArray(value)) throw new ConfigError(`Shopdesk widget: "${key}" must be a list of domain names`);
+  return value.map((domain) => {
+    const name = typeof domain === "string" ? domain.trim().toLowerCase() : "";
+    if (!DOMAIN_NAME.test(name)) {
+      throw new ConfigError(`Shopdesk widget: "${key}" has an entry that is not a domain name: ${String(domain)}`);
+    }
+    return name;
+  });
+}
+
 /** Validate a host-page config object, filling in defaults. Throws ConfigError naming the bad key. */
 export function parseConfig(input: unknown): WidgetConfig {
   const raw: Raw = input && typeof input === "object" ? (input as Raw) : {};
@@ -98,6 +134,7 @@ export function parseConfig(input: unknown): WidgetConfig {
     storageKey: str(raw, "storageKey", DEFAULTS.storageKey),
     openOnLoad: raw.openOnLoad === true,
     position,
+    linkDomains: domains(raw, "linkDomains", DEFAULTS.linkDomains),
   };
 }
 
@@ -114,6 +151,7 @@ export function configFromDataset(dataset: Record<string, string | undefined>): 
     "identityToken",
     "storageKey",
     "position",
+    "linkDomains",
   ];
   for (const key of keys) {
     if (dataset[key] !== undefined) raw[key] = dataset[key];

@@ -33,7 +33,31 @@ function trimBareUrl(url: string): [string, string] {
   return [body, tail];
 }
 
-export function tokenize(text: string): TextToken[] {
+/** Which http(s) links may be shown as links; everything else is rendered as plain text. */
+export type LinkPolicy = (href: string) => boolean;
+
+const ANY_LINK: LinkPolicy = () => true;
+
+/**
+ * A policy allowing http(s) links only to `domains` and their subdomains ("ups.com" allows
+ * www.ups.com, not evil-ups.com). mailto: links are always allowed: they leave no page.
+ */
+export function allowDomains(domains: readonly string[]): LinkPolicy {
+  const allowed = domains.map((d) => d.toLowerCase().replace(/^\.+|\.+$/g, "")).filter(Boolean);
+  return (href: string) => {
+    let url: URL;
+    try {
+      url = new URL(href);
+    } catch {
+      return false;
+    }
+    if (url.protocol === "mailto:") return true;
+    const host = url.hostname.toLowerCase().replace(/\.$/, "");
+    return allowed.some((domain) => host === domain || host.endsWith(`.${domain}`));
+  };
+}
+
+export function tokenize(text: string, allowLink: LinkPolicy = ANY_LINK): TextToken[] {
   const tokens: TextToken[] = [];
   const pushText = (t: string) => {
     if (!t) return;
@@ -47,12 +71,12 @@ export function tokenize(text: string): TextToken[] {
     pushText(text.slice(cursor, start));
     if (match[1] !== undefined && match[2] !== undefined) {
       const href = safeHref(match[2]);
-      if (href) tokens.push({ kind: "link", text: match[1], href });
-      else pushText(match[0]); // unsafe or relative target: show the markdown as typed
+      if (href && allowLink(href)) tokens.push({ kind: "link", text: match[1], href });
+      else pushText(match[0]); // unsafe, relative or foreign target: the markdown as typed
     } else {
       const [url, tail] = trimBareUrl(match[3] ?? "");
       const href = safeHref(url);
-      if (href) tokens.push({ kind: "link", text: url, href });
+      if (href && allowLink(href)) tokens.push({ kind: "link", text: url, href });
       else pushText(url);
       pushText(tail);
     }

@@ -4,7 +4,7 @@
 import type { Strings } from "./i18n";
 import type { QuickReply } from "./messages";
 import type { StoredMessage } from "./storage";
-import { tokenize } from "./text";
+import { type LinkPolicy, tokenize } from "./text";
 
 type Attrs = Record<string, string>;
 
@@ -117,9 +117,9 @@ export function buildDom(options: { title: string; subtitle: string; strings: St
   return { root, launcher, panel, close, status, log, typing, typingAnnouncement, form, input };
 }
 
-function textWithLinks(text: string): DocumentFragment {
+function textWithLinks(text: string, allowLink: LinkPolicy): DocumentFragment {
   const fragment = document.createDocumentFragment();
-  for (const token of tokenize(text)) {
+  for (const token of tokenize(text, allowLink)) {
     if (token.kind === "text") {
       fragment.append(token.text);
     } else {
@@ -131,7 +131,7 @@ function textWithLinks(text: string): DocumentFragment {
   return fragment;
 }
 
-export function renderMessage(message: StoredMessage, strings: Strings): HTMLElement {
+export function renderMessage(message: StoredMessage, strings: Strings, allowLink: LinkPolicy): HTMLElement {
   const from = message.from === "bot" ? strings.assistant : strings.you;
   const wrapper = el("div", {
     class: `sd-msg sd-msg-${message.from}${message.pending ? " sd-msg-pending" : ""}`,
@@ -140,7 +140,7 @@ export function renderMessage(message: StoredMessage, strings: Strings): HTMLEle
   });
   if (message.text) {
     const bubble = el("div", { class: "sd-bubble" }, el("span", { class: "sd-visually-hidden" }, `${from}: `));
-    bubble.append(textWithLinks(message.text));
+    bubble.append(textWithLinks(message.text, allowLink));
     wrapper.append(bubble);
   }
   if (message.imageUrl) {

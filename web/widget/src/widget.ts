@@ -6,6 +6,7 @@ import { RasaConnection, type ConnectionStatus } from "./connection";
 import { stringsFor, type Strings } from "./i18n";
 import { normaliseBotMessage, type QuickReply } from "./messages";
 import { ConversationStore, randomId, type StoredMessage } from "./storage";
+import { allowDomains, type LinkPolicy } from "./text";
 import { buildCss } from "./styles";
 import { buildDom, renderMessage, renderQuickReplies, type WidgetDom } from "./view";
 
@@ -15,6 +16,8 @@ export class ShopdeskWidget {
   readonly host: HTMLElement;
   private readonly dom: WidgetDom;
   private readonly strings: Strings;
+  // Links only to the store (this page's host) and the configured carriers; others are text.
+  private readonly allowLink: LinkPolicy;
   private readonly store: ConversationStore;
   private connection: RasaConnection | null = null;
   private identityToken: string | null;
@@ -23,6 +26,7 @@ export class ShopdeskWidget {
 
   constructor(private readonly config: WidgetConfig) {
     this.strings = stringsFor(config.locale);
+    this.allowLink = allowDomains([window.location.hostname, ...config.linkDomains]);
     this.identityToken = config.identityToken;
     this.store = new ConversationStore({ prefix: `${config.storageKey}:${config.serverUrl}` });
 
@@ -186,7 +190,7 @@ export class ShopdeskWidget {
   private addMessage(message: StoredMessage): void {
     this.store.append(message);
     this.retireQuickReplies();
-    this.dom.log.insertBefore(renderMessage(message, this.strings), this.dom.typing.parentNode ? this.dom.typing : null);
+    this.dom.log.insertBefore(renderMessage(message, this.strings, this.allowLink), this.dom.typing.parentNode ? this.dom.typing : null);
     this.renderQuickRepliesFor(message);
     this.scrollToEnd();
   }
@@ -195,7 +199,7 @@ export class ShopdeskWidget {
     const { log, typing } = this.dom;
     log.replaceChildren();
     for (const message of this.store.messages()) {
-      log.append(renderMessage(message, this.strings));
+      log.append(renderMessage(message, this.strings, this.allowLink));
       this.renderQuickRepliesFor(message);
     }
     log.append(typing);

@@ -36,3 +36,12 @@ test("script data attributes map onto the config", () => {
   assert.equal(config.colors.primary, "#111111");
   assert.equal(config.openOnLoad, true);
 });
+
+test("link domains: carriers by default, a list or comma-separated string, names only", () => {
+  assert.ok(parseConfig({}).linkDomains.includes("ups.com"));
+  assert.deepEqual(parseConfig({ linkDomains: ["Shop.Example", "dhl.com"] }).linkDomains, ["shop.example", "dhl.com"]);
+  assert.deepEqual(parseConfig(configFromDataset({ linkDomains: "a.example, b.example" })).linkDomains, ["a.example", "b.example"]);
+  assert.throws(() => parseConfig({ linkDomains: "https://x.example/" }), /linkDomains/);
+  assert.throws(() => parseConfig({ linkDomains: [42] }), /linkDomains/);
+  assert.throws(() => parseConfig({ linkDomains: { a: 1 } }), /linkDomains/);
+});

@@ -1,7 +1,7 @@
 /// <reference types="node" />
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { safeHref, tokenize } from "../src/text";
+import { allowDomains, safeHref, tokenize } from "../src/text";
 
 test("bare https URL becomes a link, trailing punctuation stays text", () => {
   assert.deepEqual(tokenize("Track it at https://track.example.com/abc?x=1."), [
@@ -44,4 +44,18 @@ test("quotes end a bare URL", () => {
     tokens.filter((t) => t.kind === "link").map((t) => t.kind === "link" && t.href),
     ["https://a.example/x", "https://b.example/y"],
   );
+});
+
+test("links only to allowed domains and their subdomains; others stay plain text", () => {
+  const allow = allowDomains(["127.0.0.1", "ups.com", "shop.example"]);
+  const text =
+    "Track: https://www.ups.com/track?tracknum=1Z9 label [here](http://127.0.0.1:8100/rma/1/label) " +
+    "not https://evil-ups.com/x nor [this](https://ups.com.evil.example/) or https://shop.example.evil.com/ " +
+    "mail help@shop.example";
+  const links = tokenize(text, allow).filter((t) => t.kind === "link").map((t) => (t as { href: string }).href);
+  assert.deepEqual(links, ["https://www.ups.com/track?tracknum=1Z9", "http://127.0.0.1:8100/rma/1/label"]);
+  const plain = tokenize(text, allow).map((t) => t.text).join("");
+  assert.ok(plain.includes("https://evil-ups.com/x") && plain.includes("[this](https://ups.com.evil.example/)"));
+  assert.equal(allow("mailto:help@shop.example"), true);
+  assert.equal(allow("https://SHOP.example./a"), true);
 });
