@@ -12,9 +12,13 @@ import logging
 import os
 import secrets
 import sys
+from typing import TYPE_CHECKING
 
 from actions.settings import ActionSettings, ConfigError
 from bot.privacy.logs import install_log_masking
+
+if TYPE_CHECKING:
+    from rasa_sdk.executor import ActionExecutor
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,13 +37,33 @@ def main(argv: list[str] | None = None) -> int:
         print(f"action server: configuration error: {exc}", file=sys.stderr)
         return 2
 
-    from rasa_sdk.endpoint import run
     from rasa_sdk.executor import ActionExecutor
 
     executor = ActionExecutor()
     executor.register_package("actions")
-    run(executor, port=args.port)
+    serve(executor, port=args.port)
     return 0
+
+
+def serve(executor: ActionExecutor, *, port: int) -> None:
+    """rasa_sdk.endpoint.run, with the app from `actions.webhook` (malformed calls get a
+    400, a failing action an apology, never a 500 that echoes the request)."""
+    from functools import partial
+
+    from rasa_sdk.utils import number_of_sanic_workers
+    from sanic import Sanic
+    from sanic.worker.loader import AppLoader
+
+    from actions.webhook import create_app
+
+    loader = AppLoader(factory=partial(create_app, executor))
+    app = loader.load()
+    app.prepare(
+        host=os.environ.get("SANIC_HOST", "127.0.0.1"),
+        port=port,
+        workers=number_of_sanic_workers(),
+    )
+    Sanic.serve(primary=app, app_loader=loader)
 
 
 # Sanic serves from spawned worker processes that import this module (as __mp_main__) but

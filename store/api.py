@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from store import rules, service
 from store.db import make_engine
-from store.ratelimit import FailedLookupLimiter, client_key
+from store.ratelimit import FailedLookupLimiter, forwarded_or_peer_key
 from store.service import Clock, Context, ServiceError, utc_now
 from store.settings import StoreSettings
 
@@ -250,7 +250,7 @@ def create_app(
 
     def limit_failed_lookups(request: Request) -> None:
         """Refuses (429) a client over its failed-lookup limit; remembers who is asking."""
-        key = client_key(
+        key = forwarded_or_peer_key(
             peer=request.client.host if request.client else None,
             headers=request.headers,
             forwarding_secret=settings.forwarding_secret,

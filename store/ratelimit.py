@@ -38,7 +38,7 @@ def client_signature(secret: bytes, client: str) -> str:
     return hmac.new(secret, b"shopdesk-client\x00" + client.encode(), hashlib.sha256).hexdigest()
 
 
-def client_key(
+def forwarded_or_peer_key(
     *, peer: str | None, headers: Mapping[str, str], forwarding_secret: bytes | None
 ) -> str:
     """The key failures are counted under: the signed forwarded client, else the peer."""

@@ -1,0 +1,124 @@
+"""The action server's HTTP app: rasa-sdk's, with hostile input turned away politely.
+
+rasa-sdk answers a body that is not JSON, or JSON of the wrong shape, with a 500 that
+echoes the request and the exception text. Here such requests get a 400 naming the problem
+before any action runs, and an action that fails unexpectedly on a well-formed call gets
+the shopper an apology with a way to a person (logged with its traceback) instead of a 500.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import zlib
+from collections.abc import Mapping
+from typing import Any
+
+from rasa_sdk.endpoint import create_app_for_serve
+from rasa_sdk.executor import ActionExecutor
+from sanic import Request, Sanic, response
+from sanic.exceptions import SanicException
+from sanic.response import HTTPResponse
+
+logger = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/webhook"
+# Rasa sends the whole tracker; a long conversation stays far below this.
+MAX_BODY_BYTES = 8 * 1024 * 1024
+APOLOGY = {"response": "utter_something_went_wrong"}
+
+_OPTIONAL_TEXT = (str, type(None))
+
+
+def call_problem(call: Any) -> str | None:
+    """Why a decoded webhook body is not an action call Rasa could have sent, or None."""
+    if not isinstance(call, Mapping):
+        return "the body must be a JSON object"
+    name = call.get("next_action")
+    if not isinstance(name, str) or not 0 < len(name) <= 200:
+        return "next_action must be an action name"
+    if not isinstance(call.get("version"), _OPTIONAL_TEXT):
+        return "version must be a string"
+    if not isinstance(call.get("domain"), (Mapping, type(None))):
+        return "domain must be an object"
+    tracker = call.get("tracker")
+    if not isinstance(tracker, Mapping):
+        return "tracker must be an object"
+    if not isinstance(tracker.get("sender_id"), str):
+        return "tracker.sender_id must be a string"
+    for key, kind in (("slots", Mapping), ("events", list), ("active_loop", Mapping)):
+        if key in tracker and not isinstance(tracker[key], (kind, type(None))):
+            return f"tracker.{key} has the wrong type"
+    for key in ("latest_action_name", "followup_action", "latest_input_channel"):
+        if not isinstance(tracker.get(key), _OPTIONAL_TEXT):
+            return f"tracker.{key} must be a string"
+    if not all(isinstance(event, Mapping) for event in tracker.get("events") or []):
+        return "tracker.events must be objects"
+    latest = tracker.get("latest_message")
+    if latest is None:
+        return None
+    if not isinstance(latest, Mapping):
+        return "tracker.latest_message must be an object"
+    for key, kind in (("metadata", Mapping), ("intent", Mapping), ("entities", list)):
+        if not isinstance(latest.get(key), (kind, type(None))):
+            return f"tracker.latest_message.{key} has the wrong type"
+    if not isinstance(latest.get("text"), _OPTIONAL_TEXT):
+        return "tracker.latest_message.text must be a string"
+    if not all(isinstance(entity, Mapping) for entity in latest.get("entities") or []):
+        return "tracker.latest_message.entities must be objects"
+    return None
+
+
+def decode_call(body: bytes, *, content_encoding: str | None) -> tuple[Any, str | None]:
+    """(decoded call, problem); the problem is None when the body is usable."""
+    if len(body) > MAX_BODY_BYTES:
+        return None, "the body is too large"
+    if content_encoding == "deflate":
+        try:
+            decompressor = zlib.decompressobj()
+            body = decompressor.decompress(body, MAX_BODY_BYTES + 1)
+        except zlib.error:
+            return None, "the body is not valid deflate data"
+        if len(body) > MAX_BODY_BYTES or decompressor.unconsumed_tail:
+            return None, "the body is too large"
+    try:
+        call = json.loads(body)
+    except (ValueError, RecursionError):
+        return None, "the body is not valid JSON"
+    return call, call_problem(call)
+
+
+def create_app(
+    action_executor: ActionExecutor, *, cors_origins: str | list[str] | None = None
+) -> Sanic:
+    """rasa-sdk's app plus the input guard and the polite error handler.
+
+    Module-level so Sanic's AppLoader can rebuild it in each worker process.
+    """
+    app = create_app_for_serve(action_executor, cors_origins=cors_origins)
+    app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES
+
+    @app.on_request
+    async def reject_malformed_calls(request: Request) -> HTTPResponse | None:
+        if request.path != WEBHOOK_PATH or request.method != "POST":
+            return None
+        _, problem = decode_call(
+            request.body, content_encoding=request.headers.get("Content-Encoding")
+        )
+        if problem is None:
+            return None
+        logger.info("rejected a malformed action call: %s", problem)
+        return response.json({"error": problem}, status=400)
+
+    async def on_error(request: Request, exception: Exception) -> HTTPResponse:
+        if isinstance(exception, SanicException) and exception.status_code < 500:
+            return response.json({"error": str(exception)}, status=exception.status_code)
+        logger.error("action call failed on %s", request.path, exc_info=exception)
+        if request.path == WEBHOOK_PATH:
+            # Rasa shows this to the shopper: an apology and a way to a person.
+            return response.json({"events": [], "responses": [dict(APOLOGY)]}, status=200)
+        return response.json({"error": "internal error"}, status=500)
+
+    # Replaces rasa-sdk's catch-all handler (Sanic refuses a second one for the same key).
+    app.error_handler.cached_handlers[(Exception, None)] = on_error
+    return app
