@@ -11,7 +11,10 @@ Read once at start-up from the environment; a missing setting is named.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +42,49 @@ class ProfileError(ValueError):
     """The profile's settings are incomplete; the message names what is missing."""
 
 
+# Secrets the production profile refuses when short or equal to a published demo value.
+_PRODUCTION_SECRETS = (
+    "RASA_API_TOKEN",
+    "SHOPDESK_VERIFICATION_SECRET",
+    "SHOPDESK_IDENTITY_SECRET",
+    "SHOPDESK_FORWARDING_SECRET",
+    "STORE_API_TOKEN",
+)
+MIN_SECRET_LENGTH = 32
+
+
+def check_production_secrets(env: Mapping[str, str]) -> None:
+    """ProfileError naming the first secret that is a demo value or shorter than 32."""
+    from web.storefront.settings import DEMO_IDENTITY_SECRET
+
+    demo_values = {DEMO_IDENTITY_SECRET}
+    for name in _PRODUCTION_SECRETS:
+        value = env.get(name)
+        if not value:
+            continue  # required ones are reported as missing; optional ones may be unset
+        if value in demo_values:
+            raise ProfileError(f"{name} is the published demo value; set a secret of your own")
+        if len(value) < MIN_SECRET_LENGTH:
+            raise ProfileError(f"{name} must be at least {MIN_SECRET_LENGTH} characters")
+        if len(set(value)) < 8:
+            raise ProfileError(f"{name} is too repetitive to be a secret")
+
+
+def forwarding_secret(env: Mapping[str, str]) -> str:
+    """The key the action server signs forwarded shopper keys with for the store.
+
+    SHOPDESK_FORWARDING_SECRET when set; in production otherwise derived from the
+    verification secret (the store learns only the derived key); embedded: fresh per start.
+    """
+    explicit = env.get("SHOPDESK_FORWARDING_SECRET")
+    if explicit:
+        return explicit
+    base = env.get("SHOPDESK_VERIFICATION_SECRET")
+    if base:
+        return hmac.new(base.encode(), b"shopdesk-store-forwarding", hashlib.sha256).hexdigest()
+    return secrets.token_hex(32)
+
+
 @dataclass(frozen=True)
 class Profile:
     name: str
@@ -61,20 +107,26 @@ class Profile:
                 # The demo storefront signs its logged-in customer with a published demo
                 # key; the action server must know the same key to trust it.
                 env={"SHOPDESK_IDENTITY_SECRET":
-                     env.get("SHOPDESK_IDENTITY_SECRET") or DEMO_IDENTITY_SECRET},
+                     env.get("SHOPDESK_IDENTITY_SECRET") or DEMO_IDENTITY_SECRET,
+                     "SHOPDESK_FORWARDING_SECRET": forwarding_secret(env)},
             )
         if name != PRODUCTION:
             raise ProfileError(f"SHOPDESK_PROFILE must be embedded or production, got {name!r}")
         missing = [key for key in _PRODUCTION_REQUIRED if not env.get(key)]
         if missing:
             raise ProfileError("the production profile needs: " + ", ".join(missing))
+        check_production_secrets(env)
         defaults = {"RASA_DB_PORT": "5432", "RASA_DB_PASSWORD": "", "REDIS_PORT": "6379",
                     "REDIS_DB": "0"}
         return cls(
             name=PRODUCTION,
             endpoints=paths.ROOT / "bot" / "endpoints.production.yml",
             rasa_auth_token=env["RASA_API_TOKEN"],
-            env={**defaults, **{k: v for k, v in env.items() if k in _FORWARDED}},
+            env={
+                **defaults,
+                **{k: v for k, v in env.items() if k in _FORWARDED},
+                "SHOPDESK_FORWARDING_SECRET": forwarding_secret(env),
+            },
         )
 
 

@@ -13,9 +13,10 @@ from bot.training import fingerprint, model_path
 
 PRODUCTION_ENV = {
     "SHOPDESK_PROFILE": "production",
-    "RASA_API_TOKEN": "t",
-    "SHOPDESK_VERIFICATION_SECRET": "v" * 40,
-    "SHOPDESK_IDENTITY_SECRET": "i" * 40,
+    # Secrets pass the production check: at least 32 characters, not demo values.
+    "RASA_API_TOKEN": "unit-rasa-token-4f1c9a7e2b8d6053a1e4c7f9",
+    "SHOPDESK_VERIFICATION_SECRET": "unit-verification-secret-8e3b1d0c9f7a6254",
+    "SHOPDESK_IDENTITY_SECRET": "unit-identity-secret-2c7e9b4a1f8d3065e7",
     "STORE_DATABASE_URL": "postgresql+psycopg://postgres@db/store",
     "HELPDESK_DATABASE_URL": "postgresql+psycopg://postgres@db/handoff",
     "RASA_DB_HOST": "db",
@@ -79,7 +80,7 @@ def test_production_profile_names_every_missing_setting() -> None:
 def test_production_profile_protects_the_api_and_uses_the_production_endpoints() -> None:
     profile = Profile.from_env(PRODUCTION_ENV)
     assert profile.name == PRODUCTION
-    assert profile.rasa_auth_token == "t"
+    assert profile.rasa_auth_token == PRODUCTION_ENV["RASA_API_TOKEN"]
     assert profile.endpoints.name == "endpoints.production.yml"
     assert profile.env["REDIS_PORT"] == "6379"
     assert rasa_events_url(profile.env) == "postgresql+psycopg://rasa@db:5432/events"

@@ -1,0 +1,188 @@
+"""Failed-attempt limiters, the client key and the production secret check: plain functions."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions.attempts import FailureLimiter, client_key
+from actions.settings import ActionSettings, ConfigError
+from actions.verification import make_proof
+from bot.profiles import Profile, ProfileError, check_production_secrets, forwarding_secret
+from integrations.store.client import client_signature as bot_signature
+from store.ratelimit import FailedLookupLimiter, client_signature, forwarded_or_peer_key
+from store.settings import SettingsError, StoreSettings
+from web.storefront.settings import DEMO_IDENTITY_SECRET
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+# --- store: failed lookups per client ---------------------------------------------------
+
+
+def test_store_limiter_blocks_after_the_limit_until_the_oldest_failure_expires() -> None:
+    clock = Clock()
+    limiter = FailedLookupLimiter(max_failures=3, window_seconds=60, clock=clock)
+    for _ in range(3):
+        assert limiter.retry_after("peer:a") is None
+        limiter.record_failure("peer:a")
+        clock.now += 10
+    # 3 failures at t=1000, 1010, 1020; now t=1030: blocked until 1000 + 60.
+    assert limiter.retry_after("peer:a") == 30
+    assert limiter.retry_after("peer:b") is None  # other clients are not affected
+    clock.now = 1060.5
+    assert limiter.retry_after("peer:a") is None
+
+
+def test_store_limiter_rejects_nonsense_limits() -> None:
+    with pytest.raises(ValueError):
+        FailedLookupLimiter(max_failures=0, window_seconds=60)
+
+
+def test_forwarded_client_is_trusted_only_with_a_valid_signature() -> None:
+    secret = b"s" * 16 + b"0123456789abcdef"
+    signed = {"Shopdesk-Client": "ip:203.0.113.7"}
+    signed["Shopdesk-Client-Signature"] = client_signature(secret, "ip:203.0.113.7")
+    assert (
+        forwarded_or_peer_key(peer="127.0.0.1", headers=signed, forwarding_secret=secret)
+        == "forwarded:ip:203.0.113.7"
+    )
+    forged = {**signed, "Shopdesk-Client": "ip:198.51.100.1"}
+    assert (
+        forwarded_or_peer_key(peer="127.0.0.1", headers=forged, forwarding_secret=secret)
+        == "peer:127.0.0.1"
+    )
+    # A store without the secret trusts no forwarded key at all.
+    assert (
+        forwarded_or_peer_key(peer="127.0.0.1", headers=signed, forwarding_secret=None)
+        == "peer:127.0.0.1"
+    )
+
+
+def test_bot_and_store_compute_the_same_signature() -> None:
+    secret = b"k" * 32
+    assert bot_signature(secret, "ip:::1") == client_signature(secret, "ip:::1")
+
+
+def test_store_settings_read_the_limits_and_refuse_bad_values() -> None:
+    settings = StoreSettings.from_env(
+        {
+            "STORE_MAX_FAILED_LOOKUPS": "7",
+            "STORE_FAILED_LOOKUP_WINDOW_SECONDS": "30",
+            "SHOPDESK_FORWARDING_SECRET": "f" * 20 + "0123456789ab",
+        }
+    )
+    assert (settings.max_failed_lookups, settings.failed_lookup_window_seconds) == (7, 30.0)
+    assert settings.forwarding_secret == ("f" * 20 + "0123456789ab").encode()
+    for name, value in (
+        ("STORE_MAX_FAILED_LOOKUPS", "0"),
+        ("STORE_MAX_FAILED_LOOKUPS", "many"),
+        ("STORE_FAILED_LOOKUP_WINDOW_SECONDS", "-1"),
+        ("SHOPDESK_FORWARDING_SECRET", "short"),
+    ):
+        with pytest.raises(SettingsError, match=name):
+            StoreSettings.from_env({name: value})
+
+
+# --- action server: failed verifications per client -------------------------------------
+
+
+def test_client_key_is_the_channel_ip_else_the_conversation() -> None:
+    assert client_key(metadata={"client_ip": "203.0.113.7"}, sender_id="s1") == "ip:203.0.113.7"
+    assert client_key(metadata={"client_ip": " ::1 "}, sender_id="s1") == "ip:::1"
+    # Anything that is not an IP address falls back to the conversation.
+    for metadata in (None, {}, {"client_ip": "'; DROP TABLE orders;--"}, {"client_ip": 7}, []):
+        assert client_key(metadata=metadata, sender_id="s1") == "conversation:s1"
+
+
+def test_action_limiter_blocks_a_client_across_conversations() -> None:
+    clock = Clock()
+    limiter = FailureLimiter(max_failures=2, window_seconds=60, clock=clock)
+    assert limiter.record_failure("ip:203.0.113.7") is False
+    assert limiter.record_failure("ip:203.0.113.7") is True
+    assert limiter.blocked("ip:203.0.113.7")
+    assert not limiter.blocked("ip:203.0.113.8")
+    clock.now += 61
+    assert not limiter.blocked("ip:203.0.113.7")
+
+
+def test_action_settings_read_the_per_client_limits() -> None:
+    settings = ActionSettings.from_env(
+        {
+            "SHOPDESK_MAX_FAILED_VERIFICATIONS_PER_CLIENT": "5",
+            "SHOPDESK_FAILED_VERIFICATION_WINDOW_SECONDS": "120",
+        }
+    )
+    assert settings.max_failed_verifications_per_client == 5
+    assert settings.failed_verification_window_seconds == 120
+    with pytest.raises(ConfigError, match="SHOPDESK_FAILED_VERIFICATION_WINDOW_SECONDS"):
+        ActionSettings.from_env({"SHOPDESK_FAILED_VERIFICATION_WINDOW_SECONDS": "inf"})
+    with pytest.raises(ConfigError, match="SHOPDESK_FORWARDING_SECRET"):
+        ActionSettings.from_env({"SHOPDESK_FORWARDING_SECRET": "short"})
+
+
+def test_proofs_cannot_be_shifted_between_fields() -> None:
+    secret = b"x" * 32
+    one = make_proof(secret=secret, sender_id="a", order_number="10023", email="jo@example.com")
+    shifted = make_proof(
+        secret=secret, sender_id="a\x1f10023", order_number="", email="jo@example.com"
+    )
+    assert one != shifted
+
+
+# --- production profile: no demo or short secrets --------------------------------------
+
+GOOD = {
+    "SHOPDESK_PROFILE": "production",
+    "RASA_API_TOKEN": "rasa-token-3c9e1f7a5b2d8064e1a7c3f9b5d2",
+    "SHOPDESK_VERIFICATION_SECRET": "verification-7d2a9c4e1b8f6035a2c7e9d4",
+    "SHOPDESK_IDENTITY_SECRET": "identity-5e8b2d7f1a9c4036b8e2d5f7a1c9",
+    "STORE_DATABASE_URL": "postgresql+psycopg://postgres@db/store",
+    "HELPDESK_DATABASE_URL": "postgresql+psycopg://postgres@db/handoff",
+    "RASA_DB_HOST": "db",
+    "RASA_DB_NAME": "rasa",
+    "RASA_EVENTS_DB_NAME": "events",
+    "RASA_DB_USER": "rasa",
+    "REDIS_HOST": "cache",
+}
+
+
+def test_production_profile_accepts_strong_secrets_and_derives_the_forwarding_key() -> None:
+    profile = Profile.from_env(GOOD)
+    derived = profile.env["SHOPDESK_FORWARDING_SECRET"]
+    assert len(derived) == 64
+    assert derived not in GOOD.values()
+    assert derived == forwarding_secret(GOOD)  # stable, so several processes agree
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "complaint"),
+    [
+        ("SHOPDESK_IDENTITY_SECRET", DEMO_IDENTITY_SECRET, "demo value"),
+        ("SHOPDESK_VERIFICATION_SECRET", "too-short-secret", "at least 32"),
+        ("RASA_API_TOKEN", "x" * 31, "at least 32"),
+        ("RASA_API_TOKEN", "ab" * 20, "repetitive"),
+        ("SHOPDESK_FORWARDING_SECRET", "short", "at least 32"),
+        ("STORE_API_TOKEN", "store-token", "at least 32"),
+    ],
+)
+def test_production_profile_refuses_demo_or_weak_secrets(
+    name: str, value: str, complaint: str
+) -> None:
+    with pytest.raises(ProfileError, match=name) as refused:
+        Profile.from_env({**GOOD, name: value})
+    assert complaint in str(refused.value)
+    assert value not in str(refused.value)  # the message never echoes the secret
+
+
+def test_embedded_profile_needs_no_secrets_and_shares_a_fresh_forwarding_key() -> None:
+    first = Profile.from_env({})
+    second = Profile.from_env({})
+    assert len(first.env["SHOPDESK_FORWARDING_SECRET"]) >= 32
+    assert first.env["SHOPDESK_FORWARDING_SECRET"] != second.env["SHOPDESK_FORWARDING_SECRET"]
+    check_production_secrets({})  # nothing set: nothing to refuse here
