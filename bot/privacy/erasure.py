@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from bot import paths
-from bot.profiles import PRODUCTION, Profile, rasa_events_url
+from bot.profiles import EMBEDDED, PRODUCTION, ProfileError, rasa_events_url
 
 SENDER_COLUMNS = ("sender_id", "conversation_id", "sender")
 _BATCH = 1000
@@ -48,16 +48,24 @@ class DataStores:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> DataStores:
+        """The locations the profile in `SHOPDESK_PROFILE` uses; only the database settings
+        are needed (not the secrets the servers need), a missing one is named."""
         env = os.environ if env is None else env
-        profile = Profile.from_env(env)  # a production profile missing settings is named
+        profile = (env.get("SHOPDESK_PROFILE") or EMBEDDED).strip()
         helpdesk = _sqlite_from_root(env.get("HELPDESK_DATABASE_URL") or "sqlite:///var/handoff.db")
         store = _sqlite_from_root(env.get("STORE_DATABASE_URL") or "sqlite:///var/store.db")
-        if profile.name == PRODUCTION:
-            merged = {**profile.env, **{k: v for k, v in env.items() if v}}
-            events = rasa_events_url(merged)
-            tracker = events.rsplit("/", 1)[0] + "/" + merged["RASA_DB_NAME"]
+        if profile == PRODUCTION:
+            needed = ("RASA_DB_HOST", "RASA_DB_NAME", "RASA_EVENTS_DB_NAME", "RASA_DB_USER",
+                      "HELPDESK_DATABASE_URL", "STORE_DATABASE_URL")
+            missing = [name for name in needed if not env.get(name)]
+            if missing:
+                raise ProfileError("the production profile needs: " + ", ".join(missing))
+            events = rasa_events_url(env)
+            tracker = rasa_events_url({**env, "RASA_EVENTS_DB_NAME": env["RASA_DB_NAME"]})
             return cls(tracker_url=tracker, events_url=events, helpdesk_url=helpdesk,
                        store_url=store)
+        if profile != EMBEDDED:
+            raise ProfileError(f"SHOPDESK_PROFILE must be embedded or production, got {profile!r}")
         tracker_file = env.get("RASA_TRACKER_DB") or str(paths.VAR / "tracker.db")
         events_file = env.get("RASA_EVENTS_DB") or str(paths.VAR / "rasa-events.db")
         return cls(
