@@ -158,6 +158,23 @@ def token_store(store: LiveStore) -> Iterator[LiveStore]:
         yield replace(store, settings=settings, base_url=server.base_url)
 
 
+FORWARDING_SECRET = b"integration-forwarding-secret-0123456789"
+FAILED_LOOKUP_LIMIT = 10
+
+
+@pytest.fixture
+def limited_store(store: LiveStore) -> Iterator[LiveStore]:
+    """A second server on the same database with a small failed-lookup limit (fresh per
+    test: the limiter lives in the app) and a forwarding secret."""
+    settings = replace(
+        store.settings,
+        max_failed_lookups=FAILED_LOOKUP_LIMIT,
+        forwarding_secret=FORWARDING_SECRET,
+    )
+    with ServerThread(lambda _url: create_app(settings, engine=store.engine)) as server:
+        yield replace(store, settings=settings, base_url=server.base_url)
+
+
 @pytest.fixture
 def api_token() -> str:
     return API_TOKEN
