@@ -42,6 +42,7 @@ def _worker(s: HandoffServices) -> DeliveryWorker:
 def serve(s: HandoffServices, *, web: bool = True) -> None:
     import uvicorn
 
+    from analytics.settings import report_dir_from_env
     from handoff.web import create_app
 
     st = s.settings
@@ -93,7 +94,12 @@ def serve(s: HandoffServices, *, web: bool = True) -> None:
         st.port,
     )
     server = uvicorn.Server(
-        uvicorn.Config(create_app(s), host="127.0.0.1", port=st.port, log_level="warning")
+        uvicorn.Config(
+            create_app(s, report_dir=report_dir_from_env()),
+            host="127.0.0.1",
+            port=st.port,
+            log_level="warning",
+        )
     )
 
     def _shutdown(signum: int, frame: object) -> None:

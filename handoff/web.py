@@ -6,17 +6,20 @@
 /api/tickets                  built-in helpdesk tickets as JSON (?conversation_id=, ?status=)
 /api/tickets/{id}             one ticket with its comments as JSON
 /outbox                       operator view: parked and pending deliveries; POST /outbox/{id}/retry
+/reports/latest               the newest KPI report (python -m analytics report) from report_dir
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict
 from html import escape
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, HTTPException
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
+from analytics.settings import DEFAULT_REPORT_DIR
 from handoff.bootstrap import HandoffServices
 from handoff.helpdesks import InboxComment, InboxTicket
 from handoff.outbox import PARKED, PENDING
@@ -33,7 +36,8 @@ def _page(title: str, body: str) -> HTMLResponse:
     return HTMLResponse(
         f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)}</title>"
         f"<style>{_STYLE}</style></head><body><nav><a href='/inbox'>Inbox</a>"
-        f"<a href='/outbox'>Deliveries</a></nav><h1>{escape(title)}</h1>{body}</body></html>"
+        f"<a href='/outbox'>Deliveries</a><a href='/reports/latest'>KPI report</a></nav>"
+        f"<h1>{escape(title)}</h1>{body}</body></html>"
     )
 
 
@@ -44,7 +48,13 @@ def _json(item: InboxTicket | InboxComment) -> dict[str, Any]:
     }
 
 
-def create_app(services: HandoffServices) -> FastAPI:
+def latest_report(report_dir: Path) -> Path | None:
+    """The newest report HTML in report_dir (reports are named by their period)."""
+    found = sorted(report_dir.glob("shopdesk-report-*.html"), key=lambda p: p.stat().st_mtime)
+    return found[-1] if found else None
+
+
+def create_app(services: HandoffServices, *, report_dir: Path = DEFAULT_REPORT_DIR) -> FastAPI:
     app = FastAPI(title="Shopdesk handoff", docs_url=None, redoc_url=None)
     store, builtin = services.store, services.builtin
 
@@ -174,6 +184,20 @@ def create_app(services: HandoffServices) -> FastAPI:
             }
             for r in store.rows(status=status)
         ]
+
+    # Same app, same protection as /inbox: the KPI report (no scripts, self-contained HTML).
+    @app.get("/reports/latest", response_model=None)
+    def report() -> FileResponse | HTMLResponse:
+        found = latest_report(report_dir)
+        if found is None:
+            page = _page(
+                "KPI report",
+                "<p>No report yet. Run <code>make report SINCE=7d</code> "
+                "(or <code>python -m analytics report --since 7d</code>).</p>",
+            )
+            page.status_code = 404
+            return page
+        return FileResponse(found, media_type="text/html; charset=utf-8")
 
     @app.post("/outbox/{row_id}/retry")
     def retry(row_id: int) -> RedirectResponse:
