@@ -37,8 +37,26 @@ def model_path(fp: str | None = None) -> Path:
     return paths.MODELS / f"{MODEL_PREFIX}{fp or fingerprint()}.tar.gz"
 
 
-def rasa_env() -> dict[str, str]:
+# A Rasa server handles one small message at a time: BLAS (numpy, scikit-learn) and
+# TensorFlow threads cost more than they gain on matrices that size, and N Rasa instances,
+# the action servers, the store and PostgreSQL share the machine's cores. Training (big
+# batches, nothing else running) keeps every core. Set in the environment to override.
+SERVING_THREADS = {
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "TF_INTRA_OP_PARALLELISM_THREADS": "1",
+    "TF_INTER_OP_PARALLELISM_THREADS": "1",
+}
+
+
+def rasa_env(*, training: bool = False) -> dict[str, str]:
+    """Environment for a Rasa engine process (`rasa run` by default, `rasa train` with
+    `training=True`)."""
     env = dict(os.environ)
+    if not training:
+        for name, value in SERVING_THREADS.items():
+            env.setdefault(name, value)
     env.update(
         RASA_TELEMETRY_ENABLED="false",
         HF_HUB_OFFLINE="1",
@@ -81,7 +99,7 @@ def _train(target: Path) -> Path:
         "--out", str(paths.MODELS),
         "--fixed-model-name", target.name.removesuffix(".tar.gz"),
     ]
-    result = subprocess.run(command, cwd=paths.ROOT, env=rasa_env())
+    result = subprocess.run(command, cwd=paths.ROOT, env=rasa_env(training=True))
     if result.returncode != 0 or not target.exists():
         raise SystemExit(f"training failed (exit {result.returncode})")
     for old in paths.MODELS.glob(f"{MODEL_PREFIX}*.tar.gz"):

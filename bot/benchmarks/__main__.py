@@ -53,6 +53,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="think time range in seconds: low,high")
     parser.add_argument("--seed", type=int, default=20261127)
     parser.add_argument("--out", type=Path, default=OUT_DIR)
+    parser.add_argument("--model", type=Path, default=None,
+                        help="Shopdesk model to serve (default: trained for the current inputs)")
     args = parser.parse_args(argv)
     args.systems = [s.strip() for s in args.systems.split(",") if s.strip()]
     for system in args.systems:
@@ -107,7 +109,7 @@ def _fmt(ms: float | None) -> str:
     return "    -   " if ms is None else f"{ms:>6.0f}ms"
 
 
-def _systems(names: list[str], workdir: Path) -> Iterator[
+def _systems(names: list[str], workdir: Path, model: Path | None) -> Iterator[
     tuple[str, Callable[[], AbstractContextManager[System]], Callable[[str], load.ShopperFactory]]
 ]:
     for name in names:
@@ -115,7 +117,8 @@ def _systems(names: list[str], workdir: Path) -> Iterator[
             yield name, lambda: bare_rasa(workdir), bare_shoppers
         else:
             instances = int(name)
-            yield name, lambda n=instances: shopdesk(workdir, instances=n), shopdesk_shoppers
+            yield (name, lambda n=instances: shopdesk(workdir, instances=n, model=model),
+                   shopdesk_shoppers)
 
 
 def targets(results: dict[str, Any], rates: list[float]) -> list[str]:
@@ -161,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
           flush=True)
     with tempfile.TemporaryDirectory(prefix="shopdesk-bench-") as tmp:
         workdir = Path(tmp)
-        for name, start, shoppers in _systems(args.systems, workdir):
+        for name, start, shoppers in _systems(args.systems, workdir, args.model):
             t0 = time.monotonic()
             with start() as system:
                 print(f"{system.name}: started in {time.monotonic() - t0:.0f} s", flush=True)

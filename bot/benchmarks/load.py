@@ -161,6 +161,10 @@ class Point:
             "turns_ok": len(ok),
             "errors": sum(errors.values()),
             "errors_by_kind": dict(errors),
+            # where they happened: "conversation #turn: kind", the most frequent first
+            "errors_by_turn": dict(Counter(
+                f"{r.conversation} #{r.index}: {r.error}" for r in self.results
+                if r.error is not None).most_common(8)),
             "achieved_rate": round(len(ok) / self.elapsed, 2) if self.elapsed > 0 else 0.0,
             "conversations_started": sum(1 for r in self.results if r.index == 0),
             "p50_ms": _ms(percentile(ok, 50)),

@@ -66,7 +66,7 @@ def bare_bot(directory: Path = BARE_BOT_DIR) -> Path:
         subprocess.run(
             [str(paths.RASA_BIN), "init", "--no-prompt", "--init-dir", str(directory)],
             cwd=directory,
-            env=rasa_env(),
+            env=rasa_env(training=True),
             check=True,
             stdout=subprocess.DEVNULL,
         )
@@ -130,11 +130,12 @@ def production_env(names: dict[str, str]) -> dict[str, str]:
 
 
 @contextmanager
-def shopdesk(workdir: Path, *, instances: int) -> Iterator[System]:
-    """The production profile with `instances` Rasa servers and as many action servers."""
+def shopdesk(workdir: Path, *, instances: int, model: Path | None = None) -> Iterator[System]:
+    """The production profile with `instances` Rasa servers and as many action servers
+    (`model`: the trained model to serve, by default the one for the current inputs)."""
     from bot.lb import haproxy_binary, render
 
-    model = ensure_model(quiet=True)
+    model = model or ensure_model(quiet=True)
     names = _postgres_databases(f"shopdesk_bench_{uuid.uuid4().hex[:8]}")
     try:
         env = production_env(names)

@@ -36,6 +36,17 @@ def _blas_controller():
 
 
 _controller = None
+_single_threaded: bool | None = None
+
+
+def _blas_single_threaded() -> bool:
+    """True when every BLAS library already runs one thread (the Rasa server's environment
+    sets OMP/OPENBLAS_NUM_THREADS=1): then there is nothing to limit per message."""
+    global _single_threaded
+    if _single_threaded is None:
+        blas = [lib for lib in _blas_controller().info() if lib.get("user_api") == "blas"]
+        _single_threaded = all(lib.get("num_threads") == 1 for lib in blas)
+    return _single_threaded
 
 
 def bundled_model_dir() -> Path:
@@ -150,7 +161,7 @@ class MiniLMEncoder:
         """Returns an (n, 384) float32 array of L2-normalised sentence embeddings."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        if len(texts) <= 2:
+        if len(texts) <= 2 and not _blas_single_threaded():
             # one message at a time: BLAS threading costs more than it gains on
             # matrices this small (measured 2-4x slower with 2 threads)
             with _blas_controller().limit(limits=1, user_api="blas"):

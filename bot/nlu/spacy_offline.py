@@ -17,6 +17,12 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
 from spacy.language import Language
 
+from bot.nlu import rasa_speedups
+
+# The first of our modules every Rasa process imports when it loads the model: the place
+# to install the speed fix for Rasa's action-response validation (see rasa_speedups).
+rasa_speedups.install()
+
 PIPELINE_NAME = "blank_en_lookup_lemmatizer"
 
 _lock = threading.Lock()
