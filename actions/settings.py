@@ -24,7 +24,7 @@ class ActionSettings:
     max_verification_attempts: int = 3
     # Failed verifications one client (IP or, without one, conversation) may make within
     # the window, across conversations, before the bot stops checking and offers a person.
-    max_failed_verifications_per_client: int = 20
+    max_failed_verifications_per_client: int = 30
     failed_verification_window_seconds: float = 900.0
     # Shared with the store: signs the shopper's client key forwarded with store lookups.
     forwarding_secret: bytes | None = None
@@ -53,7 +53,7 @@ class ActionSettings:
 
         attempts = int(_positive_float(env, "SHOPDESK_MAX_VERIFICATION_ATTEMPTS", default=3))
         per_client = int(
-            _positive_float(env, "SHOPDESK_MAX_FAILED_VERIFICATIONS_PER_CLIENT", default=20)
+            _positive_float(env, "SHOPDESK_MAX_FAILED_VERIFICATIONS_PER_CLIENT", default=30)
         )
         window = _positive_float(env, "SHOPDESK_FAILED_VERIFICATION_WINDOW_SECONDS", default=900)
         forwarding = env.get("SHOPDESK_FORWARDING_SECRET") or None
