@@ -16,7 +16,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install run train test test-fast validate eval bench-hint3 bench-load lint browser lb run-production clean forget purge
+.PHONY: help install run train test test-fast validate eval bench-hint3 bench-load report bench-report lint browser lb run-production clean forget purge
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -84,6 +84,13 @@ forget: install ## erase one shopper's conversations, outbox entries and tickets
 purge: install ## delete conversation data older than DAYS days: make purge DAYS=90
 	@test -n "$(DAYS)" || { echo "usage: make purge DAYS=<days to keep>"; exit 2; }
 	$(APP_PY) -m bot purge --days "$(DAYS)"
+
+SINCE ?= 7d
+report: install ## KPI report (HTML + JSON + CSV in var/reports): make report SINCE=7d, or FROM=2026-11-01 TO=2026-11-07
+	$(APP_PY) -m analytics report $(if $(FROM),--from $(FROM) --to $(TO),--since $(SINCE)) $(if $(OUT),--out $(OUT))
+
+bench-report: install ## KPI report over 100k generated conversations (< 1 min): prints rows, seconds, rows/s, peak RSS
+	$(APP_PY) -m analytics.bench $(BENCH_REPORT_ARGS)
 
 lint: install ## ruff
 	$(APP)/bin/ruff check .

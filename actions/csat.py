@@ -43,7 +43,8 @@ _SCORE = re.compile(
     re.IGNORECASE,
 )
 _FILLER = re.compile(
-    r"^(?:i(?:'d| would)? (?:give|rate)(?: (?:it|you|this|this chat))?|rating|score)\b|"
+    r"^(?:i(?:'d| would)? (?:give|rate)(?: (?:it|you|this chat|this))?(?: an?)?"
+    r"|my rating is|rating|score|rate it)\b|"
     r"^\W*(?:stars?|points?|out of \w+)\b",
     re.IGNORECASE,
 )

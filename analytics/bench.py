@@ -78,8 +78,10 @@ def scenario(n: int, rng: random.Random, start: float) -> Script:
     if rng.random() < 0.08:  # a refusal disputed or a complaint after the answer
         s.user("this is not good enough", "complaint")
         return s.handoff(rng.choice(REASONS[3:]), reference=f"SD-{n:06d}")
-    if rng.random() < 0.45:
-        s.rate(rng.choice((5, 5, 5, 4, 4, 3, 2, 1)))
+    if rng.random() < 0.6:  # thanks or bye: the prompt; about two in three answer it
+        s.ask_rating()
+        if rng.random() < 0.65:
+            s.give_rating(rng.choice((5, 5, 5, 4, 4, 3, 2, 1)))
     else:
         s.user("bye", "goodbye").action("action_wrap_up").bot("utter_goodbye").listen()
     return s

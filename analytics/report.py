@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -82,9 +83,21 @@ def figures(*, tracker: Engine, handoff: Engine, period: Period) -> dict[str, An
     return kpis.compute(conversations(rows), escalations, start=period.start, end=period.end)
 
 
+def _engine(url: str, *, what: str) -> Engine:
+    """An engine for url; a SQLite file must exist already (never created by a report)."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        if not Path(parsed.database).is_file():
+            raise source.ReportSourceError(
+                f"no {what} at {parsed.database} yet: has the assistant run here "
+                "(make run)? Or point ANALYTICS_TRACKER_DB_URL / HELPDESK_DATABASE_URL at it."
+            )
+    return sa.create_engine(url)
+
+
 def run(settings: ReportSettings, period: Period, *, now: datetime) -> render.ReportFiles:
-    tracker = sa.create_engine(settings.tracker_url)
-    handoff = sa.create_engine(settings.handoff_url)
+    tracker = _engine(settings.tracker_url, what="tracker store")
+    handoff = _engine(settings.handoff_url, what="handoff database")
     try:
         result = figures(tracker=tracker, handoff=handoff, period=period)
     finally:

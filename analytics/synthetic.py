@@ -135,9 +135,15 @@ class Script:
         self.events.append({"event": "pause", "timestamp": self._tick()})
         return self
 
-    def rate(self, score: int, comment: str | None = None) -> Script:
+    def ask_rating(self) -> Script:
         self.user("thanks", "thanks").action("action_wrap_up").bot("utter_ask_csat")
-        self.slot("csat_asked", True).listen()
+        return self.slot("csat_asked", True).listen()
+
+    def rate(self, score: int, comment: str | None = None) -> Script:
+        self.ask_rating()
+        return self.give_rating(score, comment)
+
+    def give_rating(self, score: int, comment: str | None = None) -> Script:
         self.user(f'/rate{{"csat_score": "{score}"}}', "rate", csat_score=str(score))
         self.action("action_record_csat").slot("csat_score", str(score)).slot("csat_asked", True)
         if comment:

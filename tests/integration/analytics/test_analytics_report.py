@@ -424,7 +424,7 @@ def test_bad_period_gets_a_plain_message(db_url: str, tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "write a number and d, h or w" in done.stderr and "Traceback" not in done.stderr
     done = run_report("sqlite:////nonexistent/dir/x.db", tmp_path, "--since", "7d")
-    assert done.returncode == 2 and "cannot read the" in done.stderr
+    assert done.returncode == 2 and "no tracker store at /nonexistent/dir/x.db" in done.stderr
     assert "/nonexistent/dir/x.db" in done.stderr and "Traceback" not in done.stderr
 
 
