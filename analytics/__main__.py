@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    now = datetime.now(UTC)
+    now = datetime.now(UTC).replace(microsecond=0)
     try:
         settings = ReportSettings.from_env()
         if args.out is not None:

@@ -52,8 +52,11 @@ def scenario(n: int, rng: random.Random, start: float) -> Script:
     if kind < 0.62:
         s.user("where is order 10023? jo@example.com", "order_status", order_number="10023")
         s.verify(failures=rng.choice((0, 0, 0, 1))).action("action_order_status")
-        s.bot(rng.choice(("utter_shipment_in_transit", "utter_shipment_delivered",
-                          "utter_order_processing"))).listen()
+        s.bot(
+            rng.choice(
+                ("utter_shipment_in_transit", "utter_shipment_delivered", "utter_order_processing")
+            )
+        ).listen()
     elif kind < 0.72:
         s.user("I want to return something", "start_return").verify()
         s.action("action_start_return").slot("return_eligible", True).action("return_form")
@@ -119,13 +122,20 @@ def write_outbox(url: str, tracker: sa.Engine) -> int:
     rows = []
     for sender, timestamp in found:
         created = datetime.fromtimestamp(timestamp, UTC)
-        rows.append({
-            "idempotency_key": f"shopdesk:{sender}:1", "conversation_id": sender,
-            "kind": "escalation",
-            "payload": {"reason": reason_of.get(sender, "requested")},
-            "status": "done", "stage": "done", "attempts": 1, "next_attempt_at": created,
-            "created_at": created, "updated_at": created,
-        })
+        rows.append(
+            {
+                "idempotency_key": f"shopdesk:{sender}:1",
+                "conversation_id": sender,
+                "kind": "escalation",
+                "payload": {"reason": reason_of.get(sender, "requested")},
+                "status": "done",
+                "stage": "done",
+                "attempts": 1,
+                "next_attempt_at": created,
+                "created_at": created,
+                "updated_at": created,
+            }
+        )
     with engine.begin() as conn:
         if rows:
             conn.execute(outbox.insert(), rows)
@@ -140,8 +150,10 @@ def baseline_seconds(url: str) -> tuple[int, float]:
     count = 0
     with engine.connect() as conn:
         result = conn.execution_options(stream_results=True, yield_per=20_000).execute(
-            sa.text("SELECT sender_id, type_name, timestamp, intent_name, action_name, data "
-                    "FROM events ORDER BY sender_id, id")
+            sa.text(
+                "SELECT sender_id, type_name, timestamp, intent_name, action_name, data "
+                "FROM events ORDER BY sender_id, id"
+            )
         )
         for _ in result:
             count += 1
@@ -150,21 +162,40 @@ def baseline_seconds(url: str) -> tuple[int, float]:
 
 
 def run_report(tracker_url: str, handoff_url: str, out: Path, *, start: str, end: str) -> float:
-    env = {**os.environ, "ANALYTICS_TRACKER_DB_URL": tracker_url,
-           "HELPDESK_DATABASE_URL": handoff_url, "RASA_TELEMETRY_ENABLED": "false"}
+    env = {
+        **os.environ,
+        "ANALYTICS_TRACKER_DB_URL": tracker_url,
+        "HELPDESK_DATABASE_URL": handoff_url,
+        "RASA_TELEMETRY_ENABLED": "false",
+    }
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "analytics", "report", "--from", start, "--to", end,
-         "--out", str(out)],
-        env=env, check=True, cwd=paths.ROOT, stdout=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "analytics",
+            "report",
+            "--from",
+            start,
+            "--to",
+            end,
+            "--out",
+            str(out),
+        ],
+        env=env,
+        check=True,
+        cwd=paths.ROOT,
+        stdout=subprocess.DEVNULL,
     )
     return time.perf_counter() - started
 
 
-def bench(label: str, tracker_url: str, handoff_url: str, *, count: int, days: int,
-          workdir: Path) -> bool:
+def bench(
+    label: str, tracker_url: str, handoff_url: str, *, count: int, days: int, workdir: Path
+) -> bool:
     start = (datetime.now(UTC) - timedelta(days=days + 1)).replace(
-        hour=0, minute=0, second=0, microsecond=0)
+        hour=0, minute=0, second=0, microsecond=0
+    )
     engine = sa.create_engine(tracker_url)
     create_tables(engine)
     began = time.perf_counter()
@@ -172,20 +203,30 @@ def bench(label: str, tracker_url: str, handoff_url: str, *, count: int, days: i
     escalations = write_outbox(handoff_url, engine)
     generated = time.perf_counter() - began
     engine.dispose()
-    print(f"[{label}] generated {count} conversations, {rows} event rows, {escalations} "
-          f"escalations in {generated:.1f}s")
+    print(
+        f"[{label}] generated {count} conversations, {rows} event rows, {escalations} "
+        f"escalations in {generated:.1f}s"
+    )
     base_rows, base_seconds = baseline_seconds(tracker_url)
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    seconds = run_report(tracker_url, handoff_url, workdir / f"report-{label}",
-                         start=start.date().isoformat(),
-                         end=(start + timedelta(days=days - 1)).date().isoformat())
+    seconds = run_report(
+        tracker_url,
+        handoff_url,
+        workdir / f"report-{label}",
+        start=start.date().isoformat(),
+        end=(start + timedelta(days=days - 1)).date().isoformat(),
+    )
     peak_kib = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
-    print(f"[{label}] baseline: streamed {base_rows} rows with no computation in "
-          f"{base_seconds:.1f}s ({base_rows / base_seconds:,.0f} rows/s)")
-    print(f"[{label}] report:   {rows} rows, {count} conversations in {seconds:.1f}s "
-          f"({rows / seconds:,.0f} rows/s), peak RSS {peak_kib / 1024:.0f} MiB, "
-          f"{seconds / base_seconds:.1f}x the baseline; target < {TARGET_SECONDS:.0f}s: "
-          f"{'PASS' if seconds < TARGET_SECONDS else 'FAIL'}")
+    print(
+        f"[{label}] baseline: streamed {base_rows} rows with no computation in "
+        f"{base_seconds:.1f}s ({base_rows / base_seconds:,.0f} rows/s)"
+    )
+    print(
+        f"[{label}] report:   {rows} rows, {count} conversations in {seconds:.1f}s "
+        f"({rows / seconds:,.0f} rows/s), peak RSS {peak_kib / 1024:.0f} MiB, "
+        f"{seconds / base_seconds:.1f}x the baseline; target < {TARGET_SECONDS:.0f}s: "
+        f"{'PASS' if seconds < TARGET_SECONDS else 'FAIL'}"
+    )
     return seconds < TARGET_SECONDS
 
 
@@ -200,9 +241,14 @@ def main(argv: list[str] | None = None) -> int:
     ok = True
     with tempfile.TemporaryDirectory(prefix="shopdesk-bench-") as tmp:
         workdir = Path(tmp)
-        ok &= bench("sqlite", f"sqlite:///{workdir / 'tracker.db'}",
-                    f"sqlite:///{workdir / 'handoff.db'}", count=args.conversations,
-                    days=args.days, workdir=workdir)
+        ok &= bench(
+            "sqlite",
+            f"sqlite:///{workdir / 'tracker.db'}",
+            f"sqlite:///{workdir / 'handoff.db'}",
+            count=args.conversations,
+            days=args.days,
+            workdir=workdir,
+        )
         if args.postgres:
             ok &= _bench_postgres(args.postgres, args, workdir)
     return 0 if ok else 1
@@ -215,8 +261,9 @@ def _bench_postgres(admin_url: str, args: argparse.Namespace, workdir: Path) -> 
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     url = sa.engine.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     try:
-        return bench("postgresql", url, url, count=args.conversations, days=args.days,
-                     workdir=workdir)
+        return bench(
+            "postgresql", url, url, count=args.conversations, days=args.days, workdir=workdir
+        )
     finally:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

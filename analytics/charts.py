@@ -36,9 +36,7 @@ def _open(chart_id: str, title: str, height: int) -> str:
     )
 
 
-def column_chart(
-    chart_id: str, title: str, labels: Sequence[str], values: Sequence[float]
-) -> str:
+def column_chart(chart_id: str, title: str, labels: Sequence[str], values: Sequence[float]) -> str:
     """Vertical bars, one per label (days, scores)."""
     if not labels or not any(values):
         return _empty(chart_id, title)
@@ -118,8 +116,12 @@ def line_chart(
     for s, (name, values) in enumerate(series):
         colour = SERIES_COLOURS[s % len(SERIES_COLOURS)]
         points = [
-            (left + i * step if len(labels) > 1 else left + (WIDTH - left) / 2,
-             top + plot_h * (1 - v), label, v)
+            (
+                left + i * step if len(labels) > 1 else left + (WIDTH - left) / 2,
+                top + plot_h * (1 - v),
+                label,
+                v,
+            )
             for i, (label, v) in enumerate(zip(labels, values, strict=True))
             if v is not None
         ]

@@ -8,6 +8,7 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,26 +27,49 @@ OUTCOME_LABELS = {
 }
 
 DEFINITIONS = (
-    ("Conversation", "One Rasa session (a new one starts after 60 idle minutes or a restart) "
-     "in which the shopper sent at least one message. Its day is the UTC day of the "
-     "shopper's first message."),
-    ("Containment rate (deflection)", "Conversations that never went to a person, divided "
-     "by all conversations."),
-    ("Bot resolution rate", "Conversations in which the bot settled a task (order status "
-     "answered, return created, refund status told, order cancelled, address changed, "
-     "policy answered) and nobody had to take over, divided by all conversations."),
-    ("Handoff (escalation) rate", "Conversations handed to a person, divided by all "
-     "conversations. Handoffs by reason count the escalations written to the handoff "
-     "outbox in the period."),
-    ("Fallback rate", "Shopper messages the bot did not understand (NLU fallback, or the "
-     "dialogue's fallback ran), divided by all shopper messages."),
-    ("Verification success rate", "Conversations where the shopper proved the order was "
-     "theirs, divided by conversations where verification was attempted."),
-    ("CSAT", "Share of ratings that are 4 or 5 on the 1-5 scale (top-two-box), with the "
-     "mean rating; response rate is ratings divided by rating prompts."),
+    (
+        "Conversation",
+        "One Rasa session (a new one starts after 60 idle minutes or a restart) "
+        "in which the shopper sent at least one message. Its day is the UTC day of the "
+        "shopper's first message.",
+    ),
+    (
+        "Containment rate (deflection)",
+        "Conversations that never went to a person, divided by all conversations.",
+    ),
+    (
+        "Bot resolution rate",
+        "Conversations in which the bot settled a task (order status "
+        "answered, return created, refund status told, order cancelled, address changed, "
+        "policy answered) and nobody had to take over, divided by all conversations.",
+    ),
+    (
+        "Handoff (escalation) rate",
+        "Conversations handed to a person, divided by all "
+        "conversations. Handoffs by reason count the escalations written to the handoff "
+        "outbox in the period.",
+    ),
+    (
+        "Fallback rate",
+        "Shopper messages the bot did not understand (NLU fallback, or the "
+        "dialogue's fallback ran), divided by all shopper messages.",
+    ),
+    (
+        "Verification success rate",
+        "Conversations where the shopper proved the order was "
+        "theirs, divided by conversations where verification was attempted.",
+    ),
+    (
+        "CSAT",
+        "Share of ratings that are 4 or 5 on the 1-5 scale (top-two-box), with the "
+        "mean rating; response rate is ratings divided by rating prompts.",
+    ),
     ("Turns", "Shopper messages per conversation (median)."),
-    ("Time to resolution", "From the shopper's first message to the bot's first settling "
-     "answer, over resolved conversations (median)."),
+    (
+        "Time to resolution",
+        "From the shopper's first message to the bot's first settling "
+        "answer, over resolved conversations (median).",
+    ),
 )
 
 _TEMPLATE = """<!doctype html>
@@ -99,46 +123,112 @@ def sections(figures: dict[str, Any]) -> list[Section]:
     verification = figures["verification"]
     csat = figures["csat"]
     return [
-        Section("conversations", "Conversations per day", charts.column_chart(
-            "conversations_per_day", "Conversations per day", days,
-            [d["conversations"] for d in daily])),
-        Section("containment", "Containment rate per day", charts.line_chart(
-            "containment_rate_per_day", "Containment and bot resolution rate per day", days,
-            [("Containment", [d["containment_rate"] for d in daily]),
-             ("Resolved by the bot", [d["bot_resolution_rate"] for d in daily])])),
-        Section("handoffs", "Handoffs by reason", charts.bar_chart(
-            "handoffs_by_reason", "Handoffs by reason", list(handoffs["by_reason"].items())),
-            note="Delivery: " + (", ".join(
-                f"{status} {count}" for status, count in handoffs["by_delivery_status"].items())
-                or "no escalations") + "."),
-        Section("fallback", "Fallback rate per day", charts.line_chart(
-            "fallback_rate_per_day", "Fallback rate per day", days,
-            [("Fallback rate", [d["fallback_rate"] for d in daily])])),
-        Section("intents", "Top intents", charts.bar_chart(
-            "top_intents", "Top intents (shopper messages)",
-            list(figures["top_intents"].items()))),
-        Section("verification", "Verification", charts.bar_chart(
-            "verification", "Verification outcomes (conversations)",
-            [("verified", verification["verified"]),
-             ("not verified", verification["not_verified"]),
-             ("locked after failures", verification["locked"])]),
+        Section(
+            "conversations",
+            "Conversations per day",
+            charts.column_chart(
+                "conversations_per_day",
+                "Conversations per day",
+                days,
+                [d["conversations"] for d in daily],
+            ),
+        ),
+        Section(
+            "containment",
+            "Containment rate per day",
+            charts.line_chart(
+                "containment_rate_per_day",
+                "Containment and bot resolution rate per day",
+                days,
+                [
+                    ("Containment", [d["containment_rate"] for d in daily]),
+                    ("Resolved by the bot", [d["bot_resolution_rate"] for d in daily]),
+                ],
+            ),
+        ),
+        Section(
+            "handoffs",
+            "Handoffs by reason",
+            charts.bar_chart(
+                "handoffs_by_reason", "Handoffs by reason", list(handoffs["by_reason"].items())
+            ),
+            note="Delivery: "
+            + (
+                ", ".join(
+                    f"{status} {count}" for status, count in handoffs["by_delivery_status"].items()
+                )
+                or "no escalations"
+            )
+            + ".",
+        ),
+        Section(
+            "fallback",
+            "Fallback rate per day",
+            charts.line_chart(
+                "fallback_rate_per_day",
+                "Fallback rate per day",
+                days,
+                [("Fallback rate", [d["fallback_rate"] for d in daily])],
+            ),
+        ),
+        Section(
+            "intents",
+            "Top intents",
+            charts.bar_chart(
+                "top_intents",
+                "Top intents (shopper messages)",
+                list(figures["top_intents"].items()),
+            ),
+        ),
+        Section(
+            "verification",
+            "Verification",
+            charts.bar_chart(
+                "verification",
+                "Verification outcomes (conversations)",
+                [
+                    ("verified", verification["verified"]),
+                    ("not verified", verification["not_verified"]),
+                    ("locked after failures", verification["locked"]),
+                ],
+            ),
             note=f"Success rate {_pct(verification['success_rate'])}; "
-                 f"{verification['failed_attempts']} failed attempts in all."),
-        Section("self-service", "Self-service outcomes", charts.bar_chart(
-            "self_service_outcomes", "Self-service outcomes",
-            [(OUTCOME_LABELS[name], v["count"]) for name, v in figures["self_service"].items()])),
-        Section("csat", "Customer satisfaction (CSAT)", charts.column_chart(
-            "csat_distribution", "CSAT ratings 1 to 5", list(csat["distribution"].keys()),
-            list(csat["distribution"].values())),
+            f"{verification['failed_attempts']} failed attempts in all.",
+        ),
+        Section(
+            "self-service",
+            "Self-service outcomes",
+            charts.bar_chart(
+                "self_service_outcomes",
+                "Self-service outcomes",
+                [(OUTCOME_LABELS[name], v["count"]) for name, v in figures["self_service"].items()],
+            ),
+        ),
+        Section(
+            "csat",
+            "Customer satisfaction (CSAT)",
+            charts.column_chart(
+                "csat_distribution",
+                "CSAT ratings 1 to 5",
+                list(csat["distribution"].keys()),
+                list(csat["distribution"].values()),
+            ),
             note=f"CSAT {_pct(csat['csat'])} (4 or 5), mean {_num(csat['mean'])} from "
-                 f"{csat['ratings']} ratings; response rate {_pct(csat['response_rate'])}; "
-                 f"{csat['comments']} comments."),
+            f"{csat['ratings']} ratings; response rate {_pct(csat['response_rate'])}; "
+            f"{csat['comments']} comments.",
+        ),
     ]
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.1f} min"
 
 
 def tiles(figures: dict[str, Any]) -> list[tuple[str, str]]:
     s = figures["summary"]
-    minutes = s["median_seconds_to_resolution"]
+    seconds = s["median_seconds_to_resolution"]
     return [
         ("conversations", str(s["conversations"])),
         ("containment rate", _pct(s["containment_rate"])),
@@ -148,16 +238,19 @@ def tiles(figures: dict[str, Any]) -> list[tuple[str, str]]:
         ("CSAT (4-5)", _pct(figures["csat"]["csat"])),
         ("mean rating", _num(figures["csat"]["mean"])),
         ("median turns", _num(s["median_turns"])),
-        ("median time to resolution",
-         "–" if minutes is None else f"{minutes / 60:.1f} min"),
+        ("median time to resolution", _duration(seconds)),
     ]
+
+
+def _moment(iso: str) -> str:
+    return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M")
 
 
 def html(figures: dict[str, Any], *, generated: str) -> str:
     template = Environment(autoescape=True).from_string(_TEMPLATE)
     return template.render(
-        period_from=figures["period"]["from"],
-        period_to=figures["period"]["to"],
+        period_from=_moment(figures["period"]["from"]),
+        period_to=_moment(figures["period"]["to"]),
         generated=generated,
         tiles=tiles(figures),
         sections=sections(figures),

@@ -44,8 +44,11 @@ def parse_since(text: str, *, now: datetime) -> Period:
     if not match or int(match[1]) == 0:
         raise PeriodError(f"--since {text!r}: write a number and d, h or w, like 7d or 24h")
     amount, unit = int(match[1]), match[2]
-    delta = {"d": timedelta(days=amount), "h": timedelta(hours=amount),
-             "w": timedelta(weeks=amount)}[unit]
+    delta = {
+        "d": timedelta(days=amount),
+        "h": timedelta(hours=amount),
+        "w": timedelta(weeks=amount),
+    }[unit]
     return Period(start=now - delta, end=now)
 
 
@@ -57,8 +60,9 @@ def _moment(text: str, *, option: str, end_of_day: bool) -> datetime:
             return moment + timedelta(days=1) if end_of_day else moment
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise PeriodError(f"{option} {text!r}: write a date (2026-11-20) or a date and time "
-                          "(2026-11-20T09:30)") from None
+        raise PeriodError(
+            f"{option} {text!r}: write a date (2026-11-20) or a date and time (2026-11-20T09:30)"
+        ) from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 

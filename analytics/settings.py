@@ -57,7 +57,8 @@ def _tracker_url(env: Mapping[str, str]) -> str:
     missing = [name for name in required if not env.get(name)]
     if missing:
         raise ReportSettingsError(
-            "production profile: the tracker store needs " + ", ".join(missing)
+            "production profile: the tracker store needs "
+            + ", ".join(missing)
             + " (or ANALYTICS_TRACKER_DB_URL)"
         )
     port = env.get("RASA_DB_PORT") or "5432"

@@ -33,8 +33,18 @@ events_table = sa.Table(
 )
 
 INTENTS = (
-    "order_status", "start_return", "refund_status", "cancel_order", "change_shipping_address",
-    "return_policy", "delivery_options", "human_agent", "inform", "affirm", "deny", "thanks",
+    "order_status",
+    "start_return",
+    "refund_status",
+    "cancel_order",
+    "change_shipping_address",
+    "return_policy",
+    "delivery_options",
+    "human_agent",
+    "inform",
+    "affirm",
+    "deny",
+    "thanks",
 )
 
 
@@ -52,8 +62,15 @@ class Script:
         return self.clock
 
     def session(self) -> Script:
-        self.events.append({"event": "action", "timestamp": self._tick(), "name":
-                            "action_session_start", "policy": None, "confidence": 1.0})
+        self.events.append(
+            {
+                "event": "action",
+                "timestamp": self._tick(),
+                "name": "action_session_start",
+                "policy": None,
+                "confidence": 1.0,
+            }
+        )
         self.events.append({"event": "session_started", "timestamp": self._tick()})
         return self.action("action_listen")
 
@@ -62,46 +79,85 @@ class Script:
         ranking = [{"name": intent, "confidence": 0.91}] + [
             {"name": other, "confidence": 0.01} for other in INTENTS if other != intent
         ][:9]
-        self.events.append({
-            "event": "user", "timestamp": self.clock, "metadata": {}, "text": text,
-            "parse_data": {
-                "intent": {"name": intent, "confidence": 0.91},
-                "entities": [{"entity": k, "value": v, "start": 0, "end": len(v),
-                              "extractor": "ShopEntityExtractor"} for k, v in entities.items()],
-                "text": text, "message_id": f"{self.sender_id}-{len(self.events)}",
-                "metadata": {}, "intent_ranking": ranking,
-            },
-            "input_channel": "rest", "message_id": f"{self.sender_id}-{len(self.events)}",
-        })
-        self.events.append({"event": "user_featurization", "timestamp": self._tick(0, 0.01),
-                            "use_text_for_featurization": False})
+        self.events.append(
+            {
+                "event": "user",
+                "timestamp": self.clock,
+                "metadata": {},
+                "text": text,
+                "parse_data": {
+                    "intent": {"name": intent, "confidence": 0.91},
+                    "entities": [
+                        {
+                            "entity": k,
+                            "value": v,
+                            "start": 0,
+                            "end": len(v),
+                            "extractor": "ShopEntityExtractor",
+                        }
+                        for k, v in entities.items()
+                    ],
+                    "text": text,
+                    "message_id": f"{self.sender_id}-{len(self.events)}",
+                    "metadata": {},
+                    "intent_ranking": ranking,
+                },
+                "input_channel": "rest",
+                "message_id": f"{self.sender_id}-{len(self.events)}",
+            }
+        )
+        self.events.append(
+            {
+                "event": "user_featurization",
+                "timestamp": self._tick(0, 0.01),
+                "use_text_for_featurization": False,
+            }
+        )
         for name, value in entities.items():
             self.slot(name, value)
         return self
 
     def action(self, name: str) -> Script:
-        self.events.append({"event": "action", "timestamp": self._tick(), "name": name,
-                            "policy": "RulePolicy", "confidence": 1.0,
-                            "action_text": None, "hide_rule_turn": False})
+        self.events.append(
+            {
+                "event": "action",
+                "timestamp": self._tick(),
+                "name": name,
+                "policy": "RulePolicy",
+                "confidence": 1.0,
+                "action_text": None,
+                "hide_rule_turn": False,
+            }
+        )
         return self
 
     def bot(self, response: str, text: str = "...") -> Script:
-        self.events.append({
-            "event": "bot", "timestamp": self._tick(), "metadata": {"utter_action": response},
-            "text": text,
-            "data": {"elements": None, "quick_replies": None, "buttons": None,
-                     "attachment": None, "image": None, "custom": None},
-        })
+        self.events.append(
+            {
+                "event": "bot",
+                "timestamp": self._tick(),
+                "metadata": {"utter_action": response},
+                "text": text,
+                "data": {
+                    "elements": None,
+                    "quick_replies": None,
+                    "buttons": None,
+                    "attachment": None,
+                    "image": None,
+                    "custom": None,
+                },
+            }
+        )
         return self
 
     def slot(self, name: str, value: Any) -> Script:
-        self.events.append({"event": "slot", "timestamp": self._tick(0, 0.01),
-                            "name": name, "value": value})
+        self.events.append(
+            {"event": "slot", "timestamp": self._tick(0, 0.01), "name": name, "value": value}
+        )
         return self
 
     def loop(self, name: str | None) -> Script:
-        self.events.append({"event": "active_loop", "timestamp": self._tick(0, 0.01),
-                            "name": name})
+        self.events.append({"event": "active_loop", "timestamp": self._tick(0, 0.01), "name": name})
         return self
 
     def listen(self) -> Script:

@@ -91,22 +91,42 @@ class Scenario:
 
 
 SCENARIOS = [
-    Scenario([JO, "/thanks", RATING_BUTTONS[4], "/thanks"],
-             ["order_status", "thanks", "rate", "thanks"],
-             outcomes={"order_status_answered"}, verified=True, csat_asked=True, score=5),
-    Scenario([JO, "the courier threw my parcel over the fence and i want to complain"],
-             ["order_status", "complaint"], handoff_reason="complaint",
-             outcomes={"order_status_answered"}, verified=True),
+    Scenario(
+        [JO, "/thanks", RATING_BUTTONS[4], "/thanks"],
+        ["order_status", "thanks", "rate", "thanks"],
+        outcomes={"order_status_answered"},
+        verified=True,
+        csat_asked=True,
+        score=5,
+    ),
+    Scenario(
+        [JO, "the courier threw my parcel over the fence and i want to complain"],
+        ["order_status", "complaint"],
+        handoff_reason="complaint",
+        outcomes={"order_status_answered"},
+        verified=True,
+    ),
     Scenario(["/greet", "/thanks"], ["greet", "thanks"]),
     Scenario(["/nlu_fallback"], ["nlu_fallback"], fallbacks=1),
-    Scenario(['/order_status{"order_number": "10023", "email": "wrong@example.com"}'],
-             ["order_status"], failed_attempts=1),
-    Scenario(["/return_policy", "/goodbye", RATING_BUTTONS[1]],
-             ["return_policy", "goodbye", "rate"],
-             outcomes={"policy_answered"}, csat_asked=True, score=2),
-    Scenario([JO, "/deny", "/refund_status"], ["order_status", "deny", "refund_status"],
-             outcomes={"order_status_answered", "refund_status_answered"}, verified=True,
-             csat_asked=True),
+    Scenario(
+        ['/order_status{"order_number": "10023", "email": "wrong@example.com"}'],
+        ["order_status"],
+        failed_attempts=1,
+    ),
+    Scenario(
+        ["/return_policy", "/goodbye", RATING_BUTTONS[1]],
+        ["return_policy", "goodbye", "rate"],
+        outcomes={"policy_answered"},
+        csat_asked=True,
+        score=2,
+    ),
+    Scenario(
+        [JO, "/deny", "/refund_status"],
+        ["order_status", "deny", "refund_status"],
+        outcomes={"order_status_answered", "refund_status_answered"},
+        verified=True,
+        csat_asked=True,
+    ),
 ]
 
 
@@ -117,16 +137,28 @@ def run_report(shopdesk: ShopdeskStack, out: Path, start: datetime, end: datetim
         "HELPDESK_DATABASE_URL": f"sqlite:///{shopdesk.workdir / 'handoff.db'}",
     }
     subprocess.run(
-        [APP_PYTHON, "-m", "analytics", "report", "--from", start.isoformat(),
-         "--to", end.isoformat(), "--out", str(out)],
-        env=env, cwd=ROOT, check=True, capture_output=True, timeout=120,
+        [
+            APP_PYTHON,
+            "-m",
+            "analytics",
+            "report",
+            "--from",
+            start.isoformat(),
+            "--to",
+            end.isoformat(),
+            "--out",
+            str(out),
+        ],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     return json.loads(next(out.glob("*.json")).read_text())
 
 
-def test_report_counts_real_conversations_exactly(
-    shopdesk: ShopdeskStack, tmp_path: Path
-) -> None:
+def test_report_counts_real_conversations_exactly(shopdesk: ShopdeskStack, tmp_path: Path) -> None:
     start = datetime.now(UTC) - timedelta(milliseconds=1)
     for scenario in SCENARIOS:
         me = shopper()

@@ -12,7 +12,7 @@ import os
 import random
 import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from analytics import synthetic
+from analytics.__main__ import main
 from analytics.render import csv_rows
 from bot.paths import ROOT
 from handoff import bootstrap, migrations
@@ -41,8 +42,13 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 DAY0 = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday; the report covers 2026-03-02..04
 CHARTS = (
-    "conversations_per_day", "containment_rate_per_day", "handoffs_by_reason",
-    "fallback_rate_per_day", "top_intents", "verification", "self_service_outcomes",
+    "conversations_per_day",
+    "containment_rate_per_day",
+    "handoffs_by_reason",
+    "fallback_rate_per_day",
+    "top_intents",
+    "verification",
+    "self_service_outcomes",
     "csat_distribution",
 )
 
@@ -62,8 +68,10 @@ def _postgres() -> Iterator[str]:
     with admin.connect() as db:
         db.execute(sa.text(f'create database "{name}"'))
     try:
-        yield sa.engine.make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(
-            hide_password=False
+        yield (
+            sa.engine.make_url(POSTGRES_ADMIN_URL)
+            .set(database=name)
+            .render_as_string(hide_password=False)
         )
     finally:
         with admin.connect() as db:
@@ -114,14 +122,23 @@ class Conv:
     def outcome(self) -> str | None:
         if not self.verified and self.kind != "policy":
             return None
-        return {"order_status": "order_status_answered", "return": "return_created",
-                "cancel": "order_cancelled", "address": "address_changed",
-                "policy": "policy_answered"}.get(self.kind)
+        return {
+            "order_status": "order_status_answered",
+            "return": "return_created",
+            "cancel": "order_cancelled",
+            "address": "address_changed",
+            "policy": "policy_answered",
+        }.get(self.kind)
 
     def intents(self) -> list[str]:
-        first = {"order_status": "order_status", "return": "start_return",
-                 "cancel": "cancel_order", "address": "change_shipping_address",
-                 "policy": "return_policy", "chitchat": "greet"}[self.kind]
+        first = {
+            "order_status": "order_status",
+            "return": "start_return",
+            "cancel": "cancel_order",
+            "address": "change_shipping_address",
+            "policy": "return_policy",
+            "chitchat": "greet",
+        }[self.kind]
         result = [first] + ["nlu_fallback"] * self.fallbacks
         if self.kind in ("order_status", "return", "cancel", "address"):
             result += ["inform"] * min(self.failures, 2)
@@ -147,9 +164,14 @@ def script(conv: Conv, *, start: float) -> synthetic.Script:
             if conv.kind == "return":
                 s.action("action_start_return").user("yes", "affirm")
                 s.action("action_submit_return")
-            s.bot({"order_status": "utter_shipment_in_transit", "return": "utter_return_created",
-                   "cancel": "utter_order_cancelled_now", "address": "utter_address_changed",
-                   }[conv.kind]).listen()
+            s.bot(
+                {
+                    "order_status": "utter_shipment_in_transit",
+                    "return": "utter_return_created",
+                    "cancel": "utter_order_cancelled_now",
+                    "address": "utter_address_changed",
+                }[conv.kind]
+            ).listen()
     elif conv.kind == "policy":
         s.action("action_return_policy").bot("utter_return_policy").listen()
     else:
@@ -175,18 +197,29 @@ def write(engine: sa.Engine, convs: list[Conv]) -> None:
         if conv.handoff:
             escalated = datetime.fromtimestamp(s.clock, UTC)
             outbox.record_escalation(
-                conversation_id=conv.sender, email="shopper@example.com",
-                build=lambda ctx, c=conv, at=escalated: escalation(ctx, c, at), now=escalated,
+                conversation_id=conv.sender,
+                email="shopper@example.com",
+                build=lambda ctx, c=conv, at=escalated: escalation(ctx, c, at),
+                now=escalated,
             )
     synthetic.write(engine, scripts)
 
 
 def escalation(ctx: EscalationContext, conv: Conv, at: datetime) -> Escalation:
     return Escalation(
-        conversation_id=conv.sender, sequence=ctx.sequence, reference=ctx.reference,
-        email="shopper@example.com", summary="help", reason=conv.handoff or "requested",
-        intent=None, order_number=None, verified=conv.verified, priority="normal", tags=(),
-        turns=(), created_at=at,
+        conversation_id=conv.sender,
+        sequence=ctx.sequence,
+        reference=ctx.reference,
+        email="shopper@example.com",
+        summary="help",
+        reason=conv.handoff or "requested",
+        intent=None,
+        order_number=None,
+        verified=conv.verified,
+        priority="normal",
+        tags=(),
+        turns=(),
+        created_at=at,
     )
 
 
@@ -194,14 +227,27 @@ def run_report(url: str, out: Path, *args: str) -> subprocess.CompletedProcess[s
     env = {**os.environ, "ANALYTICS_TRACKER_DB_URL": url, "HELPDESK_DATABASE_URL": url}
     return subprocess.run(
         [APP_PYTHON, "-m", "analytics", "report", *args, "--out", str(out)],
-        env=env, cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
-def report_for(url: str, out: Path, start: str, end: str) -> dict[str, Any]:
-    done = run_report(url, out, "--from", start, "--to", end)
-    assert done.returncode == 0, done.stderr
-    return json.loads(next(out.glob("*.json")).read_text())
+@pytest.fixture
+def report_for(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, Path, str, str], dict[str, Any]]:
+    """Runs `python -m analytics report --from --to --out` in this process (the command's
+    own entry point, the settings from the environment) and returns the JSON it wrote."""
+
+    def run(url: str, out: Path, start: str, end: str) -> dict[str, Any]:
+        monkeypatch.setenv("ANALYTICS_TRACKER_DB_URL", url)
+        monkeypatch.setenv("HELPDESK_DATABASE_URL", url)
+        assert main(["report", "--from", start, "--to", end, "--out", str(out)]) == 0
+        newest = max(out.glob("*.json"), key=lambda p: p.stat().st_mtime)
+        return json.loads(newest.read_text())
+
+    return run
 
 
 SCENARIO = [
@@ -220,7 +266,7 @@ SCENARIO = [
 
 
 def test_known_conversations_give_exact_figures(
-    engine: sa.Engine, db_url: str, tmp_path: Path
+    engine: sa.Engine, db_url: str, tmp_path: Path, report_for: Any
 ) -> None:
     # Noise outside the period: the day before and the day after.
     write(engine, [Conv(-1, "order_status", handoff="complaint"), Conv(3, "policy")])
@@ -287,7 +333,7 @@ def test_known_conversations_give_exact_figures(
     assert csat["comments"] == sum(1 for c in convs if c.comment)
 
 
-def test_empty_period(engine: sa.Engine, db_url: str, tmp_path: Path) -> None:
+def test_empty_period(engine: sa.Engine, db_url: str, tmp_path: Path, report_for: Any) -> None:
     write(engine, SCENARIO)
     report = report_for(db_url, tmp_path / "out", "2026-04-01", "2026-04-02")
     assert report["summary"]["conversations"] == 0
@@ -303,11 +349,15 @@ def test_empty_period(engine: sa.Engine, db_url: str, tmp_path: Path) -> None:
     assert page.count("No data in this period") == len(CHARTS)
 
 
-def test_period_with_only_handoffs(engine: sa.Engine, db_url: str, tmp_path: Path) -> None:
-    convs = [Conv(0, "chitchat", fallbacks=2, handoff="fallback"),
-             Conv(0, "order_status", handoff="complaint"),
-             Conv(1, "order_status", failures=3, handoff="verification_failed"),
-             Conv(1, "policy", handoff="complaint")]
+def test_period_with_only_handoffs(
+    engine: sa.Engine, db_url: str, tmp_path: Path, report_for: Any
+) -> None:
+    convs = [
+        Conv(0, "chitchat", fallbacks=2, handoff="fallback"),
+        Conv(0, "order_status", handoff="complaint"),
+        Conv(1, "order_status", failures=3, handoff="verification_failed"),
+        Conv(1, "policy", handoff="complaint"),
+    ]
     write(engine, convs)
     report = report_for(db_url, tmp_path / "out", "2026-03-02", "2026-03-03")
     s = report["summary"]
@@ -315,7 +365,9 @@ def test_period_with_only_handoffs(engine: sa.Engine, db_url: str, tmp_path: Pat
     assert s["containment_rate"] == 0.0 and s["handoff_rate"] == 1.0
     assert s["resolved_by_bot"] == 0 and s["median_seconds_to_resolution"] is None
     assert report["handoffs"]["by_reason"] == {
-        "complaint": 2, "fallback": 1, "verification_failed": 1,
+        "complaint": 2,
+        "fallback": 1,
+        "verification_failed": 1,
     }
     assert [d["containment_rate"] for d in report["daily"]] == [0.0, 0.0]
 
@@ -353,7 +405,7 @@ class ChartParser(HTMLParser):
 
 
 def test_html_has_every_chart_with_the_report_figures(
-    engine: sa.Engine, db_url: str, tmp_path: Path
+    engine: sa.Engine, db_url: str, tmp_path: Path, report_for: Any
 ) -> None:
     write(engine, SCENARIO)
     out = tmp_path / "out"
@@ -369,8 +421,11 @@ def test_html_has_every_chart_with_the_report_figures(
     assert [(label, v) for label, _, v in charts["conversations_per_day"]] == [
         (d["day"], d["conversations"]) for d in report["daily"]
     ]
-    containment = [(label, v) for label, series, v in charts["containment_rate_per_day"]
-                   if series == "Containment"]
+    containment = [
+        (label, v)
+        for label, series, v in charts["containment_rate_per_day"]
+        if series == "Containment"
+    ]
     assert containment == [(d["day"], d["containment_rate"]) for d in report["daily"]]
     assert {label: v for label, _, v in charts["handoffs_by_reason"]} == report["handoffs"][
         "by_reason"
@@ -387,7 +442,7 @@ def test_html_has_every_chart_with_the_report_figures(
 
 
 def test_json_and_csv_hold_the_same_figures(
-    engine: sa.Engine, db_url: str, tmp_path: Path
+    engine: sa.Engine, db_url: str, tmp_path: Path, report_for: Any
 ) -> None:
     write(engine, SCENARIO)
     out = tmp_path / "out"
@@ -404,7 +459,7 @@ def test_json_and_csv_hold_the_same_figures(
 
 
 def test_a_session_that_began_before_the_period_is_not_counted(
-    engine: sa.Engine, db_url: str, tmp_path: Path
+    engine: sa.Engine, db_url: str, tmp_path: Path, report_for: Any
 ) -> None:
     # Starts at 23:50 the day before, its second message falls inside the period.
     late = synthetic.Script("late", clock=(DAY0 - timedelta(minutes=10)).timestamp()).session()
@@ -431,7 +486,9 @@ def test_bad_period_gets_a_plain_message(db_url: str, tmp_path: Path) -> None:
 # --- the inbox link ------------------------------------------------------------------------
 
 
-def test_inbox_links_the_latest_report(engine: sa.Engine, db_url: str, tmp_path: Path) -> None:
+def test_inbox_links_the_latest_report(
+    engine: sa.Engine, db_url: str, tmp_path: Path, report_for: Any
+) -> None:
     settings = HandoffSettings.from_env({"HELPDESK_DATABASE_URL": db_url})
     services = bootstrap.build_services(settings)
     reports = tmp_path / "reports"
@@ -448,5 +505,5 @@ def test_inbox_links_the_latest_report(engine: sa.Engine, db_url: str, tmp_path:
     served = client.get("/reports/latest")
     assert served.status_code == 200
     assert served.headers["content-type"].startswith("text/html")
-    assert "Conversations that started from 2026-03-02T00:00:00+00:00 to 2026-03-05" in served.text
+    assert "Conversations that started from 2026-03-02 00:00 to 2026-03-05 00:00" in served.text
     services.engine.dispose()

@@ -22,28 +22,34 @@ def rows(sender: str, *events: tuple[Any, ...]) -> list[EventRow]:
     """(type, seconds after T0, intent-or-name, detail) -> EventRow."""
     out = []
     for kind, at, what, *detail in events:
-        out.append(EventRow(
-            sender, kind, T0 + at,
-            what if kind == "user" else None,
-            None if kind == "user" else what,
-            detail[0] if detail else None,
-        ))
+        out.append(
+            EventRow(
+                sender,
+                kind,
+                T0 + at,
+                what if kind == "user" else None,
+                None if kind == "user" else what,
+                detail[0] if detail else None,
+            )
+        )
     return out
 
 
 def test_a_session_with_a_settled_task_and_a_rating() -> None:
-    [conv] = conversations(rows(
-        "a",
-        ("session_started", 0, None),
-        ("user", 1, "order_status"),
-        ("slot", 2, "verification_outcome", "verified"),
-        ("bot", 3, None, "utter_shipment_in_transit"),
-        ("user", 30, "thanks"),
-        ("bot", 31, None, "utter_ask_csat"),
-        ("slot", 31, "csat_asked", "1"),
-        ("user", 40, "rate"),
-        ("slot", 41, "csat_score", "4"),
-    ))
+    [conv] = conversations(
+        rows(
+            "a",
+            ("session_started", 0, None),
+            ("user", 1, "order_status"),
+            ("slot", 2, "verification_outcome", "verified"),
+            ("bot", 3, None, "utter_shipment_in_transit"),
+            ("user", 30, "thanks"),
+            ("bot", 31, None, "utter_ask_csat"),
+            ("slot", 31, "csat_asked", "1"),
+            ("user", 40, "rate"),
+            ("slot", 41, "csat_score", "4"),
+        )
+    )
     assert conv.user_turns == 3
     assert conv.resolved and not conv.handed_off
     assert conv.seconds_to_resolution == 2.0
@@ -53,36 +59,50 @@ def test_a_session_with_a_settled_task_and_a_rating() -> None:
 
 
 def test_handoff_reason_is_the_one_set_before_the_reference() -> None:
-    [conv] = conversations(rows(
-        "b",
-        ("user", 0, "nlu_fallback"),
-        ("action", 1, "action_fallback"),
-        ("slot", 1, "handoff_reason", "fallback"),
-        ("user", 5, "human_agent"),
-        ("slot", 6, "handoff_reference", "SD-1"),
-        ("slot", 6, "handoff_reason", None),
-    ))
+    [conv] = conversations(
+        rows(
+            "b",
+            ("user", 0, "nlu_fallback"),
+            ("action", 1, "action_fallback"),
+            ("slot", 1, "handoff_reason", "fallback"),
+            ("user", 5, "human_agent"),
+            ("slot", 6, "handoff_reference", "SD-1"),
+            ("slot", 6, "handoff_reason", None),
+        )
+    )
     assert conv.handed_off and conv.handoff_reason == "fallback"
     assert conv.fallback_turns == 1  # the NLU fallback and its action are one turn
     assert not conv.resolved
 
 
 def test_session_boundaries_and_empty_sessions() -> None:
-    convs = list(conversations(
-        rows("c", ("user", 0, "greet"), ("session_started", 5, None), ("user", 6, "greet"),
-             ("restart", 7, None), ("session_started", 8, None))
-        + rows("d", ("session_started", 10, None), ("bot", 11, None, "utter_greet"))
-    ))
+    convs = list(
+        conversations(
+            rows(
+                "c",
+                ("user", 0, "greet"),
+                ("session_started", 5, None),
+                ("user", 6, "greet"),
+                ("restart", 7, None),
+                ("session_started", 8, None),
+            )
+            + rows("d", ("session_started", 10, None), ("bot", 11, None, "utter_greet"))
+        )
+    )
     assert [(c.sender_id, c.user_turns) for c in convs] == [("c", 1), ("c", 1)]
 
 
 def test_failed_attempts_count_each_rise_of_the_counter() -> None:
-    [conv] = conversations(rows(
-        "e", ("user", 0, "order_status"),
-        ("slot", 1, "verification_failures", "1.0"), ("slot", 2, "verification_failures", "2.0"),
-        ("slot", 3, "verification_failures", "0.0"), ("slot", 3, "verification_outcome",
-                                                      "verified"),
-    ))
+    [conv] = conversations(
+        rows(
+            "e",
+            ("user", 0, "order_status"),
+            ("slot", 1, "verification_failures", "1.0"),
+            ("slot", 2, "verification_failures", "2.0"),
+            ("slot", 3, "verification_failures", "0.0"),
+            ("slot", 3, "verification_outcome", "verified"),
+        )
+    )
     assert conv.verification_failures == 2 and conv.verified
 
 
@@ -97,12 +117,19 @@ def test_rates_and_csat_summary() -> None:
 
 def test_days_between_and_the_period_filter() -> None:
     start = datetime(2026, 5, 4, tzinfo=UTC)
-    assert kpis.days_between(start, start + timedelta(days=2)) == [date(2026, 5, 4),
-                                                                   date(2026, 5, 5)]
-    convs = list(conversations(rows("x", ("user", -3600 * 11, "greet")) + rows(
-        "y", ("user", 0, "greet"))))
-    figures = kpis.compute(convs, [EscalationRow("y", "complaint", "done", start)],
-                           start=start, end=start + timedelta(days=1))
+    assert kpis.days_between(start, start + timedelta(days=2)) == [
+        date(2026, 5, 4),
+        date(2026, 5, 5),
+    ]
+    convs = list(
+        conversations(rows("x", ("user", -3600 * 11, "greet")) + rows("y", ("user", 0, "greet")))
+    )
+    figures = kpis.compute(
+        convs,
+        [EscalationRow("y", "complaint", "done", start)],
+        start=start,
+        end=start + timedelta(days=1),
+    )
     assert figures["summary"]["conversations"] == 1  # x started the day before
     assert figures["handoffs"]["by_reason"] == {"complaint": 1}
 
@@ -112,8 +139,10 @@ def test_period_options() -> None:
     assert parse_since("7d", now=now).start == now - timedelta(days=7)
     assert parse_since("24h", now=now).start == now - timedelta(hours=24)
     period = parse_range("2026-05-01", "2026-05-03")
-    assert (period.start, period.end) == (datetime(2026, 5, 1, tzinfo=UTC),
-                                          datetime(2026, 5, 4, tzinfo=UTC))
+    assert (period.start, period.end) == (
+        datetime(2026, 5, 1, tzinfo=UTC),
+        datetime(2026, 5, 4, tzinfo=UTC),
+    )
     for bad in ("", "7", "0d", "week"):
         with pytest.raises(PeriodError):
             parse_since(bad, now=now)
