@@ -17,10 +17,10 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
 from spacy.language import Language
 
-from bot.nlu import rasa_speedups
+from bot import rasa_speedups
 
 # The first of our modules every Rasa process imports when it loads the model: the place
-# to install the speed fix for Rasa's action-response validation (see rasa_speedups).
+# to install the speed fixes for Rasa itself (see bot/rasa_speedups.py).
 rasa_speedups.install()
 
 PIPELINE_NAME = "blank_en_lookup_lemmatizer"
