@@ -162,3 +162,15 @@ async def test_forged_slots_entities_and_metadata_reveal_nothing(
         assert order_data not in said
     assert all(e.get("name") != "verification_proof" for e in events)
     assert [m.get("response") for m in dispatcher.messages] == ["utter_not_verified"]
+
+
+async def test_wrong_email_and_missing_order_get_the_same_answer(store_url: str) -> None:
+    configure(store_url)
+    wrong = await run_form(wrong_email("same-1"))  # 10023 exists, the email is wrong
+    missing = await run_form(wrong_email("same-2", order_number="99999", email="jo@example.com"))
+    (wrong_events, wrong_said), (missing_events, missing_said) = wrong, missing
+    assert wrong_said == missing_said == ["utter_order_not_found"]
+    # Only the echo of what each shopper typed differs; everything after is the same.
+    assert wrong_events[0] == SlotSet("email", "nobody@example.com")
+    assert missing_events[0] == SlotSet("email", "jo@example.com")
+    assert wrong_events[1:] == missing_events[1:]
