@@ -16,7 +16,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install run train test test-fast validate eval bench-hint3 bench-load report bench-report lint browser lb run-production clean forget purge
+.PHONY: help install run train test test-fast test-security validate eval bench-hint3 bench-load report bench-report lint browser lb run-production clean forget purge
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -61,6 +61,9 @@ test: install browser lb ## run the whole test suite (lint, NLU, unit, integrati
 
 test-fast: install ## unit and action tests only (seconds)
 	$(APP_PY) -m pytest tests/unit tests/actions
+
+test-security: install ## verification limits, brute force, fuzzing (store, action server, REST channel)
+	$(APP_PY) -m pytest -s tests/unit/security tests/actions/security tests/integration/store/test_store_bruteforce.py tests/integration/store/test_store_fuzz.py tests/e2e/security
 
 validate: install ## rasa data validate
 	cd . && PYTHONPATH=. $(RASA)/bin/rasa data validate --domain bot/domain --data data/nlu data/stories data/rules --config config.yml
