@@ -194,3 +194,27 @@ def test_rating_due_only_after_a_settled_task_never_twice_never_after_handoff() 
     assert not rating_due(tracker(handed))
     # A task settled in an earlier session does not count.
     assert not rating_due(tracker([SETTLED, {"event": "session_started"}]))
+
+
+def test_settings_follow_the_profile() -> None:
+    from analytics.settings import ReportSettings, ReportSettingsError
+
+    embedded = ReportSettings.from_env({"RASA_TRACKER_DB": "/data/t.db", "REPORT_DIR": "/r"})
+    assert embedded.tracker_url == "sqlite:////data/t.db"
+    assert str(embedded.report_dir) == "/r"
+    production = ReportSettings.from_env(
+        {
+            "SHOPDESK_PROFILE": "production",
+            "RASA_DB_HOST": "db.internal",
+            "RASA_DB_NAME": "rasa",
+            "RASA_DB_USER": "rasa",
+            "RASA_DB_PASSWORD": "s3cret",
+            "HELPDESK_DATABASE_URL": "postgresql+psycopg://h@db.internal/handoff",
+        }
+    )
+    assert production.tracker_url == "postgresql+psycopg://rasa:s3cret@db.internal:5432/rasa"
+    assert production.handoff_url == "postgresql+psycopg://h@db.internal/handoff"
+    with pytest.raises(ReportSettingsError, match="RASA_DB_HOST"):
+        ReportSettings.from_env({"SHOPDESK_PROFILE": "production"})
+    override = ReportSettings.from_env({"ANALYTICS_TRACKER_DB_URL": "sqlite:///x.db"})
+    assert override.tracker_url == "sqlite:///x.db"
