@@ -20,7 +20,7 @@ from tests.support.stack import ShopdeskStack, buttons, texts
 
 pytestmark = pytest.mark.e2e
 
-TURNS = 120  # about a minute on this 2-core machine (0.3-0.5 s per turn)
+TURNS = 200  # 100 conversations; 27-60 s on this 2-core machine, depending on load
 # Anything here in a reply would be order data (the demo orders' carriers, tracking
 # numbers, statuses, totals, addresses).
 ORDER_DATA = (
