@@ -46,6 +46,7 @@ from bot.training import rasa_env
 APP_PYTHON = sys.executable
 HEALTH_TIMEOUT_SECONDS = 180.0
 STOP_GRACE_SECONDS = 10.0
+DEFAULT_TICKET_LOCK_LIFETIME = "20"
 
 
 @dataclass(frozen=True)
@@ -490,6 +491,9 @@ def cluster_specs(
         )
         # Every instance calls its actions through the balancer.
         spec.env["ACTION_SERVER_URL"] = f"http://127.0.0.1:{ports.actions}/webhook"
+        # How long a conversation stays locked by an instance that died mid-turn (Rasa's
+        # default is 60 s); longer than any turn takes (store calls time out at 2.5 s).
+        spec.env.setdefault("TICKET_LOCK_LIFETIME", DEFAULT_TICKET_LOCK_LIFETIME)
         specs.append(replace(spec, name=f"rasa-{number}"))
     for number, port in enumerate(ports.outbox_workers, start=1):
         spec = handoff_spec(
