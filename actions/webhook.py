@@ -23,8 +23,8 @@ from sanic.response import HTTPResponse
 logger = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhook"
-# Rasa sends the whole tracker; a long conversation stays far below this.
-MAX_BODY_BYTES = 8 * 1024 * 1024
+# Rasa sends the whole tracker (every event of the conversation): generous, but bounded.
+MAX_BODY_BYTES = 64 * 1024 * 1024
 APOLOGY = {"response": "utter_something_went_wrong"}
 
 _OPTIONAL_TEXT = (str, type(None))
