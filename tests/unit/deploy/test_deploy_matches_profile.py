@@ -1,0 +1,122 @@
+"""deploy/ (docker-compose, Kubernetes) cannot run here; these checks keep it equal to the
+profile the launcher starts and tests/faults tests: the same settings, counts, endpoints and
+HAProxy configuration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot import lb
+from bot.profiles import Profile
+from bot.stack import Scale
+
+ROOT = Path(__file__).resolve().parents[3]
+DEPLOY = ROOT / "deploy"
+# Secrets a Kubernetes operator puts in `shopdesk-secrets` (deploy/README.md says how).
+K8S_SECRET_KEYS = {
+    "RASA_API_TOKEN", "RASA_TOKEN", "SHOPDESK_VERIFICATION_SECRET", "SHOPDESK_IDENTITY_SECRET",
+    "STORE_DATABASE_URL", "HELPDESK_DATABASE_URL", "RASA_DB_PASSWORD", "HANDOFF_RASA_EVENTS_URL",
+}
+
+
+def _profile_needs() -> set[str]:
+    """The settings the production profile refuses to start without, as it reports them."""
+    try:
+        Profile.from_env({"SHOPDESK_PROFILE": "production"})
+    except ValueError as exc:
+        return {name.strip() for name in str(exc).split(":", 1)[1].split(",")}
+    raise AssertionError("the production profile started with no settings")
+
+
+def _compose() -> dict[str, Any]:
+    return yaml.safe_load((DEPLOY / "docker-compose.yml").read_text())
+
+
+def _k8s() -> list[dict[str, Any]]:
+    return [d for d in yaml.safe_load_all((DEPLOY / "k8s" / "shopdesk.yaml").read_text()) if d]
+
+
+def _k8s_named(kind: str, name: str) -> dict[str, Any]:
+    return next(d for d in _k8s() if d["kind"] == kind and d["metadata"]["name"] == name)
+
+
+def test_the_profile_reports_what_it_needs() -> None:
+    assert {"RASA_API_TOKEN", "RASA_DB_HOST", "REDIS_HOST"} <= _profile_needs()
+
+
+def test_compose_gives_every_process_what_the_profile_needs() -> None:
+    services = _compose()["services"]
+    for name, service in services.items():
+        if name in {"postgres", "redis", "balancer"}:
+            continue
+        env = service["environment"]
+        missing = _profile_needs() - set(env)
+        assert not missing, f"{name} lacks {missing}"
+        assert env["SHOPDESK_PROFILE"] == "production"
+
+
+def test_compose_runs_the_default_counts() -> None:
+    services = set(_compose()["services"])
+    scale = Scale.from_env({})
+    assert {s for s in services if s.startswith("rasa-")} == {
+        f"rasa-{i}" for i in range(1, scale.rasa_instances + 1)
+    }
+    assert {s for s in services if s.startswith("actions-")} == {
+        f"actions-{i}" for i in range(1, scale.action_servers + 1)
+    }
+    assert {s for s in services if s.startswith("handoff-")} == {
+        f"handoff-{i}" for i in range(1, scale.outbox_workers + 1)
+    }
+
+
+def test_compose_rasa_uses_the_production_endpoints_and_the_balancer() -> None:
+    rasa = _compose()["services"]["rasa-1"]
+    command = " ".join(rasa["command"])
+    assert "--endpoints bot/endpoints.production.yml" in command
+    assert "--auth-token" in command
+    assert rasa["environment"]["ACTION_SERVER_URL"] == "http://balancer:5055/webhook"
+
+
+def test_compose_haproxy_config_is_the_template_rendered_for_its_services() -> None:
+    scale = Scale.from_env({})
+    expected = lb.render(
+        rasa_bind=":5005",
+        actions_bind=":5055",
+        rasa_servers=[f"rasa-{i}:5005" for i in range(1, scale.rasa_instances + 1)],
+        action_servers=[f"actions-{i}:5055" for i in range(1, scale.action_servers + 1)],
+        errors_dir="/usr/local/etc/haproxy/errors",
+    )
+    assert (DEPLOY / "haproxy" / "haproxy.cfg").read_text() == expected
+
+
+def test_kubernetes_counts_settings_and_haproxy_config_match() -> None:
+    scale = Scale.from_env({})
+    assert _k8s_named("StatefulSet", "rasa")["spec"]["replicas"] == scale.rasa_instances
+    assert _k8s_named("StatefulSet", "actions")["spec"]["replicas"] == scale.action_servers
+    assert _k8s_named("Deployment", "handoff")["spec"]["replicas"] == scale.outbox_workers
+    config = set(_k8s_named("ConfigMap", "shopdesk-config")["data"])
+    missing = _profile_needs() - config - K8S_SECRET_KEYS
+    assert not missing, f"neither the ConfigMap nor the secret has {missing}"
+    readme = (DEPLOY / "README.md").read_text()
+    for key in K8S_SECRET_KEYS:
+        assert key in readme, f"deploy/README.md does not say how to set {key}"
+    expected = lb.render(
+        rasa_bind=":5005",
+        actions_bind=":5055",
+        rasa_servers=[f"rasa-{i}.rasa:5005" for i in range(scale.rasa_instances)],
+        action_servers=[f"actions-{i}.actions:5055" for i in range(scale.action_servers)],
+        errors_dir="/usr/local/etc/haproxy/errors",
+    )
+    assert (DEPLOY / "k8s" / "haproxy.cfg").read_text() == expected
+
+
+def test_compose_and_kubernetes_share_their_settings() -> None:
+    compose_env = _compose()["services"]["rasa-1"]["environment"]
+    k8s_config = _k8s_named("ConfigMap", "shopdesk-config")["data"]
+    for key, value in k8s_config.items():
+        if key.endswith(("_HOST", "_URL")):
+            continue  # service addresses differ by platform
+        assert compose_env.get(key) == value, key
