@@ -4,10 +4,12 @@ log masking of records and streams."""
 from __future__ import annotations
 
 import io
+import json
 import logging
 
 import pytest
 
+from bot import paths
 from bot.privacy.guard import (
     CLIENT_IP_KEY,
     RATE_LIMITED_REPLY,
@@ -171,3 +173,15 @@ def test_settings_defaults() -> None:
     settings = GuardSettings.from_env({})
     assert (settings.max_message_chars, settings.rate_limit_messages) == (1000, 30)
     assert settings.rate_limit_window_seconds == 60.0 and settings.trusted_proxies == ()
+
+
+SHARED_CASES = json.loads(
+    (paths.ROOT / "web" / "widget" / "test" / "masking-cases.json").read_text()
+)
+
+
+@pytest.mark.parametrize("case", SHARED_CASES, ids=lambda c: c["text"])
+def test_shared_cases_with_the_widget(case: dict[str, str]) -> None:
+    """The widget masks the shopper's own bubble with a TypeScript port of these rules;
+    both are checked against the same cases (web/widget/test/privacy.test.ts)."""
+    assert mask_sensitive(case["text"]) == case["masked"]

@@ -5,6 +5,7 @@ import type { WidgetConfig } from "./config";
 import { RasaConnection, type ConnectionStatus } from "./connection";
 import { stringsFor, type Strings } from "./i18n";
 import { normaliseBotMessage, type QuickReply } from "./messages";
+import { maskSecrets } from "./privacy";
 import { ConversationStore, randomId, type StoredMessage } from "./storage";
 import { allowDomains, type LinkPolicy } from "./text";
 import { buildCss } from "./styles";
@@ -99,12 +100,16 @@ export class ShopdeskWidget {
   send(text: string, display: string = text): void {
     const trimmed = text.trim();
     if (!trimmed) return;
-    const shown = display.trim() || trimmed;
+    // Card numbers and passwords are hidden in the bubble and the stored transcript; the
+    // server masks what it stores too, and tells the shopper not to share them.
+    const hasSecret = maskSecrets(trimmed) !== trimmed;
+    const shown = maskSecrets(display.trim() || trimmed);
     const message: StoredMessage = { id: randomId(), from: "user", text: shown, at: Date.now() };
     if (shown !== trimmed) message.payload = trimmed;
     this.store.markSender();
     this.connect();
     if (this.connection?.send(trimmed)) {
+      if (hasSecret) delete message.payload; // sent: nothing to keep it for
       this.addMessage(message);
       this.showTyping(true);
     } else {
@@ -166,7 +171,8 @@ export class ShopdeskWidget {
   private flushQueue(): void {
     for (const queued of this.store.pending()) {
       if (!this.connection?.send(queued.payload ?? queued.text ?? "")) return;
-      this.store.update(queued.id, { pending: false });
+      const sentSecret = queued.payload !== undefined && maskSecrets(queued.payload) !== queued.payload;
+      this.store.update(queued.id, sentSecret ? { pending: false, payload: undefined } : { pending: false });
       this.showTyping(true);
     }
     this.renderTranscript();
