@@ -16,7 +16,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install run train test test-fast test-security validate eval bench-hint3 bench-load report bench-report lint browser lb run-production clean forget purge
+.PHONY: help install run train test test-fast test-security validate eval bench-hint3 bench-load report bench-report lint browser lb run-production clean forget purge widget-test
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -79,6 +79,9 @@ bench-hint3: install ## HINT3 pipeline benchmark: make bench-hint3 [TRAIN=.. TES
 bench-load: install ## load benchmark (open load 5/20/40 turns/s, saturation, RSS): make bench-load [BENCH_ARGS=..]
 	@test -x /usr/sbin/haproxy || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; }
 	$(APP_PY) -m bot.benchmarks $(BENCH_ARGS)
+
+widget-test: ## the chat widget's TypeScript checks (needs node/npm): typecheck, node:test, bundle up to date
+	cd web/widget && npm ci --no-audit --no-fund --silent && npm run typecheck && npm test && npm run check-dist
 
 forget: install ## erase one shopper's conversations, outbox entries and tickets: make forget SENDER=id
 	@test -n "$(SENDER)" || { echo "usage: make forget SENDER=<conversation id>"; exit 2; }
