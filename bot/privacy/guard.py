@@ -1,23 +1,29 @@
-"""What the chat channels check before a message reaches the assistant (stdlib only).
+"""What the chat channels check before a message reaches the assistant.
 
 Used by `bot.channels` (the REST and socket.io channels the Rasa server opens): a length
-limit, a per-conversation rate limit, masking of card numbers, security codes and passwords,
+limit, a per-conversation rate limit (in memory, or in Redis when several Rasa instances
+share the load), masking of card numbers, security codes and passwords,
 and the client's IP address for the message metadata. Plain code, no Rasa, so it is unit
-tested without a server.
+tested without a server; only the Redis limiter needs a package (redis, in Rasa's
+environment), imported when it is configured.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from bot.privacy.masking import find_secrets
+
+logger = logging.getLogger(__name__)
 
 CLIENT_IP_KEY = "client_ip"
 
@@ -49,6 +55,9 @@ class GuardSettings:
     rate_limit_messages: int = 30
     rate_limit_window_seconds: float = 60.0
     trusted_proxies: tuple[IPNetwork, ...] = ()
+    # Shared by every Rasa instance when set (the production profile's REDIS_*), so the
+    # limit holds per conversation however many instances a load balancer spreads it on.
+    redis: RedisLocation | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> GuardSettings:
@@ -61,7 +70,29 @@ class GuardSettings:
                 _positive_int(env, "SHOPDESK_RATE_LIMIT_WINDOW_SECONDS", 60)
             ),
             trusted_proxies=_networks(env, "SHOPDESK_TRUSTED_PROXIES"),
+            redis=_redis(env),
         )
+
+
+@dataclass(frozen=True)
+class RedisLocation:
+    host: str
+    port: int = 6379
+    db: int = 0
+    password: str | None = None
+
+
+def _redis(env: Mapping[str, str]) -> RedisLocation | None:
+    host = (env.get("REDIS_HOST") or "").strip()
+    if not host:
+        return None
+    port = _positive_int(env, "REDIS_PORT", 6379)
+    raw_db = (env.get("REDIS_DB") or "0").strip()
+    if not raw_db.isdigit():
+        raise GuardSettingsError(f"REDIS_DB must be a whole number, got {raw_db!r}")
+    return RedisLocation(
+        host=host, port=port, db=int(raw_db), password=env.get("REDIS_PASSWORD") or None
+    )
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -124,6 +155,53 @@ class RateLimiter:
             del self._hits[key]
 
 
+class Limiter(Protocol):
+    def allow(self, key: str) -> bool: ...
+
+
+# One conversation's recent messages as a sorted set of timestamps: drop those outside the
+# window, refuse if `limit` remain, else record this one. Atomic in Redis.
+_SLIDING_WINDOW = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
+redis.call('EXPIRE', KEYS[1], math.ceil(tonumber(ARGV[2])))
+return 1
+"""
+REDIS_TIMEOUT_SECONDS = 0.25
+
+
+class RedisRateLimiter:
+    """The same sliding window, kept in Redis and shared by every Rasa instance.
+
+    If Redis cannot be reached within REDIS_TIMEOUT_SECONDS the message is allowed (and a
+    warning logged): a rate limit must not take the chat down with it.
+    """
+
+    def __init__(self, location: RedisLocation, *, limit: int, window: float) -> None:
+        import redis  # the Rasa engine's environment has it (Rasa's Redis lock store)
+
+        self.limit, self.window = limit, window
+        self._client = redis.Redis(
+            host=location.host, port=location.port, db=location.db,
+            password=location.password, socket_timeout=REDIS_TIMEOUT_SECONDS,
+            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+        )
+        self._script = self._client.register_script(_SLIDING_WINDOW)
+        self._errors: tuple[type[Exception], ...] = (redis.RedisError, OSError)
+
+    def allow(self, key: str) -> bool:
+        try:
+            allowed = self._script(
+                keys=[f"shopdesk:ratelimit:{key}"],
+                args=[time.time(), self.window, self.limit, uuid.uuid4().hex],
+            )
+        except self._errors as exc:
+            logger.warning("rate limit: Redis unavailable (%s); message allowed", exc)
+            return True
+        return bool(allowed)
+
+
 @dataclass(frozen=True)
 class Verdict:
     """What to do with one incoming message.
@@ -143,11 +221,19 @@ class ChannelGuard:
 
     def __init__(self, settings: GuardSettings, *, clock: Callable[[], float] = time.monotonic):
         self.settings = settings
-        self.limiter = RateLimiter(
-            limit=settings.rate_limit_messages,
-            window=settings.rate_limit_window_seconds,
-            clock=clock,
-        )
+        self.limiter: Limiter
+        if settings.redis is not None:
+            self.limiter = RedisRateLimiter(
+                settings.redis,
+                limit=settings.rate_limit_messages,
+                window=settings.rate_limit_window_seconds,
+            )
+        else:
+            self.limiter = RateLimiter(
+                limit=settings.rate_limit_messages,
+                window=settings.rate_limit_window_seconds,
+                clock=clock,
+            )
 
     def check(
         self, *, sender_id: str, text: str, metadata: Mapping[str, Any] | None, client_ip: str
