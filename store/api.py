@@ -6,7 +6,7 @@ import hmac
 import logging
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Header, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -130,21 +130,30 @@ def _check_email(value: str | None) -> str | None:
     return value
 
 
+# What the service accepts as an order number: digits, optionally "#"-prefixed.
+ORDER_NUMBER_PATTERN = r"^\s*#?\s*[0-9]{1,20}\s*$"
+OrderNumberPath = Annotated[
+    str, Path(max_length=30, pattern=ORDER_NUMBER_PATTERN, examples=["10023"])
+]
+
+
 class Verification(_Strict):
     """Proof the shopper owns the order: the order's email, or its postcode."""
 
-    email: str | None = Field(default=None, examples=["jo@example.com"])
-    postcode: str | None = Field(default=None, max_length=16, examples=["SW1A 1AA"])
+    email: str | None = Field(default=None, max_length=254, examples=["jo@example.com"])
+    postcode: str | None = Field(
+        default=None, max_length=16, pattern=r"^[A-Za-z0-9 \-]*$", examples=["SW1A 1AA"]
+    )
 
     _email = field_validator("email")(_check_email)
 
 
 class LookupRequest(Verification):
-    order_number: str = Field(max_length=30, examples=["10023"])
+    order_number: str = Field(max_length=30, pattern=ORDER_NUMBER_PATTERN, examples=["10023"])
 
 
 class ReturnLineRequest(_Strict):
-    line_id: int
+    line_id: int = Field(ge=1, le=2**31 - 1)
     quantity: int = Field(ge=1, le=1000)
 
 
@@ -154,8 +163,19 @@ class ReturnRequest(Verification):
     comment: str | None = Field(default=None, max_length=500)
 
 
+class AddressIn(_Strict):
+    """The new address; the store's rules check each field (required, length, postcode)."""
+
+    name: str | None = Field(default=None, max_length=200)
+    line1: str | None = Field(default=None, max_length=200)
+    line2: str | None = Field(default=None, max_length=200)
+    city: str | None = Field(default=None, max_length=200)
+    postcode: str | None = Field(default=None, max_length=32)
+    country: str | None = Field(default=None, max_length=8)
+
+
 class AddressChangeRequest(Verification):
-    address: dict[str, Any] = Field(
+    address: AddressIn = Field(
         examples=[
             {
                 "name": "Jo Rivera",
@@ -276,7 +296,7 @@ def create_app(
     @app.get(
         "/labels/{rma_number}", summary="Placeholder return label", response_class=PlainTextResponse
     )
-    def label(rma_number: str) -> Any:
+    def label(rma_number: Annotated[str, Path(max_length=40)]) -> Any:
         body = service.label_text(engine, rma_number)
         if body is None:
             return error_response(404, "not_found", "no such label")
@@ -303,7 +323,7 @@ def create_app(
         summary="Which lines may be returned",
         dependencies=limited,
     )
-    def eligibility(order_number: str, body: Verification) -> dict[str, Any]:
+    def eligibility(order_number: OrderNumberPath, body: Verification) -> dict[str, Any]:
         return service.return_eligibility(
             engine, ctx, order_number=order_number, email=body.email, postcode=body.postcode
         )
@@ -315,7 +335,7 @@ def create_app(
         dependencies=limited,
     )
     def create_return(
-        order_number: str, body: ReturnRequest, idempotency_key: IdempotencyKey = None
+        order_number: OrderNumberPath, body: ReturnRequest, idempotency_key: IdempotencyKey = None
     ) -> Any:
         if body.reason not in settings.policy.return_reasons:
             raise service.invalid(
@@ -340,7 +360,7 @@ def create_app(
         dependencies=limited,
     )
     def cancel(
-        order_number: str, body: Verification, idempotency_key: IdempotencyKey = None
+        order_number: OrderNumberPath, body: Verification, idempotency_key: IdempotencyKey = None
     ) -> dict[str, Any]:
         return service.cancel_order(
             engine,
@@ -357,7 +377,9 @@ def create_app(
         dependencies=limited,
     )
     def change_address(
-        order_number: str, body: AddressChangeRequest, idempotency_key: IdempotencyKey = None
+        order_number: OrderNumberPath,
+        body: AddressChangeRequest,
+        idempotency_key: IdempotencyKey = None,
     ) -> dict[str, Any]:
         return service.change_shipping_address(
             engine,
@@ -365,7 +387,7 @@ def create_app(
             order_number=order_number,
             email=body.email,
             postcode=body.postcode,
-            address=body.address,
+            address=body.address.model_dump(),
             idempotency_key=idempotency_key,
         )
 
