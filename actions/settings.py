@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from collections.abc import Mapping
@@ -59,6 +61,9 @@ class ActionSettings:
         forwarding = env.get("SHOPDESK_FORWARDING_SECRET") or None
         if forwarding is not None and len(forwarding) < 32:
             raise ConfigError("SHOPDESK_FORWARDING_SECRET must be at least 32 characters")
+        if forwarding is None and env.get("SHOPDESK_VERIFICATION_SECRET"):
+            # As the store does when started on its own with the same environment.
+            forwarding = derived_forwarding_secret(env["SHOPDESK_VERIFICATION_SECRET"])
         return cls(
             store_url=store_url,
             store_api_token=env.get("STORE_API_TOKEN") or None,
@@ -70,6 +75,13 @@ class ActionSettings:
             failed_verification_window_seconds=window,
             forwarding_secret=forwarding.encode() if forwarding else None,
         )
+
+
+def derived_forwarding_secret(verification_secret: str) -> str:
+    """The forwarding key derived from the verification secret (same as the store's)."""
+    return hmac.new(
+        verification_secret.encode(), b"shopdesk-store-forwarding", hashlib.sha256
+    ).hexdigest()
 
 
 def _positive_float(env: Mapping[str, str], name: str, *, default: float) -> float:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
 import os
 from collections.abc import Mapping
@@ -81,6 +83,10 @@ class StoreSettings:
         forwarding = env.get("SHOPDESK_FORWARDING_SECRET", "").strip()
         if forwarding and len(forwarding) < 32:
             raise SettingsError("SHOPDESK_FORWARDING_SECRET must be at least 32 characters")
+        if not forwarding and env.get("SHOPDESK_VERIFICATION_SECRET"):
+            # Processes started one by one (containers) share the verification secret:
+            # both sides derive the same forwarding key from it, as the launcher does.
+            forwarding = derived_forwarding_secret(env["SHOPDESK_VERIFICATION_SECRET"])
         return cls(
             database_url=database_url,
             host=host,
@@ -92,6 +98,13 @@ class StoreSettings:
             failed_lookup_window_seconds=window,
             forwarding_secret=forwarding.encode() if forwarding else None,
         )
+
+
+def derived_forwarding_secret(verification_secret: str) -> str:
+    """The forwarding key derived from the verification secret (same as the bot's)."""
+    return hmac.new(
+        verification_secret.encode(), b"shopdesk-store-forwarding", hashlib.sha256
+    ).hexdigest()
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:

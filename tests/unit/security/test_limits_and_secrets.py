@@ -186,3 +186,21 @@ def test_embedded_profile_needs_no_secrets_and_shares_a_fresh_forwarding_key() -
     assert len(first.env["SHOPDESK_FORWARDING_SECRET"]) >= 32
     assert first.env["SHOPDESK_FORWARDING_SECRET"] != second.env["SHOPDESK_FORWARDING_SECRET"]
     check_production_secrets({})  # nothing set: nothing to refuse here
+
+
+def test_processes_started_one_by_one_derive_the_same_forwarding_key() -> None:
+    # Containers get the shared environment, not the launcher's derived value: the store
+    # and the action server must still agree, and agree with the launcher.
+    env = {"SHOPDESK_VERIFICATION_SECRET": GOOD["SHOPDESK_VERIFICATION_SECRET"]}
+    store_key = StoreSettings.from_env(env).forwarding_secret
+    action_key = ActionSettings.from_env(env).forwarding_secret
+    assert store_key is not None
+    assert store_key == action_key == forwarding_secret(GOOD).encode()
+    assert store_key != GOOD["SHOPDESK_VERIFICATION_SECRET"].encode()
+    # An explicit key wins on both sides.
+    explicit = {**env, "SHOPDESK_FORWARDING_SECRET": "e" * 16 + "0123456789abcdef"}
+    assert (
+        StoreSettings.from_env(explicit).forwarding_secret
+        == ActionSettings.from_env(explicit).forwarding_secret
+        == explicit["SHOPDESK_FORWARDING_SECRET"].encode()
+    )
