@@ -510,6 +510,21 @@ def cluster_specs(
     return specs
 
 
+def create_rasa_tables(endpoints: Path, *, env: dict[str, str]) -> None:
+    """Rasa's tracker store and event broker tables, made once before the instances start
+    (several Rasa servers creating them at once on a fresh database race, and one dies)."""
+    result = subprocess.run(
+        [str(paths.RASA_PYTHON), "-m", "bot.rasa_schema", str(endpoints)],
+        cwd=paths.ROOT,
+        env={**rasa_env(), **env},
+        capture_output=True,
+        text=True,
+        timeout=HEALTH_TIMEOUT_SECONDS,
+    )
+    if result.returncode != 0:
+        raise StackError(f"could not create Rasa's tables:\n{result.stdout}{result.stderr}")
+
+
 def start_cluster(
     ports: ClusterPorts,
     *,
@@ -524,9 +539,13 @@ def start_cluster(
     """Starts every process of `cluster_specs()` and waits until all are healthy.
 
     The databases must exist and be migrated (`python -m store migrate`, `... seed`,
-    `python -m handoff migrate` with the same `env`). On failure everything started is
-    stopped again and `StackError` says which process failed.
+    `python -m handoff migrate` with the same `env`); Rasa's tables are created here. On
+    failure everything started is stopped again and `StackError` says which process failed.
     """
+    create_rasa_tables(
+        endpoints,
+        env={**env, "ACTION_SERVER_URL": f"http://127.0.0.1:{ports.actions}/webhook"},
+    )
     stack = Stack(log_dir=log_dir)
     specs = cluster_specs(
         ports,

@@ -48,7 +48,7 @@ def shopdesk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ShopdeskStack
         running.stack.stop()
 
 
-_TIER_ORDER = ("unit", "actions", "integration", "e2e", "browser")
+_TIER_ORDER = ("unit", "actions", "integration", "e2e", "faults", "browser")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

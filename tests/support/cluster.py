@@ -118,6 +118,7 @@ def production_cluster(
     redis_db: int,
     extra_env: dict[str, str] | None = None,
     handoff_env: dict[str, str] | None = None,
+    ports: ClusterPorts | None = None,
 ) -> Iterator[ProductionCluster]:
     """Creates the databases, migrates and seeds them, starts the cluster; drops them after."""
     prefix = f"shopdesk_{uuid.uuid4().hex[:10]}"
@@ -154,7 +155,7 @@ def production_cluster(
                 check=True,
                 capture_output=True,
             )
-        ports = ClusterPorts.allocate(scale, free_port)
+        ports = ports or ClusterPorts.allocate(scale, free_port)
         with start_cluster(
             ports,
             model=ensure_model(quiet=True),

@@ -120,3 +120,12 @@ def test_compose_and_kubernetes_share_their_settings() -> None:
         if key.endswith(("_HOST", "_URL")):
             continue  # service addresses differ by platform
         assert compose_env.get(key) == value, key
+
+
+def test_migrate_steps_create_rasas_tables_before_the_instances_start() -> None:
+    compose = " ".join(_compose()["services"]["migrate"]["command"])
+    job = _k8s_named("Job", "shopdesk-migrate")["spec"]["template"]["spec"]["containers"][0]
+    for command in (compose, " ".join(job["command"])):
+        for step in ("store migrate", "handoff migrate",
+                     "bot.rasa_schema bot/endpoints.production.yml"):
+            assert step in command

@@ -1,0 +1,303 @@
+"""Fault tests of the production profile scaled out: two Rasa instances and two action
+servers behind HAProxy, two outbox workers, PostgreSQL and Redis, a fake Zendesk.
+
+One cluster for the module (starting it is the expensive part); the test that kills a Rasa
+instance runs last. Needs PostgreSQL (127.0.0.1:5432), Redis (127.0.0.1:6379) and HAProxy
+(`make lb`); in CI their absence is a failure, elsewhere a skip.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from bot import lb
+from bot.stack import ClusterPorts, Scale
+from tests.conftest import require_service
+from tests.fakes.server import Fault
+from tests.fakes.zendesk import FakeZendesk
+from tests.support.cluster import PG, ProductionCluster, postgres_up, production_cluster, redis_up
+from tests.support.slow_proxy import SlowProxy
+from tests.support.stack import buttons, free_port, texts
+
+pytestmark = pytest.mark.e2e
+
+SCALE = Scale(rasa_instances=2, action_servers=2, outbox_workers=2)
+REDIS_DB = 11
+ZD_EMAIL, ZD_TOKEN = "bot@example.com", "zd-faults-token"
+RETRYABLE = {502, 503, 504}
+STORE_APOLOGY = "can't reach our order system"
+
+
+def _haproxy_installed() -> bool:
+    try:
+        lb.haproxy_binary()
+        return True
+    except lb.BalancerMissing:
+        return False
+
+
+@pytest.fixture(scope="module")
+def zendesk() -> Iterator[FakeZendesk]:
+    fake = FakeZendesk(email=ZD_EMAIL, token=ZD_TOKEN).start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="module")
+def store_proxy() -> Iterator[SlowProxy]:
+    proxy = SlowProxy("http://127.0.0.1:1").start()  # upstream set once the ports are known
+    yield proxy
+    proxy.stop()
+
+
+@pytest.fixture(scope="module")
+def cluster(
+    tmp_path_factory: pytest.TempPathFactory, zendesk: FakeZendesk, store_proxy: SlowProxy
+) -> Iterator[ProductionCluster]:
+    require_service(postgres_up(), "PostgreSQL on 127.0.0.1:5432")
+    require_service(redis_up(), "Redis on 127.0.0.1:6379")
+    require_service(_haproxy_installed(), "HAProxy (make lb)")
+    ports = ClusterPorts.allocate(SCALE, free_port)
+    store_proxy.upstream_port = ports.store
+    workdir: Path = tmp_path_factory.mktemp("faults")
+    with production_cluster(
+        workdir,
+        scale=SCALE,
+        redis_db=REDIS_DB,
+        ports=ports,
+        # The action servers reach the store through the proxy that can make it slow.
+        extra_env={"STORE_URL": store_proxy.url, "TICKET_LOCK_LIFETIME": "15"},
+        handoff_env={
+            "ZENDESK_SUBDOMAIN": "127",  # zenpy builds https://{subdomain}.{domain}
+            "ZENDESK_DOMAIN": f"0.0.1:{zendesk.port}",
+            "ZENPY_FORCE_SCHEME": "http",
+            "ZENDESK_EMAIL": ZD_EMAIL,
+            "ZENDESK_TOKEN": ZD_TOKEN,
+            "HANDOFF_MAX_BACKOFF_SECONDS": "1",
+        },
+    ) as running:
+        yield running
+
+
+def shopper(tag: str) -> str:
+    return f"fault-{tag}-{uuid.uuid4().hex[:10]}"
+
+
+def _in_parallel(jobs: list[Callable[[], Any]]) -> list[Any]:
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        return [f.result() for f in [pool.submit(job) for job in jobs]]
+
+
+def _tracker_user_texts(cluster: ProductionCluster, sender: str) -> list[str]:
+    """What the client can see through the balancer (Rasa's HTTP API, with the token)."""
+    url = f"{cluster.url}/conversations/{sender}/tracker?token={cluster.token}"
+    with urllib.request.urlopen(url, timeout=30) as response:
+        tracker = json.loads(response.read())
+    return [e["text"] for e in tracker["events"] if e.get("event") == "user"]
+
+
+class Client:
+    """A REST client that survives a Rasa instance dying: a 5xx from the balancer or a lost
+    connection is retryable; before resending it checks whether the message made it into the
+    conversation (the reply was lost, not the message), so nothing is sent twice."""
+
+    def __init__(self, cluster: ProductionCluster) -> None:
+        self.cluster = cluster
+        self.errors: list[int | str] = []
+        self.replies_lost = 0  # the message was handled, only its reply was cut off
+        self.lock = threading.Lock()
+
+    def say(self, sender: str, text: str, *, sent_before: int) -> list[dict[str, Any]] | None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                status, body = self.cluster.post(self.cluster.url, sender, text, timeout=30)
+            except (urllib.error.URLError, OSError) as exc:
+                status, body = 0, str(exc)
+            if status == 200:
+                return body
+            with self.lock:
+                self.errors.append(status or body)
+            assert status in RETRYABLE or status == 0, (status, body)
+            if status:
+                assert isinstance(body, dict) and body.get("retryable") is True, body
+            time.sleep(0.5)
+            if self._delivered(sender, text, sent_before):
+                with self.lock:
+                    self.replies_lost += 1
+                return None  # handled before the instance died; only the reply was lost
+        raise AssertionError(f"{sender}: {text!r} got no answer within 60 s")
+
+    def _delivered(self, sender: str, text: str, sent_before: int) -> bool:
+        try:
+            return _tracker_user_texts(self.cluster, sender)[sent_before:].count(text) > 0
+        except (urllib.error.URLError, OSError):
+            return False
+
+
+def _assert_turns_not_interleaved(events: list[dict[str, Any]]) -> None:
+    """Each shopper message starts a turn that ends with action_listen before the next."""
+    listening = True
+    for event in events:
+        if event.get("event") == "user":
+            assert listening, "a message was taken while another turn was running"
+            listening = False
+        elif event.get("event") == "action" and event.get("name") == "action_listen":
+            listening = True
+
+
+# -- the tests ---------------------------------------------------------------------------
+
+
+def test_same_conversation_on_both_instances_is_serialised_by_the_lock_store(
+    cluster: ProductionCluster,
+) -> None:
+    me = shopper("lock")
+    words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"]
+    messages = [f"hello, this is {word}" for word in words]
+    instances = cluster.cluster.rasa_instance_urls
+    start = threading.Barrier(len(messages))
+
+    def send(i: int) -> tuple[int, Any]:
+        start.wait()
+        return cluster.post(instances[i % len(instances)], me, messages[i], timeout=60)
+
+    results = _in_parallel([lambda i=i: send(i) for i in range(len(messages))])
+
+    assert all(status == 200 and body for status, body in results), results
+    stored = cluster.user_texts(me)
+    assert sorted(stored) == sorted(messages), "lost or duplicated messages"
+    _assert_turns_not_interleaved(cluster.events(me))
+
+
+def test_slow_then_down_store_degrades_and_recovers_without_restart(
+    cluster: ProductionCluster, store_proxy: SlowProxy
+) -> None:
+    question = "where is order 10023? it's jo@example.com"
+
+    def ask_many(tag: str) -> list[tuple[float, list[dict[str, Any]]]]:
+        def one(_: int) -> tuple[float, list[dict[str, Any]]]:
+            started = time.monotonic()
+            status, body = cluster.post(cluster.url, shopper(tag), question)
+            assert status == 200, (status, body)
+            return time.monotonic() - started, body
+
+        return _in_parallel([lambda i=i: one(i) for i in range(8)])
+
+    def assert_apology(results: list[tuple[float, list[dict[str, Any]]]]) -> None:
+        for elapsed, reply in results:
+            assert STORE_APOLOGY in texts(reply), texts(reply)
+            assert "/human_agent" in buttons(reply)
+            assert "Traceback" not in texts(reply) and "Error" not in texts(reply)
+            assert elapsed < 8.0, f"apology took {elapsed:.1f} s"
+
+    store_proxy.delay = 4.0  # beyond STORE_TIMEOUT_SECONDS (2.5)
+    try:
+        assert_apology(ask_many("slow"))
+    finally:
+        store_proxy.delay = 0.0
+    cluster.cluster.kill("store", signal.SIGKILL)
+    try:
+        assert_apology(ask_many("down"))
+    finally:
+        cluster.cluster.restart("store", timeout=60)
+
+    recovered = ask_many("back")
+    assert all("UPS" in texts(reply) for _, reply in recovered), recovered
+    assert cluster.cluster.stack.first_exited() is None  # nothing crashed
+
+
+def test_two_outbox_workers_deliver_every_escalation_once_despite_zendesk_faults(
+    cluster: ProductionCluster, zendesk: FakeZendesk
+) -> None:
+    # Faults while the escalations arrive: server errors, rate limits with Retry-After, and
+    # two tickets created whose responses never come back (the client times out and retries).
+    zendesk.fail_for(6.0, method="POST", path_contains="/tickets.json", status=500)
+    zendesk.add_fault(
+        Fault(method="POST", path_contains="/users/", status=429, retry_after=1, times=4)
+    )
+    zendesk.add_fault(  # after the 500s: created, then stalls past the client's 10 s timeout
+        Fault(method="POST", path_contains="/tickets.json", stall_after_handling=11, times=1)
+    )
+    senders = [shopper("escalate") for _ in range(10)]
+
+    def escalate(me: str) -> None:
+        status, asked = cluster.post(
+            cluster.url, me, "the courier threw my parcel over the fence and i want to complain"
+        )
+        assert status == 200 and "which email address" in texts(asked).lower(), asked
+        status, done = cluster.post(cluster.url, me, f"{me}@example.com")
+        assert status == 200 and "SD-" in texts(done), done
+
+    _in_parallel([lambda me=me: escalate(me) for me in senders])
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and _pending_deliveries(cluster) > 0:
+        time.sleep(0.5)
+    assert _pending_deliveries(cluster) == 0, "escalations still undelivered after 60 s"
+    with zendesk.lock:
+        tickets = [t.external_id for t in zendesk.tickets.values()]
+    ours = [t for t in tickets if t and any(f":{me}:" in t for me in senders)]
+    assert sorted(ours) == sorted(f"shopdesk:{me}:1" for me in senders), tickets
+    assert len(zendesk.calls("POST", "/tickets.json")) > len(senders)  # faults were hit
+
+
+def _pending_deliveries(cluster: ProductionCluster) -> int:
+    with psycopg.connect(**PG, dbname=cluster.databases["handoff"]) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM handoff_outbox WHERE kind = 'escalation' AND status <> 'done'"
+        ).fetchone()
+    return int(row[0]) if row else -1
+
+
+def test_killing_a_rasa_instance_mid_run_loses_and_duplicates_nothing(
+    cluster: ProductionCluster,
+) -> None:
+    client = Client(cluster)
+    senders = [shopper("kill") for _ in range(10)]
+    script = [
+        "hi",
+        "where is my order?",
+        "10023",
+        "jo@example.com",
+        "what is your return policy?",
+        "thanks",
+    ]
+    answered: dict[str, int] = {me: 0 for me in senders}
+    halfway = threading.Event()
+
+    def converse(me: str) -> None:
+        for turn, text in enumerate(script):
+            reply = client.say(me, text, sent_before=turn)
+            if reply is not None:
+                assert reply, f"{me}: empty reply to {text!r}"
+            answered[me] += 1
+            if sum(answered.values()) >= len(senders) * 2:
+                halfway.set()
+
+    def killer() -> None:
+        assert halfway.wait(timeout=120)
+        cluster.cluster.kill("rasa-2")
+
+    _in_parallel([*[lambda me=me: converse(me) for me in senders], killer])
+    print(f"\nkilled rasa-2 mid-run: {len(senders) * len(script)} turns, "
+          f"{len(client.errors)} retryable errors seen by clients {client.errors}, "
+          f"{client.replies_lost} of them after the message was handled (not resent)")
+
+    for me in senders:
+        assert cluster.user_texts(me) == script, me  # each message once, in order
+        _assert_turns_not_interleaved(cluster.events(me))
+    assert "rasa-2" not in cluster.cluster.pids()
