@@ -15,7 +15,6 @@ import argparse
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -161,7 +160,10 @@ def baseline_seconds(url: str) -> tuple[int, float]:
     return count, time.perf_counter() - started
 
 
-def run_report(tracker_url: str, handoff_url: str, out: Path, *, start: str, end: str) -> float:
+def run_report(
+    tracker_url: str, handoff_url: str, out: Path, *, start: str, end: str
+) -> tuple[float, int]:
+    """Seconds and peak RSS (KiB) of one `python -m analytics report` process."""
     env = {
         **os.environ,
         "ANALYTICS_TRACKER_DB_URL": tracker_url,
@@ -169,7 +171,7 @@ def run_report(tracker_url: str, handoff_url: str, out: Path, *, start: str, end
         "RASA_TELEMETRY_ENABLED": "false",
     }
     started = time.perf_counter()
-    subprocess.run(
+    process = subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -183,11 +185,15 @@ def run_report(tracker_url: str, handoff_url: str, out: Path, *, start: str, end
             str(out),
         ],
         env=env,
-        check=True,
         cwd=paths.ROOT,
         stdout=subprocess.DEVNULL,
     )
-    return time.perf_counter() - started
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"the report failed (exit {process.returncode})")
+    return seconds, usage.ru_maxrss
 
 
 def bench(
@@ -208,15 +214,13 @@ def bench(
         f"escalations in {generated:.1f}s"
     )
     base_rows, base_seconds = baseline_seconds(tracker_url)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    seconds = run_report(
+    seconds, peak_kib = run_report(
         tracker_url,
         handoff_url,
         workdir / f"report-{label}",
         start=start.date().isoformat(),
         end=(start + timedelta(days=days - 1)).date().isoformat(),
     )
-    peak_kib = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
     print(
         f"[{label}] baseline: streamed {base_rows} rows with no computation in "
         f"{base_seconds:.1f}s ({base_rows / base_seconds:,.0f} rows/s)"

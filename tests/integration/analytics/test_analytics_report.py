@@ -507,3 +507,12 @@ def test_inbox_links_the_latest_report(
     assert served.headers["content-type"].startswith("text/html")
     assert "Conversations that started from 2026-03-02 00:00 to 2026-03-05 00:00" in served.text
     services.engine.dispose()
+
+
+def test_benchmark_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    from analytics.bench import main as bench
+
+    assert bench(["--conversations", "300", "--days", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "generated 300 conversations" in out
+    assert "rows/s" in out and "peak RSS" in out and "baseline" in out and "PASS" in out
