@@ -65,11 +65,5 @@ def serve(executor: ActionExecutor, *, port: int) -> None:
     )
     Sanic.serve(primary=app, app_loader=loader)
 
-
-# Sanic serves from spawned worker processes that import this module (as __mp_main__) but
-# never call main(): their log output is masked too.
-if __name__ == "__mp_main__":
-    install_log_masking()
-
 if __name__ == "__main__":
     sys.exit(main())

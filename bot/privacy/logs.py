@@ -62,6 +62,8 @@ def _named_loggers() -> list[logging.Logger]:
 def mask_record(record: logging.LogRecord, mask: Callable[[str], str]) -> None:
     if isinstance(record.msg, str):
         record.msg = mask(record.msg)
+    elif record.msg is not None:
+        record.msg = _mask_value(record.msg, mask)  # e.g. logger.error(exception)
     args = record.args
     if isinstance(args, tuple):
         record.args = tuple(_mask_value(a, mask) for a in args)
