@@ -65,5 +65,6 @@ def serve(executor: ActionExecutor, *, port: int) -> None:
     )
     Sanic.serve(primary=app, app_loader=loader)
 
+
 if __name__ == "__main__":
     sys.exit(main())
