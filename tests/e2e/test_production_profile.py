@@ -1,124 +1,190 @@
-"""The production profile end to end: conversations in PostgreSQL, locks in Redis, Rasa's
-HTTP API behind a token, store and handoff databases in PostgreSQL.
+"""The production profile end to end through the real launcher (`SHOPDESK_PROFILE=production
+python -m bot run`, what `make run-production` calls): two Rasa instances and two action
+servers behind HAProxy, two outbox workers, conversations in PostgreSQL, locks in Redis,
+Rasa's HTTP API behind a token, store and handoff databases in PostgreSQL; Ctrl-C stops
+every process it started.
 
-Needs the PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379) this machine kind runs; in
-CI their absence is a failure, elsewhere a skip.
+Needs PostgreSQL (127.0.0.1:5432), Redis (127.0.0.1:6379) and HAProxy (`make lb`); in CI
+their absence is a failure, elsewhere a skip.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import signal
 import socket
+import subprocess
+import sys
+import time
 import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 
+from bot import lb, paths
 from tests.conftest import require_service
-from tests.support.stack import ShopdeskStack, start_stack, texts
+from tests.e2e.test_launcher import _alive, _children_of
+from tests.support.cluster import PG, postgres_up, redis_command, redis_up
+from tests.support.stack import texts
 
 pytestmark = pytest.mark.e2e
 
-PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 TOKEN = "e2e-rasa-api-token-" + uuid.uuid4().hex
+REDIS_DB = 3
 
 
-def _postgres_up() -> bool:
+def _free_block(size: int) -> int:
+    """The first of `size` consecutive free ports (the launcher puts instances after it)."""
+    for _ in range(50):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            first = int(s.getsockname()[1])
+        if first + size >= 65535:
+            continue
+        try:
+            for port in range(first, first + size):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+    raise RuntimeError("no block of free ports")
+
+
+def _haproxy_installed() -> bool:
     try:
-        with psycopg.connect(**PG, dbname="postgres", connect_timeout=3):
-            return True
-    except psycopg.Error:
+        lb.haproxy_binary()
+        return True
+    except lb.BalancerMissing:
         return False
 
 
-def _redis(command: str) -> str:
-    """One inline Redis command over a plain socket (no client library needed)."""
-    with socket.create_connection(("127.0.0.1", 6379), timeout=3) as conn:
-        conn.sendall(command.encode() + b"\r\n")
-        chunks = b""
-        while True:
-            chunk = conn.recv(65536)
-            chunks += chunk
-            if not chunk or chunks.endswith(b"\r\n") and len(chunk) < 65536:
-                break
-        return chunks.decode(errors="replace")
+@dataclass
+class Launched:
+    process: subprocess.Popen[bytes]
+    log: Path
+    rasa_url: str
+    rasa_db: str
 
-
-def _redis_up() -> bool:
-    try:
-        return "PONG" in _redis("PING")
-    except OSError:
-        return False
-
-
-def _redis_commands() -> int:
-    stats = _redis("INFO commandstats")
-    total = 0
-    for line in stats.splitlines():
-        if line.startswith("cmdstat_"):
-            calls = line.split("calls=")[1].split(",")[0]
-            total += int(calls)
-    return total
+    def say(self, sender: str, text: str) -> list[dict[str, Any]]:
+        request = urllib.request.Request(
+            f"{self.rasa_url}/webhooks/rest/webhook",
+            data=json.dumps({"sender": sender, "message": text}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())
 
 
 @pytest.fixture(scope="module")
-def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ShopdeskStack, str]]:
-    require_service(_postgres_up(), "PostgreSQL on 127.0.0.1:5432")
-    require_service(_redis_up(), "Redis on 127.0.0.1:6379")
+def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launched]:
+    require_service(postgres_up(), "PostgreSQL on 127.0.0.1:5432")
+    require_service(redis_up(), "Redis on 127.0.0.1:6379")
+    require_service(_haproxy_installed(), "HAProxy (make lb)")
     prefix = f"shopdesk_prod_{uuid.uuid4().hex[:8]}"
     names = {k: f"{prefix}_{k}" for k in ("store", "handoff", "rasa", "events")}
     with psycopg.connect(**PG, dbname="postgres", autocommit=True) as conn:
         for name in names.values():
             conn.execute(f'CREATE DATABASE "{name}"')
+    redis_command("FLUSHDB", db=REDIS_DB)
     workdir: Path = tmp_path_factory.mktemp("production")
+    rasa_port, actions_port, other = _free_block(3), _free_block(3), _free_block(3)
+    pg = "postgresql+psycopg://postgres@127.0.0.1:5432"
     env = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "RASA_TELEMETRY_ENABLED": "false",
         "SHOPDESK_PROFILE": "production",
+        "RASA_PORT": str(rasa_port),
+        "ACTION_SERVER_PORT": str(actions_port),
+        "STORE_PORT": str(other),
+        "HELPDESK_PORT": str(other + 1),  # and other + 2: the second outbox worker
+        "RASA_INSTANCES": "2",
+        "ACTION_SERVERS": "2",
+        "OUTBOX_WORKERS": "2",
         "RASA_API_TOKEN": TOKEN,
         "SHOPDESK_VERIFICATION_SECRET": "e2e-production-verification-secret-0123456789",
         "SHOPDESK_IDENTITY_SECRET": "e2e-production-identity-secret-0123456789abc",
-        "STORE_DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:5432/{names['store']}",
-        "HELPDESK_DATABASE_URL":
-            f"postgresql+psycopg://postgres@127.0.0.1:5432/{names['handoff']}",
+        "STORE_DATABASE_URL": f"{pg}/{names['store']}",
+        "HELPDESK_DATABASE_URL": f"{pg}/{names['handoff']}",
         "RASA_DB_HOST": "127.0.0.1",
         "RASA_DB_NAME": names["rasa"],
         "RASA_EVENTS_DB_NAME": names["events"],
         "RASA_DB_USER": "postgres",
         "REDIS_HOST": "127.0.0.1",
-        "REDIS_DB": "3",
+        "REDIS_DB": str(REDIS_DB),
     }
-    running = start_stack(workdir, extra_env=env)
+    log = workdir / "launcher.log"
+    with open(log, "wb") as out:
+        launcher = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"], cwd=paths.ROOT, env=env,
+            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )
     try:
-        yield running, names["rasa"]
+        deadline = time.monotonic() + 300
+        while "Shopdesk is ready" not in log.read_text(errors="replace"):
+            assert launcher.poll() is None, log.read_text(errors="replace")[-3000:]
+            assert time.monotonic() < deadline, "not ready after 300 s"
+            time.sleep(1)
+        yield Launched(launcher, log, f"http://127.0.0.1:{rasa_port}", names["rasa"])
     finally:
-        running.stack.stop()
+        if launcher.poll() is None:
+            os.killpg(launcher.pid, signal.SIGKILL)
         with psycopg.connect(**PG, dbname="postgres", autocommit=True) as conn:
             for name in names.values():
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        redis_command("FLUSHDB", db=REDIS_DB)
 
 
-def test_conversation_is_stored_in_postgresql_and_locked_in_redis(production) -> None:
-    stack, rasa_db = production
-    me = f"prod-{uuid.uuid4().hex[:10]}"
-    redis_before = _redis_commands()
+def test_conversations_go_through_the_balancer_to_postgresql_locked_in_redis(
+    production: Launched,
+) -> None:
+    senders = [f"prod-{uuid.uuid4().hex[:10]}" for _ in range(4)]
+    # Another instance holds the first conversation's lock for 3 more seconds (a ticket in
+    # Rasa's format): the message must wait for it, which only a Redis lock store does.
+    held = {"conversation_id": senders[0],
+            "tickets": [json.dumps({"number": 0, "expires": time.time() + 3})]}
+    redis_command("SET", f"lock:{senders[0]}", json.dumps(held), db=REDIS_DB)
+    for me in senders:
+        started = time.monotonic()
+        assert "UPS" in texts(production.say(me, "where is order 10023? it's jo@example.com"))
+        if me == senders[0]:
+            assert time.monotonic() - started >= 2.0, "the held lock was not respected"
+    with psycopg.connect(**PG, dbname=production.rasa_db) as conn:
+        for me in senders:
+            users = conn.execute(
+                "SELECT count(*) FROM events WHERE sender_id = %s AND type_name = 'user'", (me,)
+            ).fetchone()
+            assert users == (1,), me
+    # Each lock is deleted when its turn ends.
+    assert redis_command("KEYS", "lock:*", db=REDIS_DB).endswith(b"*0\r\n")
 
-    reply = texts(stack.say(me, "where is order 10023? it's jo@example.com"))
 
-    assert "UPS" in reply
-    with psycopg.connect(**PG, dbname=rasa_db) as conn:
-        rows = conn.execute(
-            "SELECT count(*) FROM events WHERE sender_id = %s", (me,)
-        ).fetchone()
-    assert rows is not None and rows[0] > 0
-    assert _redis_commands() > redis_before  # the lock store took and released a lock
-
-
-def test_rasa_http_api_requires_the_token(production) -> None:
-    stack, _ = production
+def test_rasa_http_api_requires_the_token(production: Launched) -> None:
     with pytest.raises(urllib.error.HTTPError) as refused:
-        urllib.request.urlopen(f"{stack.rasa_url}/status", timeout=10)
+        urllib.request.urlopen(f"{production.rasa_url}/status", timeout=10)
     assert refused.value.code == 401
-    with urllib.request.urlopen(f"{stack.rasa_url}/status?token={TOKEN}", timeout=10) as ok:
+    with urllib.request.urlopen(f"{production.rasa_url}/status?token={TOKEN}", timeout=10) as ok:
         assert ok.status == 200
+
+
+def test_ctrl_c_stops_every_process_of_the_profile(production: Launched) -> None:
+    children = _children_of(production.process.pid)
+    commands = " ".join(Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
+                        for pid in children if _alive(pid))
+    assert commands.count("rasa run") == 2
+    assert commands.count("-m actions") == 2
+    assert commands.count("-m handoff serve") == 2
+    assert "haproxy" in commands and "-m store serve" in commands
+    production.process.send_signal(signal.SIGINT)
+    assert production.process.wait(timeout=60) == 0
+    time.sleep(1)
+    assert [pid for pid in children if _alive(pid)] == []
+    assert "all Shopdesk processes stopped" in production.log.read_text(errors="replace")
