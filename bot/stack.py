@@ -494,6 +494,8 @@ def cluster_specs(
         # How long a conversation stays locked by an instance that died mid-turn (Rasa's
         # default is 60 s); longer than any turn takes (store calls time out at 2.5 s).
         spec.env.setdefault("TICKET_LOCK_LIFETIME", DEFAULT_TICKET_LOCK_LIFETIME)
+        # The balancer (on this machine) tells the instances each shopper's address.
+        spec.env.setdefault("SHOPDESK_TRUSTED_PROXIES", "127.0.0.1")
         specs.append(replace(spec, name=f"rasa-{number}"))
     for number, port in enumerate(ports.outbox_workers, start=1):
         spec = handoff_spec(

@@ -8,6 +8,7 @@ instance runs last. Needs PostgreSQL (127.0.0.1:5432), Redis (127.0.0.1:6379) an
 
 from __future__ import annotations
 
+import http.client
 import json
 import signal
 import threading
@@ -181,6 +182,28 @@ def test_same_conversation_on_both_instances_is_serialised_by_the_lock_store(
     stored = cluster.user_texts(me)
     assert sorted(stored) == sorted(messages), "lost or duplicated messages"
     _assert_turns_not_interleaved(cluster.events(me))
+
+
+def test_instances_see_the_shoppers_address_not_the_balancers_nor_a_forged_one(
+    cluster: ProductionCluster,
+) -> None:
+    me = shopper("addr")
+    # The shopper connects from 127.0.0.2 (the balancer is 127.0.0.1) and forges the header.
+    connection = http.client.HTTPConnection(
+        "127.0.0.1", cluster.cluster.ports.rasa, timeout=60, source_address=("127.0.0.2", 0)
+    )
+    try:
+        connection.request(
+            "POST",
+            "/webhooks/rest/webhook",
+            body=json.dumps({"sender": me, "message": "hi"}),
+            headers={"Content-Type": "application/json", "X-Forwarded-For": "203.0.113.7"},
+        )
+        assert connection.getresponse().status == 200
+    finally:
+        connection.close()
+    stored = next(e for e in cluster.events(me) if e.get("event") == "user")
+    assert stored["metadata"]["client_ip"] == "127.0.0.2"
 
 
 def test_slow_then_down_store_degrades_and_recovers_without_restart(
