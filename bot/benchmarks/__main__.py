@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import tempfile
 import time
@@ -83,16 +84,22 @@ async def measure(
                 channel=channel, new_shopper=new_shopper(f"open{rate:g}"), rate=rate,
                 duration=args.duration, think=think, seed=args.seed + number,
             )
-            rows.append(point.summary())
+            rows.append({**point.summary(), "load_avg_1m": _load_average()})
             _print_point(system.name, rows[-1])
         await asyncio.sleep(SETTLE_SECONDS)
         point = await load.saturation(
             channel=channel, new_shopper=new_shopper("sat"), users=args.users,
             duration=args.duration, seed=args.seed,
         )
-        rows.append(point.summary())
+        rows.append({**point.summary(), "load_avg_1m": _load_average()})
         _print_point(system.name, rows[-1])
     return rows
+
+
+def _load_average() -> float:
+    """The machine's 1-minute load average after a point: the benchmark shares the cores
+    with whatever else runs, and this says how much else did."""
+    return round(os.getloadavg()[0], 2)
 
 
 def _print_point(system: str, row: dict[str, Any]) -> None:
@@ -102,7 +109,8 @@ def _print_point(system: str, row: dict[str, Any]) -> None:
     kinds = f" {row['errors_by_kind']}" if errors else ""
     print(f"  {system:<16} {what:<22} achieved {row['achieved_rate']:>6.1f}/s  "
           f"p50 {_fmt(row['p50_ms'])}  p95 {_fmt(row['p95_ms'])}  p99 {_fmt(row['p99_ms'])}  "
-          f"ok {row['turns_ok']:>5}  errors {errors}{kinds}", flush=True)
+          f"ok {row['turns_ok']:>5}  errors {errors}{kinds}  load {row['load_avg_1m']:.1f}",
+          flush=True)
 
 
 def _fmt(ms: float | None) -> str:

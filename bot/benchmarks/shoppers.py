@@ -114,13 +114,13 @@ def shopdesk_shoppers(prefix: str) -> ShopperFactory:
 _MOODBOT = (
     Conversation(
         "moodbot, happy",
-        (Turn("hello", expect="how are you"), Turn("great, thanks"),
+        (Turn("hello", expect="how are you"), Turn("great, thanks", expect="carry on"),
          Turn("are you a bot?", expect="bot"), Turn("bye", expect="bye")),
     ),
     Conversation(
         "moodbot, sad",
-        (Turn("hi there", expect="how are you"), Turn("I am sad"),
-         Turn("yes", expect="happy"), Turn("goodbye", expect="bye")),
+        (Turn("hi there", expect="how are you"), Turn("I am sad", expect="did that help"),
+         Turn("yes", expect="carry on"), Turn("goodbye", expect="bye")),
     ),
 )
 

@@ -35,9 +35,13 @@ def action() -> RemoteAction:
 
 
 def test_installed_by_loading_our_components() -> None:
+    from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
+
     import bot.nlu.spacy_offline  # noqa: F401  (what `rasa run` imports with the model)
 
     assert RemoteAction._validate_action_result.__module__ == rasa_speedups.__name__
+    assert TrackerStore._stream_new_events.__module__ == rasa_speedups.__name__
+    assert SQLTrackerStore.stream_events.__module__ == rasa_speedups.__name__
 
 
 def test_valid_responses_pass(action: RemoteAction) -> None:
@@ -89,3 +93,43 @@ def test_a_turns_events_reach_the_sql_broker_as_rasa_writes_them(tmp_path) -> No
 
     assert rows("ours.db") == rows("theirs.db")
     assert [data["event"] for _, data in rows("ours.db")] == ["user", "slot", "action", "bot"]
+
+
+def test_each_event_is_published_once_in_order_across_turns(tmp_path) -> None:
+    """The tracker store publishes a turn's new events by counting the stored ones instead
+    of rebuilding the conversation: over several turns (and a reload in between) the broker
+    holds every event exactly once, in the tracker's order, like the tracker store."""
+    import sqlalchemy
+    from rasa.core.brokers.sql import SQLEventBroker
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    assert rasa_speedups.install()
+    broker = SQLEventBroker(dialect="sqlite", db=str(tmp_path / "events.db"))
+    store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "tracker.db"),
+                            event_broker=broker)
+    tracker = DialogueStateTracker.from_events("shopper-1", [
+        SessionStarted(), ActionExecuted("action_listen"), UserUttered("hi"),
+    ])
+    asyncio.run(store.save(tracker))
+    tracker.update(BotUttered("Hi! How can I help?"))
+    tracker.update(ActionExecuted("action_listen"))
+    asyncio.run(store.save(tracker))
+    reloaded = asyncio.run(store.retrieve("shopper-1"))
+    reloaded.update(UserUttered("where is my order?"))
+    asyncio.run(store.save(reloaded))
+    asyncio.run(store.save(reloaded))  # nothing new: nothing published
+
+    def rows(db: str, query: str) -> list[dict]:
+        engine = sqlalchemy.create_engine(f"sqlite:///{tmp_path / db}")
+        with engine.connect() as conn:
+            return [json.loads(data) for (data,) in conn.execute(sqlalchemy.text(query))]
+
+    published = rows("events.db", "SELECT data FROM events ORDER BY id")
+    stored = rows("tracker.db", "SELECT data FROM events ORDER BY id")
+    assert [e["event"] for e in published] == [
+        "session_started", "action", "user", "bot", "action", "user"]
+    assert [(e["event"], e["timestamp"]) for e in published] == [
+        (e["event"], e["timestamp"]) for e in stored]
