@@ -454,8 +454,8 @@ def balancer_spec(ports: ClusterPorts, *, config_dir: Path) -> ServiceSpec:
         name="balancer",
         # -db: stay in the foreground (the launcher supervises it); -W would fork a master.
         command=[str(binary), "-db", "-f", str(config)],
-        # Healthy once at least one Rasa instance behind it passes its health check.
-        health_url=f"http://127.0.0.1:{ports.rasa}/lb-health",
+        # Healthy once it sees every instance and action server pass its health checks.
+        health_url=f"http://127.0.0.1:{ports.rasa}/lb-ready",
     )
 
 

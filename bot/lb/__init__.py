@@ -63,6 +63,8 @@ def render(
         rasa_bind=rasa_bind,
         actions_bind=actions_bind,
         errors_dir=str(errors_dir),
+        rasa_count=str(len(rasa_servers)),
+        actions_count=str(len(action_servers)),
         rasa_rest_servers=_servers("rasa", rasa_servers),
         rasa_socketio_servers=_servers("rasa", rasa_servers, cookies=True),
         action_servers=_servers("actions", action_servers),

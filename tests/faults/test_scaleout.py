@@ -30,6 +30,7 @@ from tests.conftest import require_service
 from tests.fakes.server import Fault
 from tests.fakes.zendesk import FakeZendesk
 from tests.support.cluster import PG, ProductionCluster, postgres_up, production_cluster, redis_up
+from tests.support.polling_client import PollingClient
 from tests.support.slow_proxy import SlowProxy
 from tests.support.stack import buttons, free_port, texts
 
@@ -204,6 +205,25 @@ def test_instances_see_the_shoppers_address_not_the_balancers_nor_a_forged_one(
         connection.close()
     stored = next(e for e in cluster.events(me) if e.get("event") == "user")
     assert stored["metadata"]["client_ip"] == "127.0.0.2"
+
+
+def test_widget_sessions_stick_to_one_instance_by_cookie(cluster: ProductionCluster) -> None:
+    """socket.io over long-polling keeps its session in one Rasa process. Each request here
+    comes from another source address, so only the balancer's cookie can keep a session on
+    its instance; a request on the wrong instance would be refused (unknown session)."""
+    sources = [f"127.0.0.{n}" for n in range(2, 12)]
+    clients = [PollingClient(port=cluster.cluster.ports.rasa) for _ in range(4)]
+    for number, client in enumerate(clients):
+        client.connect(source=sources[number])
+        assert "SHOPDESK_RASA" in client.cookies
+        session = f"widget-{uuid.uuid4().hex[:10]}"
+        client.emit("session_request", {"session_id": session}, source=sources[number + 1])
+        client.wait_for("session_confirm", source=sources[number + 2])
+        client.emit("user_uttered", {"message": "where is order 10023? it's jo@example.com",
+                                     "session_id": session}, source=sources[number + 3])
+        replies = client.wait_for("bot_uttered", source=sources[number + 4])
+        assert any("UPS" in (reply.get("text") or "") for reply in replies), replies
+    assert {c.cookies["SHOPDESK_RASA"] for c in clients} <= {"rasa-1", "rasa-2"}
 
 
 def test_slow_then_down_store_degrades_and_recovers_without_restart(
