@@ -16,13 +16,15 @@ import asyncio
 import multiprocessing
 import sys
 import time
+import uuid
 
 import redis
 from rasa.core.lock_store import LockError, LockStore
 from rasa.utils.endpoints import EndpointConfig
 
-CONVERSATION = "contended-conversation"
-COUNTER = "shopdesk-test:counter"
+# Unique per run, so parallel runs on the same Redis database do not meet.
+CONVERSATION = f"contended-{uuid.uuid4().hex}"
+COUNTER = f"shopdesk-test:counter:{CONVERSATION}"
 
 
 def _store(class_path: str, db: int) -> LockStore:
@@ -60,7 +62,6 @@ def main() -> int:
     class_path, db = sys.argv[1], int(sys.argv[2])
     processes, rounds, seconds = int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
     counter = redis.StrictRedis(host="127.0.0.1", port=6379, db=db)
-    counter.delete(COUNTER, f"lock:{CONVERSATION}")
     tally = multiprocessing.Array("i", 2)  # [rounds completed, lock errors]
     start_at = time.time() + 1.0
     stop_at = start_at + seconds
@@ -81,6 +82,7 @@ def main() -> int:
         f"completed={tally[0]} counter={int(counter.get(COUNTER) or 0)} "
         f"lock_errors={tally[1]} seconds={time.time() - start_at:.1f}"
     )
+    counter.delete(COUNTER, f"lock:{CONVERSATION}")
     return 0
 
 

@@ -120,14 +120,16 @@ def production_cluster(
     handoff_env: dict[str, str] | None = None,
     ports: ClusterPorts | None = None,
 ) -> Iterator[ProductionCluster]:
-    """Creates the databases, migrates and seeds them, starts the cluster; drops them after."""
+    """Creates the databases, migrates and seeds them, starts the cluster; drops them after.
+
+    The Redis database is shared with any parallel run using the same index: every key the
+    cluster writes there is per conversation (fresh ids), so nothing is flushed."""
     prefix = f"shopdesk_{uuid.uuid4().hex[:10]}"
     names = {k: f"{prefix}_{k}" for k in ("store", "handoff", "rasa", "events")}
     token = "cluster-token-" + uuid.uuid4().hex
     with psycopg.connect(**PG, dbname="postgres", autocommit=True) as conn:
         for name in names.values():
             conn.execute(f'CREATE DATABASE "{name}"')
-    redis_command("FLUSHDB", db=redis_db)
     pg = "postgresql+psycopg://postgres@127.0.0.1:5432"
     settings = {
         "SHOPDESK_PROFILE": "production",
@@ -173,4 +175,3 @@ def production_cluster(
         with psycopg.connect(**PG, dbname="postgres", autocommit=True) as conn:
             for name in names.values():
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        redis_command("FLUSHDB", db=redis_db)
