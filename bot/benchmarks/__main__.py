@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -188,6 +189,10 @@ def main(argv: list[str] | None = None) -> int:
                       f"RSS {m.rss_mb:>7.1f} MB  peak {m.peak_rss_mb:>7.1f} MB")
             total = sum(m.rss_mb for m in memory)
             print(f"  {system.name:<16} total RSS {total:.0f} MB", flush=True)
+        # Keep every process's log (and HAProxy's) beside the figures.
+        logs = args.out / f"logs-{started}"
+        shutil.copytree(workdir, logs, ignore=shutil.ignore_patterns("*.db", "*.cfg"),
+                        dirs_exist_ok=True)
     checks = targets(results, args.rates)
     print("targets:")
     print("\n".join(checks))
