@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import signal
 import threading
 import time
@@ -277,15 +278,17 @@ def test_two_outbox_workers_deliver_every_escalation_once_despite_zendesk_faults
     )
     senders = [shopper("escalate") for _ in range(10)]
 
-    def escalate(me: str) -> None:
+    def escalate(me: str) -> str:
         status, asked = cluster.post(
             cluster.url, me, "the courier threw my parcel over the fence and i want to complain"
         )
         assert status == 200 and "which email address" in texts(asked).lower(), asked
         status, done = cluster.post(cluster.url, me, f"{me}@example.com")
-        assert status == 200 and "SD-" in texts(done), done
+        reference = re.search(r"\bSD-[A-Z0-9]{6}\b", texts(done))
+        assert status == 200 and reference, done
+        return reference.group(0)
 
-    _in_parallel([lambda me=me: escalate(me) for me in senders])
+    references = _in_parallel([lambda me=me: escalate(me) for me in senders])
 
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and _pending_deliveries(cluster) > 0:
@@ -296,6 +299,15 @@ def test_two_outbox_workers_deliver_every_escalation_once_despite_zendesk_faults
     ours = [t for t in tickets if t and any(f":{me}:" in t for me in senders)]
     assert sorted(ours) == sorted(f"shopdesk:{me}:1" for me in senders), tickets
     assert len(zendesk.calls("POST", "/tickets.json")) > len(senders)  # faults were hit
+    # Each escalation was completed by exactly one of the two outbox workers.
+    opened = {
+        name: [line for line in cluster.cluster.process(name).log_path.read_text().splitlines()
+               if ": ticket " in line and any(f"handoff {r}:" in line for r in references)]
+        for name in ("handoff-1", "handoff-2")
+    }
+    assert sum(len(lines) for lines in opened.values()) == len(senders), opened
+    print(f"\ntickets opened per outbox worker: "
+          f"{ {name: len(lines) for name, lines in opened.items()} }")
 
 
 def _pending_deliveries(cluster: ProductionCluster) -> int:
