@@ -343,11 +343,19 @@ def test_killing_a_rasa_instance_mid_run_loses_and_duplicates_nothing(
             if sum(answered.values()) >= len(senders) * 2:
                 halfway.set()
 
+    after_kill: list[int] = []
+
     def killer() -> None:
         assert halfway.wait(timeout=120)
         cluster.cluster.kill("rasa-2")
+        # Before the health checks notice (2 x 1 s), round-robin still picks the dead
+        # instance: refused connections must be resent to the live one, unseen by shoppers.
+        for _ in range(6):
+            status, _body = cluster.post(cluster.url, shopper("fresh"), "hi", timeout=30)
+            after_kill.append(status)
 
     _in_parallel([*[lambda me=me: converse(me) for me in senders], killer])
+    assert after_kill == [200] * 6, after_kill
     print(f"\nkilled rasa-2 mid-run: {len(senders) * len(script)} turns, "
           f"{len(client.errors)} retryable errors seen by clients {client.errors}, "
           f"{client.replies_lost} of them after the message was handled (not resent)")
