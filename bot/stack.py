@@ -24,6 +24,11 @@ action servers behind HAProxy, K handoff processes (outbox workers), one store.
         cluster.pids()                 # {"store": pid, "actions-1": pid, "rasa-1": pid,
                                        #  "handoff-1": pid, "balancer": pid, ...}
         cluster.kill("rasa-2")         # SIGKILL one process; cluster.restart("rasa-2")
+
+`tests/support/cluster.py:production_cluster()` does all of it on fresh PostgreSQL
+databases. start_cluster() also creates Rasa's tables before the instances start (two
+racing on CREATE TABLE kill one) and waits until the balancer sees every server
+(`/lb-ready`), so the first requests neither fail nor all land on one instance.
 """
 
 from __future__ import annotations
