@@ -68,9 +68,32 @@ def _gelu(x: np.ndarray) -> np.ndarray:
     return 0.5 * x * (1.0 + erf(x / np.sqrt(2.0)))
 
 
+# How a dense layer multiplies (see _linear): up to GEMV_ROWS token rows, one
+# matrix-vector product per row; up to GEMM_SMALL_ROWS, weight @ x.T; beyond (batches),
+# x @ weight.T. Measured with 1 OpenBLAS thread, (rows x 384) by (1536 x 384): 3 rows
+# 0.46 ms as x @ w, 0.10 ms as 3 GEMVs; 18 rows 0.57 ms as x @ w, 0.43 ms as w @ x.T.
+# For a few rows OpenBLAS's GEMM spends most of its time packing the weight matrix.
+GEMV_ROWS = 8
+GEMM_SMALL_ROWS = 64
+
+
+def _linear(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """x (..., in) times weight (out, in), transposed, plus bias: a dense layer."""
+    rows = x.reshape(-1, x.shape[-1])
+    if rows.shape[0] <= GEMV_ROWS:
+        out = np.stack([weight @ row for row in rows])
+    elif rows.shape[0] <= GEMM_SMALL_ROWS:
+        out = (weight @ rows.T).T
+    else:
+        out = rows @ weight.T
+    out += bias
+    return out.reshape(*x.shape[:-1], weight.shape[0])
+
+
 @dataclass(frozen=True)
 class _Layer:
-    qkv_w: np.ndarray  # (hidden, 3*hidden), transposed for x @ w
+    # dense weights as stored in the model, (out, in); see _linear
+    qkv_w: np.ndarray  # (3*hidden, hidden): query, key, value
     qkv_b: np.ndarray
     out_w: np.ndarray
     out_b: np.ndarray
@@ -113,20 +136,20 @@ class MiniLMEncoder:
             att = p + "attention."
             self.layers.append(
                 _Layer(
-                    qkv_w=np.concatenate(
-                        [w[att + f"self.{n}.weight"].T for n in ("query", "key", "value")],
-                        axis=1,
-                    ).copy(),
+                    qkv_w=np.ascontiguousarray(np.concatenate(
+                        [w[att + f"self.{n}.weight"] for n in ("query", "key", "value")],
+                        axis=0,
+                    )),
                     qkv_b=np.concatenate(
                         [w[att + f"self.{n}.bias"] for n in ("query", "key", "value")]
                     ),
-                    out_w=w[att + "output.dense.weight"].T.copy(),
+                    out_w=np.ascontiguousarray(w[att + "output.dense.weight"]),
                     out_b=w[att + "output.dense.bias"],
                     ln1_w=w[att + "output.LayerNorm.weight"],
                     ln1_b=w[att + "output.LayerNorm.bias"],
-                    ff1_w=w[p + "intermediate.dense.weight"].T.copy(),
+                    ff1_w=np.ascontiguousarray(w[p + "intermediate.dense.weight"]),
                     ff1_b=w[p + "intermediate.dense.bias"],
-                    ff2_w=w[p + "output.dense.weight"].T.copy(),
+                    ff2_w=np.ascontiguousarray(w[p + "output.dense.weight"]),
                     ff2_b=w[p + "output.dense.bias"],
                     ln2_w=w[p + "output.LayerNorm.weight"],
                     ln2_b=w[p + "output.LayerNorm.bias"],
@@ -143,7 +166,7 @@ class MiniLMEncoder:
         att_bias = ((1.0 - mask[:, None, None, :]) * -1e9).astype(np.float32)
         scale = np.float32(1.0 / np.sqrt(head_dim))
         for layer in self.layers:
-            qkv = x @ layer.qkv_w + layer.qkv_b  # (b, s, 3h)
+            qkv = _linear(x, layer.qkv_w, layer.qkv_b)  # (b, s, 3h)
             qkv = qkv.reshape(batch, seq, 3, self.heads, head_dim).transpose(2, 0, 3, 1, 4)
             q, k, v = qkv[0], qkv[1], qkv[2]  # (b, heads, s, d)
             scores = (q @ k.transpose(0, 1, 3, 2)) * scale + att_bias
@@ -151,9 +174,9 @@ class MiniLMEncoder:
             probs = np.exp(scores)
             probs /= probs.sum(axis=-1, keepdims=True)
             ctx = (probs @ v).transpose(0, 2, 1, 3).reshape(batch, seq, self.hidden)
-            att_out = ctx @ layer.out_w + layer.out_b
+            att_out = _linear(ctx, layer.out_w, layer.out_b)
             x = _layer_norm(att_out + x, layer.ln1_w, layer.ln1_b, self.eps)
-            ff = _gelu(x @ layer.ff1_w + layer.ff1_b) @ layer.ff2_w + layer.ff2_b
+            ff = _linear(_gelu(_linear(x, layer.ff1_w, layer.ff1_b)), layer.ff2_w, layer.ff2_b)
             x = _layer_norm(ff + x, layer.ln2_w, layer.ln2_b, self.eps)
         return x
 
