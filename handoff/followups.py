@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -73,15 +75,51 @@ class BrokerEventSource:
         return out
 
 
+# How long a hole in the broker's ids may be waited for. With several Rasa instances, ids
+# are handed out when a transaction starts but become visible when it commits, so a reader
+# can see id 12 before id 11 exists. Moving the cursor past 11 would lose that message for
+# good; a hole that outlives this grace is an id from a rolled-back transaction (sequences
+# never reuse them) and is skipped.
+GAP_GRACE_SECONDS = 10.0
+
+
 class FollowUpPoller:
-    def __init__(self, *, store: OutboxStore, source: BrokerEventSource) -> None:
+    def __init__(
+        self,
+        *,
+        store: OutboxStore,
+        source: BrokerEventSource,
+        gap_grace_seconds: float = GAP_GRACE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.store = store
         self.source = source
+        self.gap_grace_seconds = gap_grace_seconds
+        self.clock = clock
+        self._holes_seen_at: dict[int, float] = {}
+
+    def _readable(self, position: int, events: list[BrokerEvent]) -> list[BrokerEvent]:
+        """The events up to the first hole in the ids that is still young enough to fill."""
+        now = self.clock()
+        expected = position + 1
+        for index, event in enumerate(events):
+            # On a fresh cursor the table may simply start higher (after a purge).
+            hole = event.id > expected and not (position == 0 and index == 0)
+            if hole:
+                first_seen = self._holes_seen_at.setdefault(expected, now)
+                if now - first_seen < self.gap_grace_seconds:
+                    return events[:index]
+                logger.info("broker ids %d..%d never appeared; skipped", expected, event.id - 1)
+            expected = event.id + 1
+        if events:
+            last = events[-1].id
+            self._holes_seen_at = {k: v for k, v in self._holes_seen_at.items() if k > last}
+        return events
 
     def poll_once(self) -> int:
         """Enqueue the new messages of paused conversations; returns events read."""
         position = self.store.cursor(CURSOR)
-        events = self.source.read_after(position)
+        events = self._readable(position, self.source.read_after(position))
         if not events:
             return 0
         paused = {c.conversation_id: c for c in self.store.paused_conversations()}

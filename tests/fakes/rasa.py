@@ -43,16 +43,26 @@ class BrokerTable:
         )
         self.events.create(engine, checkfirst=True)
 
-    def publish(self, sender_id: str, event: dict[str, Any]) -> None:
+    def publish(self, sender_id: str, event: dict[str, Any], *, id: int | None = None) -> None:
+        """Writes one row; `id` forces its id (another instance's row committing late)."""
         with self.engine.begin() as db:
             db.execute(
                 sa.insert(self.events).values(
+                    **({"id": id} if id is not None else {}),
                     sender_id=sender_id,
                     data=json.dumps({"sender_id": sender_id, **event}),
                 )
             )
 
-    def user(self, sender_id: str, text: str, *, timestamp: float, intent: str = "inform") -> None:
+    def user(
+        self,
+        sender_id: str,
+        text: str,
+        *,
+        timestamp: float,
+        intent: str = "inform",
+        id: int | None = None,
+    ) -> None:
         self.publish(
             sender_id,
             {
@@ -64,4 +74,5 @@ class BrokerTable:
                     "entities": [],
                 },
             },
+            id=id,
         )

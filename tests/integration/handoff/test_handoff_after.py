@@ -82,6 +82,49 @@ def test_later_messages_are_appended_once_masked_and_a_restart_resumes(
     assert store.conversation("conv-1").state == RESUMED
 
 
+def test_a_message_committed_late_by_another_rasa_instance_is_not_skipped(
+    store, escalate, broker, fake_zendesk, zendesk_client
+):
+    """Two Rasa instances: id 3 is taken first but committed after id 4 is visible."""
+    worker = DeliveryWorker(
+        store=store,
+        helpdesk=ZendeskHelpdesk(zendesk_client, tz=TZ),
+        notifier=LogNotifier(),
+        policy=RetryPolicy(base_seconds=0.05),
+    )
+    clock = [100.0]
+    poller = FollowUpPoller(
+        store=store,
+        source=BrokerEventSource(broker.engine),
+        gap_grace_seconds=10,
+        clock=lambda: clock[0],
+    )
+    now = time.time()
+    broker.user("conv-1", "talk to a person", timestamp=now - 60, intent="human_agent", id=1)
+    escalate(store)
+    deliver_all(worker)
+    assert poller.poll_once() == 1  # the request itself, from before the pause
+    broker.user("conv-1", "first", timestamp=now + 1, id=2)
+    broker.user("conv-1", "third", timestamp=now + 3, id=4)
+
+    assert poller.poll_once() == 1  # id 2 only: 3 may still be committing
+    broker.user("conv-1", "second", timestamp=now + 2, id=3)  # the late commit
+    assert poller.poll_once() == 2
+    deliver_all(worker)
+    (ticket,) = fake_zendesk.tickets.values()
+    bodies = [c["body"] for c in ticket.comments[1:]]
+    shopper = [b.split("Shopper (chat): ", 1)[1].split("\n")[0] for b in bodies]
+    assert shopper == ["first", "second", "third"]
+
+    # A hole that never fills (a rolled-back id) is waited for, then skipped.
+    broker.user("conv-1", "after a rollback", timestamp=now + 5, id=6)
+    assert poller.poll_once() == 0
+    clock[0] += 11
+    assert poller.poll_once() == 1
+    deliver_all(worker)
+    assert "Shopper (chat): after a rollback" in ticket.comments[-1]["body"]
+
+
 def test_a_comment_is_not_duplicated_when_the_worker_retries(
     store, escalate, broker, fake_zendesk, zendesk_client
 ):
