@@ -88,15 +88,21 @@ def serve(s: HandoffServices, *, web: bool = True) -> None:
     for thread in threads:
         thread.start()
     logger.info(
-        "handoff: %d worker(s), helpdesk=%s, inbox on http://127.0.0.1:%d/inbox",
+        "handoff: %d worker(s), helpdesk=%s, inbox on http://%s:%d/inbox (%s)",
         st.workers,
         s.helpdesk.name,
+        st.host,
         st.port,
+        "password required" if st.agent_password else "loopback only, no password",
     )
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app(s, report_dir=report_dir_from_env()),
-            host="127.0.0.1",
+            create_app(
+                s,
+                report_dir=report_dir_from_env(),
+                agent_login=(st.agent_user, st.agent_password) if st.agent_password else None,
+            ),
+            host=st.host,
             port=st.port,
             log_level="warning",
         )

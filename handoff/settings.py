@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from handoff.hours import BusinessHours, BusinessHoursError
 
 DEFAULT_DATABASE_URL = "sqlite:///var/handoff.db"
+_LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
 class SettingsError(ValueError):
@@ -53,6 +54,11 @@ class HandoffSettings:
     max_attempts: int = 15
     max_backoff_seconds: float = 300.0
     reply_within_hours: int = 4
+    # The agent pages (inbox, deliveries, KPI report) ask for these when a password is set;
+    # without one they are only served on the loopback interface.
+    host: str = "127.0.0.1"
+    agent_user: str = "agent"
+    agent_password: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> HandoffSettings:
@@ -65,6 +71,13 @@ class HandoffSettings:
         except BusinessHoursError as exc:
             raise SettingsError(f"BUSINESS_HOURS/BUSINESS_TZ: {exc}") from None
         port = _int(env, "HELPDESK_PORT", 8200)
+        host = _get(env, "HELPDESK_HOST", "127.0.0.1")
+        agent_password = env.get("HELPDESK_AGENT_PASSWORD") or None
+        if agent_password is None and host not in _LOOPBACK:
+            raise SettingsError(
+                f"HELPDESK_HOST={host} exposes the agent inbox beyond this machine: "
+                "set HELPDESK_AGENT_PASSWORD too"
+            )
         return cls(
             database_url=_get(env, "HELPDESK_DATABASE_URL", DEFAULT_DATABASE_URL),
             business_hours=hours,
@@ -83,6 +96,9 @@ class HandoffSettings:
             max_attempts=_int(env, "HANDOFF_MAX_ATTEMPTS", 15),
             max_backoff_seconds=_float(env, "HANDOFF_MAX_BACKOFF_SECONDS", 300.0),
             reply_within_hours=_int(env, "HANDOFF_REPLY_WITHIN_HOURS", 4),
+            host=host,
+            agent_user=_get(env, "HELPDESK_AGENT_USER", "agent"),
+            agent_password=agent_password,
         )
 
 

@@ -7,17 +7,24 @@
 /api/tickets/{id}             one ticket with its comments as JSON
 /outbox                       operator view: parked and pending deliveries; POST /outbox/{id}/retry
 /reports/latest               the newest KPI report (python -m analytics report) from report_dir
+
+Everything but /health shows shoppers' data, so with `agent_login` set (HELPDESK_AGENT_USER /
+HELPDESK_AGENT_PASSWORD; required by the production profile) every other page asks for it
+(HTTP Basic, over the TLS of the proxy in front), and form posts from other sites are refused.
 """
 
 from __future__ import annotations
 
+import base64
+import hmac
 from dataclasses import asdict
 from html import escape
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, HTTPException
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from analytics.settings import DEFAULT_REPORT_DIR
 from handoff.bootstrap import HandoffServices
@@ -54,8 +61,50 @@ def latest_report(report_dir: Path) -> Path | None:
     return found[-1] if found else None
 
 
-def create_app(services: HandoffServices, *, report_dir: Path = DEFAULT_REPORT_DIR) -> FastAPI:
+def _login_matches(header: str, login: tuple[str, str]) -> bool:
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return False
+    try:
+        user, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return False
+    # Both compared every time: the answer's timing says nothing about which one was wrong.
+    user_ok = hmac.compare_digest(user.encode(), login[0].encode())
+    password_ok = hmac.compare_digest(password.encode(), login[1].encode())
+    return user_ok and password_ok
+
+
+class AgentOnly(BaseHTTPMiddleware):
+    """Basic auth on every page but /health; no cross-site form posts (the solve button)."""
+
+    def __init__(self, app: Any, *, login: tuple[str, str]) -> None:
+        super().__init__(app)
+        self.login = login
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        if request.url.path == "/health":
+            return await call_next(request)
+        if not _login_matches(request.headers.get("authorization", ""), self.login):
+            return JSONResponse(
+                {"error": "agents only: sign in with the helpdesk login"},
+                status_code=401,
+                headers={"WWW-Authenticate": 'Basic realm="Shopdesk agents", charset="UTF-8"'},
+            )
+        if request.method == "POST" and request.headers.get("sec-fetch-site") == "cross-site":
+            return JSONResponse({"error": "cross-site form posts are refused"}, status_code=403)
+        return await call_next(request)
+
+
+def create_app(
+    services: HandoffServices,
+    *,
+    report_dir: Path = DEFAULT_REPORT_DIR,
+    agent_login: tuple[str, str] | None = None,
+) -> FastAPI:
     app = FastAPI(title="Shopdesk handoff", docs_url=None, redoc_url=None)
+    if agent_login is not None:
+        app.add_middleware(AgentOnly, login=agent_login)
     store, builtin = services.store, services.builtin
 
     @app.get("/health")
