@@ -27,6 +27,7 @@ from bot import paths
 from bot.benchmarks import load, rss
 from bot.benchmarks.shoppers import bare_shoppers, shopdesk_shoppers
 from bot.benchmarks.stacks import System, bare_rasa, shopdesk
+from bot.stack import StackError
 
 OUT_DIR = paths.VAR / "bench"
 WARM_UP_SECONDS = 4.0
@@ -175,10 +176,19 @@ def main(argv: list[str] | None = None) -> int:
         workdir = Path(tmp)
         for name, start, shoppers in _systems(args.systems, workdir, args.model):
             t0 = time.monotonic()
-            with start() as system:
-                print(f"{system.name}: started in {time.monotonic() - t0:.0f} s", flush=True)
-                points = asyncio.run(measure(system, shoppers, args))
-                memory = rss.memory({r.spec.name: r.process.pid for r in system.stack.running})
+            try:
+                with start() as system:
+                    print(f"{system.name}: started in {time.monotonic() - t0:.0f} s",
+                          flush=True)
+                    points = asyncio.run(measure(system, shoppers, args))
+                    memory = rss.memory(
+                        {r.spec.name: r.process.pid for r in system.stack.running})
+            except StackError as exc:
+                # One system that does not start must not lose the others' figures.
+                print(f"{name}: did not start: {exc}", flush=True)
+                results[name] = {"system": name, "error": str(exc), "points": [],
+                                 "memory": []}
+                continue
             results[name] = {
                 "system": system.name,
                 "points": points,

@@ -172,6 +172,11 @@ def shopdesk(workdir: Path, *, instances: int, model: Path | None = None) -> Ite
                     env=env,
                 )
                 stack.start(dataclasses.replace(spec, name=f"rasa-{number}"))
+                if number == 1:
+                    # The first instance creates Rasa's tables in the fresh databases; two
+                    # starting at once race on CREATE TABLE (seen: UniqueViolation on
+                    # pg_type "events") and one of them exits.
+                    stack.wait_healthy()
             stack.start(ServiceSpec(
                 name="haproxy",
                 command=[str(haproxy_binary()), "-f", str(config), "-db"],
