@@ -28,7 +28,7 @@ _installed = False
 
 
 def install() -> bool:
-    """Replaces `RemoteAction._validate_action_result`; True once installed."""
+    """Installs the three fixes above (once per process); False outside the Rasa engine."""
     global _installed
     if _installed:
         return True
