@@ -115,6 +115,7 @@ def production_env(names: dict[str, str]) -> dict[str, str]:
         "RASA_API_TOKEN": RASA_API_TOKEN,
         "SHOPDESK_VERIFICATION_SECRET": "bench-verification-secret-" + uuid.uuid4().hex,
         "SHOPDESK_IDENTITY_SECRET": "bench-identity-secret-" + uuid.uuid4().hex,
+        "HELPDESK_AGENT_PASSWORD": "bench-agent-password-" + uuid.uuid4().hex,
         "STORE_DATABASE_URL": f"{pg}/{names['store']}",
         "HELPDESK_DATABASE_URL": f"{pg}/{names['handoff']}",
         "RASA_DB_HOST": PG["host"],

@@ -10,6 +10,7 @@ their absence is a failure, elsewhere a skip.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import signal
@@ -37,6 +38,7 @@ from tests.support.stack import texts
 pytestmark = pytest.mark.e2e
 
 TOKEN = "e2e-rasa-api-token-" + uuid.uuid4().hex
+AGENT_PASSWORD = "e2e-agent-password-" + uuid.uuid4().hex
 REDIS_DB = 3
 
 
@@ -72,6 +74,7 @@ class Launched:
     log: Path
     rasa_url: str
     rasa_db: str
+    inbox_url: str
 
     def say(self, sender: str, text: str) -> list[dict[str, Any]]:
         request = urllib.request.Request(
@@ -111,6 +114,7 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launched]:
         "RASA_API_TOKEN": TOKEN,
         "SHOPDESK_VERIFICATION_SECRET": "e2e-production-verification-secret-0123456789",
         "SHOPDESK_IDENTITY_SECRET": "e2e-production-identity-secret-0123456789abc",
+        "HELPDESK_AGENT_PASSWORD": AGENT_PASSWORD,
         "STORE_DATABASE_URL": f"{pg}/{names['store']}",
         "HELPDESK_DATABASE_URL": f"{pg}/{names['handoff']}",
         "RASA_DB_HOST": "127.0.0.1",
@@ -132,7 +136,8 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launched]:
             assert launcher.poll() is None, log.read_text(errors="replace")[-3000:]
             assert time.monotonic() < deadline, "not ready after 300 s"
             time.sleep(1)
-        yield Launched(launcher, log, f"http://127.0.0.1:{rasa_port}", names["rasa"])
+        yield Launched(launcher, log, f"http://127.0.0.1:{rasa_port}", names["rasa"],
+                       f"http://127.0.0.1:{other + 1}/inbox")
     finally:
         if launcher.poll() is None:
             os.killpg(launcher.pid, signal.SIGKILL)
@@ -172,6 +177,17 @@ def test_rasa_http_api_requires_the_token(production: Launched) -> None:
     assert refused.value.code == 401
     with urllib.request.urlopen(f"{production.rasa_url}/status?token={TOKEN}", timeout=10) as ok:
         assert ok.status == 200
+
+
+def test_the_agent_inbox_requires_the_agents_login(production: Launched) -> None:
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(production.inbox_url, timeout=10)
+    assert refused.value.code == 401
+    login = base64.b64encode(b"agent:" + AGENT_PASSWORD.encode()).decode()
+    request = urllib.request.Request(production.inbox_url,
+                                     headers={"Authorization": f"Basic {login}"})
+    with urllib.request.urlopen(request, timeout=10) as ok:
+        assert ok.status == 200 and "Inbox" in ok.read().decode()
 
 
 def test_ctrl_c_stops_every_process_of_the_profile(production: Launched) -> None:

@@ -136,6 +136,7 @@ def production_cluster(
         "RASA_API_TOKEN": token,
         "SHOPDESK_VERIFICATION_SECRET": "cluster-verification-secret-0123456789abcdef",
         "SHOPDESK_IDENTITY_SECRET": "cluster-identity-secret-0123456789abcdef",
+        "HELPDESK_AGENT_PASSWORD": "cluster-agent-password-0123456789abcdef",
         "STORE_DATABASE_URL": f"{pg}/{names['store']}",
         "HELPDESK_DATABASE_URL": f"{pg}/{names['handoff']}",
         "RASA_DB_HOST": "127.0.0.1",

@@ -17,6 +17,7 @@ PRODUCTION_ENV = {
     "RASA_API_TOKEN": "unit-rasa-token-4f1c9a7e2b8d6053a1e4c7f9",
     "SHOPDESK_VERIFICATION_SECRET": "unit-verification-secret-8e3b1d0c9f7a6254",
     "SHOPDESK_IDENTITY_SECRET": "unit-identity-secret-2c7e9b4a1f8d3065e7",
+    "HELPDESK_AGENT_PASSWORD": "unit-agent-password-7d1e4b9c2a8f5036e1",
     "STORE_DATABASE_URL": "postgresql+psycopg://postgres@db/store",
     "HELPDESK_DATABASE_URL": "postgresql+psycopg://postgres@db/handoff",
     "RASA_DB_HOST": "db",

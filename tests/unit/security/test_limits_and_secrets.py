@@ -142,6 +142,7 @@ GOOD = {
     "RASA_API_TOKEN": "rasa-token-3c9e1f7a5b2d8064e1a7c3f9b5d2",
     "SHOPDESK_VERIFICATION_SECRET": "verification-7d2a9c4e1b8f6035a2c7e9d4",
     "SHOPDESK_IDENTITY_SECRET": "identity-5e8b2d7f1a9c4036b8e2d5f7a1c9",
+    "HELPDESK_AGENT_PASSWORD": "agent-login-3f9a2c7e1b8d4065a2c9e7f1",
     "STORE_DATABASE_URL": "postgresql+psycopg://postgres@db/store",
     "HELPDESK_DATABASE_URL": "postgresql+psycopg://postgres@db/handoff",
     "RASA_DB_HOST": "db",
@@ -169,6 +170,7 @@ def test_production_profile_accepts_strong_secrets_and_derives_the_forwarding_ke
         ("RASA_API_TOKEN", "ab" * 20, "repetitive"),
         ("SHOPDESK_FORWARDING_SECRET", "short", "at least 32"),
         ("STORE_API_TOKEN", "store-token", "at least 32"),
+        ("HELPDESK_AGENT_PASSWORD", "agent", "at least 32"),
     ],
 )
 def test_production_profile_refuses_demo_or_weak_secrets(
