@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from actions.attempts import FailureLimiter
 from actions.settings import ActionSettings
+from bot.privacy.limits import FailureWindow
 from integrations.store.client import StoreClient
 
 
@@ -19,7 +19,7 @@ class Services:
     settings: ActionSettings
     store: StoreClient
     # Failed verifications per client (IP or conversation), across conversations.
-    failures: FailureLimiter
+    failures: FailureWindow
 
 
 _services: Services | None = None
@@ -36,7 +36,7 @@ def configure(settings: ActionSettings, *, store: StoreClient | None = None) -> 
             timeout=settings.store_timeout,
             forwarding_secret=settings.forwarding_secret,
         ),
-        failures=FailureLimiter(
+        failures=FailureWindow(
             max_failures=settings.max_failed_verifications_per_client,
             window_seconds=settings.failed_verification_window_seconds,
         ),

@@ -13,9 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Engine, text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from bot.privacy.limits import FailureWindow
 from store import rules, service
 from store.db import make_engine
-from store.ratelimit import FailedLookupLimiter, forwarded_or_peer_key
+from store.ratelimit import forwarded_or_peer_key
 from store.service import Clock, Context, ServiceError, utc_now
 from store.settings import StoreSettings
 
@@ -209,7 +210,7 @@ def create_app(
         ),
     )
     app.state.engine = engine
-    limiter = FailedLookupLimiter(
+    limiter = FailureWindow(
         max_failures=settings.max_failed_lookups,
         window_seconds=settings.failed_lookup_window_seconds,
     )

@@ -12,7 +12,8 @@ are ignored, so a shopper calling the API directly cannot mint fresh keys to dod
 limit; with one, the shoppers behind one action server are limited one by one instead of
 all together.
 
-State is in memory, per store process (a restart forgets it; several store processes
+The counting is bot.privacy.limits.FailureWindow (shared with the action server). State is
+in memory, per store process (a restart forgets it; several store processes
 each count on their own).
 """
 
@@ -20,17 +21,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import math
-import threading
-import time
-from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 CLIENT_HEADER = "Shopdesk-Client"
 SIGNATURE_HEADER = "Shopdesk-Client-Signature"
 MAX_CLIENT_KEY_LENGTH = 200
-# Above this many tracked clients, the ones with no failure in the window are dropped.
-_PRUNE_ABOVE = 10_000
 
 
 def client_signature(secret: bytes, client: str) -> str:
@@ -55,56 +50,3 @@ def forwarded_or_peer_key(
     ):
         return f"forwarded:{forwarded}"
     return f"peer:{peer or 'unknown'}"
-
-
-class FailedLookupLimiter:
-    """Sliding-window count of failures per client key. Thread-safe."""
-
-    def __init__(
-        self,
-        *,
-        max_failures: int,
-        window_seconds: float,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        if max_failures < 1 or window_seconds <= 0:
-            raise ValueError("max_failures must be >= 1 and window_seconds > 0")
-        self._max = max_failures
-        self._window = window_seconds
-        self._clock = clock
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def retry_after(self, key: str) -> int | None:
-        """Seconds until `key` may try again, or None when it is not blocked."""
-        with self._lock:
-            now = self._clock()
-            times = self._recent(key, now)
-            if len(times) < self._max:
-                return None
-            # Blocked until enough failures age out to bring it under the limit.
-            release = times[len(times) - self._max] + self._window
-            return max(1, math.ceil(release - now))
-
-    def record_failure(self, key: str) -> None:
-        with self._lock:
-            now = self._clock()
-            times = self._recent(key, now)
-            times.append(now)
-            self._failures[key] = times
-            if len(self._failures) > _PRUNE_ABOVE:
-                self._prune(now)
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        times = self._failures.get(key) or deque()
-        while times and times[0] <= now - self._window:
-            times.popleft()
-        # Never keep more than the limit needs: memory stays bounded per client.
-        while len(times) > self._max:
-            times.popleft()
-        return times
-
-    def _prune(self, now: float) -> None:
-        for key in list(self._failures):
-            if not self._recent(key, now):
-                del self._failures[key]

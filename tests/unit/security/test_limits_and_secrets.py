@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from actions.attempts import FailureLimiter, client_key
+from actions.attempts import client_key
 from actions.settings import ActionSettings, ConfigError
 from actions.verification import make_proof
+from bot.privacy.limits import FailureWindow
 from bot.profiles import Profile, ProfileError, check_production_secrets, forwarding_secret
 from integrations.store.client import client_signature as bot_signature
-from store.ratelimit import FailedLookupLimiter, client_signature, forwarded_or_peer_key
+from store.ratelimit import client_signature, forwarded_or_peer_key
 from store.settings import SettingsError, StoreSettings
 from web.storefront.settings import DEMO_IDENTITY_SECRET
 
@@ -27,7 +28,7 @@ class Clock:
 
 def test_store_limiter_blocks_after_the_limit_until_the_oldest_failure_expires() -> None:
     clock = Clock()
-    limiter = FailedLookupLimiter(max_failures=3, window_seconds=60, clock=clock)
+    limiter = FailureWindow(max_failures=3, window_seconds=60, clock=clock)
     for _ in range(3):
         assert limiter.retry_after("peer:a") is None
         limiter.record_failure("peer:a")
@@ -41,7 +42,7 @@ def test_store_limiter_blocks_after_the_limit_until_the_oldest_failure_expires()
 
 def test_store_limiter_rejects_nonsense_limits() -> None:
     with pytest.raises(ValueError):
-        FailedLookupLimiter(max_failures=0, window_seconds=60)
+        FailureWindow(max_failures=0, window_seconds=60)
 
 
 def test_forwarded_client_is_trusted_only_with_a_valid_signature() -> None:
@@ -102,7 +103,7 @@ def test_client_key_is_the_channel_ip_else_the_conversation() -> None:
 
 def test_action_limiter_blocks_a_client_across_conversations() -> None:
     clock = Clock()
-    limiter = FailureLimiter(max_failures=2, window_seconds=60, clock=clock)
+    limiter = FailureWindow(max_failures=2, window_seconds=60, clock=clock)
     assert limiter.record_failure("ip:203.0.113.7") is False
     assert limiter.record_failure("ip:203.0.113.7") is True
     assert limiter.blocked("ip:203.0.113.7")
