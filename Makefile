@@ -56,7 +56,7 @@ run: install $(if $(filter production,$(SHOPDESK_PROFILE)),lb) ## set up, train 
 test: install browser lb ## run the whole test suite (lint, NLU, unit, integration, actions, Rasa, end to end, browser)
 	$(APP)/bin/ruff check .
 	$(APP_PY) -m bot train
-	PYTHONPATH=. $(RASA_PY) -m pytest -p no:cacheprovider tests/unit/nlu tests/nlu
+	PYTHONPATH=. $(RASA_PY) -m pytest -p no:cacheprovider tests/unit/nlu tests/nlu tests/integration/rasa_engine
 	$(APP_PY) -m pytest
 
 test-fast: install ## unit and action tests only (seconds)

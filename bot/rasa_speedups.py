@@ -12,6 +12,14 @@
    whole conversation from the database only to count its events (10-15% of the CPU, and
    a synchronous query that blocks the server's event loop). Here it counts them with the
    query its own `save` uses for the same purpose: the same events are published.
+4. Rasa's SQL tracker store and SQL broker run their queries synchronously inside the
+   server's one event loop, so while one conversation waits for PostgreSQL every other
+   conversation on that instance waits too. On a server database (not SQLite, whose
+   single writer gains nothing and would see "database is locked") the tracker store's
+   reads and writes and the broker's insert run in worker threads, so the loop serves
+   other conversations meanwhile. One conversation's turns stay serial: the lock store
+   holds its lock across the whole turn, save included. The same rows are written in
+   the same order; a turn's new events are counted once instead of twice.
 
 Installed when the model's first component is imported (`bot.nlu.spacy_offline`), the
 earliest point our code runs inside `rasa run`, `rasa shell` and `rasa test`. (It lives
@@ -21,6 +29,7 @@ how Rasa runs, not what the model learned.)
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -28,7 +37,7 @@ _installed = False
 
 
 def install() -> bool:
-    """Installs the three fixes above (once per process); False outside the Rasa engine."""
+    """Installs the four fixes above (once per process); False outside the Rasa engine."""
     global _installed
     if _installed:
         return True
@@ -59,6 +68,7 @@ def install() -> bool:
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
     _install_batched_sql_broker()
     _install_counting_sql_stream()
+    _install_threaded_sql_tracker_store()
     _installed = True
     return True
 
@@ -86,9 +96,16 @@ def _install_batched_sql_broker() -> None:
             )
         if not rows:
             return
-        with event_broker.session_scope() as session:
-            session.add_all(rows)
-            session.commit()
+
+        def write() -> None:
+            with event_broker.session_scope() as session:
+                session.add_all(rows)
+                session.commit()
+
+        if _off_the_loop(event_broker.engine):
+            await asyncio.to_thread(write)
+        else:
+            write()
 
     TrackerStore._stream_new_events = _stream_new_events  # type: ignore[method-assign]
 
@@ -108,3 +125,74 @@ def _install_counting_sql_stream() -> None:
         await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
 
     SQLTrackerStore.stream_events = stream_events  # type: ignore[method-assign]
+
+
+def _off_the_loop(engine: Any) -> bool:
+    """Queries on a server database go to a worker thread; SQLite stays on the loop."""
+    return engine.dialect.name != "sqlite"
+
+
+def _install_threaded_sql_tracker_store() -> None:
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+    rasa_retrieve = SQLTrackerStore._retrieve
+    rasa_save = SQLTrackerStore.save
+
+    def retrieve_blocking(
+        self: SQLTrackerStore, sender_id: str, all_sessions: bool
+    ) -> DialogueStateTracker | None:
+        with self.session_scope() as session:
+            rows = self._event_query(
+                session, sender_id, fetch_events_from_all_sessions=all_sessions
+            ).all()
+            events = [json.loads(row.data) for row in rows]
+        if self.domain and events:
+            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        return None
+
+    async def _retrieve(
+        self: SQLTrackerStore, sender_id: str, fetch_events_from_all_sessions: bool
+    ) -> DialogueStateTracker | None:
+        if not _off_the_loop(self.engine):
+            return await rasa_retrieve(self, sender_id, fetch_events_from_all_sessions)
+        return await asyncio.to_thread(
+            retrieve_blocking, self, sender_id, fetch_events_from_all_sessions
+        )
+
+    def new_events_blocking(self: SQLTrackerStore, tracker: DialogueStateTracker) -> list[Any]:
+        with self.session_scope() as session:
+            return list(self._additional_events(session, tracker))
+
+    def insert_blocking(self: SQLTrackerStore, sender_id: str, events: list[Any]) -> None:
+        # What Rasa's save() writes for each new event.
+        with self.session_scope() as session:
+            for event in events:
+                data = event.as_dict()
+                session.add(
+                    self.SQLEvent(
+                        sender_id=sender_id,
+                        type_name=event.type_name,
+                        timestamp=data.get("timestamp"),
+                        intent_name=data.get("parse_data", {})
+                        .get("intent", {})
+                        .get(INTENT_NAME_KEY),
+                        action_name=data.get("name"),
+                        data=json.dumps(data),
+                    )
+                )
+            session.commit()
+
+    async def save(self: SQLTrackerStore, tracker: DialogueStateTracker) -> None:
+        if not _off_the_loop(self.engine):
+            await rasa_save(self, tracker)
+            return
+        new_events = await asyncio.to_thread(new_events_blocking, self, tracker)
+        if self.event_broker is not None:  # published first, as Rasa does
+            await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
+        if new_events:
+            await asyncio.to_thread(insert_blocking, self, tracker.sender_id, new_events)
+
+    SQLTrackerStore._retrieve = _retrieve  # type: ignore[method-assign]
+    SQLTrackerStore.save = save  # type: ignore[method-assign]
