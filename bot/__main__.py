@@ -55,14 +55,7 @@ def run(ports: Ports, profile: Profile) -> int:
         return run_cluster(ports, profile, model=model, handoff_env=handoff_env)
 
     stack = Stack()
-    interrupted = False
-
-    def on_signal(signum: int, frame: object) -> None:
-        nonlocal interrupted
-        interrupted = True
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    stop = _StopOnSignal()
     try:
         stack.start(store_spec(ports))
         stack.start(actions_spec(ports))
@@ -78,15 +71,7 @@ def run(ports: Ports, profile: Profile) -> int:
         print("starting store, action server, Rasa and handoff (logs in var/log/) ...", flush=True)
         stack.wait_healthy()
         print_ready(ports, profile)
-        while not interrupted:
-            exited = stack.first_exited()
-            if exited is not None:
-                print(f"\n{exited.spec.name} stopped unexpectedly; see {exited.log_path}")
-                print(tail(exited.log_path))
-                return 1
-            time.sleep(0.5)
-        print("\nstopping ...")
-        return 0
+        return _supervise(stack, stop)
     except StackError as exc:
         print(f"could not start: {exc}", file=sys.stderr)
         return 1
@@ -102,14 +87,7 @@ def run_cluster(
     RASA_PORT and ACTION_SERVER_PORT), K outbox workers (handoff processes)."""
     scale = Scale.from_env()
     layout = ClusterPorts.next_to(ports, scale)
-    interrupted = False
-
-    def on_signal(signum: int, frame: object) -> None:
-        nonlocal interrupted
-        interrupted = True
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    stop = _StopOnSignal()
     print(
         f"starting store, {scale.action_servers} action server(s), {scale.rasa_instances} Rasa "
         f"instance(s), {scale.outbox_workers} outbox worker(s) and the balancer "
@@ -130,18 +108,35 @@ def run_cluster(
         return 1
     try:
         print_ready(ports, profile)
-        while not interrupted:
-            exited = cluster.stack.first_exited()
-            if exited is not None:
-                print(f"\n{exited.spec.name} stopped unexpectedly; see {exited.log_path}")
-                print(tail(exited.log_path))
-                return 1
-            time.sleep(0.5)
-        print("\nstopping ...")
-        return 0
+        return _supervise(cluster.stack, stop)
     finally:
         cluster.stop()
         print("all Shopdesk processes stopped.")
+
+
+class _StopOnSignal:
+    """Ctrl-C or SIGTERM asks the launcher to stop what it started (it checks `requested`)."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        signal.signal(signal.SIGINT, self._on_signal)
+        signal.signal(signal.SIGTERM, self._on_signal)
+
+    def _on_signal(self, signum: int, frame: object) -> None:
+        self.requested = True
+
+
+def _supervise(stack: Stack, stop: _StopOnSignal) -> int:
+    """Runs until asked to stop (0) or until one of the processes exits on its own (1)."""
+    while not stop.requested:
+        exited = stack.first_exited()
+        if exited is not None:
+            print(f"\n{exited.spec.name} stopped unexpectedly; see {exited.log_path}")
+            print(tail(exited.log_path))
+            return 1
+        time.sleep(0.5)
+    print("\nstopping ...")
+    return 0
 
 
 def print_ready(ports: Ports, profile: Profile) -> None:
