@@ -102,10 +102,13 @@ def create_app(
     async def reject_malformed_calls(request: Request) -> HTTPResponse | None:
         if request.path != WEBHOOK_PATH or request.method != "POST":
             return None
-        _, problem = decode_call(
-            request.body, content_encoding=request.headers.get("Content-Encoding")
-        )
+        encoding = request.headers.get("Content-Encoding")
+        call, problem = decode_call(request.body, content_encoding=encoding)
         if problem is None:
+            if encoding != "deflate":
+                # rasa-sdk reads `request.json`: hand it this parse instead of a second one
+                # of the whole tracker.
+                request.parsed_json = call
             return None
         logger.info("rejected a malformed action call: %s", problem)
         return response.json({"error": problem}, status=400)
