@@ -13,7 +13,6 @@ measures what a store runs.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import socket
 import subprocess
@@ -25,16 +24,7 @@ from pathlib import Path
 
 from bot import paths
 from bot.profiles import Profile, rasa_events_url
-from bot.stack import (
-    APP_PYTHON,
-    Ports,
-    ServiceSpec,
-    Stack,
-    actions_spec,
-    handoff_spec,
-    rasa_spec,
-    store_spec,
-)
+from bot.stack import APP_PYTHON, ClusterPorts, Scale, ServiceSpec, Stack, start_cluster
 from bot.training import ensure_model, rasa_env
 
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
@@ -134,8 +124,6 @@ def production_env(names: dict[str, str]) -> dict[str, str]:
 def shopdesk(workdir: Path, *, instances: int, model: Path | None = None) -> Iterator[System]:
     """The production profile with `instances` Rasa servers and as many action servers
     (`model`: the trained model to serve, by default the one for the current inputs)."""
-    from bot.lb import haproxy_binary, render
-
     model = model or ensure_model(quiet=True)
     names = _postgres_databases(f"shopdesk_bench_{uuid.uuid4().hex[:8]}")
     try:
@@ -146,49 +134,18 @@ def shopdesk(workdir: Path, *, instances: int, model: Path | None = None) -> Ite
         for module, command in (("store", "migrate"), ("store", "seed"), ("handoff", "migrate")):
             subprocess.run([APP_PYTHON, "-m", module, command], env=base, check=True,
                            capture_output=True)
-        lb_rasa, lb_actions = free_port(), free_port()
-        store_port, helpdesk_port = free_port(), free_port()
-        rasa_ports = [free_port() for _ in range(instances)]
-        action_ports = [free_port() for _ in range(instances)]
-        config = workdir / f"haproxy-{instances}.cfg"
-        config.write_text(render(
-            rasa_bind=f"127.0.0.1:{lb_rasa}",
-            actions_bind=f"127.0.0.1:{lb_actions}",
-            rasa_servers=[f"127.0.0.1:{p}" for p in rasa_ports],
-            action_servers=[f"127.0.0.1:{p}" for p in action_ports],
-        ))
-        with Stack(log_dir=workdir / f"logs-{instances}") as stack:
-            common = Ports(rasa=lb_rasa, actions=lb_actions, store=store_port,
-                           helpdesk=helpdesk_port)
-            stack.start(store_spec(common, env=env))
-            for number, port in enumerate(action_ports, start=1):
-                spec = actions_spec(dataclasses.replace(common, actions=port), env=env)
-                stack.start(dataclasses.replace(spec, name=f"actions-{number}"))
-            for number, port in enumerate(rasa_ports, start=1):
-                spec = rasa_spec(
-                    dataclasses.replace(common, rasa=port),
-                    model=model,
-                    endpoints=profile.endpoints,
-                    auth_token=profile.rasa_auth_token,
-                    env=env,
-                )
-                stack.start(dataclasses.replace(spec, name=f"rasa-{number}"))
-                if number == 1:
-                    # The first instance creates Rasa's tables in the fresh databases; two
-                    # starting at once race on CREATE TABLE (seen: UniqueViolation on
-                    # pg_type "events") and one of them exits.
-                    stack.wait_healthy()
-            stack.start(ServiceSpec(
-                name="haproxy",
-                command=[str(haproxy_binary()), "-f", str(config), "-db"],
-                health_url=f"http://127.0.0.1:{lb_rasa}/lb-health",
-            ))
-            stack.start(handoff_spec(common, env={
-                **env,
-                "RASA_TOKEN": profile.rasa_auth_token or "",
-                "HANDOFF_RASA_EVENTS_URL": rasa_events_url(env),
-            }))
-            stack.wait_healthy()
-            yield System(f"shopdesk x{instances}", [f"http://127.0.0.1:{lb_rasa}"], stack)
+        # The launcher's own production cluster (bot.stack.start_cluster): the same specs,
+        # balancer configuration and start-up order a store runs.
+        scale = Scale(rasa_instances=instances, action_servers=instances, outbox_workers=1)
+        with start_cluster(
+            ClusterPorts.allocate(scale, free_port),
+            model=model,
+            endpoints=profile.endpoints,
+            auth_token=profile.rasa_auth_token,
+            env=env,
+            handoff_env={"HANDOFF_RASA_EVENTS_URL": rasa_events_url(env)},
+            log_dir=workdir / f"logs-{instances}",
+        ) as cluster:
+            yield System(f"shopdesk x{instances}", [cluster.url], cluster.stack)
     finally:
         _drop_databases(names)
