@@ -133,3 +133,68 @@ def test_each_event_is_published_once_in_order_across_turns(tmp_path) -> None:
         "session_started", "action", "user", "bot", "action", "user"]
     assert [(e["event"], e["timestamp"]) for e in published] == [
         (e["event"], e["timestamp"]) for e in stored]
+
+
+def _serve_and_call(calls: list, pauses: list[float], server_keepalive: float = 75.0):
+    """An aiohttp server on loopback recording each request's client address, and
+    Rasa's EndpointConfig.request calling it once per pause (after sleeping that long)."""
+    from aiohttp import web
+    from rasa.utils.endpoints import EndpointConfig
+
+    async def handler(request: web.Request) -> web.Response:
+        body = await request.json()
+        calls.append(
+            {
+                "peer": request.transport.get_extra_info("peername"),
+                "auth": request.headers.get("Authorization"),
+                "custom": request.headers.get("X-Shop"),
+                "n": body["n"],
+            }
+        )
+        return web.json_response({"echo": body["n"]})
+
+    async def main() -> list:
+        app = web.Application()
+        app.router.add_post("/webhook", handler)
+        runner = web.AppRunner(app, keepalive_timeout=server_keepalive)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        endpoint = EndpointConfig(
+            url=f"http://127.0.0.1:{port}/webhook",
+            headers={"X-Shop": "demo"},
+            basic_auth={"username": "u", "password": "p"},
+        )
+        answers = []
+        try:
+            for n, pause in enumerate(pauses):
+                await asyncio.sleep(pause)
+                answers.append(await endpoint.request(json={"n": n}, method="post"))
+        finally:
+            await runner.cleanup()
+        return answers
+
+    return asyncio.run(main())
+
+
+def test_action_calls_reuse_one_connection_with_rasas_headers_and_auth() -> None:
+    assert rasa_speedups.install()
+    calls: list = []
+    answers = _serve_and_call(calls, [0, 0, 0, 0])
+    assert answers == [{"echo": n} for n in range(4)]
+    assert len({c["peer"] for c in calls}) == 1  # Rasa alone opens four connections
+    assert all(c["custom"] == "demo" and c["auth"].startswith("Basic ") for c in calls)
+
+
+def test_idle_or_server_closed_connections_are_replaced_without_errors() -> None:
+    assert rasa_speedups.install()
+    calls: list = []
+    # idle longer than our keep-alive; then the server closing idle connections first
+    pause = rasa_speedups.POOLED_KEEPALIVE_SECONDS + 0.5
+    answers = _serve_and_call(calls, [0, pause, 0])
+    assert answers == [{"echo": n} for n in range(3)]
+    assert calls[0]["peer"] != calls[1]["peer"] and calls[1]["peer"] == calls[2]["peer"]
+    calls = []
+    answers = _serve_and_call(calls, [0, 0.8, 0.8], server_keepalive=0.3)
+    assert answers == [{"echo": n} for n in range(3)]
