@@ -2,14 +2,15 @@
 
 Pairs of training examples are drawn at random: two examples of the same intent (target
 cosine 1) or of two different intents (target 0), and the encoder is trained for a fixed
-number of pair steps with the cosine-similarity MSE loss SetFit uses. Done with torch at
-training time only; the tuned weights come back as numpy arrays under the safetensors
-names, so serving stays in the numpy encoder (bot/nlu/minilm.py) and never imports torch.
+number of pair steps with the cosine-similarity MSE loss SetFit uses, with torch, at
+training time. The tuned weights come back as numpy arrays under the safetensors names and
+are stored with the model; either encoder serves them (bot/nlu/minilm.py in numpy,
+bot/nlu/minilm_int8.py with int8 dense layers in torch).
 
 Why (bot/evaluation/README.md, round 4): the embedding is what carries meaning to
 phrasings the training data never saw; pulling each intent's examples together and the
-intents apart lifted Bitext in-scope accuracy 0.914 -> 0.94x at the same OOS recall.
-The budget is a general rule (a fixed step count), not tuned on an evaluation set.
+intents apart. The step count was chosen by cross-validation on data/nlu
+(bot/evaluation/cv_threshold.py --finetune-steps), never on an evaluation set.
 """
 
 from __future__ import annotations
