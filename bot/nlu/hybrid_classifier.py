@@ -69,7 +69,7 @@ class HybridIntentClassifier(GraphComponent, IntentClassifier):
             "similarity_confidence": defaults.similarity_confidence,
             "ranking_length": 10,
             # contrastive fine-tuning of MiniLM before the classifier (0 steps: off)
-            "finetune_steps": 60,
+            "finetune_steps": 0,
             "finetune_learning_rate": 6e-5,
             "finetune_pairs_per_step": 16,
             "finetune_seed": 13,

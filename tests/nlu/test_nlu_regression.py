@@ -15,13 +15,14 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO.parent / "shared" / "eval" / "bitext" / "dev_mapped.csv"
 
-# reached in round 3: 0.914 / 0.921 / 0.964 / 0.946 / 0.968 (bot/evaluation/README.md)
+# reached in round 4: 0.926 / 0.915 / 0.947 / 0.961 / 0.944 (bot/evaluation/README.md);
+# a floor sits 1.5-2.5 points below: near-miss recall moves by 2-3 rows of 124 between runs
 FLOORS = {
-    "--min-accuracy": "0.89",
-    "--min-macro-f1": "0.90",
-    "--min-oos-recall": "0.94",
-    "--min-oos-precision": "0.92",
-    "--min-near-miss-recall": "0.94",
+    "--min-accuracy": "0.90",
+    "--min-macro-f1": "0.895",
+    "--min-oos-recall": "0.925",
+    "--min-oos-precision": "0.94",
+    "--min-near-miss-recall": "0.92",
 }
 
 
