@@ -2,7 +2,7 @@
 on the project's own training data, never on an evaluation set.
 
     .venv/rasa/bin/python -m bot.evaluation.cv_threshold [--nlu data/nlu] [--folds 5] \
-        [--embedding-weights 1,2] [--finetune-steps 0,60,120]
+        [--embedding-weights 1,2]
 
 Rule (round 4): CV on our own data cannot see the messages a threshold is really for, such
 as keyboard mash ("zzzz" came out as affirm at 0.4), and its macro-F1 is flat across most
@@ -13,9 +13,8 @@ at least 95% of a fixed synthetic noise set (random letter strings and symbols: 
 words, no digits), or, if none does, the candidate refusing the most.
 
 5-fold stratified CV of the HybridIntentModel with the settings in config.yml (the
-components' lemmas are computed once; with `finetune_steps` > 0 MiniLM is fine-tuned on each
-fold's training part, as training does, else the bundled embeddings are computed once and
-cached under results/cache/). A held-out message whose confidence is below the threshold counts as
+components' lemmas and MiniLM embeddings are computed once; embeddings are cached under
+results/cache/). A held-out message whose confidence is below the threshold counts as
 out_of_scope, as does a prediction of the out_of_scope intent. Rule: the shipped threshold
 is the one with the best CV macro-F1 over the intents plus out_of_scope; ties go to the
 lower threshold (fewer needless fallbacks) (rule up to round 3). Training examples made
@@ -44,13 +43,10 @@ CACHE = RESULTS_DIR / "cache"
 def classifier_settings(config_path: Path) -> dict:
     import yaml
 
-    from bot.nlu.hybrid_classifier import HybridIntentClassifier
-
     config = yaml.safe_load(config_path.read_text())
     for component in config.get("pipeline", []):
         if component.get("name", "").endswith("HybridIntentClassifier"):
-            given = {k: v for k, v in component.items() if k != "name"}
-            return {**HybridIntentClassifier.get_default_config(), **given}
+            return {k: v for k, v in component.items() if k != "name"}
     raise SystemExit(f"{config_path}: no HybridIntentClassifier in the pipeline")
 
 
@@ -110,22 +106,11 @@ def cv_predictions(texts, labels, lemmas, emb, settings: dict, folds: int, noise
     its predictions and confidences on the `noise` messages (folds x len(noise))."""
     from sklearn.model_selection import StratifiedKFold
 
-    from bot.nlu.finetune import FinetuneConfig, tune_minilm
     from bot.nlu.intent_model import HybridConfig, HybridIntentModel
-    from bot.nlu.minilm import make_encoder
-    from bot.nlu.text_normalise import normalise_for_intent
 
-    finetune = FinetuneConfig.from_component(settings)
-    precision = settings.get("encoder_precision", "float32")
-    if finetune is None and precision != "float32":
-        emb = make_encoder(None, precision).encode([normalise_for_intent(t).lower() for t in texts])
     noise = list(noise)
     noise_lemmas = lemma_texts(noise) if noise else []
-    noise_emb = None
-    if noise and finetune is None:
-        noise_emb = make_encoder(None, precision).encode(
-            [normalise_for_intent(t).lower() for t in noise]
-        )
+    noise_emb = cached_embeddings(noise) if noise else None
     labels = np.array(labels)
     pred = np.empty(len(texts), dtype=object)
     conf = np.zeros(len(texts))
@@ -134,14 +119,6 @@ def cv_predictions(texts, labels, lemmas, emb, settings: dict, folds: int, noise
     for fold, (train, test) in enumerate(
         StratifiedKFold(folds, shuffle=True, random_state=0).split(texts, labels)
     ):
-        if finetune is not None:
-            # as in training: MiniLM fine-tuned on this fold's training part only
-            tuned = tune_minilm([texts[i] for i in train], list(labels[train]), finetune)
-            encoder = make_encoder(tuned, precision)
-            emb = encoder.encode([normalise_for_intent(t).lower() for t in texts])
-            if noise:
-                noise_emb = encoder.encode([normalise_for_intent(t).lower() for t in noise])
-            print(f"fold {fold + 1}/{folds}: MiniLM fine-tuned ({finetune.steps} steps)")
         model = HybridIntentModel(HybridConfig.from_dict(settings)).fit(
             [texts[i] for i in train],
             list(labels[train]),
@@ -220,8 +197,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--config", type=Path, default=REPO_ROOT / "config.yml")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--embedding-weights", help="comma list: compare these embedding_weight values")
-    ap.add_argument("--finetune-steps", help="comma list: compare these finetune_steps values")
-    ap.add_argument("--precisions", help="comma list: compare these encoder_precision values")
     args = ap.parse_args(argv)
     set_offline_env()
     quiet_logs()
@@ -236,10 +211,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         variants = [
             {**base, "embedding_weight": float(w)} for w in args.embedding_weights.split(",")
         ]
-    if args.finetune_steps:
-        variants = [{**base, "finetune_steps": int(n)} for n in args.finetune_steps.split(",")]
-    if args.precisions:
-        variants = [{**base, "encoder_precision": p} for p in args.precisions.split(",")]
     print(
         f"{args.folds}-fold CV on {args.nlu} ({len(texts)} examples, "
         f"{sum(label == OOS for label in labels)} out_of_scope)"

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import logging
-import time
 from typing import Any
 
 import joblib
-import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -21,22 +18,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.intent_model import HybridConfig, HybridIntentModel
 
-logger = logging.getLogger(__name__)
-
 MODEL_FILE = "hybrid_intent_model.joblib"
-# the fine-tuned MiniLM weights (float16: half the size, and the classifier is trained on
-# embeddings from exactly these rounded weights, so serving sees what training saw)
-ENCODER_FILE = "minilm_finetuned.safetensors"
-
-
-def _encoder(weights: dict[str, np.ndarray] | None, precision: str):
-    """The MiniLM encoder over these weights (None: the bundled ones) at this precision;
-    None for the bundled float32 encoder, which HybridIntentModel shares process-wide."""
-    if weights is None and precision == "float32":
-        return None
-    from bot.nlu.minilm import make_encoder
-
-    return make_encoder(weights, precision)
 
 
 def _lemma_text(message: Message) -> str:
@@ -68,13 +50,6 @@ class HybridIntentClassifier(GraphComponent, IntentClassifier):
             "class_weight": defaults.class_weight,
             "similarity_confidence": defaults.similarity_confidence,
             "ranking_length": 10,
-            # contrastive fine-tuning of MiniLM before the classifier (0 steps: off)
-            "finetune_steps": 0,
-            "finetune_learning_rate": 6e-5,
-            "finetune_pairs_per_step": 16,
-            "finetune_seed": 13,
-            # MiniLM's dense layers in "float32" (numpy) or "int8" (torch, ~3x faster)
-            "encoder_precision": "float32",
         }
 
     def __init__(
@@ -103,40 +78,16 @@ class HybridIntentClassifier(GraphComponent, IntentClassifier):
         examples = [e for e in training_data.intent_examples if e.get(INTENT)]
         if len({e.get(INTENT) for e in examples}) < 2:
             return self._resource  # nothing to learn; process() then leaves intents alone
-        texts = [e.get(TEXT) for e in examples]
-        labels = [e.get(INTENT) for e in examples]
-        config = HybridConfig.from_dict(self._config)
-        tuned = self._finetuned_weights(texts, labels) if config.use_embeddings else None
-        precision = str(self._config.get("encoder_precision", "float32"))
-        model = HybridIntentModel(config, encoder=_encoder(tuned, precision))
-        model.fit(texts, labels, lemmas=[_lemma_text(e) for e in examples])
+        model = HybridIntentModel(HybridConfig.from_dict(self._config))
+        model.fit(
+            [e.get(TEXT) for e in examples],
+            [e.get(INTENT) for e in examples],
+            lemmas=[_lemma_text(e) for e in examples],
+        )
         self._model = model
         with self._model_storage.write_to(self._resource) as directory:
             joblib.dump(model, directory / MODEL_FILE)
-            if tuned is not None:
-                from safetensors.numpy import save_file
-
-                save_file(tuned, str(directory / ENCODER_FILE))
         return self._resource
-
-    def _finetuned_weights(
-        self, texts: list[str], labels: list[str]
-    ) -> dict[str, np.ndarray] | None:
-        """MiniLM fine-tuned on the examples (float16 floats), or None when switched off."""
-        from bot.nlu.finetune import FinetuneConfig, tune_minilm
-
-        config = FinetuneConfig.from_component(self._config)
-        if config is None:
-            return None
-        started = time.monotonic()
-        tuned = tune_minilm(texts, labels, config)
-        logger.info(
-            "MiniLM fine-tuned: %d steps on %d examples in %.1f s",
-            config.steps,
-            len(texts),
-            time.monotonic() - started,
-        )
-        return tuned
 
     @classmethod
     def load(
@@ -153,15 +104,6 @@ class HybridIntentClassifier(GraphComponent, IntentClassifier):
                 path = directory / MODEL_FILE
                 if path.exists():
                     model = joblib.load(path)
-                    tuned_file = directory / ENCODER_FILE
-                    tuned = None
-                    if tuned_file.exists():
-                        from safetensors.numpy import load_file
-
-                        tuned = load_file(str(tuned_file))
-                    model.encoder = _encoder(
-                        tuned, str(config.get("encoder_precision", "float32"))
-                    )
         except ValueError:
             pass  # no resource persisted (trained without intents)
         return cls(config, model_storage, resource, model)

@@ -51,15 +51,6 @@ class HybridIntentModel:
     classifier: LogisticRegression | None = None
     train_embeddings: np.ndarray | None = None
     train_labels: np.ndarray | None = None
-    # the sentence encoder: the bundled MiniLM when None, else e.g. a fine-tuned one.
-    # Not pickled: its weights are persisted on their own (HybridIntentClassifier).
-    encoder: object | None = field(default=None, repr=False, compare=False)
-
-    def __getstate__(self) -> dict:
-        state = dict(self.__dict__)
-        state["encoder"] = None
-        state.pop("_last_embeddings", None)
-        return state
 
     @property
     def classes(self) -> list[str]:
@@ -69,8 +60,7 @@ class HybridIntentModel:
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
         from bot.nlu.minilm import get_encoder
 
-        encoder = self.encoder if self.encoder is not None else get_encoder()
-        return encoder.encode(list(texts))
+        return get_encoder().encode(list(texts))
 
     def _features(
         self,

@@ -107,23 +107,12 @@ class _Layer:
     ln2_b: np.ndarray
 
 
-def load_tokenizer(model_dir: Path):
-    """The model's WordPiece tokenizer: no padding, truncated to MAX_SEQ_LENGTH tokens."""
-    from tokenizers import Tokenizer
-
-    tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-    tokenizer.no_padding()
-    tokenizer.enable_truncation(MAX_SEQ_LENGTH)
-    return tokenizer
-
-
 class MiniLMEncoder:
     """Encodes sentences to 384-d unit vectors (all-MiniLM-L6-v2)."""
 
-    def __init__(self, model_dir: Path, weights: dict[str, np.ndarray] | None = None) -> None:
-        """Config and tokenizer from `model_dir`; the weights from its model.safetensors,
-        or `weights` (same names) when given, e.g. fine-tuned ones (bot/nlu/finetune.py)."""
+    def __init__(self, model_dir: Path) -> None:
         from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
 
         config = json.loads((model_dir / "config.json").read_text())
         self.hidden = int(config["hidden_size"])
@@ -131,10 +120,11 @@ class MiniLMEncoder:
         self.eps = float(config["layer_norm_eps"])
         self.dim = self.hidden
 
-        self.tokenizer = load_tokenizer(model_dir)
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(MAX_SEQ_LENGTH)
 
-        w = weights if weights is not None else load_file(str(model_dir / "model.safetensors"))
-        w = {k: np.asarray(v, dtype=np.float32) if v.dtype.kind == "f" else v for k, v in w.items()}
+        w = load_file(str(model_dir / "model.safetensors"))
         self.word_emb = w["embeddings.word_embeddings.weight"]
         self.pos_emb = w["embeddings.position_embeddings.weight"]
         self.type_emb = w["embeddings.token_type_embeddings.weight"]
@@ -221,45 +211,6 @@ class MiniLMEncoder:
             norms = np.linalg.norm(pooled, axis=1, keepdims=True)
             out[idx] = pooled / np.clip(norms, 1e-12, None)
         return out
-
-
-def bundled_weights() -> dict[str, np.ndarray]:
-    """The bundled model's weights, as stored (float32), by safetensors name."""
-    from safetensors.numpy import load_file
-
-    return load_file(str(bundled_model_dir() / "model.safetensors"))
-
-
-def bundled_config() -> dict:
-    return json.loads((bundled_model_dir() / "config.json").read_text())
-
-
-def encoder_with(weights: dict[str, np.ndarray]) -> MiniLMEncoder:
-    """An encoder over other weights of the bundled model (e.g. fine-tuned ones)."""
-    return MiniLMEncoder(bundled_model_dir(), weights)
-
-
-PRECISIONS = ("float32", "int8")
-
-
-def make_encoder(weights: dict[str, np.ndarray] | None = None, precision: str = "float32"):
-    """The encoder the intent classifier uses: the bundled weights when `weights` is None;
-    "float32" runs in numpy (this module), "int8" in torch (bot/nlu/minilm_int8.py)."""
-    if precision == "float32":
-        return get_encoder() if weights is None else encoder_with(weights)
-    if precision == "int8":
-        import warnings
-
-        from bot.nlu.minilm_int8 import Int8MiniLMEncoder
-
-        with warnings.catch_warnings():  # torch's notice that eager quantization moves to torchao
-            warnings.simplefilter("ignore")
-            return Int8MiniLMEncoder(
-                weights if weights is not None else bundled_weights(),
-                bundled_config(),
-                load_tokenizer(bundled_model_dir()),
-            )
-    raise ValueError(f"encoder precision must be one of {PRECISIONS}, not {precision!r}")
 
 
 def get_encoder(model_dir: Path | None = None) -> MiniLMEncoder:
