@@ -1,6 +1,8 @@
-"""The action-response validation fix (bot/rasa_speedups.py) accepts and refuses exactly
-what Rasa's own `jsonschema.validate` call does, with the same message. (Its speed is
-measured by the load benchmark, docs/performance.md.)"""
+"""The Rasa speed fixes (bot/rasa_speedups.py): the action-response validation accepts and
+refuses exactly what Rasa's own `jsonschema.validate` call does, with the same message; the
+SQL broker gets a turn's events as Rasa writes them; action calls share one connection with
+Rasa's headers and auth and survive idle or closed connections. (Their speed is measured by
+the load benchmark, docs/performance.md.)"""
 
 from __future__ import annotations
 
