@@ -1,6 +1,8 @@
-"""Rasa's SQL tracker store on PostgreSQL with bot/rasa_speedups.py: its queries run off the
-server's event loop, so one conversation waiting for the database does not stop the others,
-and every event is still stored and published exactly once, in order.
+"""The tracker stores a Rasa server can use on PostgreSQL: Rasa's SQL tracker store with
+bot/rasa_speedups.py (`type: SQL`) and the production profile's bot.tracker_store
+(`type: bot.tracker_store.PostgresTrackerStore`). With both, queries run off the server's
+event loop, so one conversation waiting for the database does not stop the others, and
+every event is still stored and published exactly once, in order.
 
 Runs in the Rasa engine's environment (`make test` runs it there)."""
 
@@ -46,14 +48,21 @@ def databases() -> Iterator[tuple[str, str]]:
     admin.close()
 
 
-def _stores(tracker_db: str, events_db: str):  # noqa: ANN202 - Rasa types
+STORES = ["rasa_sql_with_speedups", "postgres_tracker_store"]
+
+
+def _stores(tracker_db: str, events_db: str, kind: str):  # noqa: ANN202 - Rasa types
     from rasa.core.brokers.sql import SQLEventBroker
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.shared.core.domain import Domain
 
+    from bot.tracker_store import PostgresTrackerStore
+
+    store_class = PostgresTrackerStore if kind == "postgres_tracker_store" else SQLTrackerStore
+
     broker = SQLEventBroker(dialect="postgresql", host="127.0.0.1", port=5432, db=events_db,
                             username="postgres")
-    store = SQLTrackerStore(Domain.empty(), dialect="postgresql", host="127.0.0.1", port=5432,
+    store = store_class(Domain.empty(), dialect="postgresql", host="127.0.0.1", port=5432,
                             db=tracker_db, username="postgres", event_broker=broker)
     return store, broker
 
@@ -64,13 +73,14 @@ def _rows(db: str, sender: str) -> list[dict]:
         return [json.loads(data) for (data,) in cur.fetchall()]
 
 
-def test_concurrent_conversations_store_and_publish_each_event_once(databases) -> None:
+@pytest.mark.parametrize("kind", STORES)
+def test_concurrent_conversations_store_and_publish_each_event_once(databases, kind) -> None:
     from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
     assert rasa_speedups.install()
     tracker_db, events_db = databases
-    store, _ = _stores(tracker_db, events_db)
+    store, _ = _stores(tracker_db, events_db, kind)
     senders = [f"shopper-{i}" for i in range(6)]
 
     async def conversation(sender: str) -> None:
@@ -97,7 +107,8 @@ def test_concurrent_conversations_store_and_publish_each_event_once(databases) -
         assert len(stored) == 1 + 5 * 3
 
 
-def test_a_conversation_waiting_for_the_database_does_not_stop_the_others(databases) -> None:
+@pytest.mark.parametrize("kind", STORES)
+def test_a_conversation_waiting_for_the_database_does_not_stop_the_others(databases, kind) -> None:
     """The tracker table is locked against writes by someone else: one conversation's save
     waits for it, and meanwhile another conversation is read and answered."""
     from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
@@ -105,7 +116,7 @@ def test_a_conversation_waiting_for_the_database_does_not_stop_the_others(databa
 
     assert rasa_speedups.install()
     tracker_db, events_db = databases
-    store, _ = _stores(tracker_db, events_db)
+    store, _ = _stores(tracker_db, events_db, kind)
 
     async def main() -> None:
         other = DialogueStateTracker.from_events("other", [SessionStarted()])

@@ -1,0 +1,210 @@
+"""The production profile's tracker store: Rasa's SQL tracker store on PostgreSQL, with each
+turn's database work done in a few plain SQL statements instead of SQLAlchemy ORM sessions.
+
+Why: after the earlier speed fixes (docs/performance.md) Rasa's SQL tracker store and SQL
+event broker still took ~29% of a Rasa server's CPU under load, almost all of it SQLAlchemy
+ORM work (sessions, unit of work, query compilation, one object per event) around four small
+queries per turn: read the conversation, count its stored events, publish the new ones to the
+broker, insert them into the tracker table.
+
+What is the same as `rasa.core.tracker_store.SQLTrackerStore` (it is a subclass; tests in
+tests/integration/rasa_engine/test_postgres_tracker_store.py compare the two):
+- the tables, columns and rows: Rasa's `events` table (tracker database) and the SQL broker's
+  `events` table (events database), so the handoff process, the KPI report and `forget` read
+  and erase them as before, and `type: SQL` can be switched back at any time;
+- which events a retrieve returns (those since the latest `session_started`, or all), in id
+  order, rebuilt with Rasa's own `DialogueStateTracker.from_dict`;
+- which events a save writes: those beyond the count of stored events since the latest
+  session start (Rasa's `_additional_events`), published to the broker first, then stored;
+  a save with nothing new writes nothing.
+
+What differs:
+- plain SQL through the engine's pooled DBAPI connections (psycopg2), one round trip per
+  statement: a retrieve is one query; a save is one count and one multi-row insert per table;
+- a turn's new events are one transaction in each database (Rasa: one per event in the
+  broker, one for the tracker rows), and each event is turned into a dict once, not twice;
+- the database work runs in a worker thread, so while one conversation waits for PostgreSQL
+  the server's event loop serves the others (as fix 7 in bot/rasa_speedups.py does for
+  Rasa's own store). One conversation's turns stay serial: the lock store holds its lock
+  across the whole turn, save included.
+
+A broker other than Rasa's SQL broker (Kafka, RabbitMQ) gets the new events through Rasa's own
+publish, on the event loop, before they are stored.
+
+PostgreSQL only (`dialect: postgresql`): the embedded default keeps Rasa's SQL store on SQLite.
+Configured in bot/endpoints.production.yml (`type: bot.tracker_store.PostgresTrackerStore`,
+the same keys as `type: SQL`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from rasa.core.brokers.sql import SQLEventBroker
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+# The events of one conversation since its latest session start (Rasa's `_event_query`):
+# with no session start, all of them; an event without a timestamp only then.
+_SINCE_SESSION_START = """
+    WITH s AS (
+        SELECT max(timestamp) AS start FROM events
+        WHERE sender_id = %(sender)s AND type_name = %(session_started)s
+    )
+    SELECT {columns} FROM events e CROSS JOIN s
+    WHERE e.sender_id = %(sender)s AND (s.start IS NULL OR e.timestamp >= s.start)
+"""
+# One text holding the rows' JSON as an array in id order: one value to fetch, one parse.
+_RETRIEVE_SINCE_SESSION_START = _SINCE_SESSION_START.format(
+    columns="'[' || coalesce(string_agg(e.data, ',' ORDER BY e.id), '') || ']'"
+)
+_RETRIEVE_ALL = """
+    SELECT '[' || coalesce(string_agg(data, ',' ORDER BY id), '') || ']' FROM events
+    WHERE sender_id = %(sender)s
+"""
+_COUNT_SINCE_SESSION_START = _SINCE_SESSION_START.format(columns="count(*)")
+_INSERT_TRACKER_ROW = "(%s, %s, %s, %s, %s, %s)"
+_INSERT_TRACKER_ROWS = (
+    "INSERT INTO events (sender_id, type_name, timestamp, intent_name, action_name, data) "
+    "VALUES "
+)
+_INSERT_BROKER_ROWS = "INSERT INTO events (sender_id, data) VALUES "
+
+
+class PostgresTrackerStore(SQLTrackerStore):
+    """Rasa's SQL tracker store (same tables and rows) with a lean per-turn path on PostgreSQL."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.engine.dialect.name != "postgresql":
+            raise ValueError(
+                "PostgresTrackerStore needs `dialect: postgresql`; "
+                f"got {self.engine.dialect.name!r} (use `type: SQL` for other databases)"
+            )
+
+    # --- reading ------------------------------------------------------------------------
+
+    async def _retrieve(
+        self, sender_id: str, fetch_events_from_all_sessions: bool
+    ) -> DialogueStateTracker | None:
+        events = await asyncio.to_thread(
+            self._read_events, sender_id, fetch_events_from_all_sessions
+        )
+        if self.domain and events:
+            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        return None
+
+    def _read_events(self, sender_id: str, all_sessions: bool) -> list[dict[str, Any]]:
+        query = _RETRIEVE_ALL if all_sessions else _RETRIEVE_SINCE_SESSION_START
+        conn = self.engine.raw_connection()
+        try:
+            with conn.cursor() as cur:
+                cur.execute(query, _params(sender_id))
+                (array,) = cur.fetchone()
+            conn.commit()
+        finally:
+            conn.close()
+        return json.loads(array)
+
+    # --- writing ------------------------------------------------------------------------
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        sender_id = tracker.sender_id
+        broker = self.event_broker
+        if broker is None or type(broker) is SQLEventBroker:
+            await asyncio.to_thread(self._write_turn, tracker, broker)
+            return
+        # Another kind of broker: Rasa's own publish (on the loop), then store.
+        new_events = await asyncio.to_thread(self._new_events, tracker)
+        if not new_events:
+            return
+        await self._stream_new_events(broker, new_events, sender_id)
+        await asyncio.to_thread(self._write_turn, tracker, None, new_events)
+
+    async def stream_events(self, tracker: DialogueStateTracker) -> None:
+        """Publishes the events not stored yet (Rasa's API; `save` already does this)."""
+        if self.event_broker is None:
+            return
+        new_events = await asyncio.to_thread(self._new_events, tracker)
+        await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
+
+    def _new_events(self, tracker: DialogueStateTracker) -> list[Any]:
+        conn = self.engine.raw_connection()
+        try:
+            with conn.cursor() as cur:
+                stored = _count_stored(cur, tracker.sender_id)
+            conn.commit()
+        finally:
+            conn.close()
+        return list(tracker.events)[stored:]
+
+    def _write_turn(
+        self,
+        tracker: DialogueStateTracker,
+        broker: SQLEventBroker | None,
+        new_events: list[Any] | None = None,
+    ) -> None:
+        """Counts, publishes (SQL broker) and stores one turn's new events."""
+        sender_id = tracker.sender_id
+        conn = self.engine.raw_connection()
+        try:
+            with conn.cursor() as cur:
+                if new_events is None:
+                    new_events = list(tracker.events)[_count_stored(cur, sender_id):]
+                if not new_events:
+                    conn.commit()
+                    return
+                dicts = [event.as_dict() for event in new_events]
+                if broker is not None:  # published first, as Rasa does
+                    _publish(broker, sender_id, dicts)
+                rows: list[Any] = []
+                for event, data in zip(new_events, dicts):
+                    rows += (
+                        sender_id,
+                        event.type_name,
+                        data.get("timestamp"),
+                        data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                        data.get("name"),
+                        json.dumps(data),
+                    )
+                values = ",".join([_INSERT_TRACKER_ROW] * len(dicts))
+                cur.execute(_INSERT_TRACKER_ROWS + values, rows)
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+        finally:
+            conn.close()
+
+
+def _params(sender_id: str) -> dict[str, str]:
+    return {"sender": sender_id, "session_started": SessionStarted.type_name}
+
+
+def _count_stored(cur: Any, sender_id: str) -> int:
+    cur.execute(_COUNT_SINCE_SESSION_START, _params(sender_id))
+    (count,) = cur.fetchone()
+    return int(count)
+
+
+def _publish(broker: SQLEventBroker, sender_id: str, dicts: list[dict[str, Any]]) -> None:
+    """The rows Rasa's SQL broker writes for these events, in one transaction."""
+    rows: list[str] = []
+    for data in dicts:
+        body = {"sender_id": sender_id}
+        body.update(data)
+        rows += (sender_id, json.dumps(body))
+    conn = broker.engine.raw_connection()
+    try:
+        with conn.cursor() as cur:
+            cur.execute(_INSERT_BROKER_ROWS + ",".join(["(%s, %s)"] * len(dicts)), rows)
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    finally:
+        conn.close()
