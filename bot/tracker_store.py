@@ -162,7 +162,7 @@ class PostgresTrackerStore(SQLTrackerStore):
                 if broker is not None:  # published first, as Rasa does
                     _publish(broker, sender_id, dicts)
                 rows: list[Any] = []
-                for event, data in zip(new_events, dicts):
+                for event, data in zip(new_events, dicts, strict=True):
                     rows += (
                         sender_id,
                         event.type_name,

@@ -171,7 +171,23 @@ class Point:
             "p95_ms": _ms(percentile(ok, 95)),
             "p99_ms": _ms(percentile(ok, 99)),
             "max_ms": _ms(ok[-1] if ok else None),
+            # which turns make the tail: "conversation #turn" -> count, p50, p95 (ms),
+            # the 8 with the highest p95
+            "slowest_turns": self._slowest_turns(8),
         }
+
+    def _slowest_turns(self, limit: int) -> dict[str, dict[str, float | int | None]]:
+        by_turn: dict[str, list[float]] = {}
+        for r in self.results:
+            if r.error is None:
+                by_turn.setdefault(f"{r.conversation} #{r.index}", []).append(r.latency)
+        stats = {}
+        for turn, values in by_turn.items():
+            values.sort()
+            stats[turn] = {"count": len(values), "p50_ms": _ms(percentile(values, 50)),
+                           "p95_ms": _ms(percentile(values, 95))}
+        slowest = sorted(stats, key=lambda t: (-(stats[t]["p95_ms"] or 0.0), t))[:limit]
+        return {turn: stats[turn] for turn in slowest}
 
 
 def _ms(seconds: float | None) -> float | None:

@@ -158,7 +158,8 @@ def test_same_rows_and_same_retrievals_as_rasas_sql_tracker_store(new_database) 
         tracker_db, events_db = new_database(), new_database()
         results[kind] = _run_in_fresh_process(kind, tracker_db, events_db)
         tables[kind] = (
-            _table(tracker_db, "id, sender_id, type_name, timestamp, intent_name, action_name, data"),
+            _table(tracker_db,
+                   "id, sender_id, type_name, timestamp, intent_name, action_name, data"),
             _table(events_db, "id, sender_id, data"),
         )
     assert results["ours"] == results["rasa"]

@@ -40,6 +40,19 @@ def test_summary_counts_errors_apart_from_latencies() -> None:
     assert summary["conversations_started"] == 2
 
 
+def test_summary_names_the_turns_that_make_the_tail() -> None:
+    point = Point(regime="open", offered_rate=10.0, users=None, duration=2.0, elapsed=2.0)
+    fast = [TurnResult("status", 0, latency=0.020, finished_at=0.0) for _ in range(10)]
+    slow = [TurnResult("status", 2, latency=0.100 + 0.010 * i, finished_at=0.0)
+            for i in range(5)]
+    failed = [TurnResult("return", 1, latency=9.0, finished_at=0.0, error="timeout")]
+    point.results = fast + slow + failed
+    turns = point.summary()["slowest_turns"]
+    assert list(turns) == ["status #2", "status #0"]  # a failed turn has no latency
+    assert turns["status #2"] == {"count": 5, "p50_ms": 120.0, "p95_ms": 138.0}
+    assert turns["status #0"]["p95_ms"] == pytest.approx(20.0)
+
+
 def test_reply_text_includes_button_payloads() -> None:
     replies = [{"text": "Hi!", "buttons": [{"title": "Where", "payload": "/order_status"}]},
                {"image": "x.png"}]

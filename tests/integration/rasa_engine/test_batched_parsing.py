@@ -1,0 +1,160 @@
+"""Fix 6 of bot/rasa_speedups.py: messages are parsed on a worker thread, those that arrive
+together in one run of the NLU graph, with the same result as each parsed alone by Rasa's
+own code, and the event loop keeps running meanwhile.
+
+Uses the shipped pipeline (config.yml + data/nlu), trained once or reused from models/eval/
+(the same cache as tests/nlu). Runs in the Rasa engine's environment (`make test`)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ["RASA_TELEMETRY_ENABLED"] = "false"
+REPO = Path(__file__).resolve().parents[3]
+
+MESSAGES = [
+    "hi",
+    "where is my order 10023? my email is jo@example.com",
+    "I want to return the sweater, it's too small",
+    "can i get a refund for my order",
+    "cancel my order please",
+    "talk to a person",
+    "what's the weather like in Paris tomorrow?",
+    "asdfgh",
+    "yes",
+    "no thanks",
+    "do you ship to Canada and how long does delivery take",
+    "my card was charged twice for the same order and I am really not happy about it",
+]
+
+
+@pytest.fixture(scope="module")
+def agent():
+    from bot import rasa_speedups
+    from bot.evaluation.common import quiet_logs, set_offline_env, train_nlu_model
+
+    set_offline_env()
+    quiet_logs()
+    from rasa.core.agent import Agent
+
+    model = train_nlu_model(
+        config_text=(REPO / "config.yml").read_text(),
+        nlu_paths=[REPO / "data" / "nlu"],
+        tag="shopdesk",
+    )
+    loaded = Agent.load(str(model.path))
+    assert rasa_speedups.install()
+    return loaded
+
+
+def _alone(agent, text: str) -> dict:
+    """What Rasa's own code returns for the message parsed by itself."""
+    from rasa.core.channels.channel import UserMessage
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    message = UserMessage(text, sender_id="alone")
+    tracker = DialogueStateTracker.from_events("alone", [])
+    return agent.processor._parse_message_with_graph(message, tracker, True)
+
+
+def _same(batched: dict, alone: dict) -> None:
+    assert batched["text"] == alone["text"]
+    assert batched["intent"]["name"] == alone["intent"]["name"], batched["text"]
+    assert batched["intent"]["confidence"] == pytest.approx(alone["intent"]["confidence"],
+                                                            abs=1e-5)
+    assert [r["name"] for r in batched["intent_ranking"]] == [
+        r["name"] for r in alone["intent_ranking"]]
+    for got, want in zip(batched["intent_ranking"], alone["intent_ranking"], strict=True):
+        assert got["confidence"] == pytest.approx(want["confidence"], abs=1e-5)
+    assert batched["entities"] == alone["entities"]
+
+
+def test_concurrent_messages_share_runs_and_get_the_results_they_get_alone(agent) -> None:
+    from rasa.core.channels.channel import UserMessage
+
+    processor = agent.processor
+
+    async def main() -> list[dict]:
+        return await asyncio.gather(*(
+            processor.parse_message(UserMessage(text, sender_id=f"s{i}"))
+            for i, text in enumerate(MESSAGES)))
+
+    batcher = processor.__dict__.get("_shopdesk_parse_batcher")
+    runs_before = batcher.runs if batcher else 0
+    results = asyncio.run(main())
+    batcher = processor.__dict__["_shopdesk_parse_batcher"]
+    runs = batcher.runs - runs_before
+    # the first message starts a run alone; the rest queued meanwhile share the next runs
+    assert runs <= 3, runs
+    for text, result in zip(MESSAGES, results, strict=True):
+        _same(result, _alone(agent, text))
+
+
+def test_one_message_at_a_time_is_parsed_as_rasa_parses_it(agent) -> None:
+    for text in MESSAGES[:4]:
+        result = asyncio.run(agent.parse_message(text))
+        _same(result, _alone(agent, text))
+
+
+def test_the_event_loop_runs_while_messages_are_parsed(agent) -> None:
+    """Rasa alone parses on the loop: nothing else runs until the parse is over."""
+    from rasa.core.channels.channel import UserMessage
+
+    processor = agent.processor
+
+    async def main() -> tuple[int, list[dict]]:
+        ticks = 0
+        done = False
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while not done:
+                ticks += 1
+                await asyncio.sleep(0)
+
+        task = asyncio.create_task(ticker())
+        await asyncio.sleep(0)
+        ticks = 0
+        long_messages = [m + " " + m for m in MESSAGES] * 2
+        parsed = await asyncio.gather(*(
+            processor.parse_message(UserMessage(text, sender_id="t")) for text in long_messages))
+        done = True
+        await task
+        return ticks, parsed
+
+    ticks, parsed = asyncio.run(main())
+    assert len(parsed) == 2 * len(MESSAGES)
+    assert ticks > 10, ticks
+
+
+def test_a_message_that_fails_fails_alone(agent) -> None:
+    from rasa.core.channels.channel import UserMessage
+
+    processor = agent.processor
+
+    class Broken(UserMessage):
+        @property
+        def text(self):  # noqa: ANN201 - read by Rasa's NLU message converter
+            raise ValueError("unreadable message")
+
+        @text.setter
+        def text(self, value) -> None:  # noqa: ANN001
+            pass
+
+    async def main() -> list:
+        return await asyncio.gather(
+            processor.parse_message(UserMessage("hi", sender_id="a")),
+            processor.parse_message(Broken("x", sender_id="b")),
+            processor.parse_message(UserMessage("cancel my order", sender_id="c")),
+            return_exceptions=True)
+
+    first, broken, last = asyncio.run(main())
+    assert first["intent"]["name"] == "greet"
+    # what Rasa raises for it parsed alone
+    assert type(broken).__name__ == "GraphComponentException", repr(broken)
+    assert isinstance(broken.__cause__, ValueError)
+    assert last["intent"]["name"] == "cancel_order"
