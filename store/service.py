@@ -89,12 +89,14 @@ def _fingerprint(payload: dict[str, Any]) -> str:
 
 
 def _order_query(number: str) -> Any:
+    # One query per collection (lines with their products joined, shipments, their lines,
+    # returns, their lines, refunds), whatever the order's size.
     return (
         select(Order)
         .where(Order.order_number == number)
         .options(
-            selectinload(Order.customer),
-            selectinload(Order.lines).selectinload(OrderLine.product),
+            joinedload(Order.customer),
+            selectinload(Order.lines).joinedload(OrderLine.product),
             selectinload(Order.shipments).selectinload(Shipment.lines),
             selectinload(Order.returns).selectinload(ReturnAuthorization.lines),
             selectinload(Order.refunds),
@@ -140,7 +142,9 @@ def _verified_order(
         matched |= hmac.compare_digest(given, candidate)
     if order is None or not matched:
         raise not_found()
-    return session.scalars(_order_query(number).execution_options(populate_existing=True)).one()
+    # The session has only just loaded the order: this loads what the check did not need,
+    # into the same objects.
+    return session.scalars(_order_query(number)).one()
 
 
 def _lock_order(session: Session, raw_number: str) -> None:

@@ -118,6 +118,37 @@ def test_lookup_shows_lines_returns_and_refunds(http: httpx.Client) -> None:
     )
 
 
+def test_a_lookup_costs_the_same_few_queries_whatever_the_order_holds(
+    http: httpx.Client, store: LiveStore
+) -> None:
+    """No query per line, shipment or return (an order's page once took 12 queries, some
+    per line); the check and the page load take a fixed number."""
+    from sqlalchemy import event
+
+    with Session(store.engine) as session:
+        orders = [(o.order_number, o.customer.email) for o in session.scalars(select(Order))]
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", record)
+    try:
+        per_order = {}
+        for number, email in orders:
+            statements.clear()
+            assert lookup(http, order_number=number, email=email).status_code == 200
+            selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+            per_order[number] = len(selects)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", record)
+    assert len(per_order) >= 10
+    # the check (order + customer), the order again, and one per collection: lines with their
+    # products, shipments, their lines, returns, their lines, refunds (an empty collection
+    # has nothing to load beneath it)
+    assert max(per_order.values()) <= 8, per_order
+
+
 def test_demo_orders_show_their_states(http: httpx.Client) -> None:
     def get(number: str, email: str) -> dict[str, Any]:
         response = lookup(http, order_number=number, email=email)
