@@ -176,17 +176,27 @@ class _ParseBatcher:
         return await future
 
     def _drain(self) -> None:
-        while True:
+        batch: list[Any] = []
+        try:
+            while True:
+                with self._lock:
+                    batch = self._pending[:MAX_PARSE_BATCH]
+                    del self._pending[:MAX_PARSE_BATCH]
+                    if not batch:
+                        self._draining = False
+                        return
+                for flag in (True, False):
+                    part = [item for item in batch if item[2] is flag]
+                    if part:
+                        self._run(part, flag)
+        except BaseException as error:  # never leave a caller waiting for ever
             with self._lock:
-                batch = self._pending[:MAX_PARSE_BATCH]
-                del self._pending[:MAX_PARSE_BATCH]
-                if not batch:
-                    self._draining = False
-                    return
-            for flag in (True, False):
-                part = [item for item in batch if item[2] is flag]
-                if part:
-                    self._run(part, flag)
+                stranded = batch + self._pending
+                self._pending = []
+                self._draining = False
+            for _, _, _, future, loop in stranded:
+                _hand_over(loop, future, _Failure(error))
+            raise
 
     def _run(self, batch: list[tuple[Any, Any, bool, Any, Any]], only_output: bool) -> None:
         try:
@@ -203,7 +213,7 @@ class _ParseBatcher:
                     except Exception:  # noqa: BLE001 - handed to that message's caller
                         results.append(_Failure(_current_exception()))
         for (_, _, _, future, loop), result in zip(batch, results, strict=True):
-            loop.call_soon_threadsafe(_resolve, future, result)
+            _hand_over(loop, future, result)
 
     def _parse_all(self, messages: list[Any], tracker: Any, only_output: bool) -> list[Any]:
         self.runs += 1
@@ -249,6 +259,13 @@ def _current_exception() -> BaseException:
     error = sys.exc_info()[1]
     assert error is not None
     return error
+
+
+def _hand_over(loop: asyncio.AbstractEventLoop, future: asyncio.Future, result: Any) -> None:
+    try:
+        loop.call_soon_threadsafe(_resolve, future, result)
+    except RuntimeError:  # the caller's loop is closed: nobody is waiting
+        pass
 
 
 def _resolve(future: asyncio.Future, result: Any) -> None:
