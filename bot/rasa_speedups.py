@@ -38,6 +38,11 @@
    loop meanwhile serves other conversations (numpy releases the GIL while it multiplies).
    Not for a model whose NLU graph reads the tracker (none of Rasa's NLU components do),
    nor with an HTTP interpreter: those keep Rasa's behaviour.
+   A button's payload (`/intent{"entity": "value"}`) is not run through the pipeline: Rasa
+   ran every component on it and then replaced the whole result with what its
+   RegexMessageHandler unpacks from the payload, so the handler alone (Rasa's, with the
+   model's domain) gives the same parse. A payload the handler does not unpack (an unknown
+   intent, bad syntax) goes through the pipeline as before.
 
 Installed when the model's first component is imported (`bot.nlu.spacy_offline`), the
 earliest point our code runs inside `rasa run`, `rasa shell` and `rasa test`. (It lives
@@ -163,8 +168,12 @@ class _ParseBatcher:
         self._draining = False
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nlu-batch")
         self.runs = 0  # runs of the NLU graph, for tests and diagnostics
+        self._regex_handler: tuple[Any, Any] | None = None
 
     async def parse(self, message: Any, tracker: Any, only_output_properties: bool) -> Any:
+        payload = self._payload(message, only_output_properties)
+        if payload is not None:
+            return payload
         loop = asyncio.get_running_loop()
         future: asyncio.Future = loop.create_future()
         with self._lock:
@@ -174,6 +183,29 @@ class _ParseBatcher:
         if start:
             self._executor.submit(self._drain)
         return await future
+
+    def _payload(self, message: Any, only_output: bool) -> dict[str, Any] | None:
+        """What the NLU graph returns for a button payload, without running the pipeline."""
+        from rasa.shared.constants import INTENT_MESSAGE_PREFIX
+        from rasa.shared.nlu.constants import TEXT
+        from rasa.shared.nlu.training_data.message import Message
+
+        try:
+            text = message.text
+        except Exception:  # noqa: BLE001 - the pipeline reports it, as in Rasa
+            return None
+        if not isinstance(text, str) or not text.strip().startswith(INTENT_MESSAGE_PREFIX):
+            return None
+        if self._regex_handler is None:
+            self._regex_handler = _regex_handler_for(self._processor)
+        handler, domain = self._regex_handler
+        if handler is None:
+            return None
+        given = Message(data={TEXT: text})
+        (unpacked,) = handler.process([given], domain)
+        if unpacked is given:  # not unpacked: the pipeline decides, as in Rasa
+            return None
+        return _parse_data(unpacked, only_output)
 
     def _drain(self) -> None:
         batch: list[Any] = []
@@ -221,31 +253,51 @@ class _ParseBatcher:
         if len(messages) == 1:  # Rasa's own code
             return [processor._parse_message_with_graph(messages[0], tracker, only_output)]
         from rasa.engine.constants import PLACEHOLDER_MESSAGE, PLACEHOLDER_TRACKER
-        from rasa.shared.nlu.constants import (
-            ENTITIES,
-            INTENT,
-            INTENT_NAME_KEY,
-            PREDICTED_CONFIDENCE_KEY,
-            TEXT,
-        )
 
         target = processor.model_metadata.nlu_target
         results = processor.graph_runner.run(
             inputs={PLACEHOLDER_MESSAGE: messages, PLACEHOLDER_TRACKER: tracker},
             targets=[target],
         )
-        parsed = []
-        for message in results[target]:  # what Rasa's _parse_message_with_graph returns
-            parse_data = {
-                TEXT: "",
-                INTENT: {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0},
-                ENTITIES: [],
-            }
-            parse_data.update(message.as_dict(only_output_properties=only_output))
-            parsed.append(parse_data)
+        parsed = [_parse_data(message, only_output) for message in results[target]]
         if len(parsed) != len(messages):
             raise RuntimeError(f"NLU graph returned {len(parsed)} of {len(messages)} messages")
         return parsed
+
+
+def _parse_data(message: Any, only_output: bool) -> dict[str, Any]:
+    """What Rasa's `_parse_message_with_graph` returns for a parsed message."""
+    from rasa.shared.nlu.constants import (
+        ENTITIES,
+        INTENT,
+        INTENT_NAME_KEY,
+        PREDICTED_CONFIDENCE_KEY,
+        TEXT,
+    )
+
+    parse_data = {
+        TEXT: "",
+        INTENT: {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0},
+        ENTITIES: [],
+    }
+    parse_data.update(message.as_dict(only_output_properties=only_output))
+    return parse_data
+
+
+def _regex_handler_for(processor: Any) -> tuple[Any, Any]:
+    """Rasa's RegexMessageHandler and the domain the NLU graph gives it; (None, None) when
+    the graph does not end in that handler."""
+    from rasa.nlu.classifiers.regex_message_handler import RegexMessageHandler
+
+    schema = processor.model_metadata.predict_schema
+    node = schema.nodes.get(processor.model_metadata.nlu_target)
+    if node is None or node.uses is not RegexMessageHandler or node.fn != "process":
+        return None, None
+    domain = None
+    provider = node.needs.get("domain")
+    if provider is not None:
+        domain = processor.graph_runner.run(targets=[provider])[provider]
+    return RegexMessageHandler(), domain
 
 
 class _Failure:

@@ -158,3 +158,56 @@ def test_a_message_that_fails_fails_alone(agent) -> None:
     assert type(broken).__name__ == "GraphComponentException", repr(broken)
     assert isinstance(broken.__cause__, ValueError)
     assert last["intent"]["name"] == "cancel_order"
+
+
+PAYLOADS = [
+    "/deny",
+    "/affirm",
+    '/inform{"return_line": "100022"}',
+    '/inform{"return_reason": "wrong_size"}',
+    "/human_agent",
+    "/greet@0.4",
+    '/order_status{"order_number": "10023", "email": "jo@example.com"}',
+]
+NOT_UNPACKED = ["/", "/{}"]  # the regex handler leaves these to the pipeline
+
+
+def _check_payloads(agent, payloads: list[str], not_unpacked: list[str]) -> None:
+    from rasa.core.channels.channel import UserMessage
+
+    processor = agent.processor
+
+    async def parse(texts: list[str]) -> list[dict]:
+        return await asyncio.gather(*(
+            processor.parse_message(UserMessage(t, sender_id="p")) for t in texts))
+
+    asyncio.run(parse(["warm up"]))
+    batcher = processor.__dict__["_shopdesk_parse_batcher"]
+    runs = batcher.runs
+    for text, result in zip(payloads, asyncio.run(parse(payloads)), strict=True):
+        assert result == _alone(agent, text), text
+    assert batcher.runs == runs  # no run of the pipeline for a button
+    for text, result in zip(not_unpacked, asyncio.run(parse(not_unpacked)), strict=True):
+        _same(result, _alone(agent, text))
+    assert batcher.runs > runs
+
+
+def test_a_button_payload_gets_rasas_parse_without_running_the_pipeline(agent) -> None:
+    _check_payloads(agent, PAYLOADS, NOT_UNPACKED)
+
+
+def test_with_the_full_model_a_payload_for_an_unknown_intent_goes_through_the_pipeline() -> None:
+    """The served model (NLU + dialogue): its domain decides which payloads are unpacked."""
+    from bot import rasa_speedups, training
+    from bot.evaluation.common import quiet_logs, set_offline_env
+
+    set_offline_env()
+    quiet_logs()
+    from rasa.core.agent import Agent
+
+    model = training.model_path()
+    if not model.exists():
+        model = training.ensure_model(quiet=True)
+    agent = Agent.load(str(model))
+    assert rasa_speedups.install()
+    _check_payloads(agent, PAYLOADS, [*NOT_UNPACKED, "/no_such_intent"])
