@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import paths
-from bot.benchmarks import load, rss
+from bot.benchmarks import cpu, load, rss
 from bot.benchmarks.shoppers import bare_shoppers, shopdesk_shoppers
 from bot.benchmarks.stacks import System, bare_rasa, shopdesk
 from bot.stack import StackError
@@ -74,6 +74,7 @@ async def measure(
     args: argparse.Namespace,
 ) -> list[dict[str, Any]]:
     think = load.ThinkTime(*args.think)
+    services = {r.spec.name: r.process.pid for r in system.stack.running}
     rows = []
     async with load.client(connections=400) as http:
         channel = load.RestChannel(system.urls, client=http)
@@ -82,20 +83,31 @@ async def measure(
                              duration=WARM_UP_SECONDS, think=load.NO_THINK, seed=args.seed)
         for number, rate in enumerate(args.rates):
             await asyncio.sleep(SETTLE_SECONDS)
+            before = cpu.snapshot(services)
             point = await load.open_load(
                 channel=channel, new_shopper=new_shopper(f"open{rate:g}"), rate=rate,
                 duration=args.duration, think=think, seed=args.seed + number,
             )
-            rows.append({**point.summary(), "load_avg_1m": _load_average()})
+            rows.append(_row(point, before, services))
             _print_point(system.name, rows[-1])
         await asyncio.sleep(SETTLE_SECONDS)
+        before = cpu.snapshot(services)
         point = await load.saturation(
             channel=channel, new_shopper=new_shopper("sat"), users=args.users,
             duration=args.duration, seed=args.seed,
         )
-        rows.append({**point.summary(), "load_avg_1m": _load_average()})
+        rows.append(_row(point, before, services))
         _print_point(system.name, rows[-1])
     return rows
+
+
+def _row(point: load.Point, before: dict[str, dict[int, float]],
+         services: dict[str, int]) -> dict[str, Any]:
+    summary = point.summary()
+    return {**summary, "load_avg_1m": _load_average(),
+            # CPU milliseconds per answered turn, by process (bot/benchmarks/cpu.py)
+            "cpu_ms_per_turn": cpu.per_turn_ms(before, cpu.snapshot(services),
+                                               summary["turns_ok"])}
 
 
 def _load_average() -> float:
@@ -113,6 +125,10 @@ def _print_point(system: str, row: dict[str, Any]) -> None:
           f"p50 {_fmt(row['p50_ms'])}  p95 {_fmt(row['p95_ms'])}  p99 {_fmt(row['p99_ms'])}  "
           f"ok {row['turns_ok']:>5}  errors {errors}{kinds}  load {row['load_avg_1m']:.1f}",
           flush=True)
+    spent = row.get("cpu_ms_per_turn") or {}
+    if spent:
+        parts = "  ".join(f"{name} {ms:.1f}" for name, ms in spent.items() if name != "total")
+        print(f"  {'':<16} {'':<22} CPU ms/turn {spent['total']:.1f}: {parts}", flush=True)
 
 
 def _fmt(ms: float | None) -> str:
