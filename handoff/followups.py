@@ -7,6 +7,7 @@ sender_id, data as JSON), which Rasa keeps writing while a conversation is pause
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import threading
@@ -33,9 +34,20 @@ _RESTART_INTENTS = {"restart", "session_start"}
 
 @dataclass(frozen=True)
 class BrokerEvent:
+    """One row of the broker's table; its JSON is parsed only when read (most rows belong
+    to conversations that are not with a person, and are skipped unread)."""
+
     id: int
     sender_id: str
-    data: dict[str, Any]
+    raw: str | None
+
+    @functools.cached_property
+    def data(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.raw or "{}")
+        except ValueError:
+            return {}
+        return data if isinstance(data, dict) else {}
 
 
 class BrokerEventSource:
@@ -65,14 +77,8 @@ class BrokerEventSource:
             if "no such table" in str(exc):  # Rasa has not published anything yet
                 return []
             raise
-        out = []
-        for row in rows:
-            try:
-                data = json.loads(row.data or "{}")
-            except ValueError:
-                data = {}
-            out.append(BrokerEvent(id=int(row.id), sender_id=row.sender_id or "", data=data))
-        return out
+        return [BrokerEvent(id=int(row.id), sender_id=row.sender_id or "", raw=row.data)
+                for row in rows]
 
 
 # How long a hole in the broker's ids may be waited for. With several Rasa instances, ids
