@@ -7,9 +7,10 @@ runs at import time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from actions.settings import ActionSettings
+from actions.turn_reads import TurnReads
 from bot.privacy.limits import FailureWindow
 from integrations.store.client import StoreClient
 
@@ -20,6 +21,8 @@ class Services:
     store: StoreClient
     # Failed verifications per client (IP or conversation), across conversations.
     failures: FailureWindow
+    # Store reads shared by the actions of one turn (actions/turn_reads.py).
+    reads: TurnReads = field(default_factory=TurnReads)
 
 
 _services: Services | None = None

@@ -125,6 +125,7 @@ class ActionSubmitCancellation(Action):
         if tracker.get_slot("cancel_confirmed") is not True:
             dispatcher.utter_message(response="utter_cancel_kept", order_number=ref.order_number)
             return reset
+        services().reads.forget(tracker)  # what this turn reads next is after the write
         try:
             order = await services().store.cancel_order(
                 order_number=ref.order_number,

@@ -59,11 +59,14 @@ async def verified_store_order(
 ) -> tuple[VerifiedOrder, Order]:
     """The verified reference and the order as the store has it now, or `NoAccess`."""
     ref = verified_ref(dispatcher, tracker)
+    client = verification.shopper_client(tracker)
     try:
-        order = await services().store.lookup_order(
-            order_number=ref.order_number,
-            email=ref.email,
-            client=verification.shopper_client(tracker),
+        order = await services().reads.get(
+            tracker,
+            ("lookup", ref.order_number, ref.email, client),
+            lambda: services().store.lookup_order(
+                order_number=ref.order_number, email=ref.email, client=client
+            ),
         )
     except OrderNotFound:
         # Only for logged-in shoppers naming an order of another account.

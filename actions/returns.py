@@ -63,8 +63,12 @@ async def _order_and_eligibility(
 ) -> tuple[Order, ReturnEligibility]:
     ref, order = await verified_store_order(dispatcher, tracker)
     try:
-        eligibility = await services().store.return_eligibility(
-            order_number=ref.order_number, email=ref.email
+        eligibility = await services().reads.get(
+            tracker,
+            ("eligibility", ref.order_number, ref.email),
+            lambda: services().store.return_eligibility(
+                order_number=ref.order_number, email=ref.email
+            ),
         )
     except StoreError:
         logger.warning("store unavailable for return eligibility", exc_info=True)
@@ -288,6 +292,7 @@ class ActionSubmitReturn(Action):
             comment=comment,
             attempt=earlier_runs(tracker.events, self.name()),
         )
+        services().reads.forget(tracker)  # what this turn reads next is after the write
         try:
             rma = await services().store.create_return(
                 order_number=ref.order_number,

@@ -233,6 +233,7 @@ class ActionSubmitAddressChange(Action):
         if address is None:
             dispatcher.utter_message(response="utter_something_went_wrong")
             return reset
+        services().reads.forget(tracker)  # what this turn reads next is after the write
         try:
             updated = await services().store.change_shipping_address(
                 order_number=ref.order_number,

@@ -266,7 +266,11 @@ class ValidateVerificationForm(FormValidationAction):
             return self._record(tracker, _locked(dispatcher))
         store = services().store
         try:
-            order = await store.lookup_order(order_number=order_number, email=email, client=client)
+            order = await services().reads.get(
+                tracker,
+                ("lookup", order_number, email, client),
+                lambda: store.lookup_order(order_number=order_number, email=email, client=client),
+            )
         except OrderNotFound:
             return self._failed_attempt(dispatcher, tracker, client=client)
         except StoreRateLimited:

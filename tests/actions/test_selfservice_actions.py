@@ -5,7 +5,10 @@ the other action tests' store)."""
 from __future__ import annotations
 
 import functools
+import time
+from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -47,9 +50,37 @@ RESET_ADDRESS = [SlotSet(slot, None) for slot in ADDRESS_SLOTS]
 
 
 @pytest.fixture(scope="module")
-def own_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with seeded_store(tmp_path_factory.mktemp("selfservice-store")) as url:
+def own_store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("selfservice-store")
+
+
+@pytest.fixture(scope="module")
+def own_store(own_store_dir: Path) -> Iterator[str]:
+    with seeded_store(own_store_dir) as url:
         yield url
+
+
+def store_reads(store_dir: Path) -> Counter[str]:
+    """The order reads the store has answered so far, from its access log."""
+    log = (store_dir / "logs" / "store.log").read_text(errors="replace")
+    return Counter(
+        "eligibility" if "/returns/eligibility" in line else "lookup"
+        for line in log.splitlines()
+        if "POST /api/v1/orders/" in line
+        and ("/orders/lookup" in line or "/returns/eligibility" in line)
+    )
+
+
+def settled_store_reads(store_dir: Path) -> Counter[str]:
+    """`store_reads` once the log has stopped growing (the store writes it asynchronously)."""
+    last = store_reads(store_dir)
+    for _ in range(30):
+        time.sleep(0.1)
+        now = store_reads(store_dir)
+        if now == last:
+            return now
+        last = now
+    return last
 
 
 @pytest.fixture
@@ -327,6 +358,24 @@ async def test_confirmed_return_creates_one_rma_even_when_the_action_runs_twice(
     # The store agrees: the sweater is now in a return, and only once.
     _, after = await run(ActionStartReturn(), tracker)
     assert responses(after) == ["utter_return_refused_already_returned"]
+
+
+async def test_the_actions_of_one_turn_read_the_order_and_its_eligibility_once(
+    store, own_store_dir: Path
+) -> None:
+    """The form's next question after the return starts: one lookup and one eligibility
+    request between them (each asked for both before), and the next message reads again."""
+    tracker = verified("selfservice_verified_return", "10002", "ben@example.com")
+    before = settled_store_reads(own_store_dir)
+    _, started = await run(ActionStartReturn(), tracker)
+    _, asked = await run(ActionAskReturnLine(), tracker)
+    assert responses(asked) == ["utter_ask_return_line"]
+    assert settled_store_reads(own_store_dir) - before == Counter(lookup=1, eligibility=1)
+
+    state = tracker.current_state()
+    state["latest_message"] = {**state["latest_message"], "message_id": "the-next-message"}
+    await run(ActionAskReturnLine(), Tracker.from_dict(state))
+    assert settled_store_reads(own_store_dir) - before == Counter(lookup=2, eligibility=2)
 
 
 async def test_declined_return_creates_nothing(store) -> None:

@@ -1,0 +1,83 @@
+"""Store reads shared by the actions of one turn of one conversation.
+
+A turn often runs several actions that each need the same verified order: the verification
+form's check, then `action_start_return`, then `action_ask_return_line` each asked the store
+for the order (and the return eligibility) again, within the same few milliseconds. Here a
+successful read is kept for the rest of that turn of that conversation, and only that turn:
+
+- the key is the conversation, its latest user message (id and time) and the read's
+  arguments (order number, email, the shopper's client key), so the next message, another
+  conversation or other details always go to the store;
+- a failed read (not found, rate limited, store down) is not kept: each one reaches the
+  store, which counts failed lookups as before;
+- before a write (create a return, cancel, change the address) the conversation's reads are
+  dropped, so what the turn reads after it is the store's new state;
+- entries live at most `ttl` seconds (a turn takes milliseconds) and at most `max_entries`
+  are kept, the oldest dropped first.
+
+With several action servers a turn's actions may land on different ones; a miss simply reads
+from the store.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any, TypeVar
+
+from rasa_sdk import Tracker
+
+T = TypeVar("T")
+
+DEFAULT_TTL_SECONDS = 10.0
+DEFAULT_MAX_ENTRIES = 2048
+
+
+def turn_of(tracker: Tracker) -> tuple[str, Any, Any]:
+    """The conversation and its latest user message: what one turn shares."""
+    latest = tracker.latest_message or {}
+    timestamp = None
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "user":
+            timestamp = event.get("timestamp")
+            break
+    return tracker.sender_id, latest.get("message_id"), timestamp
+
+
+class TurnReads:
+    def __init__(
+        self,
+        *,
+        ttl: float = DEFAULT_TTL_SECONDS,
+        max_entries: int = DEFAULT_MAX_ENTRIES,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._ttl = ttl
+        self._max = max_entries
+        self._clock = clock
+        self._entries: OrderedDict[tuple[Any, ...], tuple[float, Any]] = OrderedDict()
+        self.store_reads = 0  # reads that went to the store, for tests and diagnostics
+
+    async def get(
+        self, tracker: Tracker, what: Hashable, read: Callable[[], Awaitable[T]]
+    ) -> T:
+        """`read()`'s result, from earlier in this turn when there is one."""
+        key = (*turn_of(tracker), what)
+        now = self._clock()
+        kept = self._entries.get(key)
+        if kept is not None and now - kept[0] <= self._ttl:
+            return kept[1]  # type: ignore[no-any-return]
+        self.store_reads += 1
+        value = await read()  # an exception is raised to the caller, and nothing kept
+        self._entries[key] = (self._clock(), value)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._max:
+            self._entries.popitem(last=False)
+        return value
+
+    def forget(self, tracker: Tracker) -> None:
+        """Drops this conversation's reads (before a write to the store)."""
+        sender = tracker.sender_id
+        for key in [k for k in self._entries if k[0] == sender]:
+            del self._entries[key]
