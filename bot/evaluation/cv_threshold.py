@@ -2,7 +2,7 @@
 on the project's own training data, never on an evaluation set.
 
     .venv/rasa/bin/python -m bot.evaluation.cv_threshold [--nlu data/nlu] [--folds 5] \
-        [--embedding-weights 1,2]
+        [--embedding-weights 1,2] [--knn-weights 0,0.5]
 
 Rule (round 4): CV on our own data cannot see the messages a threshold is really for, such
 as keyboard mash ("zzzz" came out as affirm at 0.4), and its macro-F1 is flat across most
@@ -197,6 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--config", type=Path, default=REPO_ROOT / "config.yml")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--embedding-weights", help="comma list: compare these embedding_weight values")
+    ap.add_argument("--knn-weights", help="comma list: compare these knn_weight values")
     args = ap.parse_args(argv)
     set_offline_env()
     quiet_logs()
@@ -210,6 +211,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.embedding_weights:
         variants = [
             {**base, "embedding_weight": float(w)} for w in args.embedding_weights.split(",")
+        ]
+    if args.knn_weights:
+        variants = [
+            {**v, "knn_weight": float(w)} for v in variants for w in args.knn_weights.split(",")
         ]
     print(
         f"{args.folds}-fold CV on {args.nlu} ({len(texts)} examples, "

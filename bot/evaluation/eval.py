@@ -179,6 +179,34 @@ def confusion_png(rows, preds: Sequence[str], path: Path, title: str) -> None:
     plt.close(fig)
 
 
+def per_intent_report(rows, preds: Sequence[str]) -> dict[str, dict]:
+    """Aggregate per-intent precision / recall / F1 and confusion counts (expected ->
+    predicted -> count) over the non-ambiguous rows."""
+    from sklearn.metrics import precision_recall_fscore_support
+
+    idx = [i for i, r in enumerate(rows) if (r.get("map_flag") or "") != "ambiguous"]
+    gold = [rows[i]["our_intent"] for i in idx]
+    pred = [preds[i] for i in idx]
+    labels = [lab for lab in (*MAPPED_INTENTS, OOS) if lab in gold]
+    p, r, f, n = precision_recall_fscore_support(gold, pred, labels=labels, zero_division=0)
+    confusion: dict[str, dict[str, int]] = {}
+    for g, q in zip(gold, pred, strict=True):
+        confusion.setdefault(g, {})
+        confusion[g][q] = confusion[g].get(q, 0) + 1
+    return {
+        "per_intent": {
+            lab: {
+                "support": int(n[k]),
+                "precision": round(float(p[k]), 4),
+                "recall": round(float(r[k]), 4),
+                "f1": round(float(f[k]), 4),
+            }
+            for k, lab in enumerate(labels)
+        },
+        "confusion": confusion,
+    }
+
+
 COLUMNS = [
     ("in_scope_accuracy", "in-scope acc"),
     ("macro_f1", "macro-F1"),
@@ -297,6 +325,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
             )
     ours_preds = systems["shopdesk (config.yml)"].pop("_preds")
+    report = per_intent_report(rows, ours_preds)
+    systems["shopdesk (config.yml)"]["per_intent"] = report["per_intent"]
+    systems["shopdesk (config.yml)"]["confusion"] = report["confusion"]
+    print("\nshopdesk, per intent (aggregate; ambiguous rows excluded):")
+    print(f"{'intent':<26}{'n':>5}{'prec':>7}{'rec':>7}{'F1':>7}  most confused with")
+    for intent, m in report["per_intent"].items():
+        wrong = sorted(
+            ((c, n) for c, n in report["confusion"].get(intent, {}).items() if c != intent),
+            key=lambda x: -x[1],
+        )[:3]
+        print(
+            f"{intent:<26}{m['support']:>5}{m['precision']:>7.3f}{m['recall']:>7.3f}"
+            f"{m['f1']:>7.3f}  " + ", ".join(f"{c} {n}" for c, n in wrong)
+        )
     for s in systems.values():
         s.pop("_preds", None)
 

@@ -49,6 +49,9 @@ class HybridIntentClassifier(GraphComponent, IntentClassifier):
             "use_embeddings": defaults.use_embeddings,
             "class_weight": defaults.class_weight,
             "similarity_confidence": defaults.similarity_confidence,
+            "knn_weight": defaults.knn_weight,
+            "knn_k": defaults.knn_k,
+            "knn_temperature": defaults.knn_temperature,
             "ranking_length": 10,
         }
 

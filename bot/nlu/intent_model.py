@@ -33,6 +33,12 @@ class HybridConfig:
     # predicted intent: a message far from everything seen in training gets a low
     # confidence even when the linear model is sure (it has to pick some intent)
     similarity_confidence: bool = True
+    # round 5: blend the logistic regression's probabilities with a nearest-neighbour
+    # vote on the embeddings: p = (1 - w) * p_lr + w * softmax(s_c / T), s_c = mean cosine
+    # similarity of the k training examples of intent c closest to the message. 0 = off.
+    knn_weight: float = 0.0
+    knn_k: int = 3
+    knn_temperature: float = 0.05
 
     @classmethod
     def from_dict(cls, d: dict) -> HybridConfig:
@@ -113,7 +119,9 @@ class HybridIntentModel:
             class_weight=self.config.class_weight,
         )
         self.classifier.fit(x, list(labels))
-        if self.config.use_embeddings and self.config.similarity_confidence:
+        if self.config.use_embeddings and (
+            self.config.similarity_confidence or self.config.knn_weight > 0
+        ):
             self.train_embeddings = self._last_embeddings.astype(np.float32)
             self.train_labels = np.array(labels)
         self._last_embeddings = None
@@ -144,6 +152,11 @@ class HybridIntentModel:
             return proba
         classes = np.array(self.classes)
         sims = emb @ self.train_embeddings.T
+        knn_weight = getattr(self.config, "knn_weight", 0.0)  # models pickled before round 5
+        if knn_weight > 0:
+            proba = (1.0 - knn_weight) * proba + knn_weight * self._knn_proba(sims, classes)
+        if not self.config.similarity_confidence:
+            return proba
         scores = proba.copy()
         for i, row in enumerate(proba):
             top = int(row.argmax())
@@ -151,3 +164,17 @@ class HybridIntentModel:
             s = float(np.clip(same.max(), 0.0, 1.0)) if same.size else 0.0
             scores[i] = row * (np.sqrt(row[top] * s) / max(row[top], 1e-9))
         return scores
+
+    def _knn_proba(self, sims: np.ndarray, classes: np.ndarray) -> np.ndarray:
+        """Softmax over intents of the mean similarity of each intent's k closest
+        training examples (rows: messages, columns: `classes`)."""
+        k = max(1, int(self.config.knn_k))
+        per_class = np.zeros((sims.shape[0], len(classes)))
+        for j, c in enumerate(classes):
+            block = sims[:, self.train_labels == c]
+            if block.shape[1] > k:
+                block = np.partition(block, block.shape[1] - k, axis=1)[:, -k:]
+            per_class[:, j] = block.mean(axis=1) if block.size else -1.0
+        z = (per_class - per_class.max(axis=1, keepdims=True)) / self.config.knn_temperature
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)

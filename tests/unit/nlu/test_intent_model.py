@@ -56,3 +56,36 @@ def test_confidence_is_geometric_mean_of_probability_and_similarity(model):
 
 def test_identifiers_are_normalised():
     assert normalise_for_intent("order 10023 for jo@example.com") == "order number for email"
+
+
+@pytest.fixture(scope="module")
+def knn_model() -> HybridIntentModel:
+    texts, labels = zip(*TRAIN, strict=True)
+    return HybridIntentModel(HybridConfig(knn_weight=0.5)).fit(list(texts), list(labels))
+
+
+def test_knn_blend_classifies_and_keeps_scores_a_sub_distribution(knn_model):
+    texts = ["wheres my delivery", "i'd like to send these back", "hiya", "capital of peru"]
+    scores = knn_model.predict(texts)
+    assert [knn_model.classes[i] for i in scores[:3].argmax(1)] == [
+        "order_status",
+        "start_return",
+        "greet",
+    ]
+    assert np.all(scores >= 0) and np.all(scores.sum(axis=1) <= 1 + 1e-6)
+    assert scores[0].max() > scores[3].max()
+
+
+def test_knn_vote_is_a_softmax_over_intents(knn_model):
+    emb = get_encoder().encode(["where is my parcel", "good morning"])
+    classes = np.array(knn_model.classes)
+    vote = knn_model._knn_proba(emb @ knn_model.train_embeddings.T, classes)
+    assert np.allclose(vote.sum(axis=1), 1.0)
+    assert list(classes[vote.argmax(1)]) == ["order_status", "greet"]
+
+
+def test_knn_weight_zero_is_the_plain_model(model):
+    texts, labels = zip(*TRAIN, strict=True)
+    off = HybridIntentModel(HybridConfig(knn_weight=0.0)).fit(list(texts), list(labels))
+    probe = ["has my parcel shipped yet", "what is the capital of peru"]
+    assert np.allclose(off.predict(probe), model.predict(probe))
