@@ -40,6 +40,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from rasa.core.brokers.sql import SQLEventBroker
@@ -100,14 +102,9 @@ class PostgresTrackerStore(SQLTrackerStore):
 
     def _read_events(self, sender_id: str, all_sessions: bool) -> list[dict[str, Any]]:
         query = _RETRIEVE_ALL if all_sessions else _RETRIEVE_SINCE_SESSION_START
-        conn = self.engine.raw_connection()
-        try:
-            with conn.cursor() as cur:
-                cur.execute(query, _params(sender_id))
-                (array,) = cur.fetchone()
-            conn.commit()
-        finally:
-            conn.close()
+        with _transaction(self.engine) as cur:
+            cur.execute(query, _params(sender_id))
+            (array,) = cur.fetchone()
         return json.loads(array)
 
     # --- writing ------------------------------------------------------------------------
@@ -133,13 +130,8 @@ class PostgresTrackerStore(SQLTrackerStore):
         await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
 
     def _new_events(self, tracker: DialogueStateTracker) -> list[Any]:
-        conn = self.engine.raw_connection()
-        try:
-            with conn.cursor() as cur:
-                stored = _count_stored(cur, tracker.sender_id)
-            conn.commit()
-        finally:
-            conn.close()
+        with _transaction(self.engine) as cur:
+            stored = _count_stored(cur, tracker.sender_id)
         return list(tracker.events)[stored:]
 
     def _write_turn(
@@ -150,35 +142,26 @@ class PostgresTrackerStore(SQLTrackerStore):
     ) -> None:
         """Counts, publishes (SQL broker) and stores one turn's new events."""
         sender_id = tracker.sender_id
-        conn = self.engine.raw_connection()
-        try:
-            with conn.cursor() as cur:
-                if new_events is None:
-                    new_events = list(tracker.events)[_count_stored(cur, sender_id):]
-                if not new_events:
-                    conn.commit()
-                    return
-                dicts = [event.as_dict() for event in new_events]
-                if broker is not None:  # published first, as Rasa does
-                    _publish(broker, sender_id, dicts)
-                rows: list[Any] = []
-                for event, data in zip(new_events, dicts, strict=True):
-                    rows += (
-                        sender_id,
-                        event.type_name,
-                        data.get("timestamp"),
-                        data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-                        data.get("name"),
-                        json.dumps(data),
-                    )
-                values = ",".join([_INSERT_TRACKER_ROW] * len(dicts))
-                cur.execute(_INSERT_TRACKER_ROWS + values, rows)
-            conn.commit()
-        except BaseException:
-            conn.rollback()
-            raise
-        finally:
-            conn.close()
+        with _transaction(self.engine) as cur:
+            if new_events is None:
+                new_events = list(tracker.events)[_count_stored(cur, sender_id):]
+            if not new_events:
+                return
+            dicts = [event.as_dict() for event in new_events]
+            if broker is not None:  # published first, as Rasa does
+                _publish(broker, sender_id, dicts)
+            rows: list[Any] = []
+            for event, data in zip(new_events, dicts, strict=True):
+                rows += (
+                    sender_id,
+                    event.type_name,
+                    data.get("timestamp"),
+                    data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                    data.get("name"),
+                    json.dumps(data),
+                )
+            values = ",".join([_INSERT_TRACKER_ROW] * len(dicts))
+            cur.execute(_INSERT_TRACKER_ROWS + values, rows)
 
 
 def _params(sender_id: str) -> dict[str, str]:
@@ -198,10 +181,19 @@ def _publish(broker: SQLEventBroker, sender_id: str, dicts: list[dict[str, Any]]
         body = {"sender_id": sender_id}
         body.update(data)
         rows += (sender_id, json.dumps(body))
-    conn = broker.engine.raw_connection()
+    with _transaction(broker.engine) as cur:
+        cur.execute(_INSERT_BROKER_ROWS + ",".join(["(%s, %s)"] * len(dicts)), rows)
+
+
+@contextmanager
+def _transaction(engine: Any) -> Iterator[Any]:
+    """A cursor on one of the engine's pooled DBAPI connections, in one transaction:
+    committed when the block ends, rolled back if it raises; the connection goes back to
+    the pool either way."""
+    conn = engine.raw_connection()
     try:
         with conn.cursor() as cur:
-            cur.execute(_INSERT_BROKER_ROWS + ",".join(["(%s, %s)"] * len(dicts)), rows)
+            yield cur
         conn.commit()
     except BaseException:
         conn.rollback()

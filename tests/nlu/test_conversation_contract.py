@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.nlu_agent import shipped_nlu_agent
+
 os.environ["RASA_TELEMETRY_ENABLED"] = "false"
 REPO = Path(__file__).resolve().parents[2]
 
@@ -38,18 +40,7 @@ CONTRACT = [
 
 @pytest.fixture(scope="module")
 def agent():
-    from bot.evaluation.common import quiet_logs, set_offline_env, train_nlu_model
-
-    set_offline_env()
-    quiet_logs()
-    from rasa.core.agent import Agent
-
-    model = train_nlu_model(
-        config_text=(REPO / "config.yml").read_text(),
-        nlu_paths=[REPO / "data" / "nlu"],
-        tag="shopdesk",
-    )
-    return Agent.load(str(model.path))
+    return shipped_nlu_agent()
 
 
 @pytest.mark.parametrize("text,intent,entities", CONTRACT, ids=[c[0] for c in CONTRACT])

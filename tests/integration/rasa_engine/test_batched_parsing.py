@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.nlu_agent import shipped_nlu_agent
+
 os.environ["RASA_TELEMETRY_ENABLED"] = "false"
 REPO = Path(__file__).resolve().parents[3]
 
@@ -35,18 +37,8 @@ MESSAGES = [
 @pytest.fixture(scope="module")
 def agent():
     from bot import rasa_speedups
-    from bot.evaluation.common import quiet_logs, set_offline_env, train_nlu_model
 
-    set_offline_env()
-    quiet_logs()
-    from rasa.core.agent import Agent
-
-    model = train_nlu_model(
-        config_text=(REPO / "config.yml").read_text(),
-        nlu_paths=[REPO / "data" / "nlu"],
-        tag="shopdesk",
-    )
-    loaded = Agent.load(str(model.path))
+    loaded = shipped_nlu_agent()
     assert rasa_speedups.install()
     return loaded
 

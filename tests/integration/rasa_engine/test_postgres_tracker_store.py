@@ -14,46 +14,14 @@ import json
 import os
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg2
 import pytest
 
-from tests.conftest import require_service
+from tests.integration.rasa_engine.conftest import PG
 
-PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def _postgres_up() -> bool:
-    try:
-        psycopg2.connect(dbname="postgres", connect_timeout=3, **PG).close()
-        return True
-    except psycopg2.OperationalError:
-        return False
-
-
-@pytest.fixture
-def new_database() -> Iterator:
-    require_service(_postgres_up(), "PostgreSQL on 127.0.0.1:5432")
-    admin = psycopg2.connect(dbname="postgres", **PG)
-    admin.autocommit = True
-    names: list[str] = []
-
-    def create() -> str:
-        name = f"sd_ts_{uuid.uuid4().hex[:10]}"
-        with admin.cursor() as cur:
-            cur.execute(f'CREATE DATABASE "{name}"')
-        names.append(name)
-        return name
-
-    yield create
-    with admin.cursor() as cur:
-        for name in names:
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.close()
 
 
 def run_script(kind: str, tracker_db: str, events_db: str) -> dict:

@@ -12,40 +12,17 @@ import asyncio
 import json
 import threading
 import time
-import uuid
-from collections.abc import Iterator
 
 import psycopg2
 import pytest
 
 from bot import rasa_speedups
-from tests.conftest import require_service
-
-PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
-
-
-def _postgres_up() -> bool:
-    try:
-        psycopg2.connect(dbname="postgres", connect_timeout=3, **PG).close()
-        return True
-    except psycopg2.OperationalError:
-        return False
+from tests.integration.rasa_engine.conftest import PG
 
 
 @pytest.fixture
-def databases() -> Iterator[tuple[str, str]]:
-    require_service(_postgres_up(), "PostgreSQL on 127.0.0.1:5432")
-    names = (f"sd_tracker_{uuid.uuid4().hex[:8]}", f"sd_events_{uuid.uuid4().hex[:8]}")
-    admin = psycopg2.connect(dbname="postgres", **PG)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        for name in names:
-            cur.execute(f'CREATE DATABASE "{name}"')
-    yield names
-    with admin.cursor() as cur:
-        for name in names:
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.close()
+def databases(new_database) -> tuple[str, str]:  # noqa: ANN001 - conftest fixture
+    return new_database(), new_database()
 
 
 STORES = ["rasa_sql_with_speedups", "postgres_tracker_store"]
