@@ -234,16 +234,16 @@ class _ParseBatcher:
         try:
             results: list[Any] = self._parse_all([item[0] for item in batch], batch[0][1],
                                                  only_output)
-        except Exception:  # noqa: BLE001 - one bad message must not fail the others
+        except Exception as error:  # noqa: BLE001 - one bad message must not fail the others
             if len(batch) == 1:
-                results = [_Failure(_current_exception())]
+                results = [_Failure(error)]
             else:
                 results = []
                 for item in batch:
                     try:
                         results += self._parse_all([item[0]], item[1], only_output)
-                    except Exception:  # noqa: BLE001 - handed to that message's caller
-                        results.append(_Failure(_current_exception()))
+                    except Exception as own:  # noqa: BLE001 - handed to that message's caller
+                        results.append(_Failure(own))
         for (_, _, _, future, loop), result in zip(batch, results, strict=True):
             _hand_over(loop, future, result)
 
@@ -303,14 +303,6 @@ def _regex_handler_for(processor: Any) -> tuple[Any, Any]:
 class _Failure:
     def __init__(self, error: BaseException) -> None:
         self.error = error
-
-
-def _current_exception() -> BaseException:
-    import sys
-
-    error = sys.exc_info()[1]
-    assert error is not None
-    return error
 
 
 def _hand_over(loop: asyncio.AbstractEventLoop, future: asyncio.Future, result: Any) -> None:
