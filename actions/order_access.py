@@ -61,12 +61,9 @@ async def verified_store_order(
     ref = verified_ref(dispatcher, tracker)
     client = verification.shopper_client(tracker)
     try:
-        order = await services().reads.get(
-            tracker,
-            ("lookup", ref.order_number, ref.email, client),
-            lambda: services().store.lookup_order(
-                order_number=ref.order_number, email=ref.email, client=client
-            ),
+        order = await services().reads.lookup_order(
+            tracker, services().store, order_number=ref.order_number, email=ref.email,
+            client=client,
         )
     except OrderNotFound:
         # Only for logged-in shoppers naming an order of another account.

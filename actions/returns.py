@@ -63,12 +63,8 @@ async def _order_and_eligibility(
 ) -> tuple[Order, ReturnEligibility]:
     ref, order = await verified_store_order(dispatcher, tracker)
     try:
-        eligibility = await services().reads.get(
-            tracker,
-            ("eligibility", ref.order_number, ref.email),
-            lambda: services().store.return_eligibility(
-                order_number=ref.order_number, email=ref.email
-            ),
+        eligibility = await services().reads.return_eligibility(
+            tracker, services().store, order_number=ref.order_number, email=ref.email
         )
     except StoreError:
         logger.warning("store unavailable for return eligibility", exc_info=True)

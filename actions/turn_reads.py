@@ -24,9 +24,13 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rasa_sdk import Tracker
+
+if TYPE_CHECKING:
+    from integrations.store.client import StoreClient
+    from integrations.store.models import Order, ReturnEligibility
 
 T = TypeVar("T")
 
@@ -75,6 +79,27 @@ class TurnReads:
         while len(self._entries) > self._max:
             self._entries.popitem(last=False)
         return value
+
+    async def lookup_order(
+        self, tracker: Tracker, store: StoreClient, *, order_number: str, email: str,
+        client: str | None,
+    ) -> Order:
+        """The store's `lookup_order`, once per turn for the same details."""
+        return await self.get(
+            tracker,
+            ("lookup", order_number, email, client),
+            lambda: store.lookup_order(order_number=order_number, email=email, client=client),
+        )
+
+    async def return_eligibility(
+        self, tracker: Tracker, store: StoreClient, *, order_number: str, email: str
+    ) -> ReturnEligibility:
+        """The store's `return_eligibility`, once per turn for the same details."""
+        return await self.get(
+            tracker,
+            ("eligibility", order_number, email),
+            lambda: store.return_eligibility(order_number=order_number, email=email),
+        )
 
     def forget(self, tracker: Tracker) -> None:
         """Drops this conversation's reads (before a write to the store)."""

@@ -266,10 +266,8 @@ class ValidateVerificationForm(FormValidationAction):
             return self._record(tracker, _locked(dispatcher))
         store = services().store
         try:
-            order = await services().reads.get(
-                tracker,
-                ("lookup", order_number, email, client),
-                lambda: store.lookup_order(order_number=order_number, email=email, client=client),
+            order = await services().reads.lookup_order(
+                tracker, store, order_number=order_number, email=email, client=client
             )
         except OrderNotFound:
             return self._failed_attempt(dispatcher, tracker, client=client)
