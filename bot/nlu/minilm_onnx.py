@@ -72,7 +72,8 @@ def build_graph(encoder: MiniLMEncoder) -> bytes:
     const("one", np.array(1.0, dtype=f32))
     const("inv_sqrt2", np.array(1.0 / np.sqrt(2.0), dtype=f32))
 
-    x = one("Add", [one("Gather", ["word_emb", "input_ids"]), one("Gather", ["pos_emb", "positions"])])
+    words = one("Gather", ["word_emb", "input_ids"])
+    x = one("Add", [words, one("Gather", ["pos_emb", "positions"])])
     x = layer_norm(one("Add", [x, "type_emb0"]), encoder.emb_ln_w, encoder.emb_ln_b, "emb_ln")
     for i, layer in enumerate(encoder.layers):
         p = f"l{i}_"
