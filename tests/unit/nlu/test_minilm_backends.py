@@ -59,3 +59,21 @@ def test_sentence_embeddings_match_alone_and_in_padded_batches(numpy_encoder, on
 def test_an_unknown_backend_is_refused():
     with pytest.raises(ValueError, match="unknown MiniLM backend"):
         MiniLMEncoder(bundled_model_dir(), backend="torch")
+
+
+def test_the_session_keeps_its_own_copy_of_the_weights(numpy_encoder):
+    # The ONNX encoder drops its numpy weights once the session is built: that is only
+    # safe while ONNX Runtime copies external initializers instead of reading them in place.
+    from bot.nlu import minilm_onnx
+
+    graph, external = minilm_onnx.build_graph(numpy_encoder)
+    sess = minilm_onnx.session(graph, external, minilm_onnx.session_options(threads=1))
+    feed = {"input_ids": np.array([[101, 2073, 2003, 2026, 2344, 102]], dtype=np.int64),
+            "positions": np.arange(6, dtype=np.int64),
+            "att_bias": np.zeros((1, 1, 1, 6), dtype=np.float32)}
+    before = sess.run(["hidden"], feed)[0]
+    for array in external.values():
+        array[...] = 0.0
+    after = sess.run(["hidden"], feed)[0]
+    assert np.array_equal(before, after)
+    assert np.abs(before).max() > 0.1
