@@ -4,7 +4,10 @@
    `jsonschema.validate`, which re-validates the *schema itself* (`check_schema`) on every
    call. With the pinned jsonschema 4.17 that took 27% of the Rasa server's CPU under load
    (py-spy), more than NLU. Here the schema is checked once and one validator is reused:
-   the same responses are accepted and refused, with the same error and message.
+   the same responses are accepted and refused, with the same error and message. A
+   response is first checked event by event against only the schema branch its event
+   type names (`event_type_validator`): it accepts exactly what the full schema accepts,
+   ~10x quicker; anything it does not accept gets the full validation and Rasa's error.
 2. The SQL event broker (production profile) commits each new event of a turn in its own
    transaction (~10 per turn: 16% of the CPU). Here a turn's events are written in one
    transaction: the same rows in the same order, all or none.
@@ -75,8 +78,11 @@ def install() -> bool:
     validator_class = validators.validator_for(schema)
     validator_class.check_schema(schema)
     validator = validator_class(schema)
+    accepts = event_type_validator(schema, validator_class)
 
     def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
+        if accepts is not None and accepts(result):
+            return True
         error = exceptions.best_match(validator.iter_errors(result))
         if error is not None:
             error.message += (
@@ -96,6 +102,54 @@ def install() -> bool:
     _install_batched_parsing()
     _installed = True
     return True
+
+
+def event_type_validator(schema: dict[str, Any], validator_class: Any) -> Any:
+    """A quicker check that accepts only what `schema` (Rasa's action-response schema)
+    accepts, or None when the schema is not of the shape this relies on.
+
+    Each event in the response must match exactly one of 23 `oneOf` branches, and jsonschema
+    tries every branch for every event (most of the validation's time). Every branch pins
+    `event` to its own constant and the event itself is required, so an event can only ever
+    match the branch named by its `event`: checking that branch alone (with the common
+    properties) decides the same. Anything this does not accept goes through the full
+    validation, which gives Rasa's error."""
+    try:
+        events = schema["properties"]["events"]
+        item = events["items"]
+        branches = item["oneOf"]
+    except (KeyError, TypeError):
+        return None
+    common = {key: value for key, value in item.items() if key != "oneOf"}
+    if "event" not in common.get("required", ()):
+        return None
+    by_event: dict[str, Any] = {}
+    for branch in branches:
+        const = branch.get("properties", {}).get("event", {}).get("const")
+        if set(branch) - {"properties", "required"} or not isinstance(const, str) or (
+            const in by_event
+        ):
+            return None
+        by_event[const] = validator_class({"allOf": [common, branch]})
+    outer = validator_class({
+        **schema,
+        "properties": {
+            **schema["properties"],
+            "events": {key: value for key, value in events.items() if key != "items"},
+        },
+    })
+
+    def accepts(result: Any) -> bool:
+        if not outer.is_valid(result):
+            return False
+        for event in result.get("events") or ():
+            name = event.get("event") if isinstance(event, dict) else None
+            check = by_event.get(name) if isinstance(name, str) else None
+            if check is None or not check.is_valid(event):
+                return False
+        return True
+
+    return accepts
 
 
 # an idle pooled connection is closed after this many seconds (see fix 5)

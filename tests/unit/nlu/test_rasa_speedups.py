@@ -200,3 +200,93 @@ def test_idle_or_server_closed_connections_are_replaced_without_errors() -> None
     calls = []
     answers = _serve_and_call(calls, [0, 0.8, 0.8], server_keepalive=0.3)
     assert answers == [{"echo": n} for n in range(3)]
+
+
+# Responses our action server sends, one per kind of event, and near misses of each.
+EVENT_SAMPLES = [
+    {"event": "slot", "name": "email", "value": None, "timestamp": 1.5},
+    {"event": "slot", "name": "items", "value": [1, {"a": 2}], "metadata": {"x": 1}},
+    {"event": "active_loop", "name": "order_form"},
+    {"event": "active_loop", "name": None},
+    {"event": "followup", "name": "action_listen"},
+    {"event": "reset_slots"},
+    {"event": "restart", "timestamp": None},
+    {"event": "action", "name": "utter_greet", "policy": None, "confidence": 1,
+     "hide_rule_turn": False},
+    {"event": "bot", "text": "hello", "data": {"buttons": []}, "metadata": {}},
+    {"event": "user", "text": "hi", "parse_data": {"intent": {"name": "greet",
+     "confidence": 0.9}, "entities": [{"entity": "email", "value": "a@b.c", "start": 0,
+                                       "end": 5}]}},
+    {"event": "entities", "entities": [{"entity": "product", "value": "jeans"}]},
+    {"event": "session_started"},
+    {"event": "pause"},
+    {"event": "resume"},
+    {"event": "agent", "text": "x"},
+]
+NEAR_MISSES = [
+    {"event": "slot", "name": "email"},  # no value
+    {"event": "slot", "value": 1},  # no name
+    {"event": "slot", "name": 5, "value": 1},
+    {"event": "no_such_event"},
+    {"event": ["slot"], "name": "x", "value": 1},
+    {"event": 7},
+    {"name": "x"},
+    {"event": "slot", "name": "x", "value": 1, "timestamp": "soon"},
+    {"event": "slot", "name": "x", "value": 1, "metadata": []},
+    {"event": "active_loop", "name": 3},
+    {"event": "action", "hide_rule_turn": "no"},
+    {"event": "user", "parse_data": {"entities": [{"entity": "x"}]}},
+    {"event": "entities"},
+    {"event": "entities", "entities": [{"value": 1}]},
+    "slot",
+    None,
+    [],
+]
+
+
+def _rasa_accepts(result: object) -> bool:
+    try:
+        _original(result)
+    except jsonschema.ValidationError:
+        return False
+    return True
+
+
+def _responses() -> list[object]:
+    out: list[object] = [{}, {"responses": []}, {"events": []}, {"events": None}, [], "x",
+                         {"events": {}}, {"responses": [1]}, {"events": [], "extra": 1}]
+    for event in EVENT_SAMPLES + NEAR_MISSES:
+        out.append({"events": [event]})
+        out.append({"events": [EVENT_SAMPLES[0], event], "responses": [{"text": "t"}]})
+    return out
+
+
+def test_the_event_type_check_accepts_exactly_what_the_schema_accepts() -> None:
+    schema = RemoteAction.action_response_format_spec()
+    validator_class = jsonschema.validators.validator_for(schema)
+    accepts = rasa_speedups.event_type_validator(schema, validator_class)
+    assert accepts is not None
+    results = _responses()
+    verdicts = [(accepts(r), _rasa_accepts(r)) for r in results]
+    assert [ours for ours, _ in verdicts] == [theirs for _, theirs in verdicts]
+    # both kinds are in the sample: the check is neither always yes nor always no
+    assert {theirs for _, theirs in verdicts} == {True, False}
+
+
+def test_the_event_type_check_steps_aside_for_a_schema_of_another_shape() -> None:
+    schema = RemoteAction.action_response_format_spec()
+    validator_class = jsonschema.validators.validator_for(schema)
+    item = schema["properties"]["events"]["items"]
+    loose = {**item, "oneOf": [*item["oneOf"], {"properties": {"text": {"type": "string"}}}]}
+    other = {**schema, "properties": {**schema["properties"],
+                                      "events": {"type": "array", "items": loose}}}
+    assert rasa_speedups.event_type_validator(other, validator_class) is None
+
+
+@pytest.mark.parametrize("result", [r for r in _responses() if not _rasa_accepts(r)][:12])
+def test_every_refusal_still_carries_rasas_error(action: RemoteAction, result: object) -> None:
+    with pytest.raises(jsonschema.ValidationError) as ours:
+        action._validate_action_result(result)
+    with pytest.raises(jsonschema.ValidationError) as theirs:
+        _original(result)
+    assert ours.value.message.startswith(theirs.value.message)
