@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 
 import jsonschema
 import pytest
@@ -290,3 +291,21 @@ def test_every_refusal_still_carries_rasas_error(action: RemoteAction, result: o
     with pytest.raises(jsonschema.ValidationError) as theirs:
         _original(result)
     assert ours.value.message.startswith(theirs.value.message)
+
+
+def test_request_bodies_are_the_json_rasa_would_send() -> None:
+    from rasa.shared.core.domain import Domain
+
+    domain = Domain.load("bot/domain").as_dict()
+    same_value = [
+        domain,
+        {"text": "päckchen / colis 📦 \\ \"quoted\"", "n": [1, -2, 3.25, 1e-7, 2**63 - 1]},
+        {"slots": {"a": None, "b": True, "c": [], "d": {}}, "t": 1732712345.123456},
+        {"big": 2**70},
+    ]
+    for value in same_value:
+        assert json.loads(rasa_speedups.request_json(value)) == value
+    assert math.isnan(json.loads(rasa_speedups.request_json({"nan": float("nan")}))["nan"])
+    # what neither can write fails as json.dumps fails in Rasa
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        rasa_speedups.request_json({"x": object()})
