@@ -143,7 +143,7 @@ def session(graph: bytes, external: dict[str, np.ndarray], options: Any) -> Any:
 
 def session_options(*, threads: int) -> Any:
     """CPU, `threads` intra-op threads that sleep rather than spin when idle (the Rasa
-    server shares its cores), all graph optimisations."""
+    server shares its cores), all graph optimisations, no memory arena."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -152,6 +152,9 @@ def session_options(*, threads: int) -> Any:
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    # no memory arena: it kept ~32 MB more per Rasa process, at no gain in speed (a single
+    # message's activations are a few hundred kB)
+    options.enable_cpu_mem_arena = False
     options.log_severity_level = 3  # errors only
     return options
 
