@@ -20,7 +20,9 @@ tests/integration/rasa_engine/test_postgres_tracker_store.py compare the two):
 
 What differs:
 - plain SQL through the engine's pooled DBAPI connections (psycopg2), one round trip per
-  statement: a retrieve is one query; a save is one count and one multi-row insert per table;
+  statement: a retrieve is one query; a save is one multi-row insert per table, plus the
+  count of stored events when the tracker was not read by this store (a tracker it read
+  carries how many stored rows that read returned: STORED_ROWS_ATTR);
 - a turn's new events are one transaction in each database (Rasa: one per event in the
   broker, one for the tracker rows), and each event is turned into a dict once, not twice;
 - the database work runs in a worker thread, so while one conversation waits for PostgreSQL
@@ -77,6 +79,15 @@ _INSERT_TRACKER_ROWS = (
 _INSERT_BROKER_ROWS = "INSERT INTO events (sender_id, data) VALUES "
 
 
+# Set on a tracker this store read (since its latest session start): how many of the
+# conversation's stored rows that read returned, kept up to date by this store's saves. A
+# save of that tracker then needs no count query: under the lock store nobody else writes
+# the conversation between the read and the save (Rasa's own count has the same premise).
+# Dropped when a save writes a session start (the stored count "since the latest session
+# start" then follows timestamps, and the count query decides again).
+STORED_ROWS_ATTR = "_shopdesk_stored_rows"
+
+
 class PostgresTrackerStore(SQLTrackerStore):
     """Rasa's SQL tracker store (same tables and rows) with a lean per-turn path on PostgreSQL."""
 
@@ -97,7 +108,10 @@ class PostgresTrackerStore(SQLTrackerStore):
             self._read_events, sender_id, fetch_events_from_all_sessions
         )
         if self.domain and events:
-            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+            tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+            if not fetch_events_from_all_sessions:
+                setattr(tracker, STORED_ROWS_ATTR, len(events))
+            return tracker
         return None
 
     def _read_events(self, sender_id: str, all_sessions: bool) -> list[dict[str, Any]]:
@@ -130,8 +144,10 @@ class PostgresTrackerStore(SQLTrackerStore):
         await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
 
     def _new_events(self, tracker: DialogueStateTracker) -> list[Any]:
-        with _transaction(self.engine) as cur:
-            stored = _count_stored(cur, tracker.sender_id)
+        stored = getattr(tracker, STORED_ROWS_ATTR, None)
+        if stored is None:
+            with _transaction(self.engine) as cur:
+                stored = _count_stored(cur, tracker.sender_id)
         return list(tracker.events)[stored:]
 
     def _write_turn(
@@ -142,9 +158,12 @@ class PostgresTrackerStore(SQLTrackerStore):
     ) -> None:
         """Counts, publishes (SQL broker) and stores one turn's new events."""
         sender_id = tracker.sender_id
+        stored = getattr(tracker, STORED_ROWS_ATTR, None)
         with _transaction(self.engine) as cur:
             if new_events is None:
-                new_events = list(tracker.events)[_count_stored(cur, sender_id):]
+                if stored is None:
+                    stored = _count_stored(cur, sender_id)
+                new_events = list(tracker.events)[stored:]
             if not new_events:
                 return
             dicts = [event.as_dict() for event in new_events]
@@ -162,6 +181,12 @@ class PostgresTrackerStore(SQLTrackerStore):
                 )
             values = ",".join([_INSERT_TRACKER_ROW] * len(dicts))
             cur.execute(_INSERT_TRACKER_ROWS + values, rows)
+        # committed: the tracker's rows now include these (see STORED_ROWS_ATTR)
+        if stored is None or any(isinstance(e, SessionStarted) for e in new_events):
+            if hasattr(tracker, STORED_ROWS_ATTR):
+                delattr(tracker, STORED_ROWS_ATTR)
+        else:
+            setattr(tracker, STORED_ROWS_ATTR, stored + len(new_events))
 
 
 def _params(sender_id: str) -> dict[str, str]:

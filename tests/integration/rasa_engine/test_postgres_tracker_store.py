@@ -86,6 +86,29 @@ def run_script(kind: str, tracker_db: str, events_db: str) -> dict:
             a.update(event)
         await store.save(a)
         seen["a last session, 2 turns"] = dump(await store.retrieve("a"))
+        # two saves of one retrieved tracker (the first save's new rows must count); a new
+        # session saved from a retrieved tracker; then two saves of the next retrieval
+        a = await store.retrieve("a")
+        for event in turn(13.0, "one", "inform", "Noted."):
+            a.update(event)
+        await store.save(a)
+        for event in turn(14.0, "two", "inform", "Noted again."):
+            a.update(event)
+        await store.save(a)
+        a = await store.retrieve("a")
+        a.update(SessionStarted(timestamp=30.0))
+        await store.save(a)
+        a = await store.retrieve("a")
+        for event in turn(30.5, "three", "inform", "And again."):
+            a.update(event)
+        await store.save(a)
+        await store.save(a)  # nothing new
+        if kind == "ours":  # what the tracker carries instead of a count query
+            from bot.tracker_store import STORED_ROWS_ATTR
+
+            seen["carried"] = getattr(a, STORED_ROWS_ATTR, None)
+        seen["a after saves of retrieved trackers"] = dump(await store.retrieve("a"))
+        seen["a full, at the end"] = dump(await store.retrieve_full_tracker("a"))
         # a conversation that never had a session start
         b = DialogueStateTracker.from_events("b", turn(20.0, "yo", "greet", "Hi!"))
         await store.save(b)
@@ -130,11 +153,14 @@ def test_same_rows_and_same_retrievals_as_rasas_sql_tracker_store(new_database) 
                    "id, sender_id, type_name, timestamp, intent_name, action_name, data"),
             _table(events_db, "id, sender_id, data"),
         )
+    # a saved tracker knows how many of its rows are stored, as the count query would say
+    carried = results["ours"].pop("carried")
+    assert carried == len(results["ours"]["a after saves of retrieved trackers"]) == 1 + 5
     assert results["ours"] == results["rasa"]
     assert tables["ours"] == tables["rasa"]
     stored, published = tables["ours"]
-    # the script's 4 + 1 turns of 5 events and 2 session starts, each stored and published once
-    assert len(stored) == len(published) == 6 * 5 + 2
+    # the script's 9 turns of 5 events and 3 session starts, each stored and published once
+    assert len(stored) == len(published) == 9 * 5 + 3
     assert results["ours"]["nobody"] is None
     assert len(results["ours"]["a full"]) == 2 + 3 * 5
     assert len(results["ours"]["a last session"]) == 1 + 5
