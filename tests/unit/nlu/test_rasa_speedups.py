@@ -309,3 +309,31 @@ def test_request_bodies_are_the_json_rasa_would_send() -> None:
     # what neither can write fails as json.dumps fails in Rasa
     with pytest.raises(TypeError, match="not JSON serializable"):
         rasa_speedups.request_json({"x": object()})
+
+
+def test_event_classes_are_resolved_as_rasa_resolves_them() -> None:
+    import rasa.shared.utils.common
+    from rasa.shared.core.events import Event, SlotSet, UserUttered
+
+    assert rasa_speedups.install()
+    assert Event.resolve_by_type.__module__ == rasa_speedups.__name__
+
+    def rasas(type_name: str) -> type:  # Rasa's own lookup, written out
+        for cls in rasa.shared.utils.common.all_subclasses(Event):
+            if cls.type_name == type_name:
+                return cls
+        raise LookupError(type_name)
+
+    names = {cls.type_name for cls in rasa.shared.utils.common.all_subclasses(Event)}
+    assert {"user", "bot", "action", "slot", "session_started"} <= names
+    for _ in range(2):  # the second time from what was remembered
+        for name in names:
+            assert Event.resolve_by_type(name) is rasas(name)
+    assert Event.resolve_by_type("no_such_event", default=SlotSet) is SlotSet
+    assert Event.resolve_by_type("topic") is None
+    with pytest.raises(ValueError, match="Unknown event name 'no_such_event'"):
+        Event.resolve_by_type("no_such_event")
+    # and a conversation rebuilt from stored events gets the same events back
+    events = [UserUttered("hi", {"name": "greet", "confidence": 1.0}, timestamp=1.0),
+              SlotSet("email", "a@b.c", timestamp=2.0)]
+    assert [Event.from_parameters(e.as_dict()) for e in events] == events
