@@ -7,7 +7,7 @@ model. Doing it without torch keeps torch/transformers out of the Rasa environme
 pinned numpy, regex and safetensors versions those libraries refuse to import with.
 
 Two backends compute the same forward pass: ONNX Runtime (`bot/nlu/minilm_onnx.py`, the
-default when onnxruntime is installed, as requirements/rasa-nlu.txt does: ~3x faster per
+default when onnxruntime is installed, as requirements/rasa-nlu.txt does: 2.3-2.5x faster per
 message) and plain numpy (the reference the ONNX graph is tested against, and the fallback).
 """
 

