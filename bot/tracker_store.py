@@ -85,7 +85,22 @@ _INSERT_BROKER_ROWS = "INSERT INTO events (sender_id, data) VALUES "
 # the conversation between the read and the save (Rasa's own count has the same premise).
 # Dropped when a save writes a session start (the stored count "since the latest session
 # start" then follows timestamps, and the count query decides again).
+# Kept with the tracker's id, so that a copy of the tracker (copy.deepcopy copies its
+# attributes) does not inherit a count that the original's saves then outdate.
 STORED_ROWS_ATTR = "_shopdesk_stored_rows"
+
+
+def stored_rows(tracker: DialogueStateTracker) -> int | None:
+    """What STORED_ROWS_ATTR says for this very tracker object, or None."""
+    mark = getattr(tracker, STORED_ROWS_ATTR, None)
+    return mark[1] if mark is not None and mark[0] == id(tracker) else None
+
+
+def _mark_stored_rows(tracker: DialogueStateTracker, rows: int | None) -> None:
+    if rows is not None:
+        setattr(tracker, STORED_ROWS_ATTR, (id(tracker), rows))
+    elif hasattr(tracker, STORED_ROWS_ATTR):
+        delattr(tracker, STORED_ROWS_ATTR)
 
 
 class PostgresTrackerStore(SQLTrackerStore):
@@ -110,7 +125,7 @@ class PostgresTrackerStore(SQLTrackerStore):
         if self.domain and events:
             tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
             if not fetch_events_from_all_sessions:
-                setattr(tracker, STORED_ROWS_ATTR, len(events))
+                _mark_stored_rows(tracker, len(events))
             return tracker
         return None
 
@@ -144,7 +159,7 @@ class PostgresTrackerStore(SQLTrackerStore):
         await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
 
     def _new_events(self, tracker: DialogueStateTracker) -> list[Any]:
-        stored = getattr(tracker, STORED_ROWS_ATTR, None)
+        stored = stored_rows(tracker)
         if stored is None:
             with _transaction(self.engine) as cur:
                 stored = _count_stored(cur, tracker.sender_id)
@@ -158,7 +173,7 @@ class PostgresTrackerStore(SQLTrackerStore):
     ) -> None:
         """Counts, publishes (SQL broker) and stores one turn's new events."""
         sender_id = tracker.sender_id
-        stored = getattr(tracker, STORED_ROWS_ATTR, None)
+        stored = stored_rows(tracker)
         with _transaction(self.engine) as cur:
             if new_events is None:
                 if stored is None:
@@ -183,10 +198,9 @@ class PostgresTrackerStore(SQLTrackerStore):
             cur.execute(_INSERT_TRACKER_ROWS + values, rows)
         # committed: the tracker's rows now include these (see STORED_ROWS_ATTR)
         if stored is None or any(isinstance(e, SessionStarted) for e in new_events):
-            if hasattr(tracker, STORED_ROWS_ATTR):
-                delattr(tracker, STORED_ROWS_ATTR)
+            _mark_stored_rows(tracker, None)
         else:
-            setattr(tracker, STORED_ROWS_ATTR, stored + len(new_events))
+            _mark_stored_rows(tracker, stored + len(new_events))
 
 
 def _params(sender_id: str) -> dict[str, str]:
