@@ -29,7 +29,8 @@
    before the action server or the balancer closes it (Sanic 120 s, HAProxy 10 s), so a
    request never lands on a connection the other side is closing. Same headers, auth and
    timeout as Rasa's own session. The request body is written with ujson (`request_json`):
-   the same JSON value, ~3x quicker for the conversation and domain Rasa sends each call.
+   the same JSON value, 1.6x quicker for a conversation and 2.9x for the domain Rasa sends
+   with each call.
 6. Rasa parses each message (NLU) synchronously on the server's one event loop, one message
    per run of the NLU graph: while MiniLM embeds one message (the largest share of the CPU)
    every other conversation on that instance waits, and under load each message reads the
@@ -162,7 +163,8 @@ def event_type_validator(schema: dict[str, Any], validator_class: Any) -> Any:
 def request_json(value: Any) -> str:
     """The body of a request to the action server: the conversation and the whole domain
     (~27 kB for Shopdesk's), on every action call. ujson (already in Rasa's environment)
-    writes it ~3x faster than `json.dumps`; the same JSON value (tested). Whatever ujson
+    writes the domain 2.9x and a conversation 1.6x faster than `json.dumps`; the same JSON
+    value (tested). Whatever ujson
     refuses goes to `json.dumps`, which writes it or fails as it does in Rasa."""
     import ujson
 
