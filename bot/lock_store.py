@@ -69,7 +69,8 @@ class AtomicRedisLockStore(RedisLockStore):
         if endpoint_config is not None:
             kwargs = {"host": endpoint_config.url, **endpoint_config.kwargs, **kwargs}
         super().__init__(**kwargs)
-        self._cas: Any = None  # the compare-and-set script, registered on first use
+        # the compare-and-set script (sent to Redis on first use, then called by its hash)
+        self._cas = self.red.register_script(_COMPARE_AND_SET)
 
     @asynccontextmanager
     async def lock(
@@ -99,8 +100,6 @@ class AtomicRedisLockStore(RedisLockStore):
     def _compare_and_set(self, key: str, expected: str | None, new: str | None) -> bool:
         """Writes `new` (None: deletes the key) only if the stored value is `expected`
         (None: no value). True if it wrote."""
-        if self._cas is None:
-            self._cas = self.red.register_script(_COMPARE_AND_SET)
         flag = "0" if expected is None else "1"
         return bool(self._cas(keys=[key], args=[flag, expected or "", new or ""]))
 

@@ -407,24 +407,6 @@ def _nlu_reads_tracker(processor: Any) -> bool:
     return any(PLACEHOLDER_TRACKER in node.needs.values() for node in schema.nodes.values())
 
 
-def _install_event_type_cache() -> None:
-    from rasa.shared.core.events import Event
-
-    original = Event.resolve_by_type
-    known: dict[str, Any] = {}
-
-    def resolve_by_type(type_name: str, default: Any = None) -> Any:
-        found = known.get(type_name) if isinstance(type_name, str) else None
-        if found is not None:
-            return found
-        resolved = original(type_name, default)
-        if resolved is not None and resolved is not default:
-            known[type_name] = resolved
-        return resolved
-
-    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign]
-
-
 def _install_batched_parsing() -> None:
     import copy
     import logging
@@ -594,3 +576,21 @@ def _install_threaded_sql_tracker_store() -> None:
 
     SQLTrackerStore._retrieve = _retrieve  # type: ignore[method-assign]
     SQLTrackerStore.save = save  # type: ignore[method-assign]
+
+
+def _install_event_type_cache() -> None:
+    from rasa.shared.core.events import Event
+
+    original = Event.resolve_by_type
+    known: dict[str, Any] = {}
+
+    def resolve_by_type(type_name: str, default: Any = None) -> Any:
+        found = known.get(type_name) if isinstance(type_name, str) else None
+        if found is not None:
+            return found
+        resolved = original(type_name, default)
+        if resolved is not None and resolved is not default:
+            known[type_name] = resolved
+        return resolved
+
+    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign]

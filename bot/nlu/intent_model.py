@@ -178,11 +178,6 @@ class HybridIntentModel:
             cache[1][label] = columns
         return columns
 
-    def __getstate__(self) -> dict:
-        state = dict(self.__dict__)
-        state.pop("_label_columns", None)  # derived; not part of the persisted model
-        return state
-
     def _knn_proba(self, sims: np.ndarray, classes: np.ndarray) -> np.ndarray:
         """Softmax over intents of the mean similarity of each intent's k closest
         training examples (rows: messages, columns: `classes`)."""
