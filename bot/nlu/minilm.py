@@ -13,6 +13,7 @@ message) and plain numpy (the reference the ONNX graph is tested against, and th
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import threading
@@ -30,6 +31,7 @@ _lock = threading.Lock()
 _cached: dict[tuple[str, str], MiniLMEncoder] = {}
 
 
+@functools.cache  # asked on every message (get_encoder): try the imports once
 def _resolve_backend(backend: str) -> str:
     if backend not in BACKENDS:
         raise ValueError(f"unknown MiniLM backend {backend!r}: one of {', '.join(BACKENDS)}")
