@@ -143,10 +143,101 @@ def test_a_lookup_costs_the_same_few_queries_whatever_the_order_holds(
     finally:
         event.remove(store.engine, "before_cursor_execute", record)
     assert len(per_order) >= 10
-    # the check (order + customer), the order again, and one per collection: lines with their
-    # products, shipments, their lines, returns, their lines, refunds (an empty collection
-    # has nothing to load beneath it)
-    assert max(per_order.values()) <= 8, per_order
+    # the check (order + customer), then the page: the order with its shipments (and their
+    # lines) and refunds, its lines with their products, its returns with their lines
+    # (store.service._ORDER_PAGE; an empty collection has nothing to load beneath it)
+    assert max(per_order.values()) <= 4, per_order
+
+
+def test_a_big_order_page_lists_everything_once_and_in_order(
+    http: httpx.Client, store: LiveStore
+) -> None:
+    """The page joins shipments (with their lines) and refunds into one query, so their rows
+    multiply; the answer must still hold each shipment, line and refund once, in order."""
+    from datetime import UTC, datetime
+
+    from store.models import OrderLine, ReturnLine, Shipment, ShipmentLine
+
+    now = datetime.now(UTC)
+    with Session(store.engine) as session, session.begin():
+        order = session.scalars(select(Order).where(Order.order_number == "10002")).one()
+        line_ids = [line.id for line in order.lines]
+        assert len(line_ids) == 3
+        product_id = order.lines[0].product_id
+        for extra in range(4, 7):
+            session.add(
+                OrderLine(
+                    id=order.id * 10 + extra,
+                    order_id=order.id,
+                    product_id=product_id,
+                    quantity=2,
+                    unit_price_cents=1000,
+                )
+            )
+        session.flush()
+        line_ids = [order.id * 10 + n for n in range(1, 7)]
+        carried = {1: line_ids[:2], 2: line_ids[2:5], 3: [line_ids[5], line_ids[0]]}
+        for n, lines in carried.items():
+            shipment = Shipment(
+                id=order.id * 100 + n,
+                order_id=order.id,
+                carrier="DPD",
+                tracking_number=f"T{n}",
+                tracking_url=f"https://t/{n}",
+                status="in_transit",
+                eta=None,
+                shipped_at=now,
+            )
+            session.add(shipment)
+            session.flush()
+            session.add_all(ShipmentLine(shipment_id=shipment.id, line_id=line) for line in lines)
+        for n in (1, 2):
+            session.add(
+                ReturnAuthorization(
+                    rma_number=f"RMA-BIG-{n}",
+                    order_id=order.id,
+                    reason="wrong_size",
+                    comment=None,
+                    status="authorized",
+                    label_url="https://l",
+                    instructions="-",
+                    refund_cents=1000,
+                    idempotency_key=f"big-{n}",
+                    request_hash="-",
+                    created_at=now,
+                    lines=[
+                        ReturnLine(line_id=line_ids[3 + n - 1], quantity=1),
+                        ReturnLine(line_id=line_ids[5], quantity=n),
+                    ],
+                )
+            )
+        for n in (1, 2, 3):
+            session.add(
+                Refund(
+                    order_id=order.id,
+                    amount_cents=100 * n,
+                    currency="GBP",
+                    status="pending",
+                    method="card",
+                    created_at=now,
+                )
+            )
+
+    page = lookup(http, order_number="10002", email="ben@example.com")
+    assert page.status_code == 200, page.text
+    body = page.json()
+    assert [line["line_id"] for line in body["lines"]] == line_ids
+    shipped = [s for s in body["shipments"] if s["carrier"] == "DPD"]
+    assert [s["tracking_number"] for s in shipped] == ["T1", "T2", "T3"]
+    assert [s["line_ids"] for s in shipped] == [sorted(v) for v in carried.values()]
+    amounts = [refund["amount"] for refund in body["refunds"]]
+    assert len(amounts) == 3 and len(set(amounts)) == 3, amounts
+    big = [r for r in body["returns"] if r["rma_number"].startswith("RMA-BIG-")]
+    assert [r["rma_number"] for r in big] == ["RMA-BIG-1", "RMA-BIG-2"]
+    assert [[(x["line_id"], x["quantity"]) for x in r["lines"]] for r in big] == [
+        [(line_ids[3], 1), (line_ids[5], 1)],
+        [(line_ids[4], 1), (line_ids[5], 2)],
+    ]
 
 
 def test_demo_orders_show_their_states(http: httpx.Client) -> None:
