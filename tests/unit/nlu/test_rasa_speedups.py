@@ -45,6 +45,7 @@ def test_installed_by_loading_our_components() -> None:
     assert RemoteAction._validate_action_result.__module__ == rasa_speedups.__name__
     assert TrackerStore._stream_new_events.__module__ == rasa_speedups.__name__
     assert SQLTrackerStore.stream_events.__module__ == rasa_speedups.__name__
+    assert RemoteAction._action_call_format.__module__ == rasa_speedups.__name__
 
 
 def test_valid_responses_pass(action: RemoteAction) -> None:
@@ -330,3 +331,26 @@ def test_event_classes_are_resolved_as_rasa_resolves_them() -> None:
     events = [UserUttered("hi", {"name": "greet", "confidence": 1.0}, timestamp=1.0),
               SlotSet("email", "a@b.c", timestamp=2.0)]
     assert [Event.from_parameters(e.as_dict()) for e in events] == events
+
+
+def test_the_action_server_gets_the_domain_without_response_templates() -> None:
+    """Fix 8: everything rasa-sdk reads (slots, forms) and every other key exactly as Rasa
+    sends it; only `responses`, which the Rasa server alone renders, stays behind."""
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot import paths
+
+    assert rasa_speedups.install()
+    domain = Domain.load(str(paths.ROOT / "bot" / "domain"))
+    tracker = DialogueStateTracker.from_events("shopper", [], domain.slots)
+    full = domain.as_dict()
+    sent = RemoteAction("action_order_status", None)._action_call_format(tracker, domain)
+    assert full["responses"] and "responses" not in sent["domain"]
+    assert sent["domain"] == {k: v for k, v in full.items() if k != "responses"}
+    assert sent["domain"]["forms"] and sent["domain"]["slots"]
+    assert sent["next_action"] == "action_order_status"
+    assert sent["tracker"]["sender_id"] == "shopper"
+    assert domain.as_dict() is full  # Rasa's own domain is left whole
+    again = RemoteAction("action_order_status", None)._action_call_format(tracker, domain)
+    assert again["domain"] is sent["domain"]  # made once per domain

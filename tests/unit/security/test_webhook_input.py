@@ -86,3 +86,21 @@ def test_a_deflated_call_is_decoded() -> None:
     )
     assert problem is None
     assert call == GOOD
+
+
+def test_a_call_reads_as_json_loads_reads_it() -> None:
+    """The quick reader (ujson) gives the value `json.loads` gives: floats to the last bit,
+    big integers, escapes, non-ASCII text; a UTF-16 body, which it cannot read, still is."""
+    call = with_change("tracker.latest_message.text", 'où est ma commande? 😀 "\\u00e9" \\/')
+    call["tracker"]["latest_message"]["intent"]["confidence"] = 0.1 + 0.2
+    call["tracker"]["events"].append(
+        {"event": "user", "timestamp": 1764262800.123456789, "parse_data": {"n": 2**70}}
+    )
+    for body in (json.dumps(call).encode(), json.dumps(call, ensure_ascii=False).encode()):
+        decoded, problem = decode_call(body, content_encoding=None)
+        assert problem is None and decoded == json.loads(body)
+        assert repr(decoded["tracker"]["events"][-1]["timestamp"]) == repr(
+            json.loads(body)["tracker"]["events"][-1]["timestamp"]
+        )
+    decoded, problem = decode_call(json.dumps(GOOD).encode("utf-16"), content_encoding=None)
+    assert problem is None and decoded == GOOD
