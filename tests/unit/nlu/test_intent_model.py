@@ -89,3 +89,50 @@ def test_knn_weight_zero_is_the_plain_model(model):
     off = HybridIntentModel(HybridConfig(knn_weight=0.0)).fit(list(texts), list(labels))
     probe = ["has my parcel shipped yet", "what is the capital of peru"]
     assert np.allclose(off.predict(probe), model.predict(probe))
+
+
+PROBES = [
+    "where is my parcel",  # a training text
+    "wheres my delivery, it's late!!",
+    "RETURN return return these shoes",  # repeated features: 1 + log(count)
+    "qzxv wkrp",  # no known word n-gram
+    "",
+    "i'd like to send order 10023 back, jo@example.com",
+]
+
+
+@pytest.mark.parametrize(
+    "config",
+    [HybridConfig(), HybridConfig(embedding_weight=2.0, char_weight=0.7, word_weight=1.3)],
+)
+def test_direct_probabilities_equal_sklearns_on_the_stacked_features(config):
+    """`predict_proba` computes block by block what sklearn computes on the stacked sparse
+    features (`_features` + `classifier.predict_proba`): the same numbers, alone and in a
+    batch."""
+    texts, labels = zip(*TRAIN, strict=True)
+    model = HybridIntentModel(config).fit(list(texts), list(labels))
+    assert model._linear_parts() is not None
+    expected = model.classifier.predict_proba(model._features(PROBES, PROBES, fit=False))
+    assert np.abs(model.predict_proba(PROBES) - expected).max() < 1e-12
+    for i, probe in enumerate(PROBES):
+        assert np.abs(model.predict_proba([probe])[0] - expected[i]).max() < 1e-12
+
+
+def test_two_intents_take_sklearns_own_path_with_the_same_result():
+    two = [(t, label) for t, label in TRAIN if label != "greet"]
+    texts, labels = zip(*two, strict=True)
+    model = HybridIntentModel(HybridConfig()).fit(list(texts), list(labels))
+    assert model._linear_parts() is None  # binary: sklearn's one-vs-rest formula
+    expected = model.classifier.predict_proba(model._features(PROBES, PROBES, fit=False))
+    assert np.abs(model.predict_proba(PROBES) - expected).max() < 1e-12
+
+
+def test_a_saved_model_predicts_the_same_and_leaves_its_caches_behind(model, tmp_path):
+    import joblib
+
+    before = model.predict(PROBES)
+    assert model._linear_parts() is not None and "_linear" in model.__dict__
+    joblib.dump(model, tmp_path / "m.joblib")
+    loaded = joblib.load(tmp_path / "m.joblib")
+    assert not {"_linear", "_label_columns", "_last_embeddings"} & set(loaded.__dict__)
+    assert np.array_equal(loaded.predict(PROBES), before)
