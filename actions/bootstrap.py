@@ -38,6 +38,7 @@ def configure(settings: ActionSettings, *, store: StoreClient | None = None) -> 
             api_token=settings.store_api_token,
             timeout=settings.store_timeout,
             forwarding_secret=settings.forwarding_secret,
+            policy_ttl=settings.store_policy_ttl,
         ),
         failures=FailureWindow(
             max_failures=settings.max_failed_verifications_per_client,

@@ -30,6 +30,8 @@ class ActionSettings:
     failed_verification_window_seconds: float = 900.0
     # Shared with the store: signs the shopper's client key forwarded with store lookups.
     forwarding_secret: bytes | None = None
+    # How long the store's policy (return window, shipping methods) is kept; 0: ask each time.
+    store_policy_ttl: float = 60.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ActionSettings:
@@ -41,6 +43,7 @@ class ActionSettings:
             raise ConfigError(f"STORE_URL must be an http(s) URL, got {store_url!r}")
 
         timeout = _positive_float(env, "STORE_TIMEOUT_SECONDS", default=2.5)
+        policy_ttl = _non_negative_float(env, "STORE_POLICY_TTL_SECONDS", default=60.0)
 
         verification_secret = env.get("SHOPDESK_VERIFICATION_SECRET")
         if not verification_secret:
@@ -74,6 +77,7 @@ class ActionSettings:
             max_failed_verifications_per_client=max(per_client, 1),
             failed_verification_window_seconds=window,
             forwarding_secret=forwarding.encode() if forwarding else None,
+            store_policy_ttl=policy_ttl,
         )
 
 
@@ -94,4 +98,17 @@ def _positive_float(env: Mapping[str, str], name: str, *, default: float) -> flo
         raise ConfigError(f"{name} must be a number, got {raw!r}") from None
     if not 0 < value < float("inf"):
         raise ConfigError(f"{name} must be positive, got {raw!r}")
+    return value
+
+
+def _non_negative_float(env: Mapping[str, str], name: str, *, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if not 0 <= value < float("inf"):
+        raise ConfigError(f"{name} must be zero or positive, got {raw!r}")
     return value

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import logging
 import os
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
@@ -100,10 +101,19 @@ class StoreClient:
         timeout: float = DEFAULT_TIMEOUT,
         forwarding_secret: bytes | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        policy_ttl: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if timeout <= 0:
             raise ValueError("timeout must be positive")
+        if policy_ttl < 0:
+            raise ValueError("policy_ttl must not be negative")
         self._timeout = timeout
+        # The store's policy (return window, shipping methods) changes a few times a year
+        # but was a quarter of the store calls: kept for `policy_ttl` seconds (0: not kept).
+        self._policy_ttl = policy_ttl
+        self._clock = clock
+        self._policy: tuple[float, StorePolicy] | None = None
         self._forwarding_secret = forwarding_secret
         headers = {"Accept": "application/json", "User-Agent": "shopdesk-bot"}
         if api_token:
@@ -177,8 +187,16 @@ class StoreClient:
         return self._parse(Order.from_json, data)
 
     async def get_policy(self) -> StorePolicy:
-        """Return window, shipping methods and costs, refund timing: the store's own policy."""
-        return self._parse(StorePolicy.from_json, await self._call("GET", "/api/v1/policy"))
+        """Return window, shipping methods and costs, refund timing: the store's own policy,
+        as the store answered at most `policy_ttl` seconds ago (a failed call is not kept:
+        the next one asks the store again)."""
+        now = self._clock()
+        if self._policy is not None and now - self._policy[0] < self._policy_ttl:
+            return self._policy[1]
+        policy = self._parse(StorePolicy.from_json, await self._call("GET", "/api/v1/policy"))
+        if self._policy_ttl > 0:
+            self._policy = (now, policy)
+        return policy
 
     async def return_eligibility(self, *, order_number: str, email: str) -> ReturnEligibility:
         """Per line: may it be returned, how many units, and if not, the rule code."""

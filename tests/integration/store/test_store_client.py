@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -254,3 +255,53 @@ async def test_connection_refused_is_unavailable() -> None:
             )
         assert await client.health() is False
     assert time.monotonic() - started < 1.0
+
+
+class _CountingPolicyServer:
+    """Answers GET /api/v1/policy with the store's policy JSON (or 503 while `down`)."""
+
+    def __init__(self) -> None:
+        from store.policy import StorePolicy
+
+        self.body = json.dumps(StorePolicy().to_json()).encode()
+        self.calls = 0
+        self.down = False
+
+    def respond(self, h: BaseHTTPRequestHandler) -> None:
+        self.calls += 1
+        status, body = (503, b"{}") if self.down else (200, self.body)
+        h.send_response(status)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
+
+
+async def test_the_policy_is_kept_for_its_ttl_and_a_failure_is_not() -> None:
+    server = _CountingPolicyServer()
+    now = [1000.0]
+    for base_url in _serve(_handler(server.respond)):
+        async with StoreClient(base_url=base_url, policy_ttl=60, clock=lambda: now[0]) as client:
+            first = await client.get_policy()
+            now[0] += 59
+            assert await client.get_policy() == first
+            assert server.calls == 1
+            now[0] += 2  # older than the TTL: asked again
+            assert await client.get_policy() == first
+            assert server.calls == 2
+            now[0] += 61
+            server.down = True
+            with pytest.raises(StoreUnavailable):
+                await client.get_policy()
+            server.down = False
+            assert await client.get_policy() == first  # the failure was not kept
+            assert server.calls == 4
+
+
+async def test_without_a_ttl_every_policy_question_asks_the_store() -> None:
+    server = _CountingPolicyServer()
+    for base_url in _serve(_handler(server.respond)):
+        async with StoreClient(base_url=base_url) as client:
+            for _ in range(3):
+                await client.get_policy()
+    assert server.calls == 3

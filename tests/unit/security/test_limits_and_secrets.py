@@ -127,6 +127,15 @@ def test_action_settings_read_the_per_client_limits() -> None:
         ActionSettings.from_env({"SHOPDESK_FORWARDING_SECRET": "short"})
 
 
+def test_action_settings_read_how_long_the_store_policy_is_kept() -> None:
+    assert ActionSettings.from_env({}).store_policy_ttl == 60.0
+    assert ActionSettings.from_env({"STORE_POLICY_TTL_SECONDS": "0"}).store_policy_ttl == 0.0
+    assert ActionSettings.from_env({"STORE_POLICY_TTL_SECONDS": "2.5"}).store_policy_ttl == 2.5
+    for bad in ("-1", "soon", "inf"):
+        with pytest.raises(ConfigError, match="STORE_POLICY_TTL_SECONDS"):
+            ActionSettings.from_env({"STORE_POLICY_TTL_SECONDS": bad})
+
+
 def test_proofs_cannot_be_shifted_between_fields() -> None:
     secret = b"x" * 32
     one = make_proof(secret=secret, sender_id="a", order_number="10023", email="jo@example.com")
