@@ -46,6 +46,9 @@ VERIFIED = "verified"
 LOCKED = "locked"
 STORE_UNAVAILABLE = "store_unavailable"
 
+# the `task` slot's value for a return (the rules run `action_start_return` after the form)
+START_RETURN_TASK = "start_return"
+
 _ORDER_NUMBER = re.compile(r"(?<![\d])#?\s*(\d{5})(?![\d])")
 _ANY_DIGITS = re.compile(r"\d")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-']+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
@@ -283,6 +286,12 @@ class ValidateVerificationForm(FormValidationAction):
 
         events = verification_events(tracker=tracker, order_number=order.order_number, email=email)
         events.append(SlotSet("order_number", order.order_number))
+        if tracker.get_slot("task") == START_RETURN_TASK:
+            # `action_start_return` comes next in this turn and reads the eligibility with
+            # these details: start that read now (actions/turn_reads.py).
+            services().reads.prefetch_return_eligibility(
+                tracker, store, order_number=order.order_number, email=email
+            )
         return self._record(tracker, events)
 
     def _failed_attempt(

@@ -89,3 +89,64 @@ def test_entries_expire_and_the_oldest_go_first() -> None:
     run(reads.get(tracker(), "c", lambda: store.lookup("c")))
     run(reads.get(tracker(), "a", lambda: store.lookup("a")))
     assert store.calls == ["a", "a", "b", "c", "a"]
+
+
+class SlowStore(Store):
+    """A store whose reads take a while, so a prefetch is still in flight when taken."""
+
+    async def lookup(self, number: str) -> dict:
+        await asyncio.sleep(0.05)
+        return await super().lookup(number)
+
+    async def broken(self) -> dict:
+        await asyncio.sleep(0.05)
+        return await super().broken()
+
+
+def test_a_prefetched_read_is_taken_by_the_turns_get_in_flight_or_done() -> None:
+    async def turn(wait: float) -> tuple[dict, dict]:
+        reads, store = TurnReads(), SlowStore()
+        reads.prefetch(tracker(), "e", lambda: store.lookup("e"))
+        reads.prefetch(tracker(), "e", lambda: store.lookup("e"))  # already under way
+        await asyncio.sleep(wait)
+        first = await reads.get(tracker(), "e", lambda: store.lookup("e"))
+        again = await reads.get(tracker(), "e", lambda: store.lookup("e"))
+        assert store.calls == ["e"] and reads.store_reads == 1
+        return first, again
+
+    for wait in (0.0, 0.1):  # taken while running, taken when done
+        first, again = run(turn(wait))
+        assert first == again == {"order_number": "e", "read": 1}
+
+
+def test_a_failed_prefetch_fails_the_get_that_takes_it_and_is_not_kept() -> None:
+    async def turn() -> list[str]:
+        reads, store = TurnReads(), SlowStore()
+        reads.prefetch(tracker(), "e", store.broken)
+        with pytest.raises(RuntimeError):
+            await reads.get(tracker(), "e", store.broken)
+        with pytest.raises(RuntimeError):  # not kept: the next get reads again
+            await reads.get(tracker(), "e", store.broken)
+        return store.calls
+
+    assert run(turn()) == ["broken", "broken"]
+
+
+def test_a_prefetch_serves_only_its_own_turn_and_is_dropped_when_not_taken() -> None:
+    async def turn() -> tuple[list[str], list[asyncio.Task]]:
+        now = [0.0]
+        reads, store = TurnReads(ttl=5.0, clock=lambda: now[0]), SlowStore()
+        reads.prefetch(tracker(), "e", lambda: store.lookup("e"))
+        await reads.get(tracker(message_id="m2"), "e", lambda: store.lookup("e2"))  # next turn
+        reads.prefetch(tracker(), "f", lambda: store.lookup("f"))
+        pending = list(task for _, task in reads._ahead.values())
+        now[0] = 6.0  # nobody took them in time
+        await reads.get(tracker(), "f", lambda: store.lookup("f-read"))
+        reads.prefetch(tracker(sender="s2"), "g", lambda: store.lookup("g"))
+        reads.forget(tracker(sender="s2"))  # a write: its prefetch is dropped too
+        await asyncio.sleep(0.1)
+        return store.calls, pending
+
+    calls, pending = run(turn())
+    assert "e2" in calls and "f-read" in calls and "f" not in calls and "g" not in calls
+    assert all(task.done() for task in pending)
