@@ -144,21 +144,13 @@ class TurnReads:
         self, tracker: Tracker, store: StoreClient, *, order_number: str, email: str
     ) -> ReturnEligibility:
         """The store's `return_eligibility`, once per turn for the same details."""
-        return await self.get(
-            tracker,
-            ("eligibility", order_number, email),
-            lambda: store.return_eligibility(order_number=order_number, email=email),
-        )
+        return await self.get(tracker, *_eligibility_read(store, order_number, email))
 
     def prefetch_return_eligibility(
         self, tracker: Tracker, store: StoreClient, *, order_number: str, email: str
     ) -> None:
         """Starts the read `return_eligibility` will make with these details."""
-        self.prefetch(
-            tracker,
-            ("eligibility", order_number, email),
-            lambda: store.return_eligibility(order_number=order_number, email=email),
-        )
+        self.prefetch(tracker, *_eligibility_read(store, order_number, email))
 
     def forget(self, tracker: Tracker) -> None:
         """Drops this conversation's reads (before a write to the store)."""
@@ -167,6 +159,17 @@ class TurnReads:
             del self._entries[key]
         for key in [k for k in self._ahead if k[0] == sender]:
             self._ahead.pop(key)[1].cancel()
+
+
+def _eligibility_read(
+    store: StoreClient, order_number: str, email: str
+) -> tuple[Hashable, Callable[[], Awaitable[ReturnEligibility]]]:
+    """The key and the read of one eligibility request: one place, so that a prefetch and
+    the read it stands for cannot drift apart and silently miss."""
+    return (
+        ("eligibility", order_number, email),
+        lambda: store.return_eligibility(order_number=order_number, email=email),
+    )
 
 
 def _note_failure(task: asyncio.Task[Any]) -> None:

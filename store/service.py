@@ -108,6 +108,8 @@ _ORDER_PAGE = (
 )
 
 
+# The ownership check's query: the order and its customer, nothing else (see
+# `_verified_order`).
 _ORDER_AND_CUSTOMER = (
     select(Order)
     .where(Order.order_number == bindparam("order_number"))
