@@ -89,19 +89,14 @@ def derived_forwarding_secret(verification_secret: str) -> str:
 
 
 def _positive_float(env: Mapping[str, str], name: str, *, default: float) -> float:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
-    if not 0 < value < float("inf"):
-        raise ConfigError(f"{name} must be positive, got {raw!r}")
-    return value
+    return _float(env, name, default=default, zero_allowed=False)
 
 
 def _non_negative_float(env: Mapping[str, str], name: str, *, default: float) -> float:
+    return _float(env, name, default=default, zero_allowed=True)
+
+
+def _float(env: Mapping[str, str], name: str, *, default: float, zero_allowed: bool) -> float:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
@@ -109,6 +104,7 @@ def _non_negative_float(env: Mapping[str, str], name: str, *, default: float) ->
         value = float(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a number, got {raw!r}") from None
-    if not 0 <= value < float("inf"):
-        raise ConfigError(f"{name} must be zero or positive, got {raw!r}")
+    if not (0 <= value if zero_allowed else 0 < value) or value == float("inf"):
+        kind = "zero or positive" if zero_allowed else "positive"
+        raise ConfigError(f"{name} must be {kind}, got {raw!r}")
     return value
