@@ -61,6 +61,13 @@
    `responses` (everything else as Rasa sends it; `domain_for_action_server`): Rasa writes
    and the action server reads 18 kB less per call.
 
+9. Every conversation state Rasa builds (each policy's featurisation replays the tracker;
+   forms travel back in time) starts with a copy of every slot, by `copy.copy`, which goes
+   through the generic pickle protocol: ~4.6 us a slot, 31 slots, several times a
+   prediction (~4% of the CPU under load). Here `Slot.__copy__` makes the same shallow copy
+   directly (a new instance of the same class with the same attributes), ~3.8x quicker; a
+   slot class with its own copy or pickle hooks keeps the generic way.
+
 Installed when the model's first component is imported (`bot.nlu.spacy_offline`), the
 earliest point our code runs inside `rasa run`, `rasa shell` and `rasa test`. (It lives
 outside bot/nlu/ so that changing it does not change the model's fingerprint: it changes
@@ -77,7 +84,7 @@ _installed = False
 
 
 def install() -> bool:
-    """Installs the eight fixes above (once per process); False outside the Rasa engine."""
+    """Installs the nine fixes above (once per process); False outside the Rasa engine."""
     global _installed
     if _installed:
         return True
@@ -116,6 +123,7 @@ def install() -> bool:
     _install_batched_parsing()
     _install_event_type_cache()
     _install_lean_action_domain()
+    _install_quick_slot_copy()
     _installed = True
     return True
 
@@ -636,3 +644,36 @@ def _install_lean_action_domain() -> None:
         return result
 
     RemoteAction._action_call_format = _action_call_format  # type: ignore[method-assign]
+
+
+def _install_quick_slot_copy() -> None:
+    import copy
+
+    from rasa.shared.core.slots import Slot
+
+    if "__copy__" in Slot.__dict__:
+        return
+
+    def plain(cls: type) -> bool:
+        """Whether `copy.copy` of a `cls` instance is "same class, same `__dict__`"."""
+        return (
+            cls.__reduce_ex__ is object.__reduce_ex__
+            and cls.__reduce__ is object.__reduce__
+            and cls.__getstate__ is object.__getstate__  # type: ignore[attr-defined]
+            and not any("__slots__" in vars(k) for k in cls.__mro__)
+        )
+
+    plain_classes: dict[type, bool] = {}
+
+    def __copy__(self: Slot) -> Slot:  # noqa: N807
+        cls = type(self)
+        is_plain = plain_classes.get(cls)
+        if is_plain is None:
+            is_plain = plain_classes[cls] = plain(cls)
+        if not is_plain:  # what `copy.copy` does without a `__copy__`
+            return copy._reconstruct(self, None, *self.__reduce_ex__(4))  # type: ignore[attr-defined]
+        new = object.__new__(cls)
+        new.__dict__.update(self.__dict__)
+        return new
+
+    Slot.__copy__ = __copy__  # type: ignore[attr-defined]

@@ -46,6 +46,9 @@ def test_installed_by_loading_our_components() -> None:
     assert TrackerStore._stream_new_events.__module__ == rasa_speedups.__name__
     assert SQLTrackerStore.stream_events.__module__ == rasa_speedups.__name__
     assert RemoteAction._action_call_format.__module__ == rasa_speedups.__name__
+    from rasa.shared.core.slots import Slot
+
+    assert Slot.__copy__.__module__ == rasa_speedups.__name__
 
 
 def test_valid_responses_pass(action: RemoteAction) -> None:
@@ -354,3 +357,48 @@ def test_the_action_server_gets_the_domain_without_response_templates() -> None:
     assert domain.as_dict() is full  # Rasa's own domain is left whole
     again = RemoteAction("action_order_status", None)._action_call_format(tracker, domain)
     assert again["domain"] is sent["domain"]  # made once per domain
+
+
+def test_slots_copy_as_the_generic_copy_does() -> None:
+    """Fix 9: `copy.copy` of a slot is the same shallow copy as before (same class, equal and
+    shared attributes, a new object), for Rasa's slot types and the domain's slots; a slot
+    class with its own pickle hook still gets the generic copy."""
+    import copy
+
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.slots import (
+        AnySlot,
+        BooleanSlot,
+        CategoricalSlot,
+        FloatSlot,
+        ListSlot,
+        TextSlot,
+    )
+
+    from bot import paths
+
+    assert rasa_speedups.install()
+    mapping = [{"type": "from_text"}]
+    slots = [
+        TextSlot("t", mapping, initial_value="x"),
+        BooleanSlot("b", mapping, initial_value=True),
+        CategoricalSlot("c", mapping, values=["a", "b"], initial_value="a"),
+        FloatSlot("f", mapping, initial_value=0.5, max_value=2.0),
+        ListSlot("l", mapping, initial_value=["p", "q"]),
+        AnySlot("a", mapping, initial_value={"k": 1}),
+        *Domain.load(str(paths.ROOT / "bot" / "domain")).slots,
+    ]
+    for slot in slots:
+        slot.value = slot.value  # marks it as set, as a conversation does
+        generic = copy._reconstruct(slot, None, *slot.__reduce_ex__(4))
+        quick = copy.copy(slot)
+        assert quick is not slot and type(quick) is type(slot) is type(generic)
+        assert quick.__dict__ == generic.__dict__ == slot.__dict__
+        assert all(quick.__dict__[k] is v for k, v in slot.__dict__.items())  # shallow
+
+    class Hooked(TextSlot):
+        def __getstate__(self) -> dict:
+            return {**self.__dict__, "hooked": True}
+
+    hooked = copy.copy(Hooked("h", mapping))
+    assert hooked.__dict__["hooked"] is True
