@@ -80,6 +80,8 @@ import asyncio
 import json
 from typing import Any
 
+from bot import fast_json
+
 _installed = False
 
 
@@ -176,18 +178,9 @@ def event_type_validator(schema: dict[str, Any], validator_class: Any) -> Any:
     return accepts
 
 
-def request_json(value: Any) -> str:
-    """The body of a request to the action server: the conversation and the whole domain
-    (~27 kB for Shopdesk's), on every action call. ujson (already in Rasa's environment)
-    writes the domain 2.9x and a conversation 1.6x faster than `json.dumps`; the same JSON
-    value (tested). Whatever ujson
-    refuses goes to `json.dumps`, which writes it or fails as it does in Rasa."""
-    import ujson
-
-    try:
-        return ujson.dumps(value, escape_forward_slashes=False)
-    except (OverflowError, TypeError, ValueError):
-        return json.dumps(value)
+# The body of a request to the action server: the conversation and the domain, on every
+# action call; ujson writes the domain 2.9x and a conversation 1.6x faster than `json.dumps`.
+request_json = fast_json.dumps
 
 
 # an idle pooled connection is closed after this many seconds (see fix 5)
@@ -629,18 +622,15 @@ def _install_lean_action_domain() -> None:
         return
     # Rasa's `Domain.as_dict()` returns the same dict for the life of a model, so its lean
     # copy is made once per domain (a new model brings a new dict, hence a new copy).
-    lean: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+    last: list[Any] = [None, None]  # [Rasa's domain dict, its lean copy]
 
     def _action_call_format(self: RemoteAction, tracker: Any, domain: Any) -> dict[str, Any]:
         result = original(self, tracker, domain)
         full = result.get("domain")
         if isinstance(full, dict):
-            cached = lean.get(id(full))
-            if cached is None or cached[0] is not full:
-                lean.clear()
-                cached = (full, domain_for_action_server(full))
-                lean[id(full)] = cached
-            result["domain"] = cached[1]
+            if last[0] is not full:
+                last[:] = [full, domain_for_action_server(full)]
+            result["domain"] = last[1]
         return result
 
     RemoteAction._action_call_format = _action_call_format  # type: ignore[method-assign]

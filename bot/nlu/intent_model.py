@@ -83,8 +83,7 @@ class HybridIntentModel:
         fit: bool,
         embeddings: np.ndarray | None = None,
     ) -> sp.csr_matrix:
-        norm_texts = [normalise_for_intent(t).lower() for t in texts]
-        norm_lemmas = [normalise_for_intent(t).lower() for t in lemmas]
+        norm_texts, norm_lemmas = _normalised(texts), _normalised(lemmas)
         if fit:
             self.char_vectorizer = TfidfVectorizer(
                 analyzer="char_wb",
@@ -169,8 +168,7 @@ class HybridIntentModel:
         multiplied by its block of the coefficients. Equal to the sklearn path to ~1e-15
         (tested); it skips building ~15 sparse matrices per message (scipy's checks on each
         were most of the 2.7 ms the sklearn path took per message, of a Rasa server's CPU)."""
-        norm_texts = [normalise_for_intent(t).lower() for t in texts]
-        norm_lemmas = [normalise_for_intent(t).lower() for t in lemmas]
+        norm_texts, norm_lemmas = _normalised(texts), _normalised(lemmas)
         decision = np.tile(parts.intercept, (len(norm_texts), 1))
         if parts.embedding is not None:
             emb = embeddings if embeddings is not None else self._embed(norm_texts)
@@ -240,6 +238,11 @@ class HybridIntentModel:
         z = (per_class - per_class.max(axis=1, keepdims=True)) / self.config.knn_temperature
         e = np.exp(z)
         return e / e.sum(axis=1, keepdims=True)
+
+
+def _normalised(texts: Sequence[str]) -> list[str]:
+    """What the vectorizers and the encoder see of each text (both prediction paths)."""
+    return [normalise_for_intent(t).lower() for t in texts]
 
 
 @dataclass
