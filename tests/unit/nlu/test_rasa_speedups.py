@@ -49,6 +49,9 @@ def test_installed_by_loading_our_components() -> None:
     from rasa.shared.core.slots import Slot
 
     assert Slot.__copy__.__module__ == rasa_speedups.__name__
+    from rasa.shared.core.domain import Domain
+
+    assert Domain.is_empty.__module__ == rasa_speedups.__name__
 
 
 def test_valid_responses_pass(action: RemoteAction) -> None:
@@ -402,3 +405,29 @@ def test_slots_copy_as_the_generic_copy_does() -> None:
 
     hooked = copy.copy(Hooked("h", mapping))
     assert hooked.__dict__["hooked"] is True
+
+
+def test_the_empty_domain_check_answers_as_rasa_does() -> None:
+    """Fix 10: `Domain.is_empty()` gives Rasa's answer (compare with a freshly built empty
+    domain) for an empty domain, a loaded one and small ones, without building a `Domain`
+    per call."""
+    from rasa.shared.core.domain import Domain
+
+    from bot import paths
+
+    assert rasa_speedups.install()
+    assert Domain.is_empty.__module__ == rasa_speedups.__name__
+
+    def rasas_answer(domain: Domain) -> bool:
+        return domain.as_dict() == Domain.from_dict({}).as_dict()
+
+    domains = [
+        Domain.empty(),
+        Domain.from_dict({}),
+        Domain.load(str(paths.ROOT / "bot" / "domain")),
+        Domain.from_dict({"intents": ["greet"]}),
+        Domain.from_dict({"responses": {"utter_hi": [{"text": "hi"}]}}),
+    ]
+    answers = [domain.is_empty() for domain in domains]
+    assert answers == [rasas_answer(domain) for domain in domains]
+    assert answers == [True, True, False, False, False]
