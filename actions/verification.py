@@ -267,9 +267,16 @@ class ValidateVerificationForm(FormValidationAction):
         if services().failures.blocked(client):
             logger.warning("verification refused: too many failures from %s", client)
             return self._record(tracker, _locked(dispatcher))
-        store = services().store
+        store, reads = services().store, services().reads
+        # A return's `action_start_return` comes next in this turn and needs the order's
+        # return eligibility too: read it in the same request (actions/turn_reads.py).
+        lookup = (
+            reads.lookup_order_with_eligibility
+            if tracker.get_slot("task") == START_RETURN_TASK
+            else reads.lookup_order
+        )
         try:
-            order = await services().reads.lookup_order(
+            order = await lookup(
                 tracker, store, order_number=order_number, email=email, client=client
             )
         except OrderNotFound:
@@ -286,12 +293,6 @@ class ValidateVerificationForm(FormValidationAction):
 
         events = verification_events(tracker=tracker, order_number=order.order_number, email=email)
         events.append(SlotSet("order_number", order.order_number))
-        if tracker.get_slot("task") == START_RETURN_TASK:
-            # `action_start_return` comes next in this turn and reads the eligibility with
-            # these details: start that read now (actions/turn_reads.py).
-            services().reads.prefetch_return_eligibility(
-                tracker, store, order_number=order.order_number, email=email
-            )
         return self._record(tracker, events)
 
     def _failed_attempt(

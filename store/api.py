@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Path, Request
 from fastapi.exceptions import RequestValidationError
@@ -151,6 +151,9 @@ class Verification(_Strict):
 
 class LookupRequest(Verification):
     order_number: str = Field(max_length=30, pattern=ORDER_NUMBER_PATTERN, examples=["10023"])
+    # Expansions answered with the order, read in the same request: "return_eligibility"
+    # adds the order's per-line return eligibility (what .../returns/eligibility answers).
+    include: list[Literal["return_eligibility"]] = Field(default=[], max_length=1)
 
 
 class ReturnLineRequest(_Strict):
@@ -316,7 +319,12 @@ def create_app(
     )
     def lookup(body: LookupRequest) -> dict[str, Any]:
         return service.lookup_order(
-            engine, ctx, order_number=body.order_number, email=body.email, postcode=body.postcode
+            engine,
+            ctx,
+            order_number=body.order_number,
+            email=body.email,
+            postcode=body.postcode,
+            with_return_eligibility="return_eligibility" in body.include,
         )
 
     @api.post(

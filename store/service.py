@@ -189,11 +189,25 @@ class Context:
 
 
 def lookup_order(
-    engine: Engine, ctx: Context, *, order_number: str, email: str | None, postcode: str | None
+    engine: Engine,
+    ctx: Context,
+    *,
+    order_number: str,
+    email: str | None,
+    postcode: str | None,
+    with_return_eligibility: bool = False,
 ) -> dict[str, Any]:
+    """The verified order; with `with_return_eligibility`, also its return eligibility
+    (`return_eligibility`'s answer) from the same loaded order, as of the same day."""
     with Session(engine) as session:
         order = _verified_order(session, order_number, email=email, postcode=postcode)
-        return views.order_json(order, today=ctx.clock().date(), policy=ctx.policy)
+        today = ctx.clock().date()
+        found = views.order_json(order, today=today, policy=ctx.policy)
+        if with_return_eligibility:
+            found["return_eligibility"] = views.eligibility_json(
+                order, today=today, policy=ctx.policy
+            )
+        return found
 
 
 def return_eligibility(

@@ -176,15 +176,22 @@ class StoreClient:
         store counts failed lookups per client and answers 429 (``StoreRateLimited``)
         beyond its limit. It is forwarded only when the client has a forwarding secret.
         """
-        if (email is None) == (postcode is None):
-            raise ValueError("pass exactly one of email or postcode")
-        body: dict[str, Any] = {"order_number": order_number.strip().removeprefix("#")}
-        if email is not None:
-            body["email"] = email
-        else:
-            body["postcode"] = postcode
+        body = _lookup_body(order_number, email=email, postcode=postcode)
         data = await self._call("POST", "/api/v1/orders/lookup", json=body, client=client)
         return self._parse(Order.from_json, data)
+
+    async def lookup_order_with_eligibility(
+        self, *, order_number: str, email: str, client: str | None = None
+    ) -> tuple[Order, ReturnEligibility]:
+        """`lookup_order` and `return_eligibility` in one request: the order and its return
+        eligibility, read together by the store. Fails as `lookup_order` does (and counts as
+        one lookup towards the client's failed-lookup limit)."""
+        body = {
+            **_lookup_body(order_number, email=email, postcode=None),
+            "include": ["return_eligibility"],
+        }
+        data = await self._call("POST", "/api/v1/orders/lookup", json=body, client=client)
+        return self._parse(_order_with_eligibility, data)
 
     async def get_policy(self) -> StorePolicy:
         """Return window, shipping methods and costs, refund timing: the store's own policy,
@@ -349,3 +356,21 @@ def _error_fields(data: Any) -> tuple[str | None, str, str | None]:
         message if isinstance(message, str) else "",
         field if isinstance(field, str) else None,
     )
+
+
+def _lookup_body(order_number: str, *, email: str | None, postcode: str | None) -> dict[str, Any]:
+    if (email is None) == (postcode is None):
+        raise ValueError("pass exactly one of email or postcode")
+    body: dict[str, Any] = {"order_number": order_number.strip().removeprefix("#")}
+    if email is not None:
+        body["email"] = email
+    else:
+        body["postcode"] = postcode
+    return body
+
+
+def _order_with_eligibility(data: Any) -> tuple[Order, ReturnEligibility]:
+    eligibility = data.get("return_eligibility") if isinstance(data, dict) else None
+    if eligibility is None:
+        raise MalformedResponse("the lookup answered without return_eligibility")
+    return Order.from_json(data), ReturnEligibility.from_json(eligibility)

@@ -378,15 +378,13 @@ async def test_the_actions_of_one_turn_read_the_order_and_its_eligibility_once(
     assert settled_store_reads(own_store_dir) - before == Counter(lookup=2, eligibility=2)
 
 
-async def test_a_verification_for_a_return_starts_the_eligibility_read_the_next_action_takes(
+async def test_a_verification_for_a_return_reads_the_order_and_its_eligibility_at_once(
     store, own_store_dir: Path
 ) -> None:
-    """When the verification form verifies a shopper who asked for a return, it starts the
-    eligibility read `action_start_return` will make next in the turn; the two actions and
-    the return form's first question then cost one lookup and one eligibility request."""
-    import asyncio
-
-    from actions.bootstrap import services
+    """When the verification form verifies a shopper who asked for a return, it reads the
+    order and its return eligibility in one store request; `action_start_return` and the
+    return form's first question then take both from the turn: one request in all, where
+    there were two, one after the other. Any other verification reads the order alone."""
     from actions.returns import ActionStartReturn
     from actions.verification import ValidateVerificationForm
     from tests.actions.test_verification_and_order_status import DOMAIN
@@ -395,21 +393,28 @@ async def test_a_verification_for_a_return_starts_the_eligibility_read_the_next_
     form = load_tracker("first_message_with_both", task="start_return")
     events = await ValidateVerificationForm().run(CollectingDispatcher(), form, DOMAIN)
     assert SlotSet("verification_outcome", "verified") in events
-    under_way = [task for _, task in services().reads._ahead.values()]
-    assert len(under_way) == 1
-    await asyncio.wait(under_way)
-    assert settled_store_reads(own_store_dir) - before == Counter(lookup=1, eligibility=1)
+    assert settled_store_reads(own_store_dir) - before == Counter(lookup=1)
 
     tracker = verified("first_message_with_both", "10023", "jo@example.com", task="start_return")
-    await run(ActionStartReturn(), tracker)
-    await run(ActionAskReturnLine(), tracker)
-    assert settled_store_reads(own_store_dir) - before == Counter(lookup=1, eligibility=1)
-    assert not services().reads._ahead  # taken
+    started, _ = await run(ActionStartReturn(), tracker)
+    _, asked = await run(ActionAskReturnLine(), tracker)
+    assert SlotSet("return_eligible", False) in started  # 10023 is not delivered yet
+    assert responses(asked) == ["utter_ask_return_line"]
+    assert settled_store_reads(own_store_dir) - before == Counter(lookup=1)
 
-    # a verification for anything else starts nothing
-    other = load_tracker("first_message_with_both", task="order_status")
+    # in the next message, a verification for anything else reads the order alone: a
+    # return's eligibility read in that turn goes to the store
+    def next_message(state_of: Tracker) -> Tracker:
+        state = state_of.current_state()
+        state["latest_message"] = {**state["latest_message"], "message_id": "the-next-one"}
+        return Tracker.from_dict(state)
+
+    other = next_message(load_tracker("first_message_with_both", task="order_status"))
     await ValidateVerificationForm().run(CollectingDispatcher(), other, DOMAIN)
-    assert not services().reads._ahead
+    assert settled_store_reads(own_store_dir) - before == Counter(lookup=2)
+    later = next_message(verified("first_message_with_both", "10023", "jo@example.com"))
+    await run(ActionStartReturn(), later)
+    assert settled_store_reads(own_store_dir) - before == Counter(lookup=2, eligibility=1)
 
 
 async def test_declined_return_creates_nothing(store) -> None:

@@ -350,6 +350,33 @@ def test_eligibility_per_line(http: httpx.Client) -> None:
     }
 
 
+def test_a_lookup_can_include_the_return_eligibility(http: httpx.Client) -> None:
+    """`include: ["return_eligibility"]` adds exactly what the eligibility request answers;
+    without it the order is as before."""
+    plain = lookup(http, order_number="10002", email="ben@example.com").json()
+    both = lookup(
+        http, order_number="#10002", email="ben@example.com", include=["return_eligibility"]
+    ).json()
+    separate = http.post(
+        "/api/v1/orders/10002/returns/eligibility", json={"email": "ben@example.com"}
+    ).json()
+    assert "return_eligibility" not in plain
+    assert both.pop("return_eligibility") == separate
+    assert both == plain
+    # the same 404 for a wrong email: nothing about the order leaks through the expansion
+    wrong = lookup(
+        http, order_number="10002", email="ada@example.com", include=["return_eligibility"]
+    )
+    assert wrong.status_code == 404 and error_code(wrong) == "order_not_found"
+
+
+@pytest.mark.parametrize("include", [["everything"], "return_eligibility", [1]])
+def test_an_unknown_lookup_expansion_is_422(http: httpx.Client, include: Any) -> None:
+    response = lookup(http, order_number="10002", email="ben@example.com", include=include)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["field"].startswith("include")
+
+
 @pytest.mark.parametrize(
     ("number", "email", "line_id", "code"),
     [

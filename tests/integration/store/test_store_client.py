@@ -64,6 +64,19 @@ async def test_lookup_missing_and_mismatched_are_order_not_found(client: StoreCl
             await client.lookup_order(order_number="10023", email="ada@example.com")
 
 
+async def test_lookup_with_eligibility_is_both_reads_in_one(client: StoreClient) -> None:
+    async with client:
+        order, verdict = await client.lookup_order_with_eligibility(
+            order_number="10010", email=JO, client="203.0.113.7"
+        )
+        assert order == await client.lookup_order(order_number="10010", email=JO)
+        assert verdict == await client.return_eligibility(order_number="10010", email=JO)
+        with pytest.raises(OrderNotFound):
+            await client.lookup_order_with_eligibility(
+                order_number="10010", email="ada@example.com"
+            )
+
+
 async def test_eligibility_and_return(client: StoreClient) -> None:
     async with client:
         verdict = await client.return_eligibility(order_number="10010", email=JO)

@@ -91,62 +91,80 @@ def test_entries_expire_and_the_oldest_go_first() -> None:
     assert store.calls == ["a", "a", "b", "c", "a"]
 
 
-class SlowStore(Store):
-    """A store whose reads take a while, so a prefetch is still in flight when taken."""
-
-    async def lookup(self, number: str) -> dict:
-        await asyncio.sleep(0.05)
-        return await super().lookup(number)
-
-    async def broken(self) -> dict:
-        await asyncio.sleep(0.05)
-        return await super().broken()
+class Order:
+    def __init__(self, number: str) -> None:
+        self.order_number = number
 
 
-def test_a_prefetched_read_is_taken_by_the_turns_get_in_flight_or_done() -> None:
-    async def turn(wait: float) -> tuple[dict, dict]:
-        reads, store = TurnReads(), SlowStore()
-        reads.prefetch(tracker(), "e", lambda: store.lookup("e"))
-        reads.prefetch(tracker(), "e", lambda: store.lookup("e"))  # already under way
-        await asyncio.sleep(wait)
-        first = await reads.get(tracker(), "e", lambda: store.lookup("e"))
-        again = await reads.get(tracker(), "e", lambda: store.lookup("e"))
-        assert store.calls == ["e"] and reads.store_reads == 1
-        return first, again
+class ReturnsStore:
+    """The three reads `TurnReads` makes of the store client, counted."""
 
-    for wait in (0.0, 0.1):  # taken while running, taken when done
-        first, again = run(turn(wait))
-        assert first == again == {"order_number": "e", "read": 1}
+    def __init__(self, *, normalised: str | None = None, fail: bool = False) -> None:
+        self.calls: list[str] = []
+        self._normalised = normalised
+        self._fail = fail
+
+    async def lookup_order_with_eligibility(self, *, order_number: str, email: str,
+                                            client: str | None) -> tuple[Order, dict]:
+        self.calls.append("lookup+eligibility")
+        if self._fail:
+            raise RuntimeError("order not found")
+        number = self._normalised or order_number
+        return Order(number), {"order_number": number, "email": email}
+
+    async def lookup_order(self, *, order_number: str, email: str, client: str | None) -> Order:
+        self.calls.append("lookup")
+        return Order(order_number)
+
+    async def return_eligibility(self, *, order_number: str, email: str) -> dict:
+        self.calls.append("eligibility")
+        return {"order_number": order_number, "email": email}
 
 
-def test_a_failed_prefetch_fails_the_get_that_takes_it_and_is_not_kept() -> None:
+def test_a_lookup_with_eligibility_serves_the_turns_later_reads_of_both() -> None:
     async def turn() -> list[str]:
-        reads, store = TurnReads(), SlowStore()
-        reads.prefetch(tracker(), "e", store.broken)
-        with pytest.raises(RuntimeError):
-            await reads.get(tracker(), "e", store.broken)
-        with pytest.raises(RuntimeError):  # not kept: the next get reads again
-            await reads.get(tracker(), "e", store.broken)
+        reads, store = TurnReads(), ReturnsStore()
+        details = {"order_number": "10002", "email": "ben@example.com"}
+        order = await reads.lookup_order_with_eligibility(tracker(), store, **details,
+                                                          client="c1")
+        assert order.order_number == "10002"
+        again = await reads.lookup_order(tracker(), store, **details, client="c1")
+        eligibility = await reads.return_eligibility(tracker(), store, **details)
+        assert again is order and eligibility == details
+        assert reads.store_reads == 1
+        # the next message reads both again, separately
+        await reads.lookup_order(tracker(message_id="m2"), store, **details, client="c1")
+        await reads.return_eligibility(tracker(message_id="m2"), store, **details)
         return store.calls
 
-    assert run(turn()) == ["broken", "broken"]
+    assert run(turn()) == ["lookup+eligibility", "lookup", "eligibility"]
 
 
-def test_a_prefetch_serves_only_its_own_turn_and_is_dropped_when_not_taken() -> None:
-    async def turn() -> tuple[list[str], list[asyncio.Task]]:
-        now = [0.0]
-        reads, store = TurnReads(ttl=5.0, clock=lambda: now[0]), SlowStore()
-        reads.prefetch(tracker(), "e", lambda: store.lookup("e"))
-        await reads.get(tracker(message_id="m2"), "e", lambda: store.lookup("e2"))  # next turn
-        reads.prefetch(tracker(), "f", lambda: store.lookup("f"))
-        pending = list(task for _, task in reads._ahead.values())
-        now[0] = 6.0  # nobody took them in time
-        await reads.get(tracker(), "f", lambda: store.lookup("f-read"))
-        reads.prefetch(tracker(sender="s2"), "g", lambda: store.lookup("g"))
-        reads.forget(tracker(sender="s2"))  # a write: its prefetch is dropped too
-        await asyncio.sleep(0.1)
-        return store.calls, pending
+def test_the_eligibility_is_kept_under_the_number_the_store_gave() -> None:
+    """The store answers with its own form of the number ("#10002" -> "10002"): the later
+    eligibility read, made with the verified (store's) number, finds it."""
+    async def turn() -> list[str]:
+        reads, store = TurnReads(), ReturnsStore(normalised="10002")
+        await reads.lookup_order_with_eligibility(
+            tracker(), store, order_number="#10002", email="ben@example.com", client=None
+        )
+        await reads.return_eligibility(
+            tracker(), store, order_number="10002", email="ben@example.com"
+        )
+        return store.calls
 
-    calls, pending = run(turn())
-    assert "e2" in calls and "f-read" in calls and "f" not in calls and "g" not in calls
-    assert all(task.done() for task in pending)
+    assert run(turn()) == ["lookup+eligibility"]
+
+
+def test_a_failed_lookup_with_eligibility_keeps_nothing() -> None:
+    async def turn() -> list[str]:
+        reads, store = TurnReads(), ReturnsStore(fail=True)
+        details = {"order_number": "10002", "email": "ben@example.com"}
+        for _ in range(2):
+            with pytest.raises(RuntimeError):
+                await reads.lookup_order_with_eligibility(tracker(), store, **details,
+                                                          client=None)
+        assert not reads._entries
+        return store.calls
+
+    assert run(turn()) == ["lookup+eligibility", "lookup+eligibility"]
