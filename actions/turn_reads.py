@@ -26,7 +26,6 @@ later reads use, so the turn makes one store request where it made two, one afte
 
 from __future__ import annotations
 
-import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
@@ -39,8 +38,6 @@ if TYPE_CHECKING:
     from integrations.store.models import Order, ReturnEligibility
 
 T = TypeVar("T")
-
-logger = logging.getLogger(__name__)
 
 DEFAULT_TTL_SECONDS = 10.0
 DEFAULT_MAX_ENTRIES = 2048
