@@ -95,7 +95,7 @@ class TurnReads:
         """The store's `lookup_order`, once per turn for the same details."""
         return await self.get(
             tracker,
-            ("lookup", order_number, email, client),
+            _lookup_key(order_number, email, client),
             lambda: store.lookup_order(order_number=order_number, email=email, client=client),
         )
 
@@ -103,7 +103,11 @@ class TurnReads:
         self, tracker: Tracker, store: StoreClient, *, order_number: str, email: str
     ) -> ReturnEligibility:
         """The store's `return_eligibility`, once per turn for the same details."""
-        return await self.get(tracker, *_eligibility_read(store, order_number, email))
+        return await self.get(
+            tracker,
+            _eligibility_key(order_number, email),
+            lambda: store.return_eligibility(order_number=order_number, email=email),
+        )
 
     async def lookup_order_with_eligibility(
         self, tracker: Tracker, store: StoreClient, *, order_number: str, email: str,
@@ -116,11 +120,11 @@ class TurnReads:
             order, eligibility = await store.lookup_order_with_eligibility(
                 order_number=order_number, email=email, client=client
             )
-            what, _ = _eligibility_read(store, order.order_number, email)
-            self._keep((*turn_of(tracker), what), eligibility)
+            kept_for = _eligibility_key(order.order_number, email)
+            self._keep((*turn_of(tracker), kept_for), eligibility)
             return order
 
-        return await self.get(tracker, ("lookup", order_number, email, client), read)
+        return await self.get(tracker, _lookup_key(order_number, email, client), read)
 
     def forget(self, tracker: Tracker) -> None:
         """Drops this conversation's reads (before a write to the store)."""
@@ -129,12 +133,11 @@ class TurnReads:
             del self._entries[key]
 
 
-def _eligibility_read(
-    store: StoreClient, order_number: str, email: str
-) -> tuple[Hashable, Callable[[], Awaitable[ReturnEligibility]]]:
-    """The key and the read of one eligibility request: one place, so that a read kept by
-    `lookup_order_with_eligibility` and the read it stands for cannot drift apart."""
-    return (
-        ("eligibility", order_number, email),
-        lambda: store.return_eligibility(order_number=order_number, email=email),
-    )
+# The keys of the two reads, one place each: `lookup_order_with_eligibility` keeps its
+# answers under them for the `lookup_order` and `return_eligibility` calls later in the turn.
+def _lookup_key(order_number: str, email: str, client: str | None) -> Hashable:
+    return ("lookup", order_number, email, client)
+
+
+def _eligibility_key(order_number: str, email: str) -> Hashable:
+    return ("eligibility", order_number, email)

@@ -67,6 +67,7 @@
    prediction (~4% of the CPU under load). Here `Slot.__copy__` makes the same shallow copy
    directly (a new instance of the same class with the same attributes), ~3.8x quicker; a
    slot class with its own copy or pickle hooks keeps the generic way.
+
 10. For every message Rasa checks the parse against the domain
    (`MessageProcessor._check_for_unseen_features`), which first asks `Domain.is_empty()`,
    and that builds a whole new empty `Domain` (`Domain.from_dict({})`) to compare
