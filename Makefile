@@ -9,7 +9,7 @@ APP := $(VENV)/app
 RASA := $(VENV)/rasa
 APP_PY := $(APP)/bin/python
 RASA_PY := $(RASA)/bin/python
-DATA ?= ../shared/eval/bitext/dev_mapped.csv
+DATA ?= tools/evaluation/data/bitext/dev_mapped.csv
 
 export RASA_TELEMETRY_ENABLED := false
 export HF_HUB_OFFLINE := 1
@@ -69,16 +69,16 @@ validate: install ## rasa data validate
 	cd . && PYTHONPATH=. $(RASA)/bin/rasa data validate --domain bot/domain --data data/nlu data/stories data/rules --config config.yml
 
 eval: install ## NLU evaluation on a labelled CSV: make eval DATA=path.csv
-	PYTHONPATH=. $(RASA_PY) -m bot.evaluation.eval --data $(DATA)
+	PYTHONPATH=. $(RASA_PY) -m tools.evaluation.eval --data $(DATA)
 
 bench-hint3: install ## HINT3 pipeline benchmark: make bench-hint3 [TRAIN=.. TEST=..]
-	PYTHONPATH=. $(RASA_PY) -m bot.evaluation.bench_hint3 $(if $(TRAIN),--train $(TRAIN)) $(if $(TEST),--test $(TEST))
+	PYTHONPATH=. $(RASA_PY) -m tools.evaluation.bench_hint3 $(if $(TRAIN),--train $(TRAIN)) $(if $(TEST),--test $(TEST))
 
 # Loopback only, bounded (~10 min): the bare `rasa init` bot and Shopdesk on 1 and 2 Rasa
 # instances (production profile: PostgreSQL + Redis + HAProxy), figures in var/bench/.
 bench-load: install ## load benchmark (open load 5/20/40 turns/s, saturation, RSS): make bench-load [BENCH_ARGS=..]
 	@test -x /usr/sbin/haproxy || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; }
-	$(APP_PY) -m bot.benchmarks $(BENCH_ARGS)
+	$(APP_PY) -m tools.benchmarks $(BENCH_ARGS)
 
 widget-test: ## the chat widget's TypeScript checks (needs node/npm): typecheck, node:test, bundle up to date
 	cd web/widget && npm ci --no-audit --no-fund --silent && npm run typecheck && npm test && npm run check-dist
@@ -96,7 +96,7 @@ report: install ## KPI report (HTML + JSON + CSV in var/reports): make report SI
 	$(APP_PY) -m analytics report $(if $(FROM),--from $(FROM) --to $(TO),--since $(SINCE)) $(if $(OUT),--out $(OUT))
 
 bench-report: install ## KPI report over 100k generated conversations (< 1 min): prints rows, seconds, rows/s, peak RSS
-	$(APP_PY) -m analytics.bench $(BENCH_REPORT_ARGS)
+	$(APP_PY) -m tools.benchmarks.report $(BENCH_REPORT_ARGS)
 
 lint: install ## ruff
 	$(APP)/bin/ruff check .

@@ -6,8 +6,8 @@ One module per conversation feature; shared wiring lives in `bootstrap`.
 import os as _os
 
 # Sanic serves from spawned worker processes that import this package but never run
-# `python -m actions`'s main(): mask their log output too (bot/privacy/logs.py).
+# `python -m actions`'s main(): mask their log output too (common/logs.py).
 if _os.environ.get("SANIC_WORKER_NAME"):
-    from bot.privacy.logs import install_log_masking
+    from common.logs import install_log_masking
 
     install_log_masking()

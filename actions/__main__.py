@@ -15,7 +15,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from actions.settings import ActionSettings, ConfigError
-from bot.privacy.logs import install_log_masking
+from common.logs import install_log_masking
 
 if TYPE_CHECKING:
     from rasa_sdk.executor import ActionExecutor

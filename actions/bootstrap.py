@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from actions.settings import ActionSettings
 from actions.turn_reads import TurnReads
-from bot.privacy.limits import FailureWindow
+from common.limits import FailureWindow
 from integrations.store.client import StoreClient
 
 

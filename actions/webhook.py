@@ -19,7 +19,7 @@ from sanic import Request, Sanic, response
 from sanic.exceptions import SanicException
 from sanic.response import HTTPResponse
 
-from bot import fast_json
+from common import fast_json
 
 logger = logging.getLogger(__name__)
 

@@ -15,10 +15,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL
 
-from bot import paths
+from common import paths
 from handoff.settings import DEFAULT_DATABASE_URL as DEFAULT_HANDOFF_DATABASE_URL
-
-DEFAULT_REPORT_DIR = paths.VAR / "reports"
 
 
 class ReportSettingsError(ValueError):
@@ -37,15 +35,8 @@ class ReportSettings:
         return cls(
             tracker_url=env.get("ANALYTICS_TRACKER_DB_URL") or _tracker_url(env),
             handoff_url=env.get("HELPDESK_DATABASE_URL") or DEFAULT_HANDOFF_DATABASE_URL,
-            report_dir=report_dir_from_env(env),
+            report_dir=paths.report_dir(env),
         )
-
-
-def report_dir_from_env(env: Mapping[str, str] | None = None) -> Path:
-    """Where reports are written (`REPORT_DIR`, default var/reports); the inbox serves the
-    newest one from there."""
-    env = os.environ if env is None else env
-    return Path(env.get("REPORT_DIR") or DEFAULT_REPORT_DIR)
 
 
 def _tracker_url(env: Mapping[str, str]) -> str:

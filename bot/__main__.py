@@ -156,7 +156,7 @@ Press Ctrl-C to stop everything.
 
 def erase(args: argparse.Namespace) -> int:
     """`forget --sender ID` / `purge --days N`: prints what was deleted, per table."""
-    from bot.privacy.erasure import DataStores, forget, purge
+    from bot.erasure import DataStores, forget, purge
 
     try:
         stores = DataStores.from_env()

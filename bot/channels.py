@@ -13,7 +13,7 @@ Registered in `bot/credentials.yml` by module path. Before a message reaches the
   error instead of failing.
 
 Settings are read once, when Rasa creates the channels at start-up; that is also when this
-process's log output starts being masked (`bot.privacy.logs`).
+process's log output starts being masked (`common.logs`).
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.privacy.guard import ChannelGuard, GuardSettings, Verdict
-from bot.privacy.logs import install_log_masking
+from bot.guard import ChannelGuard, GuardSettings, Verdict
+from common.logs import install_log_masking
 
 logger = logging.getLogger(__name__)
 

@@ -1,12 +1,12 @@
-"""Where things are, relative to the repository root (never the current directory)."""
+"""Where the Rasa side's things are, relative to the repository root (never the current
+directory). The paths every service shares are in common.paths."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from common.paths import LOGS, ROOT, VAR
 
-ROOT = Path(__file__).resolve().parent.parent
-VAR = ROOT / "var"
-LOGS = VAR / "log"
+__all__ = ["LOGS", "ROOT", "VAR", "MODELS", "RASA_VENV", "RASA_BIN", "RASA_PYTHON", "CONFIG",
+           "DOMAIN", "TRAINING_DATA", "MODEL_INPUTS"]
 MODELS = ROOT / "models"
 RASA_VENV = ROOT / ".venv" / "rasa"
 RASA_BIN = RASA_VENV / "bin" / "rasa"

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot import paths
+from common.secrets import DEMO_IDENTITY_SECRET
 
 EMBEDDED = "embedded"
 PRODUCTION = "production"
@@ -57,8 +58,6 @@ MIN_SECRET_LENGTH = 32
 
 def check_production_secrets(env: Mapping[str, str]) -> None:
     """ProfileError naming the first secret that is a demo value or shorter than 32."""
-    from web.storefront.settings import DEMO_IDENTITY_SECRET
-
     demo_values = {DEMO_IDENTITY_SECRET}
     for name in _PRODUCTION_SECRETS:
         value = env.get(name)
@@ -100,9 +99,7 @@ class Profile:
         env = os.environ if env is None else env
         name = env.get("SHOPDESK_PROFILE", EMBEDDED).strip() or EMBEDDED
         if name == EMBEDDED:
-            from web.storefront.settings import DEMO_IDENTITY_SECRET
-
-            return cls(
+                    return cls(
                 name=EMBEDDED,
                 endpoints=paths.ROOT / "bot" / "endpoints.yml",
                 rasa_auth_token=env.get("RASA_API_TOKEN") or None,

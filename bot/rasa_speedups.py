@@ -88,7 +88,7 @@ import asyncio
 import json
 from typing import Any
 
-from bot import fast_json
+from common import fast_json
 
 _installed = False
 

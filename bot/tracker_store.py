@@ -53,7 +53,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 # a stored conversation is read with ujson: ~2x quicker than `json.loads`, the same value
-from bot.fast_json import loads as read_json
+from common.fast_json import loads as read_json
 
 # The events of one conversation since its latest session start (Rasa's `_event_query`):
 # with no session start, all of them; an event without a timestamp only then.

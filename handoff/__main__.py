@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import signal
 import sys
 import threading
 from datetime import timedelta
 
-from bot.privacy.logs import install_log_masking
+from common import paths
+from common.logs import install_log_masking
 from handoff import migrations
 from handoff.bootstrap import HandoffServices, services
 from handoff.db import create_db_engine
@@ -42,7 +44,6 @@ def _worker(s: HandoffServices) -> DeliveryWorker:
 def serve(s: HandoffServices, *, web: bool = True) -> None:
     import uvicorn
 
-    from analytics.settings import report_dir_from_env
     from handoff.web import create_app
 
     st = s.settings
@@ -99,7 +100,7 @@ def serve(s: HandoffServices, *, web: bool = True) -> None:
         uvicorn.Config(
             create_app(
                 s,
-                report_dir=report_dir_from_env(),
+                report_dir=paths.report_dir(os.environ),
                 agent_login=(st.agent_user, st.agent_password) if st.agent_password else None,
             ),
             host=st.host,

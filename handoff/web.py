@@ -26,7 +26,7 @@ from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
-from analytics.settings import DEFAULT_REPORT_DIR
+from common.paths import REPORTS
 from handoff.bootstrap import HandoffServices
 from handoff.helpdesks import InboxComment, InboxTicket
 from handoff.outbox import PARKED, PENDING
@@ -99,7 +99,7 @@ class AgentOnly(BaseHTTPMiddleware):
 def create_app(
     services: HandoffServices,
     *,
-    report_dir: Path = DEFAULT_REPORT_DIR,
+    report_dir: Path = REPORTS,
     agent_login: tuple[str, str] | None = None,
 ) -> FastAPI:
     app = FastAPI(title="Shopdesk handoff", docs_url=None, redoc_url=None)

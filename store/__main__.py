@@ -8,7 +8,7 @@ import sys
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from bot.privacy.logs import install_log_masking
+from common.logs import install_log_masking
 from store.settings import SettingsError, StoreSettings
 
 
@@ -56,8 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         app = create_app(settings, engine=engine)
         # The demo storefront (with the chat widget) is served beside the API so that one
         # URL shows the whole experience; a real store embeds the widget in its own pages.
-        from web.storefront.router import create_storefront_router
-        from web.storefront.settings import StorefrontSettings, StorefrontSettingsError
+        from store.storefront.router import create_storefront_router
+        from store.storefront.settings import StorefrontSettings, StorefrontSettingsError
 
         try:
             storefront = StorefrontSettings.from_env()

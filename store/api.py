@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Engine, text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from bot.privacy.limits import FailureWindow
+from common.limits import FailureWindow
 from store import rules, service
 from store.db import make_engine
 from store.ratelimit import forwarded_or_peer_key

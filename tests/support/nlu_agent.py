@@ -11,7 +11,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def shipped_nlu_agent() -> Any:
-    from bot.evaluation.common import quiet_logs, set_offline_env, train_nlu_model
+    from tools.evaluation.common import quiet_logs, set_offline_env, train_nlu_model
 
     set_offline_env()
     quiet_logs()

@@ -24,7 +24,6 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from analytics import synthetic
 from analytics.__main__ import main
 from analytics.render import csv_rows
 from bot.paths import ROOT
@@ -35,6 +34,7 @@ from handoff.outbox import EscalationContext, OutboxStore
 from handoff.settings import HandoffSettings
 from handoff.web import create_app
 from tests.conftest import require_service
+from tools.benchmarks import synthetic_conversations as synthetic
 
 APP_PYTHON = str(ROOT / ".venv" / "app" / "bin" / "python")
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -510,7 +510,7 @@ def test_inbox_links_the_latest_report(
 
 
 def test_benchmark_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> None:
-    from analytics.bench import main as bench
+    from tools.benchmarks.report import main as bench
 
     assert bench(["--conversations", "300", "--days", "2"]) == 0
     out = capsys.readouterr().out

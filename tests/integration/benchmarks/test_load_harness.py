@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from bot.benchmarks import load
-from bot.benchmarks.load import Conversation, Turn
+from tools.benchmarks import load
+from tools.benchmarks.load import Conversation, Turn
 
 
 @dataclass
@@ -139,7 +139,7 @@ def test_several_servers_each_keep_their_conversations() -> None:
 
 
 def test_seeded_runs_pick_the_same_shoppers() -> None:
-    from bot.benchmarks.shoppers import shopdesk_shoppers
+    from tools.benchmarks.shoppers import shopdesk_shoppers
 
     def names(seed: int) -> list[str]:
         rng, new = random.Random(seed), shopdesk_shoppers("x")

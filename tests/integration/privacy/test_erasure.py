@@ -21,7 +21,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot import paths
-from bot.privacy.erasure import DataStores, forget, purge
+from bot.erasure import DataStores, forget, purge
 from handoff import migrations
 from handoff.db import comments, conversations, create_db_engine, outbox, tickets
 from tests.conftest import require_service

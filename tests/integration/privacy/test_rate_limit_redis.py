@@ -15,7 +15,7 @@ from tests.conftest import require_service
 
 SCRIPT = r"""
 import json, sys, time
-from bot.privacy.guard import ChannelGuard, GuardSettings
+from bot.guard import ChannelGuard, GuardSettings
 
 env = json.loads(sys.argv[1])
 settings = GuardSettings.from_env(env)

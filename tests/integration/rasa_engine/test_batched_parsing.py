@@ -191,7 +191,7 @@ def test_a_button_payload_gets_rasas_parse_without_running_the_pipeline(agent) -
 def test_with_the_full_model_a_payload_for_an_unknown_intent_goes_through_the_pipeline() -> None:
     """The served model (NLU + dialogue): its domain decides which payloads are unpacked."""
     from bot import rasa_speedups, training
-    from bot.evaluation.common import quiet_logs, set_offline_env
+    from tools.evaluation.common import quiet_logs, set_offline_env
 
     set_offline_env()
     quiet_logs()

@@ -1,4 +1,4 @@
-"""The benchmark's CPU accounting (bot/benchmarks/cpu.py) on real processes."""
+"""The benchmark's CPU accounting (tools/benchmarks/cpu.py) on real processes."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from bot.benchmarks import cpu
+from tools.benchmarks import cpu
 
 SPIN = "import time\nend = time.process_time() + {seconds}\nwhile time.process_time() < end: pass\n"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.benchmarks.load import Point, TurnResult, percentile, reply_text
+from tools.benchmarks.load import Point, TurnResult, percentile, reply_text
 
 
 def test_percentile_interpolates_between_closest_ranks() -> None:

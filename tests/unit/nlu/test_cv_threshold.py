@@ -1,8 +1,8 @@
-"""The fallback-threshold rule of bot/evaluation/cv_threshold.py."""
+"""The fallback-threshold rule of tools/evaluation/cv_threshold.py."""
 
 import re
 
-from bot.evaluation.cv_threshold import choose, noise_messages
+from tools.evaluation.cv_threshold import choose, noise_messages
 
 
 def _row(threshold, macro_f1, noise_refused=None):

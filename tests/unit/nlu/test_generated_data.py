@@ -3,12 +3,12 @@
 import re
 from collections import defaultdict
 
-from bot.evaluation import generate_nlu
+from tools.evaluation import generate_nlu
 
 
 def test_committed_file_matches_the_templates():
     assert generate_nlu.OUT.read_text() == generate_nlu.render(), (
-        "data/nlu/generated.yml is stale: run python -m bot.evaluation.generate_nlu"
+        "data/nlu/generated.yml is stale: run python -m tools.generate_nlu"
     )
 
 

@@ -10,7 +10,7 @@ import logging
 import pytest
 
 from bot import paths
-from bot.privacy.guard import (
+from bot.guard import (
     CLIENT_IP_KEY,
     RATE_LIMITED_REPLY,
     ChannelGuard,
@@ -19,8 +19,8 @@ from bot.privacy.guard import (
     RateLimiter,
     client_ip,
 )
-from bot.privacy.logs import MaskingStream, mask_record
-from bot.privacy.masking import find_secrets, mask_for_logs, mask_sensitive
+from common.logs import MaskingStream, mask_record
+from common.masking import find_secrets, mask_for_logs, mask_sensitive
 
 
 @pytest.mark.parametrize(

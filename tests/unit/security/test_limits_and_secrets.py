@@ -7,12 +7,12 @@ import pytest
 from actions.attempts import client_key
 from actions.settings import ActionSettings, ConfigError
 from actions.verification import make_proof
-from bot.privacy.limits import FailureWindow
 from bot.profiles import Profile, ProfileError, check_production_secrets, forwarding_secret
+from common.limits import FailureWindow
 from integrations.store.client import client_signature as bot_signature
 from store.ratelimit import client_signature, forwarded_or_peer_key
 from store.settings import SettingsError, StoreSettings
-from web.storefront.settings import DEMO_IDENTITY_SECRET
+from store.storefront.settings import DEMO_IDENTITY_SECRET
 
 
 class Clock:

@@ -20,10 +20,10 @@ REVIEWED = {
     # Constant action/slot names and a per-dialect JSON expression; times are :lo/:hi.
     ("analytics/source.py", "_event_query"),
     # Benchmark databases named from the process id.
-    ("analytics/bench.py", "_bench_postgres"),
+    ("tools/benchmarks/report.py", "_bench_postgres"),
     # Benchmark databases named from a fixed prefix.
-    ("bot/benchmarks/stacks.py", "_postgres_databases"),
-    ("bot/benchmarks/stacks.py", "_drop_databases"),
+    ("tools/benchmarks/stacks.py", "_postgres_databases"),
+    ("tools/benchmarks/stacks.py", "_drop_databases"),
     # Constant INSERT text plus one constant "(%s, ...)" group per event; every value bound.
     ("bot/tracker_store.py", "_write_turn"),
     ("bot/tracker_store.py", "_publish"),

@@ -1,6 +1,6 @@
 // Hides card numbers, security codes and passwords in what the widget shows and keeps in the
 // browser's storage (the shopper's own bubble and transcript). The server masks what it
-// stores with the same rules (bot/privacy/masking.py); test/masking-cases.json is checked
+// stores with the same rules (common/masking.py); test/masking-cases.json is checked
 // against both implementations.
 
 // No lookbehind: Safari before 16.4 cannot even parse it. The character before a match is

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { luhnValid, maskSecrets } from "../src/privacy";
 import cases from "./masking-cases.json";
 
-test("the shared masking cases (also run against bot/privacy/masking.py)", () => {
+test("the shared masking cases (also run against common/masking.py)", () => {
   for (const { text, masked } of cases as { text: string; masked: string }[]) {
     assert.equal(maskSecrets(text), masked, text);
   }

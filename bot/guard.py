@@ -1,0 +1,298 @@
+"""What the chat channels check before a message reaches the assistant.
+
+Used by `bot.channels` (the REST and socket.io channels the Rasa server opens): a length
+limit, a per-conversation rate limit (in memory, or in Redis when several Rasa instances
+share the load), masking of card numbers, security codes and passwords,
+and the client's IP address for the message metadata. Plain code, no Rasa, so it is unit
+tested without a server; only the Redis limiter needs a package (redis, in Rasa's
+environment), imported when it is configured.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from common.masking import find_secrets
+
+logger = logging.getLogger(__name__)
+
+CLIENT_IP_KEY = "client_ip"
+
+TOO_LONG_REPLY = (
+    "Sorry, that message is too long for me (the limit is {limit} characters). "
+    "Could you send a shorter version?"
+)
+RATE_LIMITED_REPLY = (
+    "You're sending messages faster than I can answer them. "
+    "Please wait a moment, then try again."
+)
+SECRETS_WARNING = (
+    "For your security I've hidden the {what} you sent. Please never share card numbers, "
+    "security codes or passwords in this chat: we will never ask for them here."
+)
+_WHAT = {"card": "card number", "security_code": "security code", "password": "password"}
+
+
+class GuardSettingsError(ValueError):
+    """A channel setting is malformed; the message names it."""
+
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@dataclass(frozen=True)
+class GuardSettings:
+    max_message_chars: int = 1000
+    rate_limit_messages: int = 30
+    rate_limit_window_seconds: float = 60.0
+    trusted_proxies: tuple[IPNetwork, ...] = ()
+    # Shared by every Rasa instance when set (the production profile's REDIS_*), so the
+    # limit holds per conversation however many instances a load balancer spreads it on.
+    redis: RedisLocation | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> GuardSettings:
+        """Read once at start-up; a malformed value raises naming the variable."""
+        env = os.environ if env is None else env
+        return cls(
+            max_message_chars=_positive_int(env, "SHOPDESK_MAX_MESSAGE_CHARS", 1000),
+            rate_limit_messages=_positive_int(env, "SHOPDESK_RATE_LIMIT_MESSAGES", 30),
+            rate_limit_window_seconds=float(
+                _positive_int(env, "SHOPDESK_RATE_LIMIT_WINDOW_SECONDS", 60)
+            ),
+            trusted_proxies=_networks(env, "SHOPDESK_TRUSTED_PROXIES"),
+            redis=_redis(env),
+        )
+
+
+@dataclass(frozen=True)
+class RedisLocation:
+    host: str
+    port: int = 6379
+    db: int = 0
+    password: str | None = None
+
+
+def _redis(env: Mapping[str, str]) -> RedisLocation | None:
+    host = (env.get("REDIS_HOST") or "").strip()
+    if not host:
+        return None
+    port = _positive_int(env, "REDIS_PORT", 6379)
+    raw_db = (env.get("REDIS_DB") or "0").strip()
+    if not raw_db.isdigit():
+        raise GuardSettingsError(f"REDIS_DB must be a whole number, got {raw_db!r}")
+    return RedisLocation(
+        host=host, port=port, db=int(raw_db), password=env.get("REDIS_PASSWORD") or None
+    )
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise GuardSettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if value <= 0:
+        raise GuardSettingsError(f"{name} must be positive, got {raw!r}")
+    return value
+
+
+def _networks(env: Mapping[str, str], name: str) -> tuple[IPNetwork, ...]:
+    raw = env.get(name) or ""
+    networks = []
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise GuardSettingsError(
+                f"{name} must be a comma-separated list of IP addresses or networks, "
+                f"got {part!r}"
+            ) from None
+    return tuple(networks)
+
+
+@dataclass
+class RateLimiter:
+    """At most `limit` messages per `window` seconds per key (sliding window, in memory)."""
+
+    limit: int
+    window: float
+    clock: Callable[[], float] = time.monotonic
+    _hits: dict[str, deque[float]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _calls: int = 0
+
+    def allow(self, key: str) -> bool:
+        now = self.clock()
+        with self._lock:
+            self._calls += 1
+            if self._calls % 1000 == 0:
+                self._forget_idle(now)
+            hits = self._hits.setdefault(key, deque())
+            while hits and hits[0] <= now - self.window:
+                hits.popleft()
+            if len(hits) >= self.limit:
+                return False
+            hits.append(now)
+            return True
+
+    def _forget_idle(self, now: float) -> None:
+        idle = [k for k, hits in self._hits.items() if not hits or hits[-1] <= now - self.window]
+        for key in idle:
+            del self._hits[key]
+
+
+class Limiter(Protocol):
+    def allow(self, key: str) -> bool: ...
+
+
+# One conversation's recent messages as a sorted set of timestamps: drop those outside the
+# window, refuse if `limit` remain, else record this one. Atomic in Redis.
+_SLIDING_WINDOW = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
+redis.call('EXPIRE', KEYS[1], math.ceil(tonumber(ARGV[2])))
+return 1
+"""
+REDIS_TIMEOUT_SECONDS = 0.25
+
+
+class RedisRateLimiter:
+    """The same sliding window, kept in Redis and shared by every Rasa instance.
+
+    If Redis cannot be reached within REDIS_TIMEOUT_SECONDS the message is allowed (and a
+    warning logged): a rate limit must not take the chat down with it.
+    """
+
+    def __init__(self, location: RedisLocation, *, limit: int, window: float) -> None:
+        import redis  # the Rasa engine's environment has it (Rasa's Redis lock store)
+
+        self.limit, self.window = limit, window
+        self._client = redis.Redis(
+            host=location.host, port=location.port, db=location.db,
+            password=location.password, socket_timeout=REDIS_TIMEOUT_SECONDS,
+            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+        )
+        self._script = self._client.register_script(_SLIDING_WINDOW)
+        self._errors: tuple[type[Exception], ...] = (redis.RedisError, OSError)
+
+    def allow(self, key: str) -> bool:
+        try:
+            allowed = self._script(
+                keys=[f"shopdesk:ratelimit:{key}"],
+                args=[time.time(), self.window, self.limit, uuid.uuid4().hex],
+            )
+        except self._errors as exc:
+            logger.warning("rate limit: Redis unavailable (%s); message allowed", exc)
+            return True
+        return bool(allowed)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What to do with one incoming message.
+
+    `accepted`: pass `text` (masked) on with `metadata`; `replies` are sent first (the
+    warning about shared secrets). Not accepted: send `replies` only, process nothing.
+    """
+
+    accepted: bool
+    text: str
+    metadata: dict[str, Any]
+    replies: tuple[str, ...] = ()
+
+
+class ChannelGuard:
+    """One per channel; `check()` is called for every shopper message."""
+
+    def __init__(self, settings: GuardSettings, *, clock: Callable[[], float] = time.monotonic):
+        self.settings = settings
+        self.limiter: Limiter
+        if settings.redis is not None:
+            self.limiter = RedisRateLimiter(
+                settings.redis,
+                limit=settings.rate_limit_messages,
+                window=settings.rate_limit_window_seconds,
+            )
+        else:
+            self.limiter = RateLimiter(
+                limit=settings.rate_limit_messages,
+                window=settings.rate_limit_window_seconds,
+                clock=clock,
+            )
+
+    def check(
+        self, *, sender_id: str, text: str, metadata: Mapping[str, Any] | None, client_ip: str
+    ) -> Verdict:
+        if len(text) > self.settings.max_message_chars:
+            reply = TOO_LONG_REPLY.format(limit=self.settings.max_message_chars)
+            return Verdict(accepted=False, text="", metadata={}, replies=(reply,))
+        if not self.limiter.allow(sender_id):
+            return Verdict(accepted=False, text="", metadata={}, replies=(RATE_LIMITED_REPLY,))
+        masked = find_secrets(text)
+        clean_metadata = mask_metadata(dict(metadata or {}))
+        # Set here, never taken from the client: crafted metadata cannot choose its IP.
+        clean_metadata[CLIENT_IP_KEY] = client_ip
+        replies: tuple[str, ...] = ()
+        if masked.changed:
+            what = " and ".join(_WHAT[k] for k in ("card", "security_code", "password")
+                                if k in masked.found)
+            replies = (SECRETS_WARNING.format(what=what),)
+        return Verdict(accepted=True, text=masked.text, metadata=clean_metadata, replies=replies)
+
+    def client_ip(self, *, peer: str | None, forwarded_for: str | None) -> str:
+        return client_ip(
+            peer=peer, forwarded_for=forwarded_for, trusted=self.settings.trusted_proxies
+        )
+
+
+def mask_metadata(value: Any) -> Any:
+    """Secrets masked in every string inside message metadata."""
+    if isinstance(value, str):
+        return find_secrets(value).text
+    if isinstance(value, dict):
+        return {str(k): mask_metadata(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_metadata(v) for v in value]
+    return value
+
+
+def client_ip(
+    *, peer: str | None, forwarded_for: str | None, trusted: tuple[IPNetwork, ...]
+) -> str:
+    """The client's address: the peer's, or from X-Forwarded-For when the peer is a trusted
+    proxy (the right-most address that is not itself a trusted proxy)."""
+    address = (peer or "").strip() or "unknown"
+    if not forwarded_for or not _is_trusted(address, trusted):
+        return address
+    for hop in reversed([h.strip() for h in forwarded_for.split(",") if h.strip()]):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return address  # a malformed header from behind the proxy: trust the proxy only
+        if not _is_trusted(hop, trusted):
+            return hop
+        address = hop
+    return address
+
+
+def _is_trusted(address: str, trusted: tuple[IPNetwork, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in trusted)

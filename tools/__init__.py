@@ -1,0 +1,2 @@
+"""Tooling that is not part of the running assistant: NLU evaluation, training-data
+generation and benchmarks."""

@@ -1,0 +1,49 @@
+"""`PYTHONPATH=. OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 .venv/rasa/bin/python -m
+tools.benchmarks.minilm`: milliseconds to embed one message with MiniLM, by length, as the
+Rasa server does (one message at a time, one thread), for the served ONNX Runtime backend
+and the numpy reference measured side by side in the same run. Prints figures, asserts
+nothing.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+MESSAGES = (
+    "hi",
+    "10023",
+    "where is my order?",
+    "I want to return order 10003, my email is cara@example.com",
+    "The parcel must arrive before Saturday, it's a birthday present, can you help me?",
+)
+
+
+def _median_ms(encoder, text: str, repeats: int) -> float:
+    encoder.encode([text])
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        encoder.encode([text])
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def main(repeats: int = 200) -> None:
+    from bot.nlu.minilm import get_encoder
+
+    onnx, reference = get_encoder(backend="onnx"), get_encoder(backend="numpy")
+    print("tokens   onnx ms  numpy ms  speed-up  message")
+    for text in MESSAGES:
+        tokens = len(onnx.tokenizer.encode(text).ids)
+        # interleaved, so a change in the machine's speed hits both alike
+        fast, slow = [], []
+        for _ in range(3):
+            fast.append(_median_ms(onnx, text, repeats // 3))
+            slow.append(_median_ms(reference, text, repeats // 3))
+        a, b = statistics.median(fast), statistics.median(slow)
+        print(f"{tokens:>6}  {a:8.2f}  {b:8.2f}  {b / a:7.1f}x  {text!r}")
+
+
+if __name__ == "__main__":
+    main()
