@@ -44,7 +44,9 @@ class _Spreads(Visitor):
         self.names.add(node.name.value)
 
 
-def _spread_names(node: DocumentNode | FragmentDefinitionNode | OperationDefinitionNode) -> set[str]:
+def _spread_names(
+    node: DocumentNode | FragmentDefinitionNode | OperationDefinitionNode,
+) -> set[str]:
     spreads = _Spreads()
     visit(node, spreads)
     return spreads.names

@@ -158,9 +158,15 @@ class Order(ShopifyModel):
     returns: Nodes[Return]
 
 
+class FulfillmentLineItemRef(ShopifyModel):
+    id: str
+    line_item: LineItemRef
+
+
 class ReturnableLineItem(ShopifyModel):
+    # Units of it Shopify would accept in a return now.
     quantity: int
-    fulfillment_line_item: FulfillmentLineItem
+    fulfillment_line_item: FulfillmentLineItemRef
 
 
 class FulfillmentRef(ShopifyModel):

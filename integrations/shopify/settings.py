@@ -71,9 +71,13 @@ class ShopifySettings:
                     "required with SHOPIFY_SHOP"
                 )
             if not client_id:
-                raise ShopifySettingError("SHOPIFY_CLIENT_ID is required with SHOPIFY_CLIENT_SECRET")
+                raise ShopifySettingError(
+                    "SHOPIFY_CLIENT_ID is required with SHOPIFY_CLIENT_SECRET"
+                )
             if not client_secret:
-                raise ShopifySettingError("SHOPIFY_CLIENT_SECRET is required with SHOPIFY_CLIENT_ID")
+                raise ShopifySettingError(
+                    "SHOPIFY_CLIENT_SECRET is required with SHOPIFY_CLIENT_ID"
+                )
         version = value("SHOPIFY_API_VERSION") or DEFAULT_API_VERSION
         if not _API_VERSION.fullmatch(version):
             raise ShopifySettingError(
