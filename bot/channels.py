@@ -9,8 +9,9 @@ Registered in `bot/credentials.yml` by module path. Before a message reaches the
 - masks card numbers, security codes and passwords, and tells the shopper not to share them;
 - puts the client's IP address into the message metadata as `client_ip` (from
   X-Forwarded-For only when the peer is in `SHOPDESK_TRUSTED_PROXIES`);
-- answers a malformed request (not JSON, missing or mistyped fields) with 400 and a JSON
-  error instead of failing.
+- answers a malformed request (not JSON, missing or mistyped fields, a sender id with
+  control characters or lone surrogates, metadata nested too deep or too big) with 400 and
+  a JSON error instead of failing; NUL and lone surrogates in text are cleaned.
 
 Settings are read once, when Rasa creates the channels at start-up; that is also when this
 process's log output starts being masked (`common.logs`).
@@ -38,6 +39,7 @@ from common.logs import install_log_masking
 logger = logging.getLogger(__name__)
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+UNREADABLE_REPLY = "Sorry, I couldn't read that message. Please try again."
 
 
 def _guard() -> ChannelGuard:
@@ -77,7 +79,7 @@ class GuardedRestInput(RestInput):
         async def receive(request: Request) -> HTTPResponse:
             try:
                 body = json.loads(request.body or b"")
-            except (ValueError, UnicodeDecodeError):
+            except (ValueError, UnicodeDecodeError, RecursionError):
                 return _bad_request("the body must be a JSON object")
             problem = _rest_problem(body)
             if problem:
@@ -91,6 +93,8 @@ class GuardedRestInput(RestInput):
                     peer=request.ip, forwarded_for=request.headers.get("x-forwarded-for")
                 ),
             )
+            if verdict.problem is not None:
+                return _bad_request(verdict.problem)
             replies = [{"recipient_id": sender_id, "text": text} for text in verdict.replies]
             if not verdict.accepted:
                 return response.json(replies)
@@ -124,8 +128,6 @@ def _rest_problem(body: object) -> str | None:
         return '"message" is required (a string)'
     if body.get("metadata") is not None and not isinstance(body["metadata"], dict):
         return '"metadata" must be a JSON object'
-    if len(str(sender)) > 255:
-        return '"sender" is too long (255 characters at most)'
     return None
 
 
@@ -186,9 +188,7 @@ class GuardedSocketIOInput(SocketIOInput):
         async def handle_message(sid: str, data: Any) -> None:
             if not isinstance(data, dict) or not isinstance(data.get("message", ""), str):
                 await sio.emit(
-                    self.bot_message_evt,
-                    {"text": "Sorry, I couldn't read that message. Please try again."},
-                    room=sid,
+                    self.bot_message_evt, {"text": UNREADABLE_REPLY}, room=sid,
                     namespace=self.namespace,
                 )
                 return
@@ -201,6 +201,12 @@ class GuardedSocketIOInput(SocketIOInput):
                 metadata=_socket_metadata(data.get(self.metadata_key)),
                 client_ip=addresses.get(sid, "unknown"),
             )
+            if verdict.problem is not None:
+                await sio.emit(
+                    self.bot_message_evt, {"text": UNREADABLE_REPLY}, room=sid,
+                    namespace=self.namespace,
+                )
+                return
             await self._reply(sio, room, verdict)
             if verdict.accepted:
                 await rasa_message(

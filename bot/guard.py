@@ -11,8 +11,10 @@ environment), imported when it is configured.
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 import os
+import re
 import threading
 import time
 import uuid
@@ -40,6 +42,17 @@ SECRETS_WARNING = (
     "security codes or passwords in this chat: we will never ask for them here."
 )
 _WHAT = {"card": "card number", "security_code": "security code", "password": "password"}
+
+# Metadata rides along with every event into the tracker store and the event broker: a
+# widget sends a few short fields (identity token, locale), never anything near these.
+MAX_METADATA_BYTES = 16 * 1024
+MAX_METADATA_DEPTH = 8
+MAX_SENDER_ID_CHARS = 255
+# Text no database, log or JSON encoder can take as it is: NUL and lone UTF-16 surrogates
+# (a JSON body may spell them as "\u0000" and "\ud800").
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+# A sender id is a key, not prose: no control characters either.
+_BAD_SENDER_CHARS = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 
 
 class GuardSettingsError(ValueError):
@@ -214,6 +227,9 @@ class Verdict:
     text: str
     metadata: dict[str, Any]
     replies: tuple[str, ...] = ()
+    # Set when the request itself is unusable (bad sender id, metadata too big or deep):
+    # the REST channel answers 400 with it, the socket.io channel a polite reply.
+    problem: str | None = None
 
 
 class ChannelGuard:
@@ -238,6 +254,10 @@ class ChannelGuard:
     def check(
         self, *, sender_id: str, text: str, metadata: Mapping[str, Any] | None, client_ip: str
     ) -> Verdict:
+        problem = sender_problem(sender_id) or metadata_problem(metadata)
+        if problem is not None:
+            return Verdict(accepted=False, text="", metadata={}, problem=problem)
+        text = storable(text)
         if len(text) > self.settings.max_message_chars:
             reply = TOO_LONG_REPLY.format(limit=self.settings.max_message_chars)
             return Verdict(accepted=False, text="", metadata={}, replies=(reply,))
@@ -260,12 +280,53 @@ class ChannelGuard:
         )
 
 
+def storable(text: str) -> str:
+    """`text` without NUL, and with lone surrogates as U+FFFD (what a decoder shows for
+    them): it can then be stored, logged and encoded as UTF-8 anywhere."""
+    if not _UNSTORABLE.search(text):
+        return text
+    return _UNSTORABLE.sub(lambda m: "" if m.group(0) == "\x00" else "\ufffd", text)
+
+
+def sender_problem(sender_id: str) -> str | None:
+    """Why a sender id (the conversation's key everywhere) is refused, or None."""
+    if not sender_id or len(sender_id) > MAX_SENDER_ID_CHARS:
+        return f"the sender id must be 1-{MAX_SENDER_ID_CHARS} characters"
+    if _BAD_SENDER_CHARS.search(sender_id):
+        return "the sender id must not contain control characters or lone surrogates"
+    return None
+
+
+def metadata_problem(metadata: Any) -> str | None:
+    """Why message metadata is refused (nested too deep, too big as JSON), or None.
+
+    Depth is measured without recursion, so no nesting can raise RecursionError here.
+    """
+    if metadata is None:
+        return None
+    stack: list[tuple[Any, int]] = [(metadata, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > MAX_METADATA_DEPTH:
+                return f"metadata is nested too deeply ({MAX_METADATA_DEPTH} levels at most)"
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((child, depth + 1) for child in children)
+    try:
+        size = len(json.dumps(metadata, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    except (TypeError, ValueError):
+        return "metadata must be plain JSON"
+    if size > MAX_METADATA_BYTES:
+        return f"metadata is too large ({MAX_METADATA_BYTES} bytes of JSON at most)"
+    return None
+
+
 def mask_metadata(value: Any) -> Any:
-    """Secrets masked in every string inside message metadata."""
+    """Secrets masked in every string inside message metadata (and made storable)."""
     if isinstance(value, str):
-        return find_secrets(value).text
+        return find_secrets(storable(value)).text
     if isinstance(value, dict):
-        return {str(k): mask_metadata(v) for k, v in value.items()}
+        return {storable(str(k)): mask_metadata(v) for k, v in value.items()}
     if isinstance(value, list):
         return [mask_metadata(v) for v in value]
     return value

@@ -1,0 +1,104 @@
+"""Single requests that used to take the assistant down or bloat it, against the real stack:
+a lone surrogate in a REST sender id made Rasa's SQL tracker store exit the process (and the
+launcher then stopped everything), metadata nested ~900 deep gave a 500 with a huge
+traceback, 1 MB of metadata was stored with every event. Now each is a 400 (or a polite
+reply over socket.io), nothing is stored, and every process keeps running."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support.polling_client import PollingClient
+from tests.support.stack import ShopdeskStack
+
+pytestmark = pytest.mark.e2e
+
+
+def nested(depth: int) -> dict[str, Any]:
+    value: dict[str, Any] = {}
+    for _ in range(depth - 1):
+        value = {"a": value}
+    return value
+
+
+def rest(stack: ShopdeskStack, body: dict[str, Any] | bytes) -> httpx.Response:
+    content = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return httpx.post(
+        f"{stack.rasa_url}/webhooks/rest/webhook",
+        content=content,
+        headers={"Content-Type": "application/json"},
+        timeout=60,
+    )
+
+
+def assert_all_running(stack: ShopdeskStack) -> None:
+    assert stack.stack.first_exited() is None
+    assert rest(stack, {"sender": "still-here", "message": "hi"}).json()
+
+
+def test_a_sender_id_no_database_can_store_is_refused(guarded: ShopdeskStack) -> None:
+    for sender in ("\ud800", "x\udfff", "nul\x00id"):
+        response = rest(guarded, {"sender": sender, "message": "hi"})
+        assert response.status_code == 400, sender
+        assert response.json()["error"] == "bad_request"
+    assert_all_running(guarded)
+
+
+def test_nul_and_lone_surrogates_in_text_are_cleaned_before_storage(
+    guarded: ShopdeskStack,
+) -> None:
+    response = rest(
+        guarded,
+        {"sender": "cleaned-text", "message": "where is order\x00 10023\ud800?",
+         "metadata": {"note\udc00": "x\x00"}},
+    )
+    assert response.status_code == 200 and response.json()
+    user = [e for e in guarded.tracker("cleaned-text")["events"] if e["event"] == "user"][-1]
+    assert user["text"] == "where is order 10023\ufffd?"
+    assert user["metadata"]["note\ufffd"] == "x"
+    assert_all_running(guarded)
+
+
+def test_metadata_nested_deep_or_big_is_a_400_and_is_not_stored(guarded: ShopdeskStack) -> None:
+    log = guarded.workdir / "logs" / "rasa.log"
+    before = log.stat().st_size
+    deep = rest(guarded, {"sender": "deep", "message": "hi", "metadata": nested(900)})
+    assert deep.status_code == 400 and "nested too deeply" in deep.json()["message"]
+    # Deeper than Python's JSON parser can recurse: still a 400.
+    body = b'{"sender": "deeper", "message": "hi", "metadata": ' + b'{"a":' * 5000
+    body += b"{}" + b"}" * 5000 + b"}"
+    assert rest(guarded, body).status_code == 400
+    big = rest(guarded, {"sender": "big", "message": "hi", "metadata": {"b": "x" * 1_000_000}})
+    assert big.status_code == 400 and "too large" in big.json()["message"]
+    grown = log.stat().st_size - before
+    assert grown < 20_000, f"the log grew by {grown} bytes"  # no tracebacks
+    for sender in ("deep", "deeper", "big"):
+        events = guarded.tracker(sender)["events"]
+        assert not [e for e in events if e["event"] == "user"], sender
+    assert_all_running(guarded)
+
+
+def test_socket_messages_with_hostile_metadata_get_a_polite_reply(guarded: ShopdeskStack) -> None:
+    client = PollingClient(port=guarded.ports.rasa)
+    client.connect(source="127.0.0.1")
+    client.emit("session_request", {"session_id": None}, source="127.0.0.1")
+    (confirmed,) = client.wait_for("session_confirm", source="127.0.0.1")
+    session = confirmed if isinstance(confirmed, str) else confirmed["session_id"]
+    message = {"message": "hi", "session_id": session, "customData": nested(900)}
+    message.update(_session_proof(confirmed))
+    client.emit("user_uttered", message, source="127.0.0.1")
+    (reply,) = client.wait_for("bot_uttered", source="127.0.0.1")
+    assert "couldn't read that message" in reply["text"]
+    assert_all_running(guarded)
+
+
+def _session_proof(confirmed: Any) -> dict[str, Any]:
+    """The session token the server handed out with the session, when it hands one out."""
+    if isinstance(confirmed, dict) and "session_token" in confirmed:
+        return {"session_token": confirmed["session_token"]}
+    return {}
+
