@@ -11,18 +11,27 @@
 Everything but /health shows shoppers' data, so with `agent_login` set (HELPDESK_AGENT_USER /
 HELPDESK_AGENT_PASSWORD; required by the production profile) every other page asks for it
 (HTTP Basic, over the TLS of the proxy in front), and form posts from other sites are refused.
+
+In every profile: each state-changing form (solve, retry) carries a CSRF token, an HMAC of a
+random nonce kept in a SameSite=Strict cookie (a post without both, or from another site, is
+a 403); every page is sent with a Content-Security-Policy that allows no scripts, no framing
+and forms only to this site, plus X-Frame-Options: DENY. Ids in paths are bounded (1 to
+2^63-1, what the databases store): anything else is a 404, not a database overflow.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import hmac
+import secrets
 from dataclasses import asdict
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import parse_qs, urlsplit
 
-from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
@@ -37,6 +46,55 @@ table{border-collapse:collapse;width:100%}td,th{padding:.4rem .6rem;border-botto
 text-align:left;vertical-align:top}pre{white-space:pre-wrap;background:#f6f6f6;padding:.8rem}
 .high{color:#b00;font-weight:600}.solved{color:#070}nav a{margin-right:1rem}
 """
+
+
+# Row ids as the databases keep them (BIGINT / SQLite INTEGER): a larger number is no row.
+MAX_ROW_ID = 2**63 - 1
+CSRF_COOKIE = "shopdesk_csrf"
+CSRF_FIELD = "csrf_token"
+SECURITY_HEADERS = {
+    # No scripts at all; the inline <style> of these pages and of the KPI report only.
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def _row_id(raw: str) -> int:
+    """A path id that can be a row, else 404 (never an integer the database cannot hold)."""
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 19 or not 0 < int(raw) <= MAX_ROW_ID:
+        raise HTTPException(status_code=404, detail="no such id")
+    return int(raw)
+
+
+class CsrfTokens:
+    """Signed double-submit tokens: the form's token is an HMAC of the cookie's nonce."""
+
+    def __init__(self, secret: bytes) -> None:
+        self._secret = secret
+
+    def token(self, nonce: str) -> str:
+        return hmac.new(self._secret, b"csrf\x00" + nonce.encode(), hashlib.sha256).hexdigest()
+
+    def valid(self, *, nonce: str | None, token: str | None) -> bool:
+        if not nonce or not token:
+            return False
+        return hmac.compare_digest(self.token(nonce).encode(), token.encode())
+
+
+def _same_site(request: Request) -> bool:
+    """False when the browser says the post comes from another site (Fetch metadata, or an
+    Origin header naming another host)."""
+    if request.headers.get("sec-fetch-site") == "cross-site":
+        return False
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    return urlsplit(origin).netloc == request.headers.get("host", "")
 
 
 def _page(title: str, body: str) -> HTMLResponse:
@@ -101,11 +159,45 @@ def create_app(
     *,
     report_dir: Path = REPORTS,
     agent_login: tuple[str, str] | None = None,
+    csrf_secret: bytes | None = None,
 ) -> FastAPI:
     app = FastAPI(title="Shopdesk handoff", docs_url=None, redoc_url=None)
     if agent_login is not None:
         app.add_middleware(AgentOnly, login=agent_login)
     store, builtin = services.store, services.builtin
+    # Per process: a form rendered by one process is posted back to the same one.
+    csrf = CsrfTokens(csrf_secret or secrets.token_bytes(32))
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: RequestResponseEndpoint) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    def form_token(request: Request, response: Response) -> str:
+        """The CSRF token for this browser's forms (sets its nonce cookie the first time)."""
+        nonce = request.cookies.get(CSRF_COOKIE)
+        if not nonce or len(nonce) > 64:
+            nonce = secrets.token_urlsafe(24)
+            response.set_cookie(
+                CSRF_COOKIE, nonce, httponly=True, samesite="strict", path="/",
+                secure=request.url.scheme == "https",
+            )
+        return csrf.token(nonce)
+
+    async def require_csrf(request: Request) -> None:
+        body = (await request.body())[:4096].decode("utf-8", "replace")
+        token = (parse_qs(body).get(CSRF_FIELD) or [None])[0]
+        if not _same_site(request) or not csrf.valid(
+            nonce=request.cookies.get(CSRF_COOKIE), token=token
+        ):
+            raise HTTPException(
+                status_code=403, detail="this form has expired or came from another site: "
+                "reload the page and try again",
+            )
+
+    checked_form = [Depends(require_csrf)]
 
     @app.get("/health")
     def health() -> dict[str, object]:
@@ -145,7 +237,7 @@ def create_app(
         return _page("Inbox", table)
 
     @app.get("/inbox/tickets/{ticket_id}", response_class=HTMLResponse)
-    def ticket(ticket_id: int) -> HTMLResponse:
+    def ticket(ticket_id: Annotated[int, Depends(_ticket_id)], request: Request) -> HTMLResponse:
         found = builtin.get_ticket(ticket_id) if builtin else None
         if found is None:
             raise HTTPException(status_code=404, detail="no such ticket")
@@ -155,8 +247,10 @@ def create_app(
             f"{c.created_at:%Y-%m-%d %H:%M:%S} UTC</h3><pre>{escape(c.body)}</pre>"
             for c in thread
         )
+        page = HTMLResponse("")
         solve = (
             f"<form method='post' action='/inbox/tickets/{t.id}/solve'>"
+            f"<input type='hidden' name='{CSRF_FIELD}' value='{form_token(request, page)}'>"
             "<button type='submit'>Mark solved</button></form>"
             if t.status != "solved"
             else "<p class='solved'>Solved. The assistant answers this shopper again.</p>"
@@ -166,10 +260,10 @@ def create_app(
             f"{escape(t.order_number or 'none')} · priority {escape(t.priority)} · status "
             f"{escape(t.status)} · tags {escape(', '.join(t.tags))}</p>"
         )
-        return _page(f"#{t.id} {t.subject}", meta + solve + items)
+        return _with_cookies(_page(f"#{t.id} {t.subject}", meta + solve + items), page)
 
-    @app.post("/inbox/tickets/{ticket_id}/solve")
-    def solve(ticket_id: int) -> RedirectResponse:
+    @app.post("/inbox/tickets/{ticket_id}/solve", dependencies=checked_form)
+    def solve(ticket_id: Annotated[int, Depends(_ticket_id)]) -> RedirectResponse:
         if builtin is None or builtin.get_ticket(ticket_id) is None:
             raise HTTPException(status_code=404, detail="no such ticket")
         builtin.solve(ticket_id)
@@ -188,7 +282,7 @@ def create_app(
         ]
 
     @app.get("/api/tickets/{ticket_id}")
-    def ticket_json(ticket_id: int) -> dict[str, Any]:
+    def ticket_json(ticket_id: Annotated[int, Depends(_ticket_id)]) -> dict[str, Any]:
         found = builtin.get_ticket(ticket_id) if builtin else None
         if found is None:
             raise HTTPException(status_code=404, detail="no such ticket")
@@ -196,14 +290,17 @@ def create_app(
         return {**_json(t), "comments": [_json(c) for c in thread]}
 
     @app.get("/outbox", response_class=HTMLResponse)
-    def deliveries() -> HTMLResponse:
+    def deliveries(request: Request) -> HTMLResponse:
         counts = store.counts()
+        page = HTMLResponse("")
+        token = form_token(request, page)
         rows = "".join(
             f"<tr><td>{r.id}</td><td>{escape(r.kind)}</td><td>{escape(r.conversation_id)}</td>"
             f"<td>{escape(r.status)}</td><td>{escape(r.stage)}</td><td>{r.attempts}</td>"
             f"<td>{escape(r.ticket_id or '')}</td><td>{escape(r.last_error or '')}</td><td>"
             + (
-                f"<form method='post' action='/outbox/{r.id}/retry'><button>Retry</button></form>"
+                f"<form method='post' action='/outbox/{r.id}/retry'><input type='hidden' "
+                f"name='{CSRF_FIELD}' value='{token}'><button>Retry</button></form>"
                 if r.status == PARKED
                 else ""
             )
@@ -211,11 +308,14 @@ def create_app(
             for r in store.rows(status=PARKED) + store.rows(status=PENDING)
         )
         summary = ", ".join(f"{n} {s}" for s, n in counts.items())
-        return _page(
-            "Deliveries",
-            f"<p>{escape(summary)}</p><table><tr><th>Id</th><th>Kind</th><th>Conversation</th>"
-            "<th>Status</th><th>Stage</th><th>Attempts</th><th>Ticket</th><th>Last error</th>"
-            f"<th></th></tr>{rows}</table>",
+        return _with_cookies(
+            _page(
+                "Deliveries",
+                f"<p>{escape(summary)}</p><table><tr><th>Id</th><th>Kind</th>"
+                "<th>Conversation</th><th>Status</th><th>Stage</th><th>Attempts</th>"
+                f"<th>Ticket</th><th>Last error</th><th></th></tr>{rows}</table>",
+            ),
+            page,
         )
 
     @app.get("/api/outbox")
@@ -248,10 +348,26 @@ def create_app(
             return page
         return FileResponse(found, media_type="text/html; charset=utf-8")
 
-    @app.post("/outbox/{row_id}/retry")
-    def retry(row_id: int) -> RedirectResponse:
+    @app.post("/outbox/{row_id}/retry", dependencies=checked_form)
+    def retry(row_id: Annotated[int, Depends(_outbox_id)]) -> RedirectResponse:
         if not store.requeue(row_id):
             raise HTTPException(status_code=404, detail="no parked delivery with that id")
         return RedirectResponse("/outbox", status_code=303)
 
     return app
+
+
+def _ticket_id(ticket_id: str) -> int:
+    return _row_id(ticket_id)
+
+
+def _outbox_id(row_id: str) -> int:
+    return _row_id(row_id)
+
+
+def _with_cookies(page: HTMLResponse, source: Response) -> HTMLResponse:
+    """`page` with the cookies set on `source` (the CSRF nonce)."""
+    for name, value in source.raw_headers:
+        if name == b"set-cookie":
+            page.raw_headers.append((name, value))
+    return page

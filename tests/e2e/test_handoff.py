@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
+from tests.support.inbox import post_form
 from tests.support.stack import ShopdeskStack, buttons, texts
 
 pytestmark = pytest.mark.e2e
@@ -113,11 +114,13 @@ def test_verified_shopper_gets_a_person_and_the_bot_steps_back_until_solved(
     )
 
     # The agent solves the ticket in the inbox: the bot answers again.
-    solved = httpx.post(
-        f"{shopdesk.helpdesk_url}/inbox/tickets/{ticket['id']}/solve",
-        follow_redirects=True,
-        timeout=10,
-    )
+    with httpx.Client(base_url=shopdesk.helpdesk_url, timeout=10) as inbox:
+        solved = post_form(
+            inbox,
+            page=f"/inbox/tickets/{ticket['id']}",
+            action=f"/inbox/tickets/{ticket['id']}/solve",
+            follow_redirects=True,
+        )
     assert solved.status_code == 200 and "Solved" in solved.text
     eventually(lambda: not shopdesk.tracker(me)["paused"], what="the conversation to resume")
     assert "/order_status" in buttons(shopdesk.say(me, "hi"))

@@ -11,9 +11,10 @@ from fastapi.testclient import TestClient
 
 from handoff import bootstrap, migrations
 from handoff.settings import HandoffSettings, SettingsError
-from handoff.web import create_app
+from handoff.web import CSRF_COOKIE, CsrfTokens, create_app
 
 LOGIN = ("agent", "correct horse battery staple 1234567")
+CSRF_SECRET = b"agent-login-tests-csrf-secret-0123456789"
 PAGES = ["/inbox", "/inbox/tickets/1", "/api/tickets", "/api/tickets/1", "/outbox",
          "/api/outbox", "/reports/latest", "/"]
 
@@ -31,7 +32,9 @@ def client(tmp_path: Path) -> TestClient:
     services = bootstrap.build_services(settings)
     migrations.upgrade(services.engine)
     return TestClient(
-        create_app(services, report_dir=tmp_path / "reports", agent_login=LOGIN),
+        create_app(
+            services, report_dir=tmp_path / "reports", agent_login=LOGIN, csrf_secret=CSRF_SECRET
+        ),
         follow_redirects=False,
     )
 
@@ -57,10 +60,13 @@ def test_solving_from_another_site_is_refused(client: TestClient) -> None:
         "/inbox/tickets/1/solve", headers={**basic(*LOGIN), "Sec-Fetch-Site": "cross-site"}
     )
     assert cross.status_code == 403
+    client.cookies.set(CSRF_COOKIE, "nonce")
     same = client.post(
-        "/inbox/tickets/1/solve", headers={**basic(*LOGIN), "Sec-Fetch-Site": "same-origin"}
+        "/inbox/tickets/1/solve",
+        data={"csrf_token": CsrfTokens(CSRF_SECRET).token("nonce")},
+        headers={**basic(*LOGIN), "Sec-Fetch-Site": "same-origin"},
     )
-    assert same.status_code == 404  # past the guard: there is no ticket 1
+    assert same.status_code == 404  # past the guards: there is no ticket 1
 
 
 def test_the_inbox_is_not_exposed_without_a_password() -> None:

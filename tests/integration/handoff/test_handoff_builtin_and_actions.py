@@ -27,6 +27,7 @@ from handoff.outbox import DONE, PAUSED, RESUMED, OutboxStore
 from handoff.settings import HandoffSettings
 from handoff.web import create_app
 from handoff.worker import DeliveryWorker
+from tests.support.inbox import post_form
 
 
 @pytest.fixture
@@ -306,7 +307,12 @@ def test_builtin_helpdesk_and_agent_inbox(services: bootstrap.HandoffServices) -
     assert "this is the third time my parcel is late" in detail["comments"][0]["body"]
     assert client.get("/api/tickets/9999").status_code == 404
 
-    solved = client.post(f"/inbox/tickets/{row.ticket_id}/solve", follow_redirects=False)
+    solved = post_form(
+        client,
+        page=f"/inbox/tickets/{row.ticket_id}",
+        action=f"/inbox/tickets/{row.ticket_id}/solve",
+        follow_redirects=False,
+    )
     assert solved.status_code == 303
     assert services.helpdesk.ticket_status(row.ticket_id) == "solved"
     resumer = Resumer(
