@@ -63,7 +63,7 @@ test-fast: install ## unit and action tests only (seconds)
 	$(APP_PY) -m pytest tests/unit tests/actions
 
 test-security: install ## verification limits, brute force, fuzzing (store, action server, REST channel)
-	$(APP_PY) -m pytest -s tests/unit/security tests/actions/security tests/integration/store/test_store_bruteforce.py tests/integration/store/test_store_fuzz.py tests/e2e/security
+	$(APP_PY) -m pytest -s tests/unit/security tests/actions/security tests/integration/security tests/integration/store/test_store_bruteforce.py tests/integration/store/test_store_fuzz.py tests/e2e/security
 
 validate: install ## rasa data validate
 	cd . && PYTHONPATH=. $(RASA)/bin/rasa data validate --domain bot/domain --data data/nlu data/stories data/rules --config config.yml
