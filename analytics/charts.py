@@ -1,144 +1,159 @@
-"""Small inline SVG charts (no dependencies). Every data mark carries its figure in
-`data-label` / `data-value`, so the numbers can be checked in the HTML and read by screen
-readers through `<title>`."""
+"""Small inline SVG charts (no dependencies), drawn for a phone first.
+
+The drawing is WIDTH units wide and scales to the page: on a 375 px phone (343 px of
+content) text of FONT units shows at about 12 px, and no wider than MAX_WIDTH_PX on a
+desktop. Every bar carries its value as a visible label, and as `data-label` /
+`data-value` plus a `<title>` (screen readers, and tests that read the figures back).
+Days without conversations are drawn as zero, never skipped or joined over.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 
-WIDTH = 640
+WIDTH = 360
+FONT = 13
+SMALL_FONT = 11
+MAX_WIDTH_PX = 560
 BAR_COLOUR = "#3b6ea8"
-SERIES_COLOURS = ("#3b6ea8", "#c0692b", "#4d8a4d")
+SERIES_COLOURS = ("#2e7d32", "#3b6ea8", "#c0692b", "#8e44ad", "#9e9e9e")
+Formatter = Callable[[float], str]
 
 
-def _fmt(value: float, percent: bool) -> str:
-    if percent:
-        return f"{value * 100:.1f}%"
-    return f"{value:g}" if isinstance(value, float) else str(value)
+def count(value: float) -> str:
+    return f"{value:g}"
 
 
-def _empty(chart_id: str, title: str, height: int = 80) -> str:
+def percent(value: float) -> str:
+    return f"{value * 100:.1f}%"
+
+
+def _open(chart_id: str, title: str, height: float, *, empty: bool = False) -> str:
+    label = f"{title}: no data" if empty else title
     return (
         f'<svg class="chart" data-chart="{escape(chart_id)}" role="img" '
-        f'aria-label="{escape(title)}: no data" viewBox="0 0 {WIDTH} {height}" '
-        f'width="{WIDTH}" height="{height}" xmlns="http://www.w3.org/2000/svg">'
-        f'<text x="{WIDTH // 2}" y="{height // 2}" text-anchor="middle" fill="#777">'
-        f"No data in this period</text></svg>"
+        f'aria-label="{escape(label)}" viewBox="0 0 {WIDTH} {height:.0f}" '
+        f'xmlns="http://www.w3.org/2000/svg" font-size="{FONT}" '
+        f'font-family="system-ui, sans-serif">'
     )
 
 
-def _open(chart_id: str, title: str, height: int) -> str:
+def _empty(chart_id: str, title: str) -> str:
     return (
-        f'<svg class="chart" data-chart="{escape(chart_id)}" role="img" '
-        f'aria-label="{escape(title)}" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" '
-        f'height="{height}" xmlns="http://www.w3.org/2000/svg" font-size="12">'
+        _open(chart_id, title, 60, empty=True)
+        + f'<text x="{WIDTH // 2}" y="34" text-anchor="middle" fill="#666">'
+        "No data in this period</text></svg>"
     )
-
-
-def column_chart(chart_id: str, title: str, labels: Sequence[str], values: Sequence[float]) -> str:
-    """Vertical bars, one per label (days, scores)."""
-    if not labels or not any(values):
-        return _empty(chart_id, title)
-    height, top, bottom, left = 240, 20, 40, 40
-    plot_h = height - top - bottom
-    top_value = max(values) or 1
-    step = (WIDTH - left - 10) / len(labels)
-    bar_w = max(2.0, step * 0.7)
-    parts = [_open(chart_id, title, height)]
-    parts.append(
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{WIDTH - 10}" y2="{top + plot_h}" '
-        f'stroke="#999"/><text x="{left - 6}" y="{top + 4}" text-anchor="end">'
-        f"{_fmt(top_value, False)}</text>"
-    )
-    label_every = max(1, len(labels) // 14)
-    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
-        h = plot_h * value / top_value
-        x = left + i * step + (step - bar_w) / 2
-        parts.append(
-            f'<rect class="mark" data-label="{escape(label)}" data-value="{value:g}" '
-            f'x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
-            f'fill="{BAR_COLOUR}"><title>{escape(label)}: {_fmt(value, False)}</title></rect>'
-        )
-        if i % label_every == 0:
-            parts.append(
-                f'<text x="{x + bar_w / 2:.1f}" y="{height - bottom + 16}" '
-                f'text-anchor="middle">{escape(label[-5:])}</text>'
-            )
-    parts.append("</svg>")
-    return "".join(parts)
 
 
 def bar_chart(
-    chart_id: str, title: str, items: Sequence[tuple[str, float]], *, percent: bool = False
+    chart_id: str,
+    title: str,
+    items: Sequence[tuple[str, float]],
+    *,
+    fmt: Formatter = count,
 ) -> str:
-    """Horizontal bars with their labels and values (reasons, intents, outcomes)."""
+    """Horizontal bars, each with its label above it and its value at its end."""
     if not items or not any(v for _, v in items):
         return _empty(chart_id, title)
-    row_h, left, right = 26, 200, 80
-    height = row_h * len(items) + 10
+    row_h, value_w = 42, 64
     top_value = max(v for _, v in items) or 1
-    plot_w = WIDTH - left - right
-    parts = [_open(chart_id, title, height)]
+    plot_w = WIDTH - value_w
+    parts = [_open(chart_id, title, row_h * len(items) + 4)]
     for i, (label, value) in enumerate(items):
-        y = 5 + i * row_h
-        w = plot_w * value / top_value
+        y = i * row_h
+        w = max(plot_w * value / top_value, 1.0 if value else 0.0)
         parts.append(
-            f'<text x="{left - 8}" y="{y + 16}" text-anchor="end">{escape(label)}</text>'
+            f'<text x="0" y="{y + 15}">{escape(label)}</text>'
             f'<rect class="mark" data-label="{escape(label)}" data-value="{value:g}" '
-            f'x="{left}" y="{y + 3}" width="{w:.1f}" height="{row_h - 8}" fill="{BAR_COLOUR}">'
-            f"<title>{escape(label)}: {_fmt(value, percent)}</title></rect>"
-            f'<text x="{left + w + 6:.1f}" y="{y + 16}">{_fmt(value, percent)}</text>'
+            f'x="0" y="{y + 21}" width="{w:.1f}" height="16" fill="{BAR_COLOUR}">'
+            f"<title>{escape(label)}: {fmt(value)}</title></rect>"
+            f'<text x="{w + 6:.1f}" y="{y + 34}" font-weight="600">{fmt(value)}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
 
 
-def line_chart(
+def stacked_columns(
     chart_id: str,
     title: str,
     labels: Sequence[str],
-    series: Sequence[tuple[str, Sequence[float | None]]],
+    series: Sequence[tuple[str, Sequence[float]]],
+    *,
+    fmt: Formatter = count,
 ) -> str:
-    """Rates (0..1) per day, one line per series; days without data leave a gap."""
-    if not labels or not any(v is not None for _, values in series for v in values):
+    """One column per label (a day), stacked by series, its total written above it.
+
+    A single series is a plain column chart. Labels are ISO days: the axis shows MM-DD.
+    """
+    totals = [sum(values[i] for _, values in series) for i in range(len(labels))]
+    if not labels or not any(totals):
         return _empty(chart_id, title)
-    height, top, bottom, left = 240, 20, 56, 44
-    plot_h = height - top - bottom
-    step = (WIDTH - left - 20) / max(1, len(labels) - 1) if len(labels) > 1 else 0
+    legend_rows = (len(series) + 1) // 2 if len(series) > 1 else 0
+    top, axis, left = 22, 34, 4
+    plot_h = 150
+    height = top + plot_h + axis + legend_rows * 20
+    top_value = max(totals) or 1
+    step = (WIDTH - left) / len(labels)
+    bar_w = max(2.0, step * 0.72)
+    rotate = step < 26  # too narrow for a level value label
     parts = [_open(chart_id, title, height)]
-    for tick in (0.0, 0.5, 1.0):
-        y = top + plot_h * (1 - tick)
-        parts.append(
-            f'<line x1="{left}" y1="{y:.1f}" x2="{WIDTH - 10}" y2="{y:.1f}" stroke="#e3e3e3"/>'
-            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{tick * 100:.0f}%</text>'
-        )
-    for s, (name, values) in enumerate(series):
-        colour = SERIES_COLOURS[s % len(SERIES_COLOURS)]
-        points = [
-            (
-                left + i * step if len(labels) > 1 else left + (WIDTH - left) / 2,
-                top + plot_h * (1 - v),
-                label,
-                v,
-            )
-            for i, (label, v) in enumerate(zip(labels, values, strict=True))
-            if v is not None
-        ]
-        if len(points) > 1:
-            coords = " ".join(f"{x:.1f},{y:.1f}" for x, y, _, _ in points)
+    base = top + plot_h
+    parts.append(f'<line x1="0" y1="{base}" x2="{WIDTH}" y2="{base}" stroke="#999"/>')
+    label_every = max(1, round(len(labels) / 8))
+    for i, label in enumerate(labels):
+        x = left + i * step + (step - bar_w) / 2
+        y = float(base)
+        for s, (name, values) in enumerate(series):
+            value = values[i]
+            h = plot_h * value / top_value
+            y -= h
+            colour = SERIES_COLOURS[s % len(SERIES_COLOURS)] if len(series) > 1 else BAR_COLOUR
             parts.append(
-                f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2"/>'
+                f'<rect class="mark" data-series="{escape(name)}" data-label="{escape(label)}" '
+                f'data-value="{value:g}" x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" '
+                f'height="{h:.1f}" fill="{colour}"><title>{escape(label)} {escape(name)}: '
+                f"{fmt(value)}</title></rect>"
             )
-        for x, y, label, v in points:
+        cx = x + bar_w / 2
+        text = fmt(totals[i])
+        if rotate:
             parts.append(
-                f'<circle class="mark" data-series="{escape(name)}" data-label="{escape(label)}" '
-                f'data-value="{v:g}" cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}">'
-                f"<title>{escape(name)} {escape(label)}: {_fmt(v, True)}</title></circle>"
+                f'<text x="{cx:.1f}" y="{y - 4:.1f}" font-size="{SMALL_FONT}" '
+                f'transform="rotate(-90 {cx:.1f} {y - 4:.1f})">{escape(text)}</text>'
             )
-        parts.append(
-            f'<rect x="{left + s * 200}" y="{height - 18}" width="10" height="10" fill="{colour}"/>'
-            f'<text x="{left + s * 200 + 14}" y="{height - 9}">{escape(name)}</text>'
-        )
+        else:
+            parts.append(
+                f'<text x="{cx:.1f}" y="{y - 5:.1f}" text-anchor="middle" '
+                f'font-weight="600">{escape(text)}</text>'
+            )
+        if i % label_every == 0:
+            parts.append(
+                f'<text x="{cx:.1f}" y="{base + 18}" text-anchor="middle" '
+                f'font-size="{SMALL_FONT}">{escape(label[5:] if len(label) == 10 else label)}'
+                "</text>"
+            )
+    if len(series) > 1:
+        for s, (name, _) in enumerate(series):
+            lx = (s % 2) * (WIDTH / 2)
+            ly = base + axis + (s // 2) * 20
+            parts.append(
+                f'<rect x="{lx:.0f}" y="{ly - 10}" width="12" height="12" '
+                f'fill="{SERIES_COLOURS[s % len(SERIES_COLOURS)]}"/>'
+                f'<text x="{lx + 17:.0f}" y="{ly}">{escape(name)}</text>'
+            )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def column_chart(
+    chart_id: str,
+    title: str,
+    labels: Sequence[str],
+    values: Sequence[float],
+    *,
+    fmt: Formatter = count,
+) -> str:
+    """One column per label, its value written above it (days, scores)."""
+    return stacked_columns(chart_id, title, labels, [(title, values)], fmt=fmt)

@@ -1,38 +1,39 @@
-"""The KPIs, as plain functions over conversations and escalations (no I/O).
+"""The report's figures, as plain functions over day summaries and queue items (no I/O).
 
 Definitions (the same words appear in the report and the README):
 
-- conversation: one Rasa session with at least one shopper message; its day is the UTC day
-  of the first message.
-- containment rate (a.k.a. deflection): conversations that never went to a person /
-  all conversations.
-- bot resolution rate: conversations in which the bot settled a task (order status
-  answered, return created, refund status told, order cancelled, address changed, policy
-  answered) and nobody had to take over / all conversations.
-- handoff (escalation) rate: conversations handed to a person / all conversations.
-  Handoffs by reason come from the outbox (one row per escalation).
-- fallback rate: shopper messages the bot did not understand (NLU fallback, or the
-  dialogue's fallback action ran) / all shopper messages.
-- verification success rate: conversations where the shopper proved the order was theirs /
-  conversations where verification was attempted.
-- CSAT: the share of ratings that are 4 or 5 (the usual "top-two-box" CSAT score) and the
-  mean rating on the 1-5 scale; response rate = ratings / rating prompts.
-- turns: shopper messages per conversation (median); time to resolution: from the first
-  message to the bot's first settling answer, over resolved conversations (median).
+- conversation: one Rasa session with at least one shopper message; its day is the day of
+  the first message in the store's time zone (BUSINESS_TZ).
+- outcome: exactly one per conversation (analytics/conversations.py): resolved by the bot
+  (which task), handed off, asked for a person but left, unanswered, abandoned.
+- resolution rate: resolved by the bot / all conversations. Containment rate: conversations
+  that never reached a person (every outcome but handed off) / all conversations; it
+  includes the conversations that achieved nothing, and the report says how many.
+- unanswered message rate: shopper messages answered with "I didn't understand" or "not
+  something I can help with" / all shopper messages. Form answers ("5 Park Row" when the
+  bot asked for the street) are answers, not intents.
+- bot reply time: from a shopper message to the bot's first reply to it (p50/p95);
+  wait for a person: from the handoff to the first agent reply; solve time: from the
+  handoff to the ticket being solved (built-in helpdesk; Zendesk keeps its own).
+- value: orders cancelled before shipping (order total), returns started (refund due),
+  refunds queried (refund amounts), in the currency the store answered in; cost saved:
+  resolved conversations x ANALYTICS_COST_PER_TICKET.
+- change: every headline figure against the previous period of the same length
+  (percentage points for rates, per cent for the rest).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from statistics import median
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from analytics import outcomes as oc
-from analytics.conversations import Conversation
-from analytics.source import EscalationRow
+from analytics.queue import ConversationRef, MessageGroup
+from analytics.summary import DaySummary
 
 TOP_INTENTS = 10
 
@@ -42,188 +43,298 @@ def rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def day_of(timestamp: float) -> date:
-    return datetime.fromtimestamp(timestamp, UTC).date()
+def merged(days: Iterable[DaySummary]) -> DaySummary:
+    total = DaySummary()
+    for day in days:
+        total.merge(day)
+    return total
 
 
-def days_between(start: datetime, end: datetime) -> list[date]:
-    """Every UTC day touched by [start, end)."""
-    if end <= start:
-        return []
-    first, last = start.date(), (end - timedelta(microseconds=1)).date()
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+def median_of_counts(counts: Counter[int]) -> float | None:
+    """The median of values given as value -> how many times (the middle two averaged)."""
+    total = sum(counts.values())
+    if total == 0:
+        return None
+    ranks = ((total - 1) // 2, total // 2)
+    found: list[int] = []
+    seen = 0
+    for value in sorted(counts):
+        seen += counts[value]
+        while len(found) < 2 and seen > ranks[len(found)]:
+            found.append(value)
+    return round((found[0] + found[1]) / 2, 2)
 
 
-def csat_summary(scores: Iterable[int], *, asked: int) -> dict[str, Any]:
-    distribution = Counter(scores)
-    ratings = sum(distribution.values())
-    total = sum(score * count for score, count in distribution.items())
+def csat_summary(scores: Counter[int], *, asked: int, comments: int) -> dict[str, Any]:
+    ratings = sum(scores.values())
+    total = sum(score * count for score, count in scores.items())
     return {
         "asked": asked,
         "ratings": ratings,
         "response_rate": rate(ratings, asked),
-        "distribution": {str(s): distribution.get(s, 0) for s in oc.CSAT_SCORES},
+        "distribution": {str(s): scores.get(s, 0) for s in oc.CSAT_SCORES},
         "mean": round(total / ratings, 2) if ratings else None,
-        "csat": rate(distribution.get(4, 0) + distribution.get(5, 0), ratings),
+        "csat": rate(scores.get(4, 0) + scores.get(5, 0), ratings),
+        "comments": comments,
     }
 
 
-def median_or_none(values: list[float]) -> float | None:
-    return round(float(median(values)), 2) if values else None
+def _money(amount: Decimal) -> str:
+    return str(amount.quantize(Decimal("0.01")))
 
 
-@dataclass
-class _Day:
-    conversations: int = 0
-    contained: int = 0
-    resolved: int = 0
-    handed_off: int = 0
-    user_turns: int = 0
-    fallback_turns: int = 0
-
-
-@dataclass
-class Accumulator:
-    """Adds conversations one by one; `figures()` gives every KPI. Memory: per day, not
-    per conversation (the turns and resolution times lists hold one number each)."""
-
-    start: datetime
-    end: datetime
-    days: dict[date, _Day] = field(default_factory=dict)
-    intents: Counter[str] = field(default_factory=Counter)
-    outcomes: Counter[str] = field(default_factory=Counter)
-    outcome_conversations: Counter[str] = field(default_factory=Counter)
-    turns: list[int] = field(default_factory=list)
-    seconds_to_resolution: list[float] = field(default_factory=list)
-    tracker_handoff_reasons: Counter[str] = field(default_factory=Counter)
-    verification_attempted: int = 0
-    verified: int = 0
-    verification_failed_attempts: int = 0
-    verification_locked: int = 0
-    csat_asked: int = 0
-    csat_scores: Counter[int] = field(default_factory=Counter)
-    comments: int = 0
-
-    def __post_init__(self) -> None:
-        for day in days_between(self.start, self.end):
-            self.days[day] = _Day()
-
-    def in_period(self, conv: Conversation) -> bool:
-        return self.start.timestamp() <= conv.started_at < self.end.timestamp()
-
-    def add(self, conv: Conversation) -> None:
-        day = self.days.setdefault(day_of(conv.started_at), _Day())
-        day.conversations += 1
-        day.user_turns += conv.user_turns
-        day.fallback_turns += conv.fallback_turns
-        if conv.handed_off:
-            day.handed_off += 1
-            self.tracker_handoff_reasons[conv.handoff_reason or "requested"] += 1
-        else:
-            day.contained += 1
-        if conv.resolved:
-            day.resolved += 1
-            seconds = conv.seconds_to_resolution
-            if seconds is not None:
-                self.seconds_to_resolution.append(seconds)
-        self.intents.update(conv.intents)
-        self.outcomes.update(conv.outcomes)
-        self.outcome_conversations.update(conv.outcomes.keys())
-        self.turns.append(conv.user_turns)
-        if conv.verification_attempted:
-            self.verification_attempted += 1
-        if conv.verified:
-            self.verified += 1
-        self.verification_failed_attempts += conv.verification_failures
-        if conv.verification_locked:
-            self.verification_locked += 1
-        if conv.csat_asked or conv.csat_score is not None:
-            self.csat_asked += 1
-        if conv.csat_score is not None:
-            self.csat_scores[conv.csat_score] += 1
-        if conv.csat_comment:
-            self.comments += 1
-
-    def figures(self, escalations: list[EscalationRow]) -> dict[str, Any]:
-        total = sum(d.conversations for d in self.days.values())
-        contained = sum(d.contained for d in self.days.values())
-        resolved = sum(d.resolved for d in self.days.values())
-        handed_off = sum(d.handed_off for d in self.days.values())
-        user_turns = sum(d.user_turns for d in self.days.values())
-        fallback_turns = sum(d.fallback_turns for d in self.days.values())
-        by_reason = Counter(e.reason for e in escalations)
-        by_status = Counter(e.status for e in escalations)
-        csat = csat_summary(self.csat_scores.elements(), asked=self.csat_asked)
-        csat["comments"] = self.comments
-        return {
-            "period": {"from": self.start.isoformat(), "to": self.end.isoformat()},
-            "summary": {
-                "conversations": total,
-                "contained": contained,
-                "containment_rate": rate(contained, total),
-                "resolved_by_bot": resolved,
-                "bot_resolution_rate": rate(resolved, total),
-                "handed_off": handed_off,
-                "handoff_rate": rate(handed_off, total),
-                "user_messages": user_turns,
-                "fallback_messages": fallback_turns,
-                "fallback_rate": rate(fallback_turns, user_turns),
-                "median_turns": median_or_none([float(t) for t in self.turns]),
-                "median_seconds_to_resolution": median_or_none(self.seconds_to_resolution),
-            },
-            "daily": [
-                {
-                    "day": day.isoformat(),
-                    "conversations": d.conversations,
-                    "contained": d.contained,
-                    "containment_rate": rate(d.contained, d.conversations),
-                    "resolved_by_bot": d.resolved,
-                    "bot_resolution_rate": rate(d.resolved, d.conversations),
-                    "handed_off": d.handed_off,
-                    "fallback_rate": rate(d.fallback_turns, d.user_turns),
-                }
-                for day, d in sorted(self.days.items())
-            ],
-            "handoffs": {
-                "escalations": len(escalations),
-                "by_reason": dict(sorted(by_reason.items(), key=lambda kv: (-kv[1], kv[0]))),
-                "by_delivery_status": dict(sorted(by_status.items())),
-                "by_reason_in_conversations": dict(
-                    sorted(self.tracker_handoff_reasons.items(), key=lambda kv: (-kv[1], kv[0]))
-                ),
-            },
-            "top_intents": dict(
-                sorted(self.intents.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_INTENTS]
-            ),
-            "verification": {
-                "attempted": self.verification_attempted,
-                "verified": self.verified,
-                "not_verified": self.verification_attempted - self.verified,
-                "failed_attempts": self.verification_failed_attempts,
-                "locked": self.verification_locked,
-                "success_rate": rate(self.verified, self.verification_attempted),
-            },
-            "self_service": {
-                name: {
-                    "count": self.outcomes.get(name, 0),
-                    "conversations": self.outcome_conversations.get(name, 0),
-                }
-                for name in oc.SELF_SERVICE_OUTCOMES
-            },
-            "csat": csat,
-        }
-
-
-def compute(
-    conversations: Iterable[Conversation],
-    escalations: list[EscalationRow],
-    *,
-    start: datetime,
-    end: datetime,
+def value_figures(
+    s: DaySummary, *, cost_per_ticket: Decimal | None, currency: str
 ) -> dict[str, Any]:
-    """Every KPI for the conversations that started in [start, end)."""
-    acc = Accumulator(start=start, end=end)
-    for conv in conversations:
-        if acc.in_period(conv):
-            acc.add(conv)
-    return acc.figures(escalations)
+    by_kind = {
+        kind: {cur: _money(a) for cur, a in sorted(s.values.get(kind, {}).items())}
+        for kind in oc.VALUE_KINDS
+    }
+    resolved = s.outcomes.get(oc.RESOLVED, 0)
+    return {
+        **by_kind,
+        "cost_per_ticket": None if cost_per_ticket is None else _money(cost_per_ticket),
+        "currency": currency,
+        "cost_saved": None if cost_per_ticket is None else _money(cost_per_ticket * resolved),
+    }
+
+
+def headline(s: DaySummary, *, cost_per_ticket: Decimal | None, currency: str) -> dict[str, Any]:
+    """The figures compared with the previous period (a rate, a count, seconds or money)."""
+    total = s.conversations
+    handed = s.outcomes.get(oc.HANDED_OFF, 0)
+    unanswered_messages = sum(s.unanswered_messages.values())
+    csat = csat_summary(s.csat_scores, asked=s.csat_asked, comments=s.csat_comments)
+    values = value_figures(s, cost_per_ticket=cost_per_ticket, currency=currency)
+    return {
+        "conversations": total,
+        "resolution_rate": rate(s.outcomes.get(oc.RESOLVED, 0), total),
+        "containment_rate": rate(total - handed, total),
+        "handoff_rate": rate(handed, total),
+        "asked_for_person_left_rate": rate(s.outcomes.get(oc.ASKED_FOR_PERSON_LEFT, 0), total),
+        "unanswered_rate": rate(s.outcomes.get(oc.UNANSWERED, 0), total),
+        "abandoned_rate": rate(s.outcomes.get(oc.ABANDONED, 0), total),
+        "unanswered_message_rate": rate(unanswered_messages, s.user_messages),
+        "csat": csat["csat"],
+        "mean_rating": csat["mean"],
+        "bot_reply_p50_seconds": s.reply.percentile(0.5),
+        "bot_reply_p95_seconds": s.reply.percentile(0.95),
+        "human_reply_wait_p50_seconds": s.human_wait.percentile(0.5),
+        "solve_p50_seconds": s.solve.percentile(0.5),
+        "median_turns": median_of_counts(s.turns),
+        "median_seconds_to_resolution": s.resolution.percentile(0.5),
+        "cancelled_value": _in(values[oc.CANCELLED_VALUE], currency),
+        "returns_value": _in(values[oc.RETURN_VALUE], currency),
+        "refunds_queried_value": _in(values[oc.REFUND_VALUE], currency),
+        "cost_saved": values["cost_saved"],
+    }
+
+
+def _in(by_currency: dict[str, str], currency: str) -> str:
+    return by_currency.get(currency, "0.00")
+
+
+RATE_FIGURES = frozenset(
+    name for name in headline(DaySummary(), cost_per_ticket=None, currency="") if "rate" in name
+) | {"csat"}
+
+
+def change(name: str, current: Any, previous: Any) -> dict[str, Any]:
+    """Current against previous: points for rates, per cent for counts, times and money."""
+    out: dict[str, Any] = {"current": current, "previous": previous, "change": None}
+    if current is None or previous is None:
+        return out
+    now, before = float(current), float(previous)
+    if name in RATE_FIGURES:
+        out["change"] = round((now - before) * 100, 2)  # percentage points
+        out["unit"] = "points"
+    elif before:
+        out["change"] = round((now - before) / before * 100, 1)
+        out["unit"] = "percent"
+    return out
+
+
+def _sorted(counts: Counter[str] | dict[str, int]) -> dict[str, int]:
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _split(nested: dict[str, Counter[str]]) -> dict[str, dict[str, Any]]:
+    """Per key (first intent, language, channel): conversations and each outcome's count."""
+    rows = {}
+    for key, counts in sorted(nested.items(), key=lambda kv: (-sum(kv[1].values()), kv[0])):
+        total = sum(counts.values())
+        rows[key] = {
+            "conversations": total,
+            **{o: counts.get(o, 0) for o in oc.OUTCOMES},
+            "resolution_rate": rate(counts.get(oc.RESOLVED, 0), total),
+        }
+    return rows
+
+
+@dataclass(frozen=True)
+class LowRating:
+    conversation: ConversationRef
+    score: int
+    comment: str | None  # masked
+
+
+@dataclass(frozen=True)
+class Escalated:
+    conversation: ConversationRef | None  # None: the conversation is not in the period
+    conversation_id: str
+    reason: str
+    at: datetime
+
+
+def conversation_link(ref: ConversationRef, *, inbox_url: str) -> str:
+    from urllib.parse import quote
+
+    return f"{inbox_url}/inbox/conversations/{quote(ref.sender_id, safe='')}#s{int(ref.started_at)}"
+
+
+def queue_figures(
+    *,
+    groups: list[MessageGroup],
+    low_ratings: list[LowRating],
+    escalated: list[Escalated],
+    inbox_url: str,
+    top: int = 10,
+) -> dict[str, Any]:
+    def link(ref: ConversationRef) -> str:
+        return conversation_link(ref, inbox_url=inbox_url)
+
+    reasons: dict[str, list[Escalated]] = {}
+    for item in sorted(escalated, key=lambda e: e.at, reverse=True):
+        reasons.setdefault(item.reason, []).append(item)
+    return {
+        "unanswered_messages": [
+            {
+                "message": g.leader,
+                "count": g.count,
+                "examples": g.examples,
+                "kinds": dict(g.kinds),
+                "conversations": [link(r) for r in g.conversations],
+            }
+            for g in groups[:top]
+        ],
+        "low_csat": [
+            {
+                "score": r.score,
+                "comment": r.comment,
+                "conversation": link(r.conversation),
+            }
+            for r in sorted(low_ratings, key=lambda r: (r.score, -r.conversation.started_at))[
+                : top * 2
+            ]
+        ],
+        "handoff_reasons": [
+            {
+                "reason": reason,
+                "count": len(items),
+                "conversations": [
+                    link(i.conversation)
+                    if i.conversation
+                    else f"{inbox_url}/inbox/conversations/{i.conversation_id}"
+                    for i in items[:3]
+                ],
+            }
+            for reason, items in sorted(reasons.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        ],
+    }
+
+
+def figures(
+    *,
+    days: dict[date, DaySummary],
+    previous: DaySummary,
+    previous_days_stored: int,
+    period: tuple[datetime, datetime],
+    previous_period: tuple[datetime, datetime],
+    queue: dict[str, Any],
+    cost_per_ticket: Decimal | None,
+    currency: str,
+    timezone: str,
+) -> dict[str, Any]:
+    s = merged(days.values())
+    now = headline(s, cost_per_ticket=cost_per_ticket, currency=currency)
+    before = headline(previous, cost_per_ticket=cost_per_ticket, currency=currency)
+    unanswered = sum(s.unanswered_messages.values())
+    return {
+        "period": {
+            "from": period[0].isoformat(),
+            "to": period[1].isoformat(),
+            "timezone": timezone,
+        },
+        "previous_period": {
+            "from": previous_period[0].isoformat(),
+            "to": previous_period[1].isoformat(),
+            "days_from_summary_table": previous_days_stored,
+        },
+        "headline": {name: change(name, now[name], before[name]) for name in now},
+        "outcomes": {
+            "conversations": s.conversations,
+            **{
+                o: {
+                    "count": s.outcomes.get(o, 0),
+                    "rate": rate(s.outcomes.get(o, 0), s.conversations),
+                    "details": _sorted(s.outcome_details.get(o, Counter())),
+                }
+                for o in oc.OUTCOMES
+            },
+        },
+        "by_first_intent": _split(s.by_first_intent),
+        "by_language": _split(s.by_language),
+        "by_channel": _split(s.by_channel),
+        "messages": {
+            "shopper_messages": s.user_messages,
+            "unanswered": unanswered,
+            "not_understood": s.unanswered_messages.get(oc.NOT_UNDERSTOOD, 0),
+            "out_of_scope": s.unanswered_messages.get(oc.OUT_OF_SCOPE, 0),
+            "unanswered_rate": rate(unanswered, s.user_messages),
+            "form_answers": _sorted(s.form_answers),
+        },
+        "daily": [
+            {
+                "day": day.isoformat(),
+                "conversations": d.conversations,
+                **{o: d.outcomes.get(o, 0) for o in oc.OUTCOMES},
+                "resolution_rate": rate(d.outcomes.get(oc.RESOLVED, 0), d.conversations),
+                "shopper_messages": d.user_messages,
+                "unanswered_messages": sum(d.unanswered_messages.values()),
+                "unanswered_message_rate": rate(
+                    sum(d.unanswered_messages.values()), d.user_messages
+                ),
+            }
+            for day, d in sorted(days.items())
+        ],
+        "timing": {
+            "bot_reply": _durations(s.reply),
+            "human_reply_wait": _durations(s.human_wait),
+            "solve": _durations(s.solve),
+            "resolution": _durations(s.resolution),
+        },
+        "handoffs": {
+            "escalations": sum(s.escalations.values()),
+            "by_reason": _sorted(s.escalations),
+            "by_delivery_status": dict(sorted(s.deliveries.items())),
+        },
+        "self_service": {task: s.tasks.get(task, 0) for task in oc.SELF_SERVICE_OUTCOMES},
+        "top_intents": dict(list(_sorted(s.intents).items())[:TOP_INTENTS]),
+        "verification": {
+            "attempted": s.verification.get("attempted", 0),
+            "verified": s.verification.get("verified", 0),
+            "not_verified": s.verification.get("attempted", 0) - s.verification.get("verified", 0),
+            "failed_attempts": s.verification.get("failed_attempts", 0),
+            "locked": s.verification.get("locked", 0),
+            "success_rate": rate(
+                s.verification.get("verified", 0), s.verification.get("attempted", 0)
+            ),
+        },
+        "csat": csat_summary(s.csat_scores, asked=s.csat_asked, comments=s.csat_comments),
+        "value": value_figures(s, cost_per_ticket=cost_per_ticket, currency=currency),
+        "queue": queue,
+    }
+
+
+def _durations(d: Any) -> dict[str, Any]:
+    return {"count": d.count, "p50_seconds": d.percentile(0.5), "p95_seconds": d.percentile(0.95)}

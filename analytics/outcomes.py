@@ -81,6 +81,78 @@ CSAT_SCORES = (1, 2, 3, 4, 5)
 
 SESSION_START_ACTION = "action_session_start"
 
+# --- One outcome per conversation (analytics/conversations.py decides which) -------------
+RESOLVED = "resolved"
+HANDED_OFF = "handed_off"
+ASKED_FOR_PERSON_LEFT = "asked_for_person_left"
+UNANSWERED = "unanswered"
+ABANDONED = "abandoned"
+OUTCOMES = (RESOLVED, HANDED_OFF, ASKED_FOR_PERSON_LEFT, UNANSWERED, ABANDONED)
+
+# The bot could not answer the message: it did not understand, or it is out of scope.
+NOT_UNDERSTOOD = "not_understood"
+OUT_OF_SCOPE = "out_of_scope"
+UNANSWERED_RESPONSES: dict[str, str] = {
+    "utter_fallback_help": NOT_UNDERSTOOD,
+    "utter_fallback_offer_human": NOT_UNDERSTOOD,
+    "utter_out_of_scope": OUT_OF_SCOPE,
+}
+
+# The shopper asked for a person (or complained): this action starts every handoff.
+START_HANDOFF_ACTION = "action_start_handoff"
+HANDOFF_FORM = "handoff_form"
+
+# Intents that ask the bot for a task; a conversation with one of them and no settled task
+# (nor a person) was abandoned mid-task.
+TASK_INTENTS = frozenset(
+    {
+        "order_status",
+        "start_return",
+        "refund_status",
+        "cancel_order",
+        "change_shipping_address",
+        "return_policy",
+        "delivery_options",
+        "payment_issue",
+    }
+)
+
+# Form state, to tell a form answer ("5 Park Row" for address_line1) from an intent.
+REQUESTED_SLOT = "requested_slot"
+LANGUAGE_SLOT = "language"
+
+# Value handled by the bot: the action puts `kpi_value` ("49.00 GBP") beside the response's
+# own values; Rasa keeps it in the bot event's metadata.
+VALUE_KEY = "kpi_value"
+CANCELLED_VALUE = "cancelled_before_shipping"
+RETURN_VALUE = "returns_started"
+REFUND_VALUE = "refunds_queried"
+VALUE_RESPONSES: dict[str, str] = {
+    "utter_order_cancelled_now": CANCELLED_VALUE,
+    "utter_order_cancelled_now_refund": CANCELLED_VALUE,
+    "utter_return_created": RETURN_VALUE,
+    "utter_refunds_intro": REFUND_VALUE,
+}
+VALUE_KINDS = (CANCELLED_VALUE, RETURN_VALUE, REFUND_VALUE)
+
+
+def value_field(amount: object, currency: str) -> dict[str, str]:
+    """What an action adds to a settling response so the report can add up its value."""
+    return {VALUE_KEY: f"{amount} {currency.upper()}"}
+
+
+def parse_value(text: str | None) -> tuple[str, str] | None:
+    """("49.00", "GBP") from "49.00 GBP"; None when it is not an amount and a currency."""
+    if not text:
+        return None
+    amount, _, currency = str(text).strip().partition(" ")
+    try:
+        float(amount)
+    except ValueError:
+        return None
+    currency = currency.strip().upper()
+    return (amount, currency) if len(currency) == 3 and currency.isalpha() else None
+
 
 def outcome_of(response: str | None) -> str | None:
     """The self-service outcome a bot message records, if any."""

@@ -6,69 +6,75 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment
+from markupsafe import Markup
 
 from analytics import charts
 from analytics import outcomes as oc
-
-OUTCOME_LABELS = {
-    oc.ORDER_STATUS: "Order status answered",
-    oc.RETURN_CREATED: "Returns created",
-    oc.REFUND_STATUS: "Refund status answered",
-    oc.CANCELLATION: "Orders cancelled",
-    oc.ADDRESS_CHANGE: "Addresses changed",
-    oc.POLICY: "Policy questions answered",
-}
+from analytics.names import human
 
 DEFINITIONS = (
     (
         "Conversation",
-        "One Rasa session (a new one starts after 60 idle minutes or a restart) "
-        "in which the shopper sent at least one message. Its day is the UTC day of the "
-        "shopper's first message.",
+        "One chat session (a new one starts after 60 idle minutes or a restart) in which the "
+        "shopper sent at least one message. Its day is the day of the shopper's first message "
+        "in the store's time zone. Test traffic (ANALYTICS_TEST_SENDER_PREFIXES) is left out.",
     ),
     (
-        "Containment rate (deflection)",
-        "Conversations that never went to a person, divided by all conversations.",
+        "Outcome",
+        "Exactly one per conversation, the first that applies: handed off (the shopper got a "
+        "ticket reference); asked for a person but left before the request was sent; resolved "
+        "by the bot (it sent a settling answer: order status, return created, refund status, "
+        "order cancelled, address changed, a policy question answered); unanswered (the "
+        "shopper's last message got \"I didn't understand\" or \"not something I can help "
+        "with\"); abandoned mid-task (a task was asked for and never settled); unanswered "
+        "(an earlier message); abandoned before asking for anything.",
     ),
     (
-        "Bot resolution rate",
-        "Conversations in which the bot settled a task (order status "
-        "answered, return created, refund status told, order cancelled, address changed, "
-        "policy answered) and nobody had to take over, divided by all conversations.",
+        "Resolution rate",
+        "Conversations resolved by the bot, divided by all conversations. The containment rate "
+        "(conversations that never reached a person) is shown too, but it also counts the "
+        "conversations that achieved nothing.",
     ),
     (
-        "Handoff (escalation) rate",
-        "Conversations handed to a person, divided by all "
-        "conversations. Handoffs by reason count the escalations written to the handoff "
-        "outbox in the period.",
+        "Unanswered message rate",
+        "Shopper messages the bot answered with \"I didn't understand\" or \"not something I "
+        "can help with\", divided by all shopper messages. An answer to a question the bot "
+        "asked (a street, a town) is an answer, not an intent.",
     ),
     (
-        "Fallback rate",
-        "Shopper messages the bot did not understand (NLU fallback, or the "
-        "dialogue's fallback ran), divided by all shopper messages.",
+        "Bot reply time",
+        "From a shopper message to the bot's first reply to it (median and 95th percentile, "
+        "to within 1%).",
     ),
     (
-        "Verification success rate",
-        "Conversations where the shopper proved the order was "
-        "theirs, divided by conversations where verification was attempted.",
+        "Wait for a person, solve time",
+        "From the handoff to the first agent reply, and to the ticket being solved, in the "
+        "built-in helpdesk (Zendesk keeps its own figures).",
+    ),
+    (
+        "Value handled by the bot",
+        "Order totals cancelled before shipping, refunds due on returns started, and refund "
+        "amounts the bot reported, in the currency the store answered in. Cost saved: "
+        "conversations resolved by the bot times the cost per ticket "
+        "(ANALYTICS_COST_PER_TICKET); abandoned or unanswered ones save nothing.",
+    ),
+    (
+        "Change",
+        "Each headline figure against the previous period of the same length: percentage "
+        "points for rates, per cent for the rest. Days before the retention purge come from "
+        "the daily summary table.",
     ),
     (
         "CSAT",
-        "Share of ratings that are 4 or 5 on the 1-5 scale (top-two-box), with the "
-        "mean rating; response rate is ratings divided by rating prompts.",
-    ),
-    ("Turns", "Shopper messages per conversation (median)."),
-    (
-        "Time to resolution",
-        "From the shopper's first message to the bot's first settling "
-        "answer, over resolved conversations (median).",
+        "Share of ratings that are 4 or 5 on the 1-5 scale, with the mean rating; response "
+        "rate is ratings divided by rating prompts.",
     ),
 )
 
@@ -77,21 +83,28 @@ _TEMPLATE = """<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Shopdesk KPI report {{ period_from }} to {{ period_to }}</title>
 <style>
-body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:60rem;color:#222;padding:0 1rem}
-h2{margin-top:2.2rem;border-bottom:1px solid #ddd}
-.tiles{display:flex;flex-wrap:wrap;gap:.8rem}.tile{border:1px solid #ddd;border-radius:6px;
-padding:.6rem .9rem;min-width:9rem}.tile b{display:block;font-size:1.5rem}
-dt{font-weight:600;margin-top:.5rem}svg.chart{max-width:100%;height:auto}
+body{font-family:system-ui,sans-serif;margin:1rem auto;max-width:60rem;color:#222;
+padding:0 1rem;font-size:16px;line-height:1.4}
+h2{margin-top:2rem;border-bottom:1px solid #ddd;font-size:1.25rem}
+.tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(9.5rem,1fr));gap:.6rem}
+.tile{border:1px solid #ddd;border-radius:6px;padding:.5rem .7rem}
+.tile b{display:block;font-size:1.4rem}.tile small{display:block;color:#555}
+.up{color:#2e7d32}.down{color:#b00020}
+svg.chart{display:block;width:100%;max-width:560px;height:auto}
+.scroll{overflow-x:auto}table{border-collapse:collapse;min-width:100%}
+td,th{padding:.3rem .5rem;border-bottom:1px solid #e3e3e3;text-align:left;vertical-align:top}
+td.n,th.n{text-align:right}dt{font-weight:600;margin-top:.5rem}
 </style></head><body>
 <h1>Shopdesk KPI report</h1>
-<p>Conversations that started from {{ period_from }} to {{ period_to }} (UTC).
-Generated {{ generated }}.</p>
+<p>Conversations that started from {{ period_from }} to {{ period_to }} ({{ timezone }}),
+compared with {{ previous_from }} to {{ previous_to }}. Generated {{ generated }}.</p>
 <div class="tiles">
-{% for label, value in tiles %}<div class="tile"><b>{{ value }}</b>{{ label }}</div>
+{% for tile in tiles %}<div class="tile"><b>{{ tile.value }}</b>{{ tile.label }}
+<small class="{{ tile.trend }}">{{ tile.change }}</small></div>
 {% endfor %}</div>
 {% for section in sections %}
 <h2 id="{{ section.id }}">{{ section.title }}</h2>
-{{ section.svg | safe }}
+{{ section.body }}
 {% if section.note %}<p>{{ section.note }}</p>{% endif %}
 {% endfor %}
 <h2 id="definitions">Definitions</h2>
@@ -99,146 +112,346 @@ Generated {{ generated }}.</p>
 </body></html>
 """
 
+_ENV = Environment(autoescape=True)
+
 
 @dataclass(frozen=True)
 class Section:
     id: str
     title: str
-    svg: str
+    body: Markup
     note: str = ""
+
+
+@dataclass(frozen=True)
+class Tile:
+    label: str
+    value: str
+    change: str
+    trend: str  # up | down | "" (better, worse, no change or no data)
 
 
 def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.1f}%"
 
 
-def _num(value: float | None, unit: str = "") -> str:
-    return "–" if value is None else f"{value:g}{unit}"
+def _num(value: float | None) -> str:
+    return "–" if value is None else f"{value:g}"
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    if seconds < 10:
+        return f"{seconds:.2f} s"
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _money(amount: str | None, currency: str) -> str:
+    return "–" if amount is None else f"{amount} {currency}"
+
+
+# Headline tiles: figure, label, how to show it, and whether up is good.
+TILES: tuple[tuple[str, str, str, bool | None], ...] = (
+    ("conversations", "conversations", "count", None),
+    ("resolution_rate", "resolved by the bot", "rate", True),
+    ("containment_rate", "never reached a person", "rate", None),
+    ("handoff_rate", "handed off", "rate", None),
+    ("asked_for_person_left_rate", "asked for a person, left", "rate", False),
+    ("unanswered_rate", "unanswered", "rate", False),
+    ("abandoned_rate", "abandoned", "rate", False),
+    ("unanswered_message_rate", "messages unanswered", "rate", False),
+    ("csat", "CSAT (4-5)", "rate", True),
+    ("mean_rating", "mean rating", "number", True),
+    ("bot_reply_p50_seconds", "bot reply p50", "seconds", False),
+    ("bot_reply_p95_seconds", "bot reply p95", "seconds", False),
+    ("human_reply_wait_p50_seconds", "wait for a person p50", "seconds", False),
+    ("solve_p50_seconds", "ticket solve time p50", "seconds", False),
+    ("median_turns", "median messages", "number", None),
+    ("median_seconds_to_resolution", "median time to resolution", "seconds", False),
+    ("cancelled_value", "cancelled before shipping", "money", True),
+    ("returns_value", "returns started", "money", True),
+    ("refunds_queried_value", "refunds queried", "money", None),
+    ("cost_saved", "estimated cost saved", "money", True),
+)
+
+
+def tiles(figures: dict[str, Any]) -> list[Tile]:
+    currency = figures["value"]["currency"]
+    shown: dict[str, Callable[[Any], str]] = {
+        "count": lambda v: "–" if v is None else str(v),
+        "rate": _pct,
+        "number": _num,
+        "seconds": _duration,
+        "money": lambda v: _money(v, currency),
+    }
+    out = []
+    for key, label, kind, up_is_good in TILES:
+        figure = figures["headline"][key]
+        delta = figure["change"]
+        if delta is None:
+            change, trend = "no previous figure", ""
+        else:
+            unit = " pts" if figure.get("unit") == "points" else "%"
+            change = f"{delta:+g}{unit} vs previous"
+            trend = ""
+            if delta and up_is_good is not None:
+                trend = "up" if (delta > 0) == up_is_good else "down"
+        out.append(Tile(label, shown[kind](figure["current"]), change, trend))
+    return out
+
+
+def _table(
+    head: list[str], rows: list[list[Any]], *, numeric_from: int = 1, empty: str = "None."
+) -> Markup:
+    if not rows:
+        return Markup("<p>{}</p>").format(empty)
+    template = _ENV.from_string(
+        "<div class='scroll'><table><tr>{% for h in head %}"
+        "<th class='{{ 'n' if loop.index0 >= n else '' }}'>{{ h }}</th>{% endfor %}</tr>"
+        "{% for row in rows %}<tr>{% for c in row %}"
+        "<td class='{{ 'n' if loop.index0 >= n else '' }}'>{{ c }}</td>"
+        "{% endfor %}</tr>{% endfor %}</table></div>"
+    )
+    return Markup(template.render(head=head, rows=rows, n=numeric_from))
+
+
+def _links(urls: list[str]) -> Markup:
+    return Markup(" ").join(
+        Markup("<a href='{}'>conversation {}</a>").format(url, n)
+        for n, url in enumerate(urls, start=1)
+    )
+
+
+def _split_rows(split: dict[str, dict[str, Any]]) -> list[list[Any]]:
+    return [
+        [human(key), row["conversations"], *(row[o] for o in oc.OUTCOMES),
+         _pct(row["resolution_rate"])]
+        for key, row in split.items()
+    ]
+
+
+SPLIT_HEAD = [*(human(o) for o in oc.OUTCOMES), "resolved"]
 
 
 def sections(figures: dict[str, Any]) -> list[Section]:
     daily = figures["daily"]
     days = [d["day"] for d in daily]
-    handoffs = figures["handoffs"]
-    verification = figures["verification"]
+    outcomes = figures["outcomes"]
+    queue = figures["queue"]
+    timing = figures["timing"]
+    value = figures["value"]
     csat = figures["csat"]
+    verification = figures["verification"]
+    messages = figures["messages"]
+    currency = value["currency"]
+    detail_rows = [
+        [human(o), human(detail), count]
+        for o in oc.OUTCOMES
+        for detail, count in outcomes[o]["details"].items()
+    ]
     return [
         Section(
-            "conversations",
+            "outcomes",
+            "Outcomes",
+            Markup(
+                charts.bar_chart(
+                    "outcomes",
+                    "Conversations by outcome",
+                    [(human(o), outcomes[o]["count"]) for o in oc.OUTCOMES],
+                )
+            )
+            + _table(["Outcome", "Which", "Conversations"], detail_rows, numeric_from=2),
+            note=f"{outcomes['conversations']} conversations, each counted once.",
+        ),
+        Section(
+            "first-intent",
+            "Outcome by first request",
+            _table(["First request", "Conversations", *SPLIT_HEAD],
+                   _split_rows(figures["by_first_intent"])),
+            note="A flow that leaks shows many abandoned or unanswered conversations.",
+        ),
+        Section(
+            "daily",
             "Conversations per day",
-            charts.column_chart(
-                "conversations_per_day",
-                "Conversations per day",
-                days,
-                [d["conversations"] for d in daily],
+            Markup(
+                charts.stacked_columns(
+                    "conversations_per_day",
+                    "Conversations per day by outcome",
+                    days,
+                    [(human(o), [d[o] for d in daily]) for o in oc.OUTCOMES],
+                )
             ),
         ),
         Section(
-            "containment",
-            "Containment rate per day",
-            charts.line_chart(
-                "containment_rate_per_day",
-                "Containment and bot resolution rate per day",
-                days,
+            "unanswered-daily",
+            "Unanswered messages per day",
+            Markup(
+                charts.column_chart(
+                    "unanswered_message_rate_per_day",
+                    "Share of shopper messages unanswered per day",
+                    days,
+                    [d["unanswered_message_rate"] or 0.0 for d in daily],
+                    fmt=charts.percent,
+                )
+            ),
+            note=f"{messages['unanswered']} of {messages['shopper_messages']} shopper messages "
+            f"unanswered ({messages['not_understood']} not understood, "
+            f"{messages['out_of_scope']} out of scope).",
+        ),
+        Section(
+            "queue",
+            "Improvement queue: what to teach the bot next",
+            Markup("<h3>Top unanswered messages (masked, grouped by similarity)</h3>")
+            + _table(
+                ["Message", "Times", "Similar", "Conversations"],
                 [
-                    ("Containment", [d["containment_rate"] for d in daily]),
-                    ("Resolved by the bot", [d["bot_resolution_rate"] for d in daily]),
+                    [g["message"], g["count"], "; ".join(g["examples"][1:]),
+                     _links(g["conversations"])]
+                    for g in queue["unanswered_messages"]
                 ],
+                numeric_from=1,
+                empty="No unanswered messages.",
+            )
+            + Markup("<h3>Low ratings (1 or 2) and what the shopper said (masked)</h3>")
+            + _table(
+                ["Rating", "Comment", "Conversation"],
+                [[r["score"], r["comment"] or "–", _links([r["conversation"]])]
+                 for r in queue["low_csat"]],
+                numeric_from=3,
+                empty="No low ratings.",
+            )
+            + Markup("<h3>Handoff reasons</h3>")
+            + _table(
+                ["Reason", "Handoffs", "Latest conversations"],
+                [[human(h["reason"]), h["count"], _links(h["conversations"])]
+                 for h in queue["handoff_reasons"]],
+                numeric_from=1,
+                empty="No handoffs.",
             ),
         ),
         Section(
             "handoffs",
             "Handoffs by reason",
-            charts.bar_chart(
-                "handoffs_by_reason", "Handoffs by reason", list(handoffs["by_reason"].items())
+            Markup(
+                charts.bar_chart(
+                    "handoffs_by_reason",
+                    "Handoffs by reason",
+                    [(human(k), v) for k, v in figures["handoffs"]["by_reason"].items()],
+                )
             ),
             note="Delivery: "
             + (
                 ", ".join(
-                    f"{status} {count}" for status, count in handoffs["by_delivery_status"].items()
+                    f"{status} {n}"
+                    for status, n in figures["handoffs"]["by_delivery_status"].items()
                 )
                 or "no escalations"
             )
             + ".",
         ),
         Section(
-            "fallback",
-            "Fallback rate per day",
-            charts.line_chart(
-                "fallback_rate_per_day",
-                "Fallback rate per day",
-                days,
-                [("Fallback rate", [d["fallback_rate"] for d in daily])],
-            ),
-        ),
-        Section(
-            "intents",
-            "Top intents",
-            charts.bar_chart(
-                "top_intents",
-                "Top intents (shopper messages)",
-                list(figures["top_intents"].items()),
-            ),
-        ),
-        Section(
-            "verification",
-            "Verification",
-            charts.bar_chart(
-                "verification",
-                "Verification outcomes (conversations)",
+            "timing",
+            "Time",
+            _table(
+                ["", "Median", "95th percentile", "Measured"],
                 [
-                    ("verified", verification["verified"]),
-                    ("not verified", verification["not_verified"]),
-                    ("locked after failures", verification["locked"]),
+                    [label, _duration(t["p50_seconds"]), _duration(t["p95_seconds"]), t["count"]]
+                    for label, t in (
+                        ("Bot reply", timing["bot_reply"]),
+                        ("Wait for a person's first reply", timing["human_reply_wait"]),
+                        ("Ticket solve time", timing["solve"]),
+                        ("Time to resolution (bot)", timing["resolution"]),
+                    )
                 ],
             ),
-            note=f"Success rate {_pct(verification['success_rate'])}; "
-            f"{verification['failed_attempts']} failed attempts in all.",
+        ),
+        Section(
+            "value",
+            "What the bot handled",
+            _table(
+                ["", "Amount"],
+                [
+                    [human(kind), "; ".join(f"{a} {c}" for c, a in value[kind].items()) or "–"]
+                    for kind in oc.VALUE_KINDS
+                ]
+                + [["Estimated cost saved", _money(value["cost_saved"], currency)]],
+            ),
+            note=(
+                f"Cost per ticket {value['cost_per_ticket']} {currency}."
+                if value["cost_per_ticket"] is not None
+                else "Set ANALYTICS_COST_PER_TICKET to estimate the cost saved."
+            ),
+        ),
+        Section(
+            "language",
+            "By language and channel",
+            _table(["Language", "Conversations", *SPLIT_HEAD], _split_rows(figures["by_language"]))
+            + _table(["Channel", "Conversations", *SPLIT_HEAD], _split_rows(figures["by_channel"])),
         ),
         Section(
             "self-service",
-            "Self-service outcomes",
-            charts.bar_chart(
-                "self_service_outcomes",
-                "Self-service outcomes",
-                [(OUTCOME_LABELS[name], v["count"]) for name, v in figures["self_service"].items()],
+            "Tasks the bot settled",
+            Markup(
+                charts.bar_chart(
+                    "self_service_outcomes",
+                    "Conversations per settled task",
+                    [(human(k), v) for k, v in figures["self_service"].items()],
+                )
             ),
         ),
         Section(
             "csat",
             "Customer satisfaction (CSAT)",
-            charts.column_chart(
-                "csat_distribution",
-                "CSAT ratings 1 to 5",
-                list(csat["distribution"].keys()),
-                list(csat["distribution"].values()),
+            Markup(
+                charts.column_chart(
+                    "csat_distribution",
+                    "CSAT ratings 1 to 5",
+                    list(csat["distribution"].keys()),
+                    list(csat["distribution"].values()),
+                )
             ),
             note=f"CSAT {_pct(csat['csat'])} (4 or 5), mean {_num(csat['mean'])} from "
             f"{csat['ratings']} ratings; response rate {_pct(csat['response_rate'])}; "
             f"{csat['comments']} comments.",
         ),
-    ]
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.1f} min"
-
-
-def tiles(figures: dict[str, Any]) -> list[tuple[str, str]]:
-    s = figures["summary"]
-    seconds = s["median_seconds_to_resolution"]
-    return [
-        ("conversations", str(s["conversations"])),
-        ("containment rate", _pct(s["containment_rate"])),
-        ("resolved by the bot", _pct(s["bot_resolution_rate"])),
-        ("handoff rate", _pct(s["handoff_rate"])),
-        ("fallback rate", _pct(s["fallback_rate"])),
-        ("CSAT (4-5)", _pct(figures["csat"]["csat"])),
-        ("mean rating", _num(figures["csat"]["mean"])),
-        ("median turns", _num(s["median_turns"])),
-        ("median time to resolution", _duration(seconds)),
+        Section(
+            "verification",
+            "Verification",
+            Markup(
+                charts.bar_chart(
+                    "verification",
+                    "Verification outcomes (conversations)",
+                    [
+                        ("Verified", verification["verified"]),
+                        ("Not verified", verification["not_verified"]),
+                        ("Locked after failures", verification["locked"]),
+                    ],
+                )
+            ),
+            note=f"Success rate {_pct(verification['success_rate'])}; "
+            f"{verification['failed_attempts']} failed attempts in all.",
+        ),
+        Section(
+            "intents",
+            "What shoppers asked",
+            Markup(
+                charts.bar_chart(
+                    "top_intents",
+                    "Top requests (shopper messages)",
+                    [(human(k), v) for k, v in figures["top_intents"].items()],
+                )
+            )
+            + _table(
+                ["Answers to the bot's questions", "Messages"],
+                [[human(k), v] for k, v in messages["form_answers"].items()],
+                empty="No form answers.",
+            ),
+        ),
     ]
 
 
@@ -247,10 +460,13 @@ def _moment(iso: str) -> str:
 
 
 def html(figures: dict[str, Any], *, generated: str) -> str:
-    template = Environment(autoescape=True).from_string(_TEMPLATE)
+    template = _ENV.from_string(_TEMPLATE)
     return template.render(
         period_from=_moment(figures["period"]["from"]),
         period_to=_moment(figures["period"]["to"]),
+        previous_from=_moment(figures["previous_period"]["from"]),
+        previous_to=_moment(figures["previous_period"]["to"]),
+        timezone=figures["period"]["timezone"],
         generated=generated,
         tiles=tiles(figures),
         sections=sections(figures),
@@ -258,31 +474,36 @@ def html(figures: dict[str, Any], *, generated: str) -> str:
     )
 
 
+def _leaves(metric: str, value: Any) -> Iterator[tuple[str, str, Any]]:
+    """(metric, key, value) for every scalar under `value`; lists of records are keyed by
+    their `day` (or position), and lists of text are joined."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if isinstance(inner, dict | list):
+                yield from _leaves(f"{metric}.{key}", inner)
+            else:
+                yield metric, str(key), inner
+    elif isinstance(value, list):
+        if all(not isinstance(v, dict | list) for v in value):
+            yield metric.rpartition(".")[0], metric.rpartition(".")[2], " ".join(map(str, value))
+            return
+        for n, item in enumerate(value):
+            key = str(item.get("day", n)) if isinstance(item, dict) else str(n)
+            for field, inner in (item.items() if isinstance(item, dict) else [("value", item)]):
+                if field == "day":
+                    continue
+                if isinstance(inner, dict | list):
+                    yield from (
+                        (f"{m}", f"{key}.{k}", v) for m, k, v in _leaves(f"{metric}.{field}", inner)
+                    )
+                else:
+                    yield f"{metric}.{field}", key, inner
+
+
 def csv_rows(figures: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
     """(metric, key, value) for every figure; the JSON's leaves, flattened."""
-    for name, value in figures["summary"].items():
-        yield "summary", name, value
-    for day in figures["daily"]:
-        for name, value in day.items():
-            if name != "day":
-                yield f"daily.{name}", day["day"], value
-    for group in ("by_reason", "by_delivery_status", "by_reason_in_conversations"):
-        for key, value in figures["handoffs"][group].items():
-            yield f"handoffs.{group}", key, value
-    yield "handoffs", "escalations", figures["handoffs"]["escalations"]
-    for key, value in figures["top_intents"].items():
-        yield "top_intents", key, value
-    for key, value in figures["verification"].items():
-        yield "verification", key, value
-    for outcome, counts in figures["self_service"].items():
-        for key, value in counts.items():
-            yield f"self_service.{key}", outcome, value
-    for key, value in figures["csat"].items():
-        if key == "distribution":
-            for score, count in value.items():
-                yield "csat.distribution", score, count
-        else:
-            yield "csat", key, value
+    for section, value in figures.items():
+        yield from _leaves(section, value)
 
 
 def csv_text(figures: dict[str, Any]) -> str:

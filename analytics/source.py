@@ -10,9 +10,9 @@ memory stays flat however many conversations there are.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from analytics import outcomes as oc
 from analytics.conversations import EventRow
 
-ACTIONS_READ = (*sorted(oc.FALLBACK_ACTIONS), oc.ESCALATE_ACTION)
+ACTIONS_READ = (*sorted(oc.FALLBACK_ACTIONS), oc.ESCALATE_ACTION, oc.START_HANDOFF_ACTION)
 SLOTS_READ = (
     oc.HANDOFF_REFERENCE_SLOT,
     oc.HANDOFF_REASON_SLOT,
@@ -30,64 +30,118 @@ SLOTS_READ = (
     oc.CSAT_ASKED_SLOT,
     oc.CSAT_SCORE_SLOT,
     oc.CSAT_COMMENT_SLOT,
+    oc.REQUESTED_SLOT,
+    oc.LANGUAGE_SLOT,
 )
 FETCH_ROWS = 20_000
+TEXT_BATCH = 500
 
 
 class ReportSourceError(RuntimeError):
     """A database the report reads is missing or unreadable; the message says which."""
 
 
-def _detail_sql(dialect: str) -> str:
+def _json_sql(dialect: str, path: str) -> str:
+    """A JSON field of `data` as text: path like 'metadata.utter_action'."""
     if dialect == "sqlite":
-        return (
-            "CASE type_name WHEN 'bot' THEN json_extract(data, '$.metadata.utter_action') "
-            "WHEN 'slot' THEN json_extract(data, '$.value') END"
-        )
+        return f"json_extract(data, '$.{path}')"
     if dialect == "postgresql":
-        return (
-            "CASE type_name WHEN 'bot' THEN (data::json -> 'metadata' ->> 'utter_action') "
-            "WHEN 'slot' THEN (data::json ->> 'value') END"
-        )
+        *parents, leaf = path.split(".")
+        chain = "".join(f" -> '{p}'" for p in parents)
+        return f"(data::json{chain} ->> '{leaf}')"
     raise ReportSourceError(f"tracker store dialect {dialect!r} is not supported")
 
 
-def _event_query(dialect: str) -> sa.TextClause:
+def _detail_sql(dialect: str) -> str:
+    return (
+        f"CASE type_name WHEN 'bot' THEN {_json_sql(dialect, 'metadata.utter_action')} "
+        f"WHEN 'slot' THEN {_json_sql(dialect, 'value')} "
+        f"WHEN 'user' THEN {_json_sql(dialect, 'input_channel')} END"
+    )
+
+
+def _extra_sql(dialect: str) -> str:
+    values = ", ".join(f"'{name}'" for name in oc.VALUE_RESPONSES)
+    return (
+        f"CASE WHEN type_name = 'bot' AND {_json_sql(dialect, 'metadata.utter_action')} "
+        f"IN ({values}) THEN {_json_sql(dialect, 'metadata.' + oc.VALUE_KEY)} END"
+    )
+
+
+def _like_prefix(prefix: str) -> str:
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"
+
+
+def _event_query(dialect: str, *, excluded_prefixes: tuple[str, ...]) -> sa.TextClause:
     actions = ", ".join(f"'{name}'" for name in ACTIONS_READ)
     slots = ", ".join(f"'{name}'" for name in SLOTS_READ)
+    excluded = "".join(
+        f" AND sender_id NOT LIKE :prefix{n} ESCAPE '\\'" for n in range(len(excluded_prefixes))
+    )
     return sa.text(
-        f"SELECT sender_id, type_name, timestamp, intent_name, action_name, "
-        f"{_detail_sql(dialect)} AS detail FROM events "
-        f"WHERE timestamp >= :lo AND timestamp < :hi AND ("
-        f"type_name IN ('user', 'bot', 'session_started', 'restart') "
+        f"SELECT id, sender_id, type_name, timestamp, intent_name, action_name, "
+        f"{_detail_sql(dialect)} AS detail, {_extra_sql(dialect)} AS extra FROM events "
+        f"WHERE timestamp >= :lo AND timestamp < :hi{excluded} AND ("
+        f"type_name IN ('user', 'bot', 'session_started', 'restart', 'active_loop') "
         f"OR (type_name = 'action' AND action_name IN ({actions})) "
         f"OR (type_name = 'slot' AND action_name IN ({slots}))) "
         f"ORDER BY sender_id, id"
     )
 
 
-def tracker_rows(engine: Engine, *, lo: float, hi: float) -> Iterator[EventRow]:
-    """Event rows with lo <= timestamp < hi, ordered by sender then event id (streamed)."""
-    query = _event_query(engine.dialect.name)
+def _failed(what: str, engine: Engine, exc: SQLAlchemyError) -> ReportSourceError:
+    return ReportSourceError(
+        f"cannot read {what} ({engine.url.render_as_string()}): "
+        f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}"
+    )
+
+
+def tracker_rows(
+    engine: Engine, *, lo: float, hi: float, excluded_prefixes: tuple[str, ...] = ()
+) -> Iterator[EventRow]:
+    """Event rows with lo <= timestamp < hi, ordered by sender then event id (streamed);
+    senders starting with one of `excluded_prefixes` (test traffic) are left out."""
+    query = _event_query(engine.dialect.name, excluded_prefixes=excluded_prefixes)
+    params: dict[str, object] = {"lo": lo, "hi": hi}
+    params.update({f"prefix{n}": _like_prefix(p) for n, p in enumerate(excluded_prefixes)})
     try:
         with engine.connect() as conn:
             result = conn.execution_options(stream_results=True, yield_per=FETCH_ROWS).execute(
-                query, {"lo": lo, "hi": hi}
+                query, params
             )
-            for sender_id, type_name, timestamp, intent, name, detail in result:
+            for event_id, sender_id, type_name, timestamp, intent, name, detail, extra in result:
                 yield EventRow(
+                    event_id,
                     sender_id,
                     type_name,
                     float(timestamp or 0.0),
                     intent,
                     name,
                     None if detail is None else str(detail),
+                    None if extra is None else str(extra),
                 )
     except SQLAlchemyError as exc:
-        raise ReportSourceError(
-            f"cannot read the tracker store ({engine.url.render_as_string()}): "
-            f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}"
-        ) from None
+        raise _failed("the tracker store", engine, exc) from None
+
+
+def message_texts(engine: Engine, event_ids: Iterable[int]) -> dict[int, str]:
+    """The text of the shopper messages with these event ids (read in batches)."""
+    text = _json_sql(engine.dialect.name, "text")
+    ids = sorted(set(event_ids))
+    found: dict[int, str] = {}
+    try:
+        with engine.connect() as conn:
+            for start in range(0, len(ids), TEXT_BATCH):
+                batch = ids[start : start + TEXT_BATCH]
+                query = sa.text(
+                    f"SELECT id, {text} FROM events WHERE id IN :ids"
+                ).bindparams(sa.bindparam("ids", expanding=True))
+                for event_id, value in conn.execute(query, {"ids": batch}):
+                    found[int(event_id)] = "" if value is None else str(value)
+    except SQLAlchemyError as exc:
+        raise _failed("the tracker store", engine, exc) from None
+    return found
 
 
 @dataclass(frozen=True)
@@ -96,14 +150,47 @@ class EscalationRow:
     reason: str
     status: str  # pending | done | parked
     created_at: datetime
+    reference: str = ""
+    first_agent_reply_at: datetime | None = None  # built-in helpdesk only
+    solved_at: datetime | None = None  # built-in helpdesk only
+
+    @property
+    def wait_seconds(self) -> float | None:
+        """From the shopper being told "a person has it" to the first agent reply."""
+        if self.first_agent_reply_at is None:
+            return None
+        return max(0.0, (self.first_agent_reply_at - self.created_at).total_seconds())
+
+    @property
+    def solve_seconds(self) -> float | None:
+        if self.solved_at is None:
+            return None
+        return max(0.0, (self.solved_at - self.created_at).total_seconds())
 
 
 def escalations(engine: Engine, *, start: datetime, end: datetime) -> list[EscalationRow]:
-    """Escalations written to the handoff outbox with start <= created_at < end."""
-    from handoff.db import outbox
+    """Escalations written to the handoff outbox with start <= created_at < end, with the
+    built-in helpdesk's first agent reply and solve time of the ticket each one opened."""
+    from handoff.db import comments, outbox, tickets
 
+    first_reply = (
+        sa.select(sa.func.min(comments.c.created_at))
+        .where(comments.c.ticket_id == tickets.c.id)
+        .where(comments.c.author == "agent")
+        .scalar_subquery()
+    )
     query = (
-        sa.select(outbox.c.conversation_id, outbox.c.payload, outbox.c.status, outbox.c.created_at)
+        sa.select(
+            outbox.c.conversation_id,
+            outbox.c.payload,
+            outbox.c.status,
+            outbox.c.created_at,
+            tickets.c.solved_at,
+            first_reply.label("first_reply"),
+        )
+        .select_from(
+            outbox.outerjoin(tickets, tickets.c.external_id == outbox.c.idempotency_key)
+        )
         .where(outbox.c.kind == "escalation")
         .where(outbox.c.created_at >= start)
         .where(outbox.c.created_at < end)
@@ -117,11 +204,18 @@ def escalations(engine: Engine, *, start: datetime, end: datetime) -> list[Escal
                     reason=str((row.payload or {}).get("reason") or "unknown"),
                     status=row.status,
                     created_at=row.created_at,
+                    reference=str((row.payload or {}).get("reference") or ""),
+                    first_agent_reply_at=_aware(row.first_reply),
+                    solved_at=_aware(row.solved_at),
                 )
                 for row in conn.execute(query)
             ]
     except SQLAlchemyError as exc:
-        raise ReportSourceError(
-            f"cannot read the handoff outbox ({engine.url.render_as_string()}): "
-            f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}"
-        ) from None
+        raise _failed("the handoff outbox", engine, exc) from None
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """The handoff tables keep naive UTC; min() over them may come back naive."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value

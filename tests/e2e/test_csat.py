@@ -88,6 +88,7 @@ class Scenario:
     fallbacks: int = 0
     csat_asked: bool = False
     score: int | None = None
+    outcome: tuple[str, str] = ("abandoned", "no_request")  # the one the report must give
 
 
 SCENARIOS = [
@@ -98,6 +99,7 @@ SCENARIOS = [
         verified=True,
         csat_asked=True,
         score=5,
+        outcome=("resolved", "order_status_answered"),
     ),
     Scenario(
         [JO, "the courier threw my parcel over the fence and i want to complain"],
@@ -105,13 +107,17 @@ SCENARIOS = [
         handoff_reason="complaint",
         outcomes={"order_status_answered"},
         verified=True,
+        outcome=("handed_off", "complaint"),
     ),
     Scenario(["/greet", "/thanks"], ["greet", "thanks"]),
-    Scenario(["/nlu_fallback"], ["nlu_fallback"], fallbacks=1),
+    Scenario(
+        ["/nlu_fallback"], ["nlu_fallback"], fallbacks=1, outcome=("unanswered", "not_understood")
+    ),
     Scenario(
         ['/order_status{"order_number": "10023", "email": "wrong@example.com"}'],
         ["order_status"],
         failed_attempts=1,
+        outcome=("abandoned", "order_status"),
     ),
     Scenario(
         ["/return_policy", "/goodbye", RATING_BUTTONS[1]],
@@ -119,6 +125,7 @@ SCENARIOS = [
         outcomes={"policy_answered"},
         csat_asked=True,
         score=2,
+        outcome=("resolved", "policy_answered"),
     ),
     Scenario(
         [JO, "/deny", "/refund_status"],
@@ -126,6 +133,7 @@ SCENARIOS = [
         outcomes={"order_status_answered", "refund_status_answered"},
         verified=True,
         csat_asked=True,
+        outcome=("resolved", "order_status_answered"),
     ),
 ]
 
@@ -172,19 +180,27 @@ def test_report_counts_real_conversations_exactly(shopdesk: ShopdeskStack, tmp_p
 
     total = len(SCENARIOS)
     handed = [s for s in SCENARIOS if s.handoff_reason]
-    resolved = [s for s in SCENARIOS if s.outcomes and not s.handoff_reason]
     turns = [len(s.messages) for s in SCENARIOS]
-    summary = report["summary"]
-    assert summary["conversations"] == total
-    assert summary["handed_off"] == len(handed)
-    assert summary["contained"] == total - len(handed)
-    assert summary["containment_rate"] == round((total - len(handed)) / total, 4)
-    assert summary["resolved_by_bot"] == len(resolved)
-    assert summary["user_messages"] == sum(turns)
-    assert summary["fallback_messages"] == sum(s.fallbacks for s in SCENARIOS)
-    assert summary["median_turns"] == median(turns)
-    seconds = summary["median_seconds_to_resolution"]
+    outcomes = report["outcomes"]
+    assert outcomes["conversations"] == total
+    expected: dict[str, dict[str, int]] = {}
+    for s in SCENARIOS:
+        details = expected.setdefault(s.outcome[0], {})
+        details[s.outcome[1]] = details.get(s.outcome[1], 0) + 1
+    for name in ("resolved", "handed_off", "asked_for_person_left", "unanswered", "abandoned"):
+        assert outcomes[name]["details"] == expected.get(name, {}), name
+    headline = report["headline"]
+    assert headline["containment_rate"]["current"] == round((total - len(handed)) / total, 4)
+    messages = report["messages"]
+    assert messages["shopper_messages"] == sum(turns)
+    assert messages["not_understood"] == sum(s.fallbacks for s in SCENARIOS)
+    assert headline["median_turns"]["current"] == median(turns)
+    seconds = headline["median_seconds_to_resolution"]["current"]
     assert seconds is not None and 0 < seconds < (end - start).total_seconds()
+    replies = report["timing"]["bot_reply"]
+    # Every message but the ones sent while a person had the conversation got a reply.
+    assert replies["count"] == sum(turns)
+    assert 0 < replies["p50_seconds"] <= replies["p95_seconds"] < (end - start).total_seconds()
     assert sum(d["conversations"] for d in report["daily"]) == total
 
     assert report["handoffs"]["by_reason"] == {"complaint": 1}
@@ -204,8 +220,8 @@ def test_report_counts_real_conversations_exactly(shopdesk: ShopdeskStack, tmp_p
     assert verification["verified"] == sum(s.verified for s in SCENARIOS)
     assert verification["failed_attempts"] == sum(s.failed_attempts for s in SCENARIOS)
 
-    for outcome, counts in report["self_service"].items():
-        assert counts["conversations"] == sum(outcome in s.outcomes for s in SCENARIOS), outcome
+    for outcome, count in report["self_service"].items():
+        assert count == sum(outcome in s.outcomes for s in SCENARIOS), outcome
 
     scores = [s.score for s in SCENARIOS if s.score is not None]
     csat = report["csat"]

@@ -102,7 +102,7 @@ def write_outbox(url: str, tracker: sa.Engine) -> int:
     from handoff.db import outbox
 
     engine = sa.create_engine(url)
-    handoff_metadata.create_all(engine, tables=[outbox])
+    handoff_metadata.create_all(engine)
     query = sa.text(
         "SELECT sender_id, timestamp FROM events WHERE type_name = 'slot' "
         "AND action_name = 'handoff_reference'"

@@ -56,6 +56,7 @@ class Script:
     clock: float
     rng: random.Random = field(default_factory=lambda: random.Random(0))
     events: list[dict[str, Any]] = field(default_factory=list)
+    channel: str = "rest"
 
     def _tick(self, low: float = 0.05, high: float = 0.4) -> float:
         self.clock += self.rng.uniform(low, high)
@@ -102,7 +103,7 @@ class Script:
                     "metadata": {},
                     "intent_ranking": ranking,
                 },
-                "input_channel": "rest",
+                "input_channel": self.channel,
                 "message_id": f"{self.sender_id}-{len(self.events)}",
             }
         )
@@ -131,12 +132,17 @@ class Script:
         )
         return self
 
-    def bot(self, response: str, text: str = "...") -> Script:
+    def bot(self, response: str, text: str = "...", **values: Any) -> Script:
+        """A bot message; `values` are the response's fill-ins, which Rasa keeps beside
+        `utter_action` in the event's metadata (with the `template` name rasa-sdk sends)."""
+        metadata: dict[str, Any] = {"utter_action": response}
+        if values:
+            metadata.update(template=response, **values)
         self.events.append(
             {
                 "event": "bot",
                 "timestamp": self._tick(),
-                "metadata": {"utter_action": response},
+                "metadata": metadata,
                 "text": text,
                 "data": {
                     "elements": None,
@@ -163,9 +169,18 @@ class Script:
     def listen(self) -> Script:
         return self.action("action_listen")
 
+    def ask(self, form: str, slot: str, response: str | None = None) -> Script:
+        """A form asks for `slot` and waits for the shopper's answer."""
+        self.action(form).loop(form).slot("requested_slot", slot)
+        return self.bot(response or f"utter_ask_{slot}").listen()
+
+    def form_done(self) -> Script:
+        return self.loop(None).slot("requested_slot", None)
+
     # Building blocks of the bot's real flows (see actions/ and data/rules).
     def verify(self, *, ok: bool = True, failures: int = 0, lock_after: int = 3) -> Script:
         self.action("verification_form").loop("verification_form")
+        self.slot("requested_slot", "order_number")
         for n in range(1, failures + 1):
             self.slot("verification_failures", float(n))
             if n >= lock_after:

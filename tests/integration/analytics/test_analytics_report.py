@@ -1,6 +1,7 @@
 """The KPI report against real databases: conversations written into a tracker store the way
-Rasa writes them (SQLite and PostgreSQL), escalations through the real outbox code, the
-report run through its command line. Expected figures are computed here from the scenario.
+Rasa writes them (SQLite and PostgreSQL), escalations through the real outbox code and the
+built-in helpdesk's tables, the report run through its command line. Expected figures are
+computed here from the scenario (each conversation says what it must count for).
 """
 
 from __future__ import annotations
@@ -8,16 +9,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import random
 import subprocess
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
-from statistics import median
 from typing import Any
 
 import pytest
@@ -25,6 +28,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from analytics.__main__ import main
+from analytics.names import human
 from analytics.render import csv_rows
 from bot.paths import ROOT
 from handoff import bootstrap, migrations
@@ -42,10 +46,10 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 DAY0 = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday; the report covers 2026-03-02..04
 CHARTS = (
+    "outcomes",
     "conversations_per_day",
-    "containment_rate_per_day",
+    "unanswered_message_rate_per_day",
     "handoffs_by_reason",
-    "fallback_rate_per_day",
     "top_intents",
     "verification",
     "self_service_outcomes",
@@ -99,50 +103,90 @@ def engine(db_url: str) -> Iterator[sa.Engine]:
 
 # --- scenarios ---------------------------------------------------------------------------
 
+TASKS = ("order_status", "return", "cancel", "address", "refund")
+FIRST_INTENT = {
+    "order_status": "order_status",
+    "return": "start_return",
+    "cancel": "cancel_order",
+    "address": "change_shipping_address",
+    "refund": "refund_status",
+    "policy": "return_policy",
+    "delivery": "delivery_options",
+    "chitchat": "greet",
+    "out_of_scope": "greet",
+    "person_left": "human_agent",
+}
+SETTLING = {
+    "order_status": ("utter_shipment_in_transit", "order_status_answered", None),
+    "return": ("utter_return_created", "return_created", ("returns_started", "45.00")),
+    "cancel": (
+        "utter_order_cancelled_now",
+        "order_cancelled",
+        ("cancelled_before_shipping", "129.50"),
+    ),
+    "address": ("utter_address_changed", "address_changed", None),
+    "refund": ("utter_refunds_intro", "refund_status_answered", ("refunds_queried", "20.00")),
+    "policy": ("utter_return_policy", "policy_answered", None),
+}
+
 
 @dataclass
 class Conv:
     """One conversation to write, and what it must count for."""
 
     day: int
-    kind: str  # order_status | return | cancel | address | policy | chitchat
+    kind: str  # a key of FIRST_INTENT
     handoff: str | None = None  # reason
     fallbacks: int = 0
     failures: int = 0  # failed verification attempts before success (or lock at 3)
+    abandon: bool = False  # leaves at the form's first question instead of finishing
     score: int | None = None
     asked: bool = False
     comment: str | None = None
+    language: str | None = None
+    channel: str = "rest"
+    agent_reply_after: float | None = None  # seconds after the escalation
+    solved_after: float | None = None
     sender: str = field(default_factory=lambda: f"conv-{uuid.uuid4().hex[:10]}")
+    escalated_at: datetime | None = None
+    reply_seconds: list[float] = field(default_factory=list)
 
     @property
     def verified(self) -> bool:
-        return self.kind in ("order_status", "return", "cancel", "address") and self.failures < 3
+        return self.kind in TASKS and self.failures < 3 and not self.abandon
 
     @property
-    def outcome(self) -> str | None:
-        if not self.verified and self.kind != "policy":
-            return None
-        return {
-            "order_status": "order_status_answered",
-            "return": "return_created",
-            "cancel": "order_cancelled",
-            "address": "address_changed",
-            "policy": "policy_answered",
-        }.get(self.kind)
+    def settled(self) -> str | None:
+        if self.kind == "policy" or (self.kind in TASKS and self.verified):
+            return SETTLING[self.kind][1]
+        return None
+
+    @property
+    def outcome(self) -> tuple[str, str]:
+        if self.handoff:
+            return "handed_off", self.handoff
+        if self.kind == "person_left":
+            return "asked_for_person_left", "handoff_email"
+        if self.settled:
+            return "resolved", self.settled
+        if self.kind == "out_of_scope":
+            return "unanswered", "out_of_scope"
+        if self.kind in TASKS or self.kind == "delivery":
+            return "abandoned", FIRST_INTENT[self.kind]
+        if self.fallbacks:
+            return "unanswered", "not_understood"
+        return "abandoned", "no_request"
+
+    @property
+    def value(self) -> tuple[str, str] | None:
+        return SETTLING[self.kind][2] if self.settled and self.kind in SETTLING else None
 
     def intents(self) -> list[str]:
-        first = {
-            "order_status": "order_status",
-            "return": "start_return",
-            "cancel": "cancel_order",
-            "address": "change_shipping_address",
-            "policy": "return_policy",
-            "chitchat": "greet",
-        }[self.kind]
-        result = [first] + ["nlu_fallback"] * self.fallbacks
-        if self.kind in ("order_status", "return", "cancel", "address"):
-            result += ["inform"] * min(self.failures, 2)
-        if self.kind == "return":
+        """The intents counted as requests (form answers are not)."""
+        result = [FIRST_INTENT[self.kind]] + ["nlu_fallback"] * self.fallbacks
+        if self.kind == "out_of_scope":
+            result.append("out_of_scope")
+        if self.kind == "return" and self.verified:
             result.append("affirm")
         if self.handoff:
             return [*result, "human_agent"]
@@ -150,32 +194,47 @@ class Conv:
             result += ["thanks"] + (["rate"] if self.score else [])
         return result
 
+    def form_answers(self) -> dict[str, int]:
+        if self.kind not in TASKS or self.abandon:
+            return {}
+        return {"order_number": min(self.failures, 2)} if self.failures else {}
+
 
 def script(conv: Conv, *, start: float) -> synthetic.Script:
-    s = synthetic.Script(sender_id=conv.sender, clock=start, rng=random.Random(1)).session()
-    first = conv.intents()[0]
+    s = synthetic.Script(
+        sender_id=conv.sender, clock=start, rng=random.Random(1), channel=conv.channel
+    ).session()
+    if conv.language:
+        s.slot("language", conv.language)
+    first = FIRST_INTENT[conv.kind]
     s.user("...", first)
+    if conv.kind == "person_left":
+        s.action("action_start_handoff").bot("utter_handoff_start")
+        s.ask("handoff_form", "handoff_email")
+        return s
     for _ in range(conv.fallbacks):
         s.user("blorp", "nlu_fallback").action("action_fallback").bot("utter_fallback_help")
         s.listen()
-    if conv.kind in ("order_status", "return", "cancel", "address"):
+    if conv.kind in TASKS:
+        if conv.abandon:
+            return s.ask("verification_form", "order_number")
         s.verify(ok=conv.failures < 3, failures=conv.failures)
         if conv.verified:
             if conv.kind == "return":
                 s.action("action_start_return").user("yes", "affirm")
                 s.action("action_submit_return")
-            s.bot(
-                {
-                    "order_status": "utter_shipment_in_transit",
-                    "return": "utter_return_created",
-                    "cancel": "utter_order_cancelled_now",
-                    "address": "utter_address_changed",
-                }[conv.kind]
-            ).listen()
+            response, _, value = SETTLING[conv.kind]
+            extra = {"kpi_value": f"{value[1]} GBP"} if value else {}
+            s.bot(response, **extra).listen()
     elif conv.kind == "policy":
         s.action("action_return_policy").bot("utter_return_policy").listen()
+    elif conv.kind == "delivery":
+        s.action("action_delivery_options").bot("utter_store_unavailable").listen()
     else:
         s.action("utter_greet").bot("utter_greet").listen()
+        if conv.kind == "out_of_scope":
+            s.user("do you sell gift cards", "out_of_scope").action("utter_out_of_scope")
+            s.bot("utter_out_of_scope").listen()
     if conv.handoff:
         s.handoff(conv.handoff)
     elif conv.asked:
@@ -187,6 +246,18 @@ def script(conv: Conv, *, start: float) -> synthetic.Script:
     return s
 
 
+def reply_seconds(s: synthetic.Script) -> list[float]:
+    """Each shopper message to the next bot message before the next shopper message."""
+    out, waiting = [], None
+    for event in s.events:
+        if event["event"] == "user":
+            waiting = event["timestamp"]
+        elif event["event"] == "bot" and waiting is not None:
+            out.append(event["timestamp"] - waiting)
+            waiting = None
+    return out
+
+
 def write(engine: sa.Engine, convs: list[Conv]) -> None:
     scripts = []
     outbox = OutboxStore(engine)
@@ -194,15 +265,58 @@ def write(engine: sa.Engine, convs: list[Conv]) -> None:
         start = DAY0 + timedelta(days=conv.day, hours=9, minutes=n)
         s = script(conv, start=start.timestamp())
         scripts.append(s)
+        conv.reply_seconds = reply_seconds(s)
         if conv.handoff:
-            escalated = datetime.fromtimestamp(s.clock, UTC)
+            escalated = datetime.fromtimestamp(s.clock, UTC).replace(microsecond=0)
+            conv.escalated_at = escalated
             outbox.record_escalation(
                 conversation_id=conv.sender,
                 email="shopper@example.com",
                 build=lambda ctx, c=conv, at=escalated: escalation(ctx, c, at),
                 now=escalated,
             )
+            helpdesk_ticket(engine, conv, escalated)
     synthetic.write(engine, scripts)
+
+
+def helpdesk_ticket(engine: sa.Engine, conv: Conv, at: datetime) -> None:
+    """The built-in helpdesk's ticket, an agent's reply and the solve, at known times."""
+    from handoff.db import comments, tickets
+
+    with engine.begin() as db:
+        ticket_id = db.execute(
+            tickets.insert()
+            .values(
+                external_id=f"shopdesk:{conv.sender}:1",
+                reference="SD-TEST01",
+                conversation_id=conv.sender,
+                requester_email="shopper@example.com",
+                subject="help",
+                status="solved" if conv.solved_after is not None else "open",
+                priority="normal",
+                tags=[],
+                created_at=at + timedelta(seconds=2),
+                updated_at=at + timedelta(seconds=2),
+                solved_at=None
+                if conv.solved_after is None
+                else at + timedelta(seconds=conv.solved_after),
+            )
+            .returning(tickets.c.id)
+        ).scalar_one()
+        db.execute(
+            comments.insert().values(
+                ticket_id=ticket_id, author="system", public=False, body="transcript",
+                created_at=at + timedelta(seconds=2),
+            )
+        )
+        if conv.agent_reply_after is not None:
+            for later in (conv.agent_reply_after, conv.agent_reply_after + 600):
+                db.execute(
+                    comments.insert().values(
+                        ticket_id=ticket_id, author="agent", public=True, body="hello",
+                        created_at=at + timedelta(seconds=later),
+                    )
+                )
 
 
 def escalation(ctx: EscalationContext, conv: Conv, at: datetime) -> Escalation:
@@ -236,13 +350,17 @@ def run_report(url: str, out: Path, *args: str) -> subprocess.CompletedProcess[s
 
 
 @pytest.fixture
-def report_for(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, Path, str, str], dict[str, Any]]:
+def report_for(monkeypatch: pytest.MonkeyPatch) -> Callable[..., dict[str, Any]]:
     """Runs `python -m analytics report --from --to --out` in this process (the command's
     own entry point, the settings from the environment) and returns the JSON it wrote."""
 
-    def run(url: str, out: Path, start: str, end: str) -> dict[str, Any]:
+    def run(url: str, out: Path, start: str, end: str, **env: str) -> dict[str, Any]:
         monkeypatch.setenv("ANALYTICS_TRACKER_DB_URL", url)
         monkeypatch.setenv("HELPDESK_DATABASE_URL", url)
+        monkeypatch.setenv("ANALYTICS_TEST_SENDER_PREFIXES", "test-")
+        monkeypatch.setenv("ANALYTICS_COST_PER_TICKET", "4.50")
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
         assert main(["report", "--from", start, "--to", end, "--out", str(out)]) == 0
         newest = max(out.glob("*.json"), key=lambda p: p.stat().st_mtime)
         return json.loads(newest.read_text())
@@ -250,78 +368,139 @@ def report_for(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, Path, str, str
     return run
 
 
-SCENARIO = [
-    Conv(0, "order_status", asked=True, score=5),
-    Conv(0, "order_status", failures=1, asked=True, score=4, comment="quick"),
-    Conv(0, "return", asked=True),
-    Conv(0, "chitchat", fallbacks=2, handoff="fallback"),
-    Conv(1, "order_status", failures=3, handoff="verification_failed"),
-    Conv(1, "cancel", asked=True, score=2),
-    Conv(1, "address"),
-    Conv(1, "policy", handoff="requested"),
-    Conv(2, "policy", asked=True, score=5),
-    Conv(2, "chitchat", fallbacks=1),
-    Conv(2, "return", handoff="complaint"),
-]
+def scenario() -> list[Conv]:
+    return [
+        Conv(0, "order_status", asked=True, score=5, channel="socketio"),
+        Conv(0, "order_status", failures=1, asked=True, score=4, comment="quick"),
+        Conv(0, "return", asked=True, language="de"),
+        Conv(0, "chitchat", fallbacks=2, handoff="fallback", agent_reply_after=600,
+             solved_after=3600),
+        Conv(0, "out_of_scope"),
+        Conv(1, "order_status", failures=3, handoff="verification_failed",
+             agent_reply_after=1800),
+        Conv(1, "cancel", asked=True, score=2,
+             comment="took ages, call me on +44 7700 900123"),
+        Conv(1, "address"),
+        Conv(1, "policy", handoff="requested", agent_reply_after=120, solved_after=7200),
+        Conv(1, "person_left"),
+        Conv(1, "return", abandon=True),
+        Conv(1, "refund", language="de", channel="socketio"),
+        Conv(2, "policy", asked=True, score=5),
+        Conv(2, "chitchat", fallbacks=1),
+        Conv(2, "chitchat"),
+        Conv(2, "delivery"),
+        Conv(2, "return", handoff="complaint"),
+        Conv(2, "out_of_scope", score=None),
+    ]
+
+
+def exact_percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(1, math.ceil(q * len(ordered))) - 1]
+
+
+def close_to(found: float | None, exact: float) -> bool:
+    """Percentiles are reported to within 1% (analytics/durations.py)."""
+    return found is not None and abs(found - exact) <= exact * 0.01 + 0.001
 
 
 def test_known_conversations_give_exact_figures(
     engine: sa.Engine, db_url: str, tmp_path: Path, report_for: Any
 ) -> None:
-    # Noise outside the period: the day before and the day after.
-    write(engine, [Conv(-1, "order_status", handoff="complaint"), Conv(3, "policy")])
-    write(engine, SCENARIO)
+    convs = scenario()
+    # Noise: the day after the period, and test traffic inside it.
+    write(engine, [Conv(3, "policy"), Conv(0, "order_status", sender="test-load-1")])
+    write(engine, convs)
     report = report_for(db_url, tmp_path / "out", "2026-03-02", "2026-03-04")
 
-    convs = SCENARIO
-    handed = [c for c in convs if c.handoff]
-    resolved = [c for c in convs if c.outcome and not c.handoff]
-    turns = [len(c.intents()) for c in convs]
-    messages = sum(turns)
-    fallbacks = sum(c.fallbacks for c in convs)
-    s = report["summary"]
-    assert s["conversations"] == len(convs) == 11
-    assert s["handed_off"] == len(handed)
-    assert s["containment_rate"] == round((len(convs) - len(handed)) / len(convs), 4)
-    assert s["resolved_by_bot"] == len(resolved)
-    assert s["bot_resolution_rate"] == round(len(resolved) / len(convs), 4)
-    assert s["user_messages"] == messages
-    assert s["fallback_rate"] == round(fallbacks / messages, 4)
-    assert s["median_turns"] == median(turns)
+    total = len(convs)
+    assert report["outcomes"]["conversations"] == total
+    expected: dict[str, Counter[str]] = {}
+    for c in convs:
+        expected.setdefault(c.outcome[0], Counter())[c.outcome[1]] += 1
+    for name in ("resolved", "handed_off", "asked_for_person_left", "unanswered", "abandoned"):
+        found = report["outcomes"][name]
+        want = expected.get(name, Counter())
+        assert found["details"] == dict(want), name
+        assert found["count"] == sum(want.values()), name
+    assert sum(report["outcomes"][o]["count"] for o in expected) == total  # one each
+
+    h = report["headline"]
+    resolved = sum(1 for c in convs if c.outcome[0] == "resolved")
+    handed = sum(1 for c in convs if c.handoff)
+    assert h["conversations"]["current"] == total
+    assert h["resolution_rate"]["current"] == round(resolved / total, 4)
+    assert h["containment_rate"]["current"] == round((total - handed) / total, 4)
+    assert h["asked_for_person_left_rate"]["current"] == round(1 / total, 4)
+
+    by_first: dict[str, Counter[str]] = {}
+    for c in convs:
+        by_first.setdefault(FIRST_INTENT[c.kind], Counter())[c.outcome[0]] += 1
+    for intent, counts in by_first.items():
+        row = report["by_first_intent"][intent]
+        assert row["conversations"] == sum(counts.values())
+        assert {o: row[o] for o in counts} == dict(counts), intent
+
+    messages = report["messages"]
+    unanswered = sum(c.fallbacks for c in convs) + sum(c.kind == "out_of_scope" for c in convs)
+    assert messages["not_understood"] == sum(c.fallbacks for c in convs)
+    assert messages["out_of_scope"] == sum(c.kind == "out_of_scope" for c in convs)
+    assert messages["form_answers"] == {"order_number": 3}  # the failed attempts' retries
+    intents: Counter[str] = Counter()
+    for c in convs:
+        intents.update(c.intents())
+    assert report["top_intents"] == dict(
+        sorted(intents.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
+    )
+    shopper_messages = sum(len(c.intents()) + sum(c.form_answers().values()) for c in convs)
+    assert messages["shopper_messages"] == shopper_messages
+    assert messages["unanswered_rate"] == round(unanswered / messages["shopper_messages"], 4)
+
+    replies = [r for c in convs for r in c.reply_seconds]
+    timing = report["timing"]
+    assert timing["bot_reply"]["count"] == len(replies)
+    assert close_to(timing["bot_reply"]["p50_seconds"], exact_percentile(replies, 0.5))
+    assert close_to(timing["bot_reply"]["p95_seconds"], exact_percentile(replies, 0.95))
+    waits = [c.agent_reply_after for c in convs if c.agent_reply_after is not None]
+    solves = [c.solved_after for c in convs if c.solved_after is not None]
+    assert timing["human_reply_wait"]["count"] == len(waits) == 3
+    assert close_to(timing["human_reply_wait"]["p50_seconds"], exact_percentile(waits, 0.5))
+    assert close_to(timing["solve"]["p95_seconds"], exact_percentile(solves, 0.95))
+
+    value = report["value"]
+    sums: dict[str, Decimal] = {}
+    for c in convs:
+        if c.value:  # a return created before a complaint was still created
+            sums[c.value[0]] = sums.get(c.value[0], Decimal(0)) + Decimal(c.value[1])
+    for kind, amount in sums.items():
+        assert value[kind] == {"GBP": str(amount)}, kind
+    assert value["cost_saved"] == str(Decimal("4.50") * resolved)
+    assert h["cancelled_value"]["current"] == value["cancelled_before_shipping"]["GBP"]
+
+    languages = Counter(c.language or "not recorded" for c in convs)
+    assert {k: v["conversations"] for k, v in report["by_language"].items()} == languages
+    channels = Counter(c.channel for c in convs)
+    assert {k: v["conversations"] for k, v in report["by_channel"].items()} == channels
 
     for n, day in enumerate(report["daily"]):
         on_day = [c for c in convs if c.day == n]
         assert day["day"] == (DAY0 + timedelta(days=n)).date().isoformat()
         assert day["conversations"] == len(on_day)
         assert day["handed_off"] == sum(1 for c in on_day if c.handoff)
-        kept = sum(1 for c in on_day if not c.handoff)
-        assert day["containment_rate"] == round(kept / len(on_day), 4)
     assert len(report["daily"]) == 3
 
-    reasons: dict[str, int] = {}
-    for c in handed:
-        reasons[c.handoff or ""] = reasons.get(c.handoff or "", 0) + 1
-    assert report["handoffs"]["by_reason"] == reasons
-    assert report["handoffs"]["by_reason_in_conversations"] == reasons
-    assert report["handoffs"]["by_delivery_status"] == {"pending": len(handed)}
-
-    intents: dict[str, int] = {}
-    for c in convs:
-        for i in c.intents():
-            intents[i] = intents.get(i, 0) + 1
-    assert report["top_intents"] == dict(
-        sorted(intents.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
-    )
+    reasons = Counter(c.handoff for c in convs if c.handoff)
+    assert report["handoffs"]["by_reason"] == dict(reasons)
+    assert report["handoffs"]["by_delivery_status"] == {"pending": handed}
 
     v = report["verification"]
-    tried = [c for c in convs if c.kind in ("order_status", "return", "cancel", "address")]
+    tried = [c for c in convs if c.kind in TASKS and not c.abandon]
     assert v["attempted"] == len(tried)
     assert v["verified"] == sum(c.verified for c in convs)
     assert v["failed_attempts"] == sum(c.failures for c in convs)
     assert v["locked"] == sum(1 for c in convs if c.failures >= 3)
-
-    for outcome, counts in report["self_service"].items():
-        assert counts["count"] == sum(1 for c in convs if c.outcome == outcome), outcome
+    for task, count in report["self_service"].items():
+        assert count == sum(1 for c in convs if c.settled == task), task
 
     scores = [c.score for c in convs if c.score]
     csat = report["csat"]
@@ -329,16 +508,112 @@ def test_known_conversations_give_exact_figures(
     assert csat["ratings"] == len(scores)
     assert csat["distribution"] == {str(n): scores.count(n) for n in range(1, 6)}
     assert csat["mean"] == round(sum(scores) / len(scores), 2)
-    assert csat["csat"] == round(sum(x >= 4 for x in scores) / len(scores), 4)
     assert csat["comments"] == sum(1 for c in convs if c.comment)
 
 
+def test_the_improvement_queue_links_each_item_to_its_conversation(
+    engine: sa.Engine, db_url: str, tmp_path: Path, report_for: Any
+) -> None:
+    convs = scenario()
+    write(engine, convs)
+    report = report_for(db_url, tmp_path / "out", "2026-03-02", "2026-03-04")
+    queue = report["queue"]
+
+    def link(c: Conv) -> str:
+        started = DAY0 + timedelta(days=c.day, hours=9)
+        [conv] = [x for x in conversations_of(engine, c.sender)]
+        assert conv.started_at >= started.timestamp()
+        return f"/inbox/conversations/{c.sender}#s{int(conv.started_at)}"
+
+    groups = {g["message"]: g for g in queue["unanswered_messages"]}
+    gift = groups["do you sell gift cards"]
+    oos = [c for c in convs if c.kind == "out_of_scope"]
+    assert gift["count"] == len(oos) and sorted(gift["conversations"]) == sorted(map(link, oos))
+    blorp = groups["blorp"]
+    assert blorp["count"] == sum(c.fallbacks for c in convs)
+    assert blorp["kinds"] == {"not_understood": blorp["count"]}
+
+    low = [c for c in convs if c.score is not None and c.score <= 2]
+    assert [(r["score"], r["conversation"]) for r in queue["low_csat"]] == [
+        (c.score, link(c)) for c in low
+    ]
+    assert queue["low_csat"][0]["comment"] == "took ages, call me on [phone]"  # masked
+
+    handed = [c for c in convs if c.handoff]
+    assert {h["reason"]: h["count"] for h in queue["handoff_reasons"]} == dict(
+        Counter(c.handoff for c in handed)
+    )
+    for item in queue["handoff_reasons"]:
+        assert item["conversations"] == [link(c) for c in handed if c.handoff == item["reason"]]
+
+
+def conversations_of(engine: sa.Engine, sender: str) -> list[Any]:
+    from analytics.conversations import conversations
+    from analytics.source import tracker_rows
+
+    return [c for c in conversations(tracker_rows(engine, lo=0, hi=4e9)) if c.sender_id == sender]
+
+
+def test_change_against_the_previous_period_outlives_the_purge(
+    engine: sa.Engine, db_url: str, tmp_path: Path, report_for: Any
+) -> None:
+    before = [
+        Conv(-3, "order_status"),
+        Conv(-3, "out_of_scope"),
+        Conv(-2, "chitchat", fallbacks=2, handoff="fallback"),
+        Conv(-1, "policy"),
+    ]
+    now = scenario()
+    write(engine, before + now)
+    first = report_for(db_url, tmp_path / "a", "2026-03-02", "2026-03-04")
+    h = first["headline"]
+    assert first["previous_period"]["days_from_summary_table"] == 0
+    assert h["conversations"]["previous"] == len(before)
+    assert h["conversations"]["change"] == round((len(now) - len(before)) / len(before) * 100, 1)
+    rate_now = sum(c.outcome[0] == "resolved" for c in now) / len(now)
+    rate_before = sum(c.outcome[0] == "resolved" for c in before) / len(before)
+    assert h["resolution_rate"]["previous"] == round(rate_before, 4)
+    assert h["resolution_rate"]["change"] == round(
+        (round(rate_now, 4) - round(rate_before, 4)) * 100, 2
+    )
+
+    # Raw conversations of the earlier days are purged; the daily summaries stay.
+    from bot.erasure import DataStores, purge
+
+    stores = DataStores(tracker_url=db_url, events_url=None, helpdesk_url=db_url, store_url=None)
+    purge(0, stores, now=DAY0)
+    with engine.connect() as db:
+        oldest = db.execute(sa.text("select min(timestamp) from events")).scalar_one()
+        stored = db.execute(sa.text("select count(*) from analytics_daily")).scalar_one()
+    assert oldest >= DAY0.timestamp() and stored == 6
+    second = report_for(db_url, tmp_path / "b", "2026-03-02", "2026-03-04")
+    assert second["previous_period"]["days_from_summary_table"] == 3
+    assert second["headline"] == first["headline"]
+
+    # A week later the purged days are the current period: their figures are gone with
+    # them, and no table fills them in (the table only speaks for the previous period).
+    later = report_for(db_url, tmp_path / "c", "2026-03-05", "2026-03-07")
+    assert later["headline"]["conversations"]["previous"] == len(now)
+
+
+def test_empty_days_are_zero(
+    engine: sa.Engine, db_url: str, tmp_path: Path, report_for: Any
+) -> None:
+    write(engine, [Conv(0, "policy"), Conv(2, "order_status")])
+    report = report_for(db_url, tmp_path / "out", "2026-03-02", "2026-03-04")
+    assert [d["conversations"] for d in report["daily"]] == [1, 0, 1]
+    page = next((tmp_path / "out").glob("*.html")).read_text()
+    marks = ChartParser.parse(page)["conversations_per_day"]
+    assert sorted({label for label, _, _ in marks}) == ["2026-03-02", "2026-03-03", "2026-03-04"]
+    assert sum(v for label, _, v in marks if label == "2026-03-03") == 0
+
+
 def test_empty_period(engine: sa.Engine, db_url: str, tmp_path: Path, report_for: Any) -> None:
-    write(engine, SCENARIO)
+    write(engine, scenario())
     report = report_for(db_url, tmp_path / "out", "2026-04-01", "2026-04-02")
-    assert report["summary"]["conversations"] == 0
-    assert report["summary"]["containment_rate"] is None
-    assert report["summary"]["median_turns"] is None
+    assert report["outcomes"]["conversations"] == 0
+    assert report["headline"]["resolution_rate"]["current"] is None
+    assert report["headline"]["median_turns"]["current"] is None
     assert report["handoffs"]["by_reason"] == {}
     assert report["csat"]["mean"] is None
     assert [d["conversations"] for d in report["daily"]] == [0, 0]
@@ -347,29 +622,6 @@ def test_empty_period(engine: sa.Engine, db_url: str, tmp_path: Path, report_for
     assert set(charts) == set(CHARTS)
     assert all(marks == [] for marks in charts.values())  # "No data", never a fake bar
     assert page.count("No data in this period") == len(CHARTS)
-
-
-def test_period_with_only_handoffs(
-    engine: sa.Engine, db_url: str, tmp_path: Path, report_for: Any
-) -> None:
-    convs = [
-        Conv(0, "chitchat", fallbacks=2, handoff="fallback"),
-        Conv(0, "order_status", handoff="complaint"),
-        Conv(1, "order_status", failures=3, handoff="verification_failed"),
-        Conv(1, "policy", handoff="complaint"),
-    ]
-    write(engine, convs)
-    report = report_for(db_url, tmp_path / "out", "2026-03-02", "2026-03-03")
-    s = report["summary"]
-    assert s["conversations"] == s["handed_off"] == 4
-    assert s["containment_rate"] == 0.0 and s["handoff_rate"] == 1.0
-    assert s["resolved_by_bot"] == 0 and s["median_seconds_to_resolution"] is None
-    assert report["handoffs"]["by_reason"] == {
-        "complaint": 2,
-        "fallback": 1,
-        "verification_failed": 1,
-    }
-    assert [d["containment_rate"] for d in report["daily"]] == [0.0, 0.0]
 
 
 # --- the files -------------------------------------------------------------------------
@@ -407,7 +659,7 @@ class ChartParser(HTMLParser):
 def test_html_has_every_chart_with_the_report_figures(
     engine: sa.Engine, db_url: str, tmp_path: Path, report_for: Any
 ) -> None:
-    write(engine, SCENARIO)
+    write(engine, scenario())
     out = tmp_path / "out"
     report = report_for(db_url, out, "2026-03-02", "2026-03-04")
     page = next(out.glob("*.html")).read_text()
@@ -418,33 +670,35 @@ def test_html_has_every_chart_with_the_report_figures(
     assert set(charts) == set(CHARTS)
     for name, marks in charts.items():
         assert marks, f"chart {name} has no data marks"
-    assert [(label, v) for label, _, v in charts["conversations_per_day"]] == [
-        (d["day"], d["conversations"]) for d in report["daily"]
+    per_day: Counter[str] = Counter()
+    for label, _, v in charts["conversations_per_day"]:
+        per_day[label] += int(v)
+    assert per_day == {d["day"]: d["conversations"] for d in report["daily"]}
+    assert [(label, v) for label, _, v in charts["unanswered_message_rate_per_day"]] == [
+        (d["day"], d["unanswered_message_rate"]) for d in report["daily"]
     ]
-    containment = [
-        (label, v)
-        for label, series, v in charts["containment_rate_per_day"]
-        if series == "Containment"
-    ]
-    assert containment == [(d["day"], d["containment_rate"]) for d in report["daily"]]
-    assert {label: v for label, _, v in charts["handoffs_by_reason"]} == report["handoffs"][
-        "by_reason"
-    ]
-    assert {label: v for label, _, v in charts["top_intents"]} == report["top_intents"]
+    assert {label: v for label, _, v in charts["handoffs_by_reason"]} == {
+        human(k): v for k, v in report["handoffs"]["by_reason"].items()
+    }
+    assert {label: v for label, _, v in charts["top_intents"]} == {
+        human(k): v for k, v in report["top_intents"].items()
+    }
     assert {label: v for label, _, v in charts["csat_distribution"]} == {
         k: float(v) for k, v in report["csat"]["distribution"].items()
     }
-    assert [v for _, _, v in charts["self_service_outcomes"]] == [
-        c["count"] for c in report["self_service"].values()
-    ]
-    for term in ("Containment rate (deflection)", "Handoff (escalation) rate", "CSAT"):
+    assert [v for _, _, v in charts["self_service_outcomes"]] == list(
+        report["self_service"].values()
+    )
+    assert "Disputed a refusal" in page or "refusal_disputed" not in page
+    assert "Handed off to a person" in page and "Asked for a person, then left" in page
+    for term in ("Resolution rate", "Unanswered message rate", "CSAT"):
         assert term in page
 
 
 def test_json_and_csv_hold_the_same_figures(
     engine: sa.Engine, db_url: str, tmp_path: Path, report_for: Any
 ) -> None:
-    write(engine, SCENARIO)
+    write(engine, scenario())
     out = tmp_path / "out"
     report = report_for(db_url, out, "2026-03-02", "2026-03-04")
     rows = list(csv.reader(io.StringIO(next(out.glob("*.csv")).read_text())))
@@ -452,7 +706,10 @@ def test_json_and_csv_hold_the_same_figures(
     expected = [[m, k, "" if v is None else str(v)] for m, k, v in csv_rows(report)]
     assert rows[1:] == expected
     by_key = {(m, k): v for m, k, v in rows[1:]}
-    assert by_key[("summary", "conversations")] == str(report["summary"]["conversations"])
+    assert by_key[("outcomes", "conversations")] == str(report["outcomes"]["conversations"])
+    assert by_key[("headline.resolution_rate", "current")] == str(
+        report["headline"]["resolution_rate"]["current"]
+    )
     assert by_key[("csat", "mean")] == str(report["csat"]["mean"])
     day = report["daily"][1]
     assert by_key[("daily.conversations", day["day"])] == str(day["conversations"])
@@ -470,7 +727,7 @@ def test_a_session_that_began_before_the_period_is_not_counted(
     twice.user("hi", "greet").listen().session().user("hi again", "greet").listen().session()
     synthetic.write(engine, [late, twice])
     report = report_for(db_url, tmp_path / "out", "2026-03-02", "2026-03-02")
-    assert report["summary"]["conversations"] == 2
+    assert report["outcomes"]["conversations"] == 2
     assert report["top_intents"] == {"greet": 2}
 
 
@@ -497,7 +754,7 @@ def test_inbox_links_the_latest_report(
     missing = client.get("/reports/latest")
     assert missing.status_code == 404 and "make report" in missing.text
 
-    write(engine, SCENARIO)
+    write(engine, scenario())
     report_for(db_url, reports, "2026-03-02", "2026-03-02")
     older = next(reports.glob("*.html"))
     os.utime(older, (1_700_000_000, 1_700_000_000))

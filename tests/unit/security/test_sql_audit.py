@@ -19,6 +19,8 @@ RAW_SQL_CALLS = {"text", "exec_driver_sql", "execute"}
 REVIEWED = {
     # Constant action/slot names and a per-dialect JSON expression; times are :lo/:hi.
     ("analytics/source.py", "_event_query"),
+    # The same per-dialect JSON expression for a message's text; the ids are bound.
+    ("analytics/source.py", "message_texts"),
     # Benchmark databases named from the process id.
     ("tools/benchmarks/report.py", "_bench_postgres"),
     # Benchmark databases named from a fixed prefix.
