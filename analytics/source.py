@@ -73,12 +73,16 @@ def _like_prefix(prefix: str) -> str:
     return escaped + "%"
 
 
-def _event_query(dialect: str, *, excluded_prefixes: tuple[str, ...]) -> sa.TextClause:
+def _event_query(
+    dialect: str, *, excluded_prefixes: tuple[str, ...], one_sender: bool = False
+) -> sa.TextClause:
     actions = ", ".join(f"'{name}'" for name in ACTIONS_READ)
     slots = ", ".join(f"'{name}'" for name in SLOTS_READ)
     excluded = "".join(
         f" AND sender_id NOT LIKE :prefix{n} ESCAPE '\\'" for n in range(len(excluded_prefixes))
     )
+    if one_sender:
+        excluded += " AND sender_id = :sender"
     return sa.text(
         f"SELECT id, sender_id, type_name, timestamp, intent_name, action_name, "
         f"{_detail_sql(dialect)} AS detail, {_extra_sql(dialect)} AS extra FROM events "
@@ -98,12 +102,20 @@ def _failed(what: str, engine: Engine, exc: SQLAlchemyError) -> ReportSourceErro
 
 
 def tracker_rows(
-    engine: Engine, *, lo: float, hi: float, excluded_prefixes: tuple[str, ...] = ()
+    engine: Engine,
+    *,
+    lo: float,
+    hi: float,
+    excluded_prefixes: tuple[str, ...] = (),
+    sender_id: str | None = None,
 ) -> Iterator[EventRow]:
     """Event rows with lo <= timestamp < hi, ordered by sender then event id (streamed);
-    senders starting with one of `excluded_prefixes` (test traffic) are left out."""
-    query = _event_query(engine.dialect.name, excluded_prefixes=excluded_prefixes)
-    params: dict[str, object] = {"lo": lo, "hi": hi}
+    senders starting with one of `excluded_prefixes` (test traffic) are left out; with
+    `sender_id`, that sender's rows only."""
+    query = _event_query(
+        engine.dialect.name, excluded_prefixes=excluded_prefixes, one_sender=sender_id is not None
+    )
+    params: dict[str, object] = {"lo": lo, "hi": hi, "sender": sender_id}
     params.update({f"prefix{n}": _like_prefix(p) for n, p in enumerate(excluded_prefixes)})
     try:
         with engine.connect() as conn:
@@ -219,3 +231,29 @@ def _aware(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+@dataclass(frozen=True)
+class TranscriptEvent:
+    type_name: str  # user | bot | session_started | restart
+    timestamp: float
+    text: str | None
+    label: str | None  # the intent of a shopper message
+
+
+def transcript(engine: Engine, sender_id: str) -> list[TranscriptEvent]:
+    """One sender's messages and session boundaries, in order."""
+    text = _json_sql(engine.dialect.name, "text")
+    query = sa.text(
+        f"SELECT type_name, timestamp, {text} AS text, intent_name FROM events "
+        "WHERE sender_id = :sender AND type_name IN ('user', 'bot', 'session_started', "
+        "'restart') ORDER BY id"
+    )
+    try:
+        with engine.connect() as conn:
+            return [
+                TranscriptEvent(row.type_name, float(row.timestamp or 0), row.text, row.intent_name)
+                for row in conn.execute(query, {"sender": sender_id})
+            ]
+    except SQLAlchemyError as exc:
+        raise _failed("the tracker store", engine, exc) from None

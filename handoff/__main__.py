@@ -11,6 +11,8 @@ import sys
 import threading
 from datetime import timedelta
 
+from analytics.settings import ReportSettings, ReportSettingsError
+from analytics.web import ReportPages
 from common import paths
 from common.logs import install_log_masking
 from handoff import migrations
@@ -24,6 +26,7 @@ from handoff.followups import (
 )
 from handoff.outbox import PARKED
 from handoff.rasa_api import RasaClient
+from handoff.report_schedule import DailyReport, ReportScheduleError, run_daily
 from handoff.settings import SettingsError
 from handoff.worker import DeliveryWorker, RetryPolicy
 
@@ -41,7 +44,13 @@ def _worker(s: HandoffServices) -> DeliveryWorker:
     )
 
 
-def serve(s: HandoffServices, *, web: bool = True) -> None:
+def serve(
+    s: HandoffServices,
+    *,
+    web: bool = True,
+    report_settings: ReportSettings | None = None,
+    daily: DailyReport | None = None,
+) -> None:
     import uvicorn
 
     from handoff.web import create_app
@@ -86,6 +95,16 @@ def serve(s: HandoffServices, *, web: bool = True) -> None:
             daemon=True,
         )
     )
+    if daily is not None:
+        threads.append(
+            threading.Thread(
+                target=run_daily,
+                args=(daily,),
+                kwargs={"stop": stop},
+                name="daily-report",
+                daemon=True,
+            )
+        )
     for thread in threads:
         thread.start()
     logger.info(
@@ -102,6 +121,7 @@ def serve(s: HandoffServices, *, web: bool = True) -> None:
                 s,
                 report_dir=paths.report_dir(os.environ),
                 agent_login=(st.agent_user, st.agent_password) if st.agent_password else None,
+                report_pages=None if report_settings is None else ReportPages(report_settings),
             ),
             host=st.host,
             port=st.port,
@@ -146,11 +166,18 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
+    if args.command == "serve":
+        try:  # the KPI pages' and the daily report's settings
+            report_settings = ReportSettings.from_env()
+            daily = DailyReport.from_env()
+        except (ReportSettingsError, ReportScheduleError) as exc:
+            print(f"configuration error: {exc}", file=sys.stderr)
+            return 2
     if args.command == "migrate":
         migrations.upgrade(s.engine)
         print(f"handoff tables are current ({s.engine.url.render_as_string(hide_password=True)})")
     elif args.command == "serve":
-        serve(s)
+        serve(s, report_settings=report_settings, daily=daily)
     elif args.command == "deliver-once":
         while _worker(s).run_once():
             pass

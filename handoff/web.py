@@ -7,6 +7,7 @@
 /api/tickets/{id}             one ticket with its comments as JSON
 /outbox                       operator view: parked and pending deliveries; POST /outbox/{id}/retry
 /reports/latest               the newest KPI report (python -m analytics report) from report_dir
+/reports, /inbox/conversations/{sender}   the KPI pages (analytics/web.py), when mounted
 
 Everything but /health shows shoppers' data, so with `agent_login` set (HELPDESK_AGENT_USER /
 HELPDESK_AGENT_PASSWORD; required by the production profile) every other page asks for it
@@ -35,6 +36,8 @@ from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
+from analytics.web import ReportPages
+from analytics.web import router as report_router
 from common.paths import REPORTS
 from handoff.bootstrap import HandoffServices
 from handoff.helpdesks import InboxComment, InboxTicket
@@ -101,7 +104,8 @@ def _page(title: str, body: str) -> HTMLResponse:
     return HTMLResponse(
         f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)}</title>"
         f"<style>{_STYLE}</style></head><body><nav><a href='/inbox'>Inbox</a>"
-        f"<a href='/outbox'>Deliveries</a><a href='/reports/latest'>KPI report</a></nav>"
+        f"<a href='/outbox'>Deliveries</a><a href='/reports/latest'>KPI report</a>"
+        f"<a href='/reports'>Reports by date</a></nav>"
         f"<h1>{escape(title)}</h1>{body}</body></html>"
     )
 
@@ -160,8 +164,11 @@ def create_app(
     report_dir: Path = REPORTS,
     agent_login: tuple[str, str] | None = None,
     csrf_secret: bytes | None = None,
+    report_pages: ReportPages | None = None,
 ) -> FastAPI:
     app = FastAPI(title="Shopdesk handoff", docs_url=None, redoc_url=None)
+    if report_pages is not None:
+        app.include_router(report_router(report_pages))
     if agent_login is not None:
         app.add_middleware(AgentOnly, login=agent_login)
     store, builtin = services.store, services.builtin

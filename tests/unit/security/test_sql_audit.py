@@ -21,6 +21,7 @@ REVIEWED = {
     ("analytics/source.py", "_event_query"),
     # The same per-dialect JSON expression for a message's text; the ids are bound.
     ("analytics/source.py", "message_texts"),
+    ("analytics/source.py", "transcript"),
     # Benchmark databases named from the process id.
     ("tools/benchmarks/report.py", "_bench_postgres"),
     # Benchmark databases named from a fixed prefix.

@@ -1,0 +1,125 @@
+"""The daily KPI report, run by the handoff service: `python -m analytics report` as a
+subprocess (the report's memory and time stay out of the inbox process).
+
+Settings, read once at start-up: `REPORT_DAILY_AT` (HH:MM in `BUSINESS_TZ`; unset: no daily
+report), `REPORT_DAILY_DAYS` (7: the report covers the last N whole days, ending yesterday),
+and the report's own (`REPORT_EMAIL_TO` set: the report is emailed too).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+logger = logging.getLogger(__name__)
+
+RUN_TIMEOUT = 1800.0  # seconds; a report that takes longer is stopped and logged
+
+
+class ReportScheduleError(ValueError):
+    """A daily-report setting is malformed; the message names it."""
+
+
+@dataclass(frozen=True)
+class DailyReport:
+    at: time
+    tz: ZoneInfo
+    days: int
+    email: bool
+    python: str = sys.executable
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> DailyReport | None:
+        env = os.environ if env is None else env
+        text = (env.get("REPORT_DAILY_AT") or "").strip()
+        if not text:
+            return None
+        try:
+            at = time.fromisoformat(text)
+        except ValueError:
+            raise ReportScheduleError(
+                f"REPORT_DAILY_AT: write a time of day like 07:00, not {text!r}"
+            ) from None
+        days_text = (env.get("REPORT_DAILY_DAYS") or "7").strip()
+        if not days_text.isdigit() or not 1 <= int(days_text) <= 366:
+            raise ReportScheduleError(
+                f"REPORT_DAILY_DAYS: a number of days 1-366, not {days_text!r}"
+            )
+        tz_name = (env.get("BUSINESS_TZ") or "UTC").strip()
+        try:
+            tz = ZoneInfo(tz_name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ReportScheduleError(f"BUSINESS_TZ: unknown time zone {tz_name!r}") from None
+        return cls(at=at, tz=tz, days=int(days_text), email=bool(env.get("REPORT_EMAIL_TO")))
+
+    def next_run(self, now: datetime) -> datetime:
+        """The first run time after `now` (aware), as an aware UTC datetime."""
+        local = now.astimezone(self.tz)
+        for offset in range(0, 3):
+            day = local.date() + timedelta(days=offset)
+            due = datetime.combine(day, self.at, tzinfo=self.tz)
+            if due > local:
+                return due.astimezone(UTC)
+        raise AssertionError("unreachable: a run is due within two days")
+
+    def period(self, now: datetime) -> tuple[date, date]:
+        """The whole days the run at `now` reports on: the last `days`, ending yesterday."""
+        today = now.astimezone(self.tz).date()
+        return today - timedelta(days=self.days), today - timedelta(days=1)
+
+    def command(self, now: datetime) -> list[str]:
+        first, last = self.period(now)
+        return [
+            self.python,
+            "-m",
+            "analytics",
+            "report",
+            "--from",
+            first.isoformat(),
+            "--to",
+            last.isoformat(),
+            *(["--email"] if self.email else []),
+        ]
+
+
+Runner = Callable[[list[str]], subprocess.CompletedProcess[str]]
+
+
+def run_report(command: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False)
+
+
+def run_daily(
+    schedule: DailyReport,
+    *,
+    stop: threading.Event,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    run: Runner = run_report,
+    wait: Callable[[float], bool] | None = None,
+) -> None:
+    """Until `stop` is set: wait for the next run time, run the report, log how it went.
+    `wait(seconds)` returns True when it was stopped (default: `stop.wait`)."""
+    wait = wait or (lambda seconds: stop.wait(timeout=seconds))
+    while not stop.is_set():
+        now = clock()
+        if wait(max(0.0, (schedule.next_run(now) - now).total_seconds())):
+            return
+        command = schedule.command(clock())
+        try:
+            done = run(command)
+        except (OSError, subprocess.SubprocessError) as exc:
+            logger.error("daily KPI report did not run: %s: %s", type(exc).__name__, exc)
+            continue
+        if done.returncode == 0:
+            logger.info("daily KPI report written: %s", " ".join(command[3:]))
+        else:
+            logger.error(
+                "daily KPI report failed (exit %d): %s", done.returncode, done.stderr.strip()
+            )
