@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = ReportSettings.from_env()
         if args.out is not None:
-            settings = replace(settings, report_dir=args.out)
+            settings = settings.model_copy(update={"report_dir": args.out})
         if args.email and settings.email is None:
             raise ReportSettingsError("--email: set REPORT_EMAIL_TO (and SMTP_HOST)")
         if args.since and (args.start or args.end):

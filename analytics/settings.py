@@ -18,16 +18,17 @@ Email (`--email`): `REPORT_EMAIL_TO` (comma-separated), `REPORT_EMAIL_FROM`, `SM
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
+from typing import Any, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import Field, field_validator, model_validator
 from sqlalchemy.engine import URL
 
 from common import paths
+from common.settings import SECRET, CommaList, EnvSettings, Port
 from handoff.settings import DEFAULT_DATABASE_URL as DEFAULT_HANDOFF_DATABASE_URL
 
 
@@ -35,121 +36,97 @@ class ReportSettingsError(ValueError):
     """A setting is missing or malformed; the message names it."""
 
 
-@dataclass(frozen=True)
-class EmailSettings:
-    to: tuple[str, ...]
-    sender: str
-    host: str
-    port: int
-    starttls: bool
-    login: tuple[str, str] | None
+class EmailSettings(EnvSettings):
+    settings_error = ReportSettingsError
 
+    to: CommaList = Field(alias="REPORT_EMAIL_TO")
+    sender: str = Field(alias="REPORT_EMAIL_FROM")
+    host: str = Field(alias="SMTP_HOST")
+    starttls: bool = Field(True, alias="SMTP_STARTTLS")
+    port: Port = Field(alias="SMTP_PORT")
+    user: str | None = Field(None, alias="SMTP_USER")
+    password: str | None = Field(None, alias="SMTP_PASSWORD", json_schema_extra=SECRET)
+
+    @field_validator("to")
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> EmailSettings | None:
-        """None when REPORT_EMAIL_TO is not set (the report is not emailed)."""
-        to = tuple(a.strip() for a in (env.get("REPORT_EMAIL_TO") or "").split(",") if a.strip())
-        if not to:
-            return None
+    def _addresses(cls, to: tuple[str, ...]) -> tuple[str, ...]:
         for address in to:
             if "@" not in address:
-                raise ReportSettingsError(f"REPORT_EMAIL_TO: not an email address: {address!r}")
-        host = (env.get("SMTP_HOST") or "").strip()
+                raise ValueError(f"REPORT_EMAIL_TO: not an email address: {address!r}")
+        return to
+
+    @model_validator(mode="after")
+    def _login_complete(self) -> Self:
+        if bool(self.user) != bool(self.password):
+            raise ValueError("SMTP_USER and SMTP_PASSWORD go together")
+        return self
+
+    @property
+    def login(self) -> tuple[str, str] | None:
+        return (self.user, self.password) if self.user and self.password else None
+
+    @classmethod
+    def derived_values(cls, env: Mapping[str, str]) -> dict[str, Any]:
+        host = env.get("SMTP_HOST")
         if not host:
             raise ReportSettingsError("REPORT_EMAIL_TO is set: SMTP_HOST is needed too")
-        starttls = _flag(env, "SMTP_STARTTLS", default=True)
-        port_text = (env.get("SMTP_PORT") or ("587" if starttls else "25")).strip()
-        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-            raise ReportSettingsError(f"SMTP_PORT: not a port number: {port_text!r}")
-        user, password = env.get("SMTP_USER") or "", env.get("SMTP_PASSWORD") or ""
-        if bool(user) != bool(password):
-            raise ReportSettingsError("SMTP_USER and SMTP_PASSWORD go together")
-        sender = (env.get("REPORT_EMAIL_FROM") or "").strip() or f"shopdesk-reports@{host}"
-        return cls(
-            to=to,
-            sender=sender,
-            host=host,
-            port=int(port_text),
-            starttls=starttls,
-            login=(user, password) if user else None,
-        )
+        starttls = env.get("SMTP_STARTTLS", "true").strip().lower()
+        return {
+            "SMTP_PORT": "25" if starttls in ("0", "false", "no", "off") else "587",
+            "REPORT_EMAIL_FROM": f"shopdesk-reports@{host.strip()}",
+        }
 
 
-@dataclass(frozen=True)
-class ReportSettings:
-    tracker_url: str
-    handoff_url: str
-    report_dir: Path
-    timezone: str = "UTC"
-    test_sender_prefixes: tuple[str, ...] = ()
-    cost_per_ticket: Decimal | None = None
-    currency: str = "GBP"
-    inbox_url: str = ""
+class ReportSettings(EnvSettings):
+    settings_error = ReportSettingsError
+
+    tracker_url: str = Field(alias="ANALYTICS_TRACKER_DB_URL")
+    handoff_url: str = Field(DEFAULT_HANDOFF_DATABASE_URL, alias="HELPDESK_DATABASE_URL")
+    report_dir: Path = Field(paths.REPORTS, alias="REPORT_DIR")
+    timezone: str = Field("UTC", alias="BUSINESS_TZ")
+    test_sender_prefixes: CommaList = Field((), alias="ANALYTICS_TEST_SENDER_PREFIXES")
+    cost_per_ticket: Decimal | None = Field(None, ge=0, alias="ANALYTICS_COST_PER_TICKET")
+    currency: str = Field("GBP", alias="ANALYTICS_CURRENCY")
+    inbox_url: str = Field("", alias="ANALYTICS_INBOX_URL")
+    # Set when REPORT_EMAIL_TO is (the report can be emailed).
     email: EmailSettings | None = None
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @field_validator("timezone")
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> ReportSettings:
-        env = os.environ if env is None else env
-        return cls(
-            tracker_url=env.get("ANALYTICS_TRACKER_DB_URL") or _tracker_url(env),
-            handoff_url=env.get("HELPDESK_DATABASE_URL") or DEFAULT_HANDOFF_DATABASE_URL,
-            report_dir=paths.report_dir(env),
-            timezone=_timezone(env),
-            test_sender_prefixes=tuple(
-                p.strip()
-                for p in (env.get("ANALYTICS_TEST_SENDER_PREFIXES") or "").split(",")
-                if p.strip()
-            ),
-            cost_per_ticket=_amount(env, "ANALYTICS_COST_PER_TICKET"),
-            currency=_currency(env),
-            inbox_url=(env.get("ANALYTICS_INBOX_URL") or "").strip().rstrip("/"),
-            email=EmailSettings.from_env(env),
-        )
+    def _known_timezone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"BUSINESS_TZ: unknown time zone {name!r} (an IANA name like Europe/London)"
+            ) from None
+        return name
 
+    @field_validator("currency")
+    @classmethod
+    def _currency_code(cls, code: str) -> str:
+        code = code.upper()
+        if len(code) != 3 or not code.isalpha():
+            raise ValueError(f"ANALYTICS_CURRENCY: a 3-letter code like GBP, not {code!r}")
+        return code
 
-def _flag(env: Mapping[str, str], name: str, *, default: bool) -> bool:
-    text = (env.get(name) or "").strip().lower()
-    if not text:
-        return default
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off"):
-        return False
-    raise ReportSettingsError(f"{name}: write true or false, not {text!r}")
+    @field_validator("inbox_url")
+    @classmethod
+    def _no_trailing_slash(cls, url: str) -> str:
+        return url.rstrip("/")
 
-
-def _timezone(env: Mapping[str, str]) -> str:
-    name = (env.get("BUSINESS_TZ") or "UTC").strip()
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ReportSettingsError(
-            f"BUSINESS_TZ: unknown time zone {name!r} (an IANA name like Europe/London)"
-        ) from None
-    return name
-
-
-def _amount(env: Mapping[str, str], name: str) -> Decimal | None:
-    text = (env.get(name) or "").strip()
-    if not text:
-        return None
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise ReportSettingsError(f"{name}: not an amount: {text!r} (like 4.50)") from None
-    if not amount.is_finite() or amount < 0:
-        raise ReportSettingsError(f"{name}: must be zero or more, got {text!r}")
-    return amount
-
-
-def _currency(env: Mapping[str, str]) -> str:
-    code = (env.get("ANALYTICS_CURRENCY") or "GBP").strip().upper()
-    if len(code) != 3 or not code.isalpha():
-        raise ReportSettingsError(f"ANALYTICS_CURRENCY: a 3-letter code like GBP, not {code!r}")
-    return code
+    @classmethod
+    def derived_values(cls, env: Mapping[str, str]) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        if "ANALYTICS_TRACKER_DB_URL" not in env:
+            values["ANALYTICS_TRACKER_DB_URL"] = _tracker_url(env)
+        if "REPORT_EMAIL_TO" in env:
+            values["email"] = EmailSettings.from_env(env)
+        return values
 
 
 def _tracker_url(env: Mapping[str, str]) -> str:

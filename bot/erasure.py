@@ -20,60 +20,67 @@ Tickets in Zendesk are not touched: delete them in Zendesk (their `external_id` 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
+from pydantic import Field, field_validator
 from sqlalchemy.engine import Connection, Engine
 
 from bot import paths
 from bot.profiles import EMBEDDED, PRODUCTION, ProfileError, rasa_events_url
+from common.settings import EnvSettings
 
 SENDER_COLUMNS = ("sender_id", "conversation_id", "sender")
 _BATCH = 1000
 
 
-@dataclass(frozen=True)
-class DataStores:
-    """SQLAlchemy URLs of the databases that hold conversation data (None: not used)."""
+class DataStores(EnvSettings):
+    """SQLAlchemy URLs of the databases that hold conversation data (None: not used), for
+    the profile in `SHOPDESK_PROFILE`; only the database settings are needed (not the
+    secrets the servers need), a missing one is named."""
+
+    settings_error = ProfileError
 
     tracker_url: str | None
     events_url: str | None
-    helpdesk_url: str | None
-    store_url: str | None
+    helpdesk_url: str | None = Field(
+        "sqlite:///var/handoff.db", alias="HELPDESK_DATABASE_URL", validate_default=True
+    )
+    store_url: str | None = Field(
+        "sqlite:///var/store.db", alias="STORE_DATABASE_URL", validate_default=True
+    )
+
+    @field_validator("helpdesk_url", "store_url")
+    @classmethod
+    def _relative_to_root(cls, url: str | None) -> str | None:
+        return _sqlite_from_root(url) if url else url
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> DataStores:
-        """The locations the profile in `SHOPDESK_PROFILE` uses; only the database settings
-        are needed (not the secrets the servers need), a missing one is named."""
-        env = os.environ if env is None else env
-        profile = (env.get("SHOPDESK_PROFILE") or EMBEDDED).strip()
-        helpdesk = _sqlite_from_root(env.get("HELPDESK_DATABASE_URL") or "sqlite:///var/handoff.db")
-        store = _sqlite_from_root(env.get("STORE_DATABASE_URL") or "sqlite:///var/store.db")
+    def derived_values(cls, env: Mapping[str, str]) -> dict[str, Any]:
+        profile = env.get("SHOPDESK_PROFILE", EMBEDDED)
         if profile == PRODUCTION:
             needed = ("RASA_DB_HOST", "RASA_DB_NAME", "RASA_EVENTS_DB_NAME", "RASA_DB_USER",
                       "HELPDESK_DATABASE_URL", "STORE_DATABASE_URL")
             missing = [name for name in needed if not env.get(name)]
             if missing:
                 raise ProfileError("the production profile needs: " + ", ".join(missing))
-            events = rasa_events_url(env)
-            tracker = rasa_events_url({**env, "RASA_EVENTS_DB_NAME": env["RASA_DB_NAME"]})
-            return cls(tracker_url=tracker, events_url=events, helpdesk_url=helpdesk,
-                       store_url=store)
+            return {
+                "tracker_url": rasa_events_url({**env, "RASA_EVENTS_DB_NAME": env["RASA_DB_NAME"]}),
+                "events_url": rasa_events_url(env),
+            }
         if profile != EMBEDDED:
             raise ProfileError(f"SHOPDESK_PROFILE must be embedded or production, got {profile!r}")
         tracker_file = env.get("RASA_TRACKER_DB") or str(paths.VAR / "tracker.db")
         events_file = env.get("RASA_EVENTS_DB") or str(paths.VAR / "rasa-events.db")
-        return cls(
-            tracker_url=f"sqlite:///{_from_root(tracker_file)}",
-            events_url=f"sqlite:///{_from_root(events_file)}",
-            helpdesk_url=helpdesk,
-            store_url=store,
-        )
+        return {
+            "tracker_url": f"sqlite:///{_from_root(tracker_file)}",
+            "events_url": f"sqlite:///{_from_root(events_file)}",
+        }
 
 
 def _from_root(path: str) -> Path:

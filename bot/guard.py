@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from common.env import IPNetwork, networks, positive_int, text, whole_number
 from common.masking import find_secrets
 
 logger = logging.getLogger(__name__)
@@ -59,9 +60,6 @@ class GuardSettingsError(ValueError):
     """A channel setting is malformed; the message names it."""
 
 
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
 @dataclass(frozen=True)
 class GuardSettings:
     max_message_chars: int = 1000
@@ -74,15 +72,17 @@ class GuardSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> GuardSettings:
-        """Read once at start-up; a malformed value raises naming the variable."""
+        """Read once at start-up; a malformed value raises naming the variable. Standard
+        library only (common.env): this runs inside Rasa, whose environment has pydantic 1."""
         env = os.environ if env is None else env
+        error = GuardSettingsError
         return cls(
-            max_message_chars=_positive_int(env, "SHOPDESK_MAX_MESSAGE_CHARS", 1000),
-            rate_limit_messages=_positive_int(env, "SHOPDESK_RATE_LIMIT_MESSAGES", 30),
+            max_message_chars=positive_int(env, "SHOPDESK_MAX_MESSAGE_CHARS", 1000, error=error),
+            rate_limit_messages=positive_int(env, "SHOPDESK_RATE_LIMIT_MESSAGES", 30, error=error),
             rate_limit_window_seconds=float(
-                _positive_int(env, "SHOPDESK_RATE_LIMIT_WINDOW_SECONDS", 60)
+                positive_int(env, "SHOPDESK_RATE_LIMIT_WINDOW_SECONDS", 60, error=error)
             ),
-            trusted_proxies=_networks(env, "SHOPDESK_TRUSTED_PROXIES"),
+            trusted_proxies=networks(env, "SHOPDESK_TRUSTED_PROXIES", error=error),
             redis=_redis(env),
         )
 
@@ -96,45 +96,15 @@ class RedisLocation:
 
 
 def _redis(env: Mapping[str, str]) -> RedisLocation | None:
-    host = (env.get("REDIS_HOST") or "").strip()
-    if not host:
+    host = text(env, "REDIS_HOST")
+    if host is None:
         return None
-    port = _positive_int(env, "REDIS_PORT", 6379)
-    raw_db = (env.get("REDIS_DB") or "0").strip()
-    if not raw_db.isdigit():
-        raise GuardSettingsError(f"REDIS_DB must be a whole number, got {raw_db!r}")
     return RedisLocation(
-        host=host, port=port, db=int(raw_db), password=env.get("REDIS_PASSWORD") or None
+        host=host,
+        port=positive_int(env, "REDIS_PORT", 6379, error=GuardSettingsError),
+        db=whole_number(env, "REDIS_DB", 0, error=GuardSettingsError),
+        password=env.get("REDIS_PASSWORD") or None,
     )
-
-
-def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = (env.get(name) or "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise GuardSettingsError(f"{name} must be a whole number, got {raw!r}") from None
-    if value <= 0:
-        raise GuardSettingsError(f"{name} must be positive, got {raw!r}")
-    return value
-
-
-def _networks(env: Mapping[str, str], name: str) -> tuple[IPNetwork, ...]:
-    raw = env.get(name) or ""
-    networks = []
-    for part in (p.strip() for p in raw.split(",")):
-        if not part:
-            continue
-        try:
-            networks.append(ipaddress.ip_network(part, strict=False))
-        except ValueError:
-            raise GuardSettingsError(
-                f"{name} must be a comma-separated list of IP addresses or networks, "
-                f"got {part!r}"
-            ) from None
-    return tuple(networks)
 
 
 @dataclass

@@ -11,16 +11,16 @@ Read once at start-up from the environment; a missing setting is named.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field
 
 from bot import paths
-from common.secrets import DEMO_IDENTITY_SECRET
+from common.secrets import DEMO_IDENTITY_SECRET, derived_forwarding_secret
+from common.settings import MIN_SECRET_LENGTH, SECRET, EnvSettings
 
 EMBEDDED = "embedded"
 PRODUCTION = "production"
@@ -53,8 +53,6 @@ _PRODUCTION_SECRETS = (
     "STORE_API_TOKEN",
     "HELPDESK_AGENT_PASSWORD",
 )
-MIN_SECRET_LENGTH = 32
-
 
 def check_production_secrets(env: Mapping[str, str]) -> None:
     """ProfileError naming the first secret that is a demo value or shorter than 32."""
@@ -82,51 +80,43 @@ def forwarding_secret(env: Mapping[str, str]) -> str:
         return explicit
     base = env.get("SHOPDESK_VERIFICATION_SECRET")
     if base:
-        return hmac.new(base.encode(), b"shopdesk-store-forwarding", hashlib.sha256).hexdigest()
+        return derived_forwarding_secret(base)
     return secrets.token_hex(32)
 
 
-@dataclass(frozen=True)
-class Profile:
-    name: str
-    endpoints: Path
-    rasa_auth_token: str | None
+class Profile(EnvSettings):
+    settings_error = ProfileError
+
+    name: Literal["embedded", "production"] = Field(EMBEDDED, alias="SHOPDESK_PROFILE")
+    endpoints: Path = paths.ROOT / "bot" / "endpoints.yml"
+    rasa_auth_token: str | None = Field(None, alias="RASA_API_TOKEN", json_schema_extra=SECRET)
     # Extra environment for every process (database URLs, secrets, Rasa DB settings).
-    env: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str] = Field(default_factory=dict)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Profile:
-        env = os.environ if env is None else env
-        name = env.get("SHOPDESK_PROFILE", EMBEDDED).strip() or EMBEDDED
-        if name == EMBEDDED:
-                    return cls(
-                name=EMBEDDED,
-                endpoints=paths.ROOT / "bot" / "endpoints.yml",
-                rasa_auth_token=env.get("RASA_API_TOKEN") or None,
-                # The demo storefront signs its logged-in customer with a published demo
-                # key; the action server must know the same key to trust it.
-                env={"SHOPDESK_IDENTITY_SECRET":
-                     env.get("SHOPDESK_IDENTITY_SECRET") or DEMO_IDENTITY_SECRET,
-                     "SHOPDESK_FORWARDING_SECRET": forwarding_secret(env)},
-            )
-        if name != PRODUCTION:
-            raise ProfileError(f"SHOPDESK_PROFILE must be embedded or production, got {name!r}")
+    def derived_values(cls, env: Mapping[str, str]) -> dict[str, Any]:
+        if env.get("SHOPDESK_PROFILE", EMBEDDED) != PRODUCTION:
+            # The demo storefront signs its logged-in customer with a published demo
+            # key; the action server must know the same key to trust it.
+            return {"env": {
+                "SHOPDESK_IDENTITY_SECRET": env.get("SHOPDESK_IDENTITY_SECRET")
+                or DEMO_IDENTITY_SECRET,
+                "SHOPDESK_FORWARDING_SECRET": forwarding_secret(env),
+            }}
         missing = [key for key in _PRODUCTION_REQUIRED if not env.get(key)]
         if missing:
             raise ProfileError("the production profile needs: " + ", ".join(missing))
         check_production_secrets(env)
         defaults = {"RASA_DB_PORT": "5432", "RASA_DB_PASSWORD": "", "REDIS_PORT": "6379",
                     "REDIS_DB": "0"}
-        return cls(
-            name=PRODUCTION,
-            endpoints=paths.ROOT / "bot" / "endpoints.production.yml",
-            rasa_auth_token=env["RASA_API_TOKEN"],
-            env={
+        return {
+            "endpoints": paths.ROOT / "bot" / "endpoints.production.yml",
+            "env": {
                 **defaults,
                 **{k: v for k, v in env.items() if k in _FORWARDED},
                 "SHOPDESK_FORWARDING_SECRET": forwarding_secret(env),
             },
-        )
+        }
 
 
 _FORWARDED = frozenset(

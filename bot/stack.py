@@ -40,13 +40,16 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO
+from typing import IO, Annotated
+
+from pydantic import Field
 
 from bot import paths
 from bot.training import rasa_env
+from common.settings import EnvSettings, Port
 
 APP_PYTHON = sys.executable
 HEALTH_TIMEOUT_SECONDS = 180.0
@@ -54,29 +57,17 @@ STOP_GRACE_SECONDS = 10.0
 DEFAULT_TICKET_LOCK_LIFETIME = "20"
 
 
-@dataclass(frozen=True)
-class Ports:
-    rasa: int = 5005
-    actions: int = 5055
-    store: int = 8100
-    helpdesk: int = 8200
+class LaunchSettingsError(SystemExit):
+    """A launcher setting is malformed: the launcher stops, naming it."""
 
-    @classmethod
-    def from_env(cls) -> Ports:
-        def port(name: str, default: int) -> int:
-            raw = os.environ.get(name, "").strip()
-            if not raw:
-                return default
-            if not raw.isdigit() or not 0 < int(raw) < 65536:
-                raise SystemExit(f"{name} must be a port number (1-65535), got {raw!r}")
-            return int(raw)
 
-        return cls(
-            rasa=port("RASA_PORT", cls.rasa),
-            actions=port("ACTION_SERVER_PORT", cls.actions),
-            store=port("STORE_PORT", cls.store),
-            helpdesk=port("HELPDESK_PORT", cls.helpdesk),
-        )
+class Ports(EnvSettings):
+    settings_error = LaunchSettingsError
+
+    rasa: Port = Field(5005, alias="RASA_PORT")
+    actions: Port = Field(5055, alias="ACTION_SERVER_PORT")
+    store: Port = Field(8100, alias="STORE_PORT")
+    helpdesk: Port = Field(8200, alias="HELPDESK_PORT")
 
 
 @dataclass
@@ -304,32 +295,19 @@ def _var_file(variable: str, default_name: str) -> Path:
 # --- the production profile scaled out: N Rasa, M action servers, K outbox workers ---------
 
 
-@dataclass(frozen=True)
-class Scale:
+# Processes of one kind the production profile may run.
+InstanceCount = Annotated[int, Field(ge=1, le=32)]
+
+
+class Scale(EnvSettings):
     """How many of each process the production profile runs (`RASA_INSTANCES`,
     `ACTION_SERVERS`, `OUTBOX_WORKERS`)."""
 
-    rasa_instances: int = 2
-    action_servers: int = 2
-    outbox_workers: int = 2
+    settings_error = LaunchSettingsError
 
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Scale:
-        env = os.environ if env is None else env
-
-        def count(name: str, default: int) -> int:
-            raw = env.get(name, "").strip()
-            if not raw:
-                return default
-            if not raw.isdigit() or not 1 <= int(raw) <= 32:
-                raise SystemExit(f"{name} must be a whole number from 1 to 32, got {raw!r}")
-            return int(raw)
-
-        return cls(
-            rasa_instances=count("RASA_INSTANCES", cls.rasa_instances),
-            action_servers=count("ACTION_SERVERS", cls.action_servers),
-            outbox_workers=count("OUTBOX_WORKERS", cls.outbox_workers),
-        )
+    rasa_instances: InstanceCount = Field(2, alias="RASA_INSTANCES")
+    action_servers: InstanceCount = Field(2, alias="ACTION_SERVERS")
+    outbox_workers: InstanceCount = Field(2, alias="OUTBOX_WORKERS")
 
 
 @dataclass(frozen=True)
@@ -484,11 +462,11 @@ def cluster_specs(
                    helpdesk=ports.helpdesk)
     specs = [store_spec(behind, env=env)]
     for number, port in enumerate(ports.action_servers, start=1):
-        spec = actions_spec(replace(behind, actions=port), env=env)
+        spec = actions_spec(behind.model_copy(update={"actions": port}), env=env)
         specs.append(replace(spec, name=f"actions-{number}"))
     for number, port in enumerate(ports.rasa_instances, start=1):
         spec = rasa_spec(
-            replace(behind, rasa=port),
+            behind.model_copy(update={"rasa": port}),
             model=model,
             endpoints=endpoints,
             auth_token=auth_token,
@@ -504,7 +482,7 @@ def cluster_specs(
         specs.append(replace(spec, name=f"rasa-{number}"))
     for number, port in enumerate(ports.outbox_workers, start=1):
         spec = handoff_spec(
-            replace(behind, helpdesk=port),
+            behind.model_copy(update={"helpdesk": port}),
             env={
                 **env,
                 "RASA_TOKEN": auth_token or "",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from dataclasses import replace
 from datetime import UTC, datetime
 
 from common.logs import install_log_masking
@@ -50,8 +49,8 @@ def main(argv: list[str] | None = None) -> int:
 
         from store.api import create_app
 
-        settings = replace(
-            settings, host=args.host or settings.host, port=args.port or settings.port
+        settings = settings.model_copy(
+            update={"host": args.host or settings.host, "port": args.port or settings.port}
         )
         app = create_app(settings, engine=engine)
         # The demo storefront (with the chat widget) is served beside the API so that one

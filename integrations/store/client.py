@@ -11,16 +11,16 @@ import asyncio
 import hashlib
 import hmac
 import logging
-import os
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any, Self, TypeVar
 from urllib.parse import quote
 
 import httpx
+from pydantic import Field, field_validator
 
+from common.settings import SECRET, EnvSettings
 from integrations.store.errors import (
     InvalidRequest,
     OrderNotFound,
@@ -53,31 +53,19 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class StoreClientSettings:
+class StoreClientSettings(EnvSettings):
     """Client configuration, read once at start-up by the action server's bootstrap."""
 
-    base_url: str = DEFAULT_BASE_URL
-    api_token: str | None = None
-    timeout: float = DEFAULT_TIMEOUT
+    base_url: str = Field(DEFAULT_BASE_URL, alias="STORE_URL")
+    api_token: str | None = Field(None, alias="STORE_API_TOKEN", json_schema_extra=SECRET)
+    timeout: float = Field(DEFAULT_TIMEOUT, gt=0, le=60, alias="STORE_TIMEOUT_SECONDS")
 
+    @field_validator("base_url")
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> StoreClientSettings:
-        env = os.environ if env is None else env
-        base_url = env.get("STORE_URL", "").strip() or DEFAULT_BASE_URL
-        if not base_url.startswith(("http://", "https://")):
-            raise ValueError(f"STORE_URL must be an http(s) URL, got {base_url!r}")
-        raw_timeout = env.get("STORE_TIMEOUT_SECONDS", "").strip()
-        try:
-            timeout = float(raw_timeout) if raw_timeout else DEFAULT_TIMEOUT
-        except ValueError:
-            raise ValueError(
-                f"STORE_TIMEOUT_SECONDS must be a number, got {raw_timeout!r}"
-            ) from None
-        if not 0 < timeout <= 60:
-            raise ValueError(f"STORE_TIMEOUT_SECONDS must be in (0, 60], got {timeout}")
-        token = env.get("STORE_API_TOKEN", "").strip() or None
-        return cls(base_url=base_url, api_token=token, timeout=timeout)
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"STORE_URL must be an http(s) URL, got {value!r}")
+        return value
 
 
 def client_signature(secret: bytes, client: str) -> str:

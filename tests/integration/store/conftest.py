@@ -131,7 +131,7 @@ def live_store(database_url: URL) -> Iterator[LiveStore]:
 
     def make_app(base_url: str) -> object:
         nonlocal settings
-        settings = replace(settings, public_base_url=base_url)
+        settings = settings.model_copy(update={"public_base_url": base_url})
         return create_app(settings, engine=engine)
 
     try:
@@ -153,7 +153,7 @@ def store(live_store: LiveStore) -> LiveStore:
 @pytest.fixture
 def token_store(store: LiveStore) -> Iterator[LiveStore]:
     """A second server on the same database with STORE_API_TOKEN configured."""
-    settings = replace(store.settings, api_token=API_TOKEN)
+    settings = store.settings.model_copy(update={"api_token": API_TOKEN})
     with ServerThread(lambda _url: create_app(settings, engine=store.engine)) as server:
         yield replace(store, settings=settings, base_url=server.base_url)
 
@@ -166,10 +166,8 @@ FAILED_LOOKUP_LIMIT = 10
 def limited_store(store: LiveStore) -> Iterator[LiveStore]:
     """A second server on the same database with a small failed-lookup limit (fresh per
     test: the limiter lives in the app) and a forwarding secret."""
-    settings = replace(
-        store.settings,
-        max_failed_lookups=FAILED_LOOKUP_LIMIT,
-        forwarding_secret=FORWARDING_SECRET,
+    settings = store.settings.model_copy(
+        update={"max_failed_lookups": FAILED_LOOKUP_LIMIT, "forwarding_secret": FORWARDING_SECRET}
     )
     with ServerThread(lambda _url: create_app(settings, engine=store.engine)) as server:
         yield replace(store, settings=settings, base_url=server.base_url)
