@@ -14,9 +14,13 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+
+from common.settings import EnvSettings
 
 logger = logging.getLogger(__name__)
 
@@ -27,37 +31,48 @@ class ReportScheduleError(ValueError):
     """A daily-report setting is malformed; the message names it."""
 
 
-@dataclass(frozen=True)
-class DailyReport:
-    at: time
-    tz: ZoneInfo
-    days: int
-    email: bool
+class DailyReport(EnvSettings):
+    settings_error = ReportScheduleError
+
+    at: time = Field(alias="REPORT_DAILY_AT")
+    tz: ZoneInfo = Field(ZoneInfo("UTC"), alias="BUSINESS_TZ")
+    days: int = Field(7, ge=1, le=366, alias="REPORT_DAILY_DAYS")
+    email: bool = False  # REPORT_EMAIL_TO is set: the report is emailed too
     python: str = sys.executable
 
+    @field_validator("at", mode="before")
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> DailyReport | None:
+    def _time_of_day(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                return time.fromisoformat(value)
+            except ValueError:
+                raise ValueError(
+                    f"REPORT_DAILY_AT: write a time of day like 07:00, not {value!r}"
+                ) from None
+        return value
+
+    @field_validator("tz", mode="before")
+    @classmethod
+    def _known_zone(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                return ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"BUSINESS_TZ: unknown time zone {value!r}") from None
+        return value
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Self | None:  # type: ignore[override]
+        """None when REPORT_DAILY_AT is not set (no daily report)."""
         env = os.environ if env is None else env
-        text = (env.get("REPORT_DAILY_AT") or "").strip()
-        if not text:
+        if not (env.get("REPORT_DAILY_AT") or "").strip():
             return None
-        try:
-            at = time.fromisoformat(text)
-        except ValueError:
-            raise ReportScheduleError(
-                f"REPORT_DAILY_AT: write a time of day like 07:00, not {text!r}"
-            ) from None
-        days_text = (env.get("REPORT_DAILY_DAYS") or "7").strip()
-        if not days_text.isdigit() or not 1 <= int(days_text) <= 366:
-            raise ReportScheduleError(
-                f"REPORT_DAILY_DAYS: a number of days 1-366, not {days_text!r}"
-            )
-        tz_name = (env.get("BUSINESS_TZ") or "UTC").strip()
-        try:
-            tz = ZoneInfo(tz_name)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ReportScheduleError(f"BUSINESS_TZ: unknown time zone {tz_name!r}") from None
-        return cls(at=at, tz=tz, days=int(days_text), email=bool(env.get("REPORT_EMAIL_TO")))
+        return super().from_env(env)
+
+    @classmethod
+    def derived_values(cls, env: Mapping[str, str]) -> dict[str, Any]:
+        return {"email": bool(env.get("REPORT_EMAIL_TO"))}
 
     def next_run(self, now: datetime) -> datetime:
         """The first run time after `now` (aware), as an aware UTC datetime."""

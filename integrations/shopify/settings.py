@@ -7,11 +7,14 @@ A malformed or missing one raises `ShopifySettingError` naming it.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import Any, Self
 from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator, model_validator
+
+from common.settings import SECRET, EnvSettings
 
 DEFAULT_API_VERSION = "2026-07"
 DEFAULT_FINAL_SALE_TAG = "final-sale"
@@ -24,82 +27,83 @@ class ShopifySettingError(ValueError):
     """A Shopify setting is missing or malformed; the message names it."""
 
 
-@dataclass(frozen=True)
-class ShopifySettings:
-    shop: str
-    access_token: str | None = None
-    client_id: str | None = None
-    client_secret: str | None = None
-    api_version: str = DEFAULT_API_VERSION
+class ShopifySettings(EnvSettings):
+    settings_error = ShopifySettingError
+
+    shop: str = Field(alias="SHOPIFY_SHOP")
+    access_token: str | None = Field(None, alias="SHOPIFY_ACCESS_TOKEN", json_schema_extra=SECRET)
+    client_id: str | None = Field(None, alias="SHOPIFY_CLIENT_ID")
+    client_secret: str | None = Field(
+        None, alias="SHOPIFY_CLIENT_SECRET", json_schema_extra=SECRET
+    )
+    api_version: str = Field(DEFAULT_API_VERSION, alias="SHOPIFY_API_VERSION")
     # Origin replacing https://<shop> (a proxy, or the demo Shopify); no path.
-    admin_url: str | None = None
-    final_sale_tag: str = DEFAULT_FINAL_SALE_TAG
+    admin_url: str | None = Field(None, alias="SHOPIFY_ADMIN_URL")
+    final_sale_tag: str = Field(DEFAULT_FINAL_SALE_TAG, alias="SHOPIFY_FINAL_SALE_TAG")
 
     @property
     def admin_origin(self) -> str:
         return self.admin_url or f"https://{self.shop}"
 
+    @field_validator("shop")
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> ShopifySettings:
-        env = os.environ if env is None else env
-
-        def value(name: str) -> str | None:
-            return env.get(name, "").strip() or None
-
-        shop = (value("SHOPIFY_SHOP") or "").lower()
-        if not shop:
-            raise ShopifySettingError(
-                "SHOPIFY_SHOP is required with SHOPDESK_STORE_BACKEND=shopify "
-                "(<shop>.myshopify.com)"
-            )
+    def _myshopify_domain(cls, shop: str) -> str:
+        shop = shop.lower()
         if not _SHOP.fullmatch(shop):
-            raise ShopifySettingError(
-                f"SHOPIFY_SHOP must be <shop>.myshopify.com, got {shop!r}"
+            raise ValueError(f"SHOPIFY_SHOP must be <shop>.myshopify.com, got {shop!r}")
+        return shop
+
+    @field_validator("api_version")
+    @classmethod
+    def _version(cls, version: str) -> str:
+        if not _API_VERSION.fullmatch(version):
+            raise ValueError(
+                f"SHOPIFY_API_VERSION must look like 2026-07 (or 'unstable'), got {version!r}"
             )
-        token = value("SHOPIFY_ACCESS_TOKEN")
-        client_id = value("SHOPIFY_CLIENT_ID")
-        client_secret = value("SHOPIFY_CLIENT_SECRET")
+        return version
+
+    @field_validator("admin_url")
+    @classmethod
+    def _admin_origin(cls, admin_url: str | None) -> str | None:
+        return _origin(admin_url) if admin_url is not None else None
+
+    @field_validator("final_sale_tag")
+    @classmethod
+    def _one_tag(cls, tag: str) -> str:
+        if len(tag) > 255 or "," in tag:
+            raise ValueError(
+                f"SHOPIFY_FINAL_SALE_TAG must be one product tag (no comma), got {tag!r}"
+            )
+        return tag
+
+    @model_validator(mode="after")
+    def _one_way_to_authenticate(self) -> Self:
+        token, client_id, client_secret = self.access_token, self.client_id, self.client_secret
         if token and (client_id or client_secret):
-            raise ShopifySettingError(
+            raise ValueError(
                 "set either SHOPIFY_ACCESS_TOKEN or SHOPIFY_CLIENT_ID + SHOPIFY_CLIENT_SECRET, "
                 "not both"
             )
         if not token:
             if not client_id and not client_secret:
-                raise ShopifySettingError(
+                raise ValueError(
                     "SHOPIFY_ACCESS_TOKEN (or SHOPIFY_CLIENT_ID + SHOPIFY_CLIENT_SECRET) is "
                     "required with SHOPIFY_SHOP"
                 )
             if not client_id:
-                raise ShopifySettingError(
-                    "SHOPIFY_CLIENT_ID is required with SHOPIFY_CLIENT_SECRET"
-                )
+                raise ValueError("SHOPIFY_CLIENT_ID is required with SHOPIFY_CLIENT_SECRET")
             if not client_secret:
-                raise ShopifySettingError(
-                    "SHOPIFY_CLIENT_SECRET is required with SHOPIFY_CLIENT_ID"
-                )
-        version = value("SHOPIFY_API_VERSION") or DEFAULT_API_VERSION
-        if not _API_VERSION.fullmatch(version):
+                raise ValueError("SHOPIFY_CLIENT_SECRET is required with SHOPIFY_CLIENT_ID")
+        return self
+
+    @classmethod
+    def derived_values(cls, env: Mapping[str, str]) -> dict[str, Any]:
+        if "SHOPIFY_SHOP" not in env:
             raise ShopifySettingError(
-                f"SHOPIFY_API_VERSION must look like 2026-07 (or 'unstable'), got {version!r}"
+                "SHOPIFY_SHOP is required with SHOPDESK_STORE_BACKEND=shopify "
+                "(<shop>.myshopify.com)"
             )
-        admin_url = value("SHOPIFY_ADMIN_URL")
-        if admin_url is not None:
-            admin_url = _origin(admin_url)
-        tag = value("SHOPIFY_FINAL_SALE_TAG") or DEFAULT_FINAL_SALE_TAG
-        if len(tag) > 255 or "," in tag:
-            raise ShopifySettingError(
-                f"SHOPIFY_FINAL_SALE_TAG must be one product tag (no comma), got {tag!r}"
-            )
-        return cls(
-            shop=shop,
-            access_token=token,
-            client_id=client_id,
-            client_secret=client_secret,
-            api_version=version,
-            admin_url=admin_url,
-            final_sale_tag=tag,
-        )
+        return {}
 
 
 def _origin(raw: str) -> str:
