@@ -26,6 +26,7 @@ from actions.order_access import (
 )
 from actions.replies import Reply, money, plain_date, send
 from actions.return_rules import item_list
+from analytics.outcomes import value_field
 from integrations.store.errors import StoreError, StoreRefusal
 from integrations.store.models import Order
 
@@ -52,9 +53,11 @@ def cancellation_summary(order: Order) -> Reply:
 
 
 def cancelled_replies(order: Order, *, today: date) -> list[Reply]:
+    # The order's value goes with the reply, for the KPI report's "cancelled before shipping".
+    value = value_field(order.total, order.currency)
     refund = next((r for r in order.refunds if r.status in ("pending", "issued")), None)
     if refund is None:
-        return [Reply("utter_order_cancelled_now", {"order_number": order.order_number})]
+        return [Reply("utter_order_cancelled_now", {"order_number": order.order_number, **value})]
     return [
         Reply(
             "utter_order_cancelled_now_refund",
@@ -63,6 +66,7 @@ def cancelled_replies(order: Order, *, today: date) -> list[Reply]:
                 "amount": money(refund.amount, refund.currency),
                 "method": refund.method,
                 "expected_by": plain_date(refund.expected_by, today=today),
+                **value,
             },
         )
     ]

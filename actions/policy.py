@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.bootstrap import services
+from actions.countries import display_name, named_countries
 from actions.replies import Reply, money, send
 from integrations.store.errors import StoreError
 from integrations.store.models import ShippingMethod, StorePolicy
@@ -69,6 +70,36 @@ def describe_delivery_options(policy: StorePolicy) -> list[Reply]:
     return [intro, *methods]
 
 
+def describe_delivery_to(policy: StorePolicy, asked: list[str]) -> list[Reply]:
+    """Delivery options, answering first for each country the question names ("do you ship
+    to canada?" gets a yes or a no for Canada, not only the list of countries served)."""
+    if not asked:
+        return describe_delivery_options(policy)
+    served = [c for c in asked if c in policy.shipping_countries]
+    replies = [
+        Reply(
+            "utter_delivery_country_not_served",
+            {
+                "country": display_name(code),
+                "countries": ", ".join(display_name(c) for c in policy.shipping_countries),
+            },
+        )
+        for code in asked
+        if code not in policy.shipping_countries
+    ]
+    if served:
+        replies.append(
+            Reply(
+                "utter_delivery_country_served",
+                {"country": " and ".join(display_name(c) for c in served)},
+            )
+        )
+        replies += [
+            describe_shipping_method(m, currency=policy.currency) for m in policy.shipping_methods
+        ]
+    return replies
+
+
 async def _answer(
     dispatcher: CollectingDispatcher, build: Callable[[StorePolicy], list[Reply]]
 ) -> list[EventType]:
@@ -103,4 +134,5 @@ class ActionDeliveryOptions(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        return await _answer(dispatcher, describe_delivery_options)
+        asked = named_countries(str(tracker.latest_message.get("text") or ""))
+        return await _answer(dispatcher, lambda policy: describe_delivery_to(policy, asked))

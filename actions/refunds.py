@@ -11,6 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.order_access import NoAccess, verified_store_order
 from actions.replies import Reply, money, plain_date, send
+from analytics.outcomes import value_field
 from integrations.store.models import Order, Refund
 
 # Returns that are on their way back or being checked: their refund is still to come.
@@ -36,7 +37,11 @@ def describe_refunds(order: Order, *, today: date) -> list[Reply]:
     """Every refund of the order; or, when there is none, why (an open return, or nothing)."""
     number = order.order_number
     if order.refunds:
-        intro = Reply("utter_refunds_intro", {"order_number": number, "count": len(order.refunds)})
+        # The refunds' total goes with the reply, for the KPI report's "refunds queried".
+        value = value_field(sum(r.amount for r in order.refunds), order.refunds[0].currency)
+        intro = Reply(
+            "utter_refunds_intro", {"order_number": number, "count": len(order.refunds), **value}
+        )
         return [intro, *(describe_refund(r, today=today) for r in order.refunds)]
     open_return = next((r for r in order.returns if r.status in _OPEN_RETURNS), None)
     if open_return is not None:

@@ -47,6 +47,7 @@ from actions.return_rules import (
     returnable_lines,
     with_units,
 )
+from analytics.outcomes import value_field
 from integrations.store.errors import InvalidRequest, StoreError, StoreRefusal
 from integrations.store.models import Order, ReturnEligibility, ReturnLine
 
@@ -320,6 +321,7 @@ class ActionSubmitReturn(Action):
             refund_amount=money(rma.refund_amount, rma.currency),
             instructions=rma.instructions,
             label_url=rma.label_url,
+            **value_field(rma.refund_amount, rma.currency),  # for the KPI report
         )
         return [*reset, SlotSet("return_rma_number", rma.rma_number)]
 

@@ -45,6 +45,9 @@ OUTCOME_RESPONSES: dict[str, str] = {
     "utter_return_policy_final_sale_returnable": POLICY,
     "utter_delivery_options": POLICY,
     "utter_shipping_method": POLICY,
+    # ... asked about one country: answered for it, yes or no (actions/countries.py)
+    "utter_delivery_country_served": POLICY,
+    "utter_delivery_country_not_served": POLICY,
 }
 
 # The outcomes shown as "self-service outcomes" (things the shopper got done), in order.
