@@ -3,7 +3,7 @@
 import re
 from collections import defaultdict
 
-from tools.evaluation import generate_nlu
+from tools import generate_nlu
 
 
 def test_committed_file_matches_the_templates():
