@@ -25,7 +25,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parents[2] / "data" / "nlu" / "generated.yml"
+OUT = Path(__file__).resolve().parents[1] / "data" / "nlu" / "generated.yml"
 SEED = 20240611
 
 # Frames taking a base-form verb phrase. Lower-case; capitals/punctuation added later.
