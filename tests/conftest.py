@@ -12,10 +12,12 @@ import importlib.util
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.support.stack import ShopdeskStack, start_stack
+if TYPE_CHECKING:  # the Rasa environment's tests load this file too, without the launcher
+    from tests.support.stack import ShopdeskStack
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
@@ -44,6 +46,8 @@ def require_service(available: bool, what: str) -> None:
 def shopdesk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ShopdeskStack]:
     """The whole stack (store, action server, Rasa), shared by the end-to-end tests."""
     workdir: Path = tmp_path_factory.mktemp("stack")
+    from tests.support.stack import start_stack
+
     running = start_stack(workdir)
     try:
         yield running
