@@ -16,6 +16,10 @@ from analytics.conversations import Conversation, conversations
 from analytics.queue import LOW_CSAT, ConversationRef, group_similar, masked
 from analytics.settings import ReportSettings
 from analytics.summary import DaySummary
+from common import db
+
+# A report scans a period's events: longer than the services' statement timeout.
+REPORT_STATEMENT_TIMEOUT_SECONDS = 600.0
 
 # Events this long before the period are read too, so that a session which began just
 # before it is recognised as such (and left out) instead of looking like a new one.
@@ -221,7 +225,14 @@ def _engine(url: str, *, what: str) -> Engine:
                 f"no {what} at {parsed.database} yet: has the assistant run here "
                 "(make run)? Or point ANALYTICS_TRACKER_DB_URL / HELPDESK_DATABASE_URL at it."
             )
-    return sa.create_engine(url)
+    return report_engine(url)
+
+
+def report_engine(url: str) -> Engine:
+    """Read-only use: a SQLite folder is never created; a query may run for minutes."""
+    return db.make_engine(
+        url, statement_timeout=REPORT_STATEMENT_TIMEOUT_SECONDS, create_sqlite_folder=False
+    )
 
 
 def run(settings: ReportSettings, period: Period, *, now: datetime) -> render.ReportFiles:

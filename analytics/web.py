@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import sqlalchemy as sa
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from jinja2 import Environment
@@ -28,7 +27,7 @@ from analytics import source
 from analytics.conversations import conversations
 from analytics.names import human
 from analytics.queue import masked
-from analytics.report import TAIL, Period, parse_range
+from analytics.report import TAIL, Period, parse_range, report_engine
 from analytics.settings import ReportSettings
 
 MAX_DAYS = 366
@@ -133,7 +132,7 @@ def router(pages: ReportPages) -> APIRouter:
     def tracker_engine() -> Engine:
         nonlocal tracker
         if tracker is None:
-            tracker = sa.create_engine(settings.tracker_url)
+            tracker = report_engine(settings.tracker_url)
         return tracker
 
     def picker(error: str = "", status: int = 200) -> HTMLResponse:

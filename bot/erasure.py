@@ -33,6 +33,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from bot import paths
 from bot.profiles import EMBEDDED, PRODUCTION, ProfileError, rasa_events_url
+from common import db
 from common.settings import EnvSettings
 
 SENDER_COLUMNS = ("sender_id", "conversation_id", "sender")
@@ -130,18 +131,13 @@ def _connect(url: str | None, name: str, report: Report) -> Iterator[Connection 
         report.missing.append(name)
         yield None
         return
-    engine: Engine = sa.create_engine(url, connect_args=_connect_args(url))
+    # SQLite waits up to 30 s for a running Rasa/handoff to finish its write.
+    engine: Engine = db.make_engine(url, busy_timeout=30, create_sqlite_folder=False)
     try:
         with engine.begin() as connection:
             yield connection
     finally:
         engine.dispose()
-
-
-def _connect_args(url: str) -> dict[str, object]:
-    if sa.engine.make_url(url).get_backend_name() == "sqlite":
-        return {"timeout": 30}  # wait for a running Rasa/handoff to finish its write
-    return {"connect_timeout": 10}
 
 
 def _tables(connection: Connection) -> dict[str, sa.Table]:

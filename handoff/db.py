@@ -7,11 +7,12 @@ The schema is created and upgraded by the migrations in `handoff/migrations`
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect, Engine
+
+from common import db
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
@@ -116,12 +117,6 @@ def now_utc() -> datetime:
 
 
 def create_db_engine(url: str) -> Engine:
-    """An engine for `url`; a SQLite file's folder is created if needed."""
-    parsed = sa.engine.make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        return sa.create_engine(url, connect_args={"timeout": 30})
-    if parsed.drivername == "postgresql":
-        url = str(parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False))
-    return sa.create_engine(url, pool_pre_ping=True)
+    """An engine for `url` with common.db's timeouts; SQLite waits up to 30 s for a lock
+    (the outbox workers and the inbox write the same file)."""
+    return db.make_engine(url, busy_timeout=30)

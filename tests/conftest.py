@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from common.ci import in_ci
+
 if TYPE_CHECKING:  # the Rasa environment's tests load this file too, without the launcher
     from tests.support.stack import ShopdeskStack
 
@@ -27,10 +29,6 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 collect_ignore = (
     [] if importlib.util.find_spec("spacy") else ["unit/nlu", "nlu", "integration/rasa_engine"]
 )
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() == "true"
 
 
 def require_service(available: bool, what: str) -> None:

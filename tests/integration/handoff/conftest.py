@@ -18,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from common.ci import in_ci
 from handoff import migrations
 from handoff.db import create_db_engine
 from handoff.hours import BusinessHours
@@ -45,7 +46,7 @@ def _postgres_database() -> Iterator[str]:
             db.execute(sa.text("select 1"))
     except sa.exc.OperationalError as exc:
         admin.dispose()
-        if os.environ.get("CI", "").lower() == "true":
+        if in_ci():
             pytest.fail(f"PostgreSQL is required in CI: {exc}")
         pytest.skip("PostgreSQL not reachable")
     name = f"handoff_test_{uuid.uuid4().hex[:12]}"

@@ -25,6 +25,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
 
+from common.ci import in_ci
 from store.api import create_app
 from store.db import make_engine
 from store.migrate import upgrade
@@ -33,10 +34,6 @@ from store.settings import StoreSettings
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 API_TOKEN = "test-token-123"
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").lower() == "true"
 
 
 class ServerThread:
@@ -102,7 +99,7 @@ def postgres_url() -> Iterator[URL]:
         message = (
             f"PostgreSQL unreachable at {admin_url.render_as_string(hide_password=True)}: {reason}"
         )
-        if _in_ci():
+        if in_ci():
             pytest.fail(f"{message} (CI=true: a missing service is a failure)", pytrace=False)
         pytest.skip(message)
     name = f"store_test_{uuid.uuid4().hex[:12]}"
