@@ -13,7 +13,7 @@ successful read is kept for the rest of that turn of that conversation, and only
 - before a write (create a return, cancel, change the address) the conversation's reads are
   dropped, so what the turn reads after it is the store's new state;
 - entries live at most `ttl` seconds (a turn takes milliseconds) and at most `max_entries`
-  are kept, the oldest dropped first.
+  are kept, the least recently used dropped first (a cachetools TTLCache).
 
 With several action servers a turn's actions may land on different ones; a miss simply reads
 from the store.
@@ -27,10 +27,10 @@ later reads use, so the turn makes one store request where it made two, one afte
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from cachetools import TTLCache
 from rasa_sdk import Tracker
 
 if TYPE_CHECKING:
@@ -41,6 +41,7 @@ T = TypeVar("T")
 
 DEFAULT_TTL_SECONDS = 10.0
 DEFAULT_MAX_ENTRIES = 2048
+_MISSING = object()
 
 
 def turn_of(tracker: Tracker) -> tuple[str, Any, Any]:
@@ -62,10 +63,10 @@ class TurnReads:
         max_entries: int = DEFAULT_MAX_ENTRIES,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._ttl = ttl
-        self._max = max_entries
-        self._clock = clock
-        self._entries: OrderedDict[tuple[Any, ...], tuple[float, Any]] = OrderedDict()
+        # Expired entries are never returned; beyond max_entries the least recently used go.
+        self._entries: TTLCache[tuple[Any, ...], Any] = TTLCache(
+            maxsize=max_entries, ttl=ttl, timer=clock
+        )
         self.store_reads = 0  # reads that went to the store, for tests and diagnostics
 
     async def get(
@@ -73,20 +74,16 @@ class TurnReads:
     ) -> T:
         """`read()`'s result, from earlier in this turn when there is one."""
         key = (*turn_of(tracker), what)
-        now = self._clock()
-        kept = self._entries.get(key)
-        if kept is not None and now - kept[0] <= self._ttl:
-            return kept[1]  # type: ignore[no-any-return]
+        kept = self._entries.get(key, _MISSING)
+        if kept is not _MISSING:
+            return kept  # type: ignore[no-any-return]
         self.store_reads += 1
         value = await read()  # an exception is raised to the caller, and nothing kept
         self._keep(key, value)
         return value
 
     def _keep(self, key: tuple[Any, ...], value: Any) -> None:
-        self._entries[key] = (self._clock(), value)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self._max:
-            self._entries.popitem(last=False)
+        self._entries[key] = value
 
     async def lookup_order(
         self, tracker: Tracker, store: StoreClient, *, order_number: str, email: str,
@@ -130,7 +127,7 @@ class TurnReads:
         """Drops this conversation's reads (before a write to the store)."""
         sender = tracker.sender_id
         for key in [k for k in self._entries if k[0] == sender]:
-            del self._entries[key]
+            self._entries.pop(key, None)
 
 
 # The keys of the two reads, one place each: `lookup_order_with_eligibility` keeps its

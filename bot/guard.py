@@ -107,6 +107,8 @@ def _redis(env: Mapping[str, str]) -> RedisLocation | None:
     )
 
 
+# Both limiters are our own, not the `limits` package: this runs inside Rasa, whose pins
+# (packaging 20.9) cannot take limits 5 (it needs packaging >= 21).
 @dataclass
 class RateLimiter:
     """At most `limit` messages per `window` seconds per key (sliding window, in memory)."""

@@ -1,5 +1,5 @@
-"""CPU time of each service's processes over a load point, from /proc (Linux): where a
-turn's CPU goes, per process, so the benchmark says what to optimise next.
+"""CPU time of each service's processes over a load point (psutil): where a turn's CPU
+goes, per process, so the benchmark says what to optimise next.
 
 A service is a process and its descendants (Sanic's workers included). PostgreSQL and Redis
 are the machine's shared servers, not the system's children: they are counted by process
@@ -11,42 +11,41 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from tools.benchmarks.rss import PROC, children_of, process_tree
+import psutil
 
-TICKS = os.sysconf("SC_CLK_TCK")
-# the machine's shared servers, by the name /proc/<pid>/stat gives them
+from tools.benchmarks.rss import process_tree
+
+# the machine's shared servers, by process name
 SHARED = {"postgres": "PostgreSQL (machine)", "redis-server": "Redis (machine)"}
 
 
-def _stat(pid: int) -> tuple[str, float] | None:
-    """Name and user+system CPU seconds of one process (threads included)."""
+def _cpu_seconds(process: psutil.Process) -> float | None:
+    """User + system CPU seconds of one process (threads included); None once it ended."""
     try:
-        raw = (PROC / str(pid) / "stat").read_text()
-    except OSError:
+        times = process.cpu_times()
+    except psutil.Error:
         return None
-    name = raw[raw.find("(") + 1 : raw.rfind(")")]
-    fields = raw[raw.rfind(")") + 2 :].split()
-    return name, (int(fields[11]) + int(fields[12])) / TICKS
+    return times.user + times.system
 
 
 def snapshot(services: Mapping[str, int]) -> dict[str, dict[int, float]]:
     """CPU seconds so far of every process, grouped by service (name -> main pid), plus the
     shared servers and this process (the load generator)."""
-    tree = children_of()
     found: dict[str, dict[int, float]] = {}
     for service, pid in services.items():
-        for member in process_tree(pid, tree):
-            stat = _stat(member)
-            if stat is not None:
-                found.setdefault(service, {})[member] = stat[1]
-    for entry in PROC.iterdir():
-        if entry.name.isdigit():
-            stat = _stat(int(entry.name))
-            if stat is not None and stat[0] in SHARED:
-                found.setdefault(SHARED[stat[0]], {})[int(entry.name)] = stat[1]
-    own = _stat(os.getpid())
+        for member in process_tree(pid):
+            seconds = _cpu_seconds(member)
+            if seconds is not None:
+                found.setdefault(service, {})[member.pid] = seconds
+    for process in psutil.process_iter(["name"]):
+        shared = SHARED.get(process.info["name"] or "")
+        if shared is not None:
+            seconds = _cpu_seconds(process)
+            if seconds is not None:
+                found.setdefault(shared, {})[process.pid] = seconds
+    own = _cpu_seconds(psutil.Process(os.getpid()))
     if own is not None:
-        found["load generator"] = {os.getpid(): own[1]}
+        found["load generator"] = {os.getpid(): own}
     return found
 
 

@@ -1,11 +1,11 @@
-"""Resident memory of a process and its descendants, from /proc (Linux)."""
+"""Resident memory of a process and its descendants (psutil)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-PROC = Path("/proc")
+import psutil
 
 
 @dataclass(frozen=True)
@@ -17,58 +17,45 @@ class ProcessMemory:
     peak_rss_mb: float
 
 
-def _status(pid: int) -> dict[str, str]:
-    fields: dict[str, str] = {}
+def process_tree(pid: int) -> list[psutil.Process]:
+    """The process and all its descendants that are still running."""
     try:
-        for line in (PROC / str(pid) / "status").read_text().splitlines():
-            key, _, value = line.partition(":")
-            fields[key] = value.strip()
-    except OSError:
+        root = psutil.Process(pid)
+        return [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return []
+
+
+def _peak_rss_bytes(pid: int) -> int:
+    # psutil has no peak RSS on Linux: the kernel's VmHWM line, in kB.
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
         pass
-    return fields
+    return 0
 
 
-def _kb_to_mb(value: str | None) -> float:
-    if not value:
-        return 0.0
-    return round(int(value.split()[0]) / 1024, 1)
-
-
-def children_of() -> dict[int, list[int]]:
-    tree: dict[int, list[int]] = {}
-    for entry in PROC.iterdir():
-        if not entry.name.isdigit():
-            continue
-        ppid = _status(int(entry.name)).get("PPid")
-        if ppid and ppid.isdigit():
-            tree.setdefault(int(ppid), []).append(int(entry.name))
-    return tree
-
-
-def process_tree(pid: int, tree: dict[int, list[int]] | None = None) -> list[int]:
-    tree = children_of() if tree is None else tree
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        todo.extend(tree.get(current, []))
-    return found
+def _mb(size: int) -> float:
+    return round(size / 1024 / 1024, 1)
 
 
 def memory(services: dict[str, int]) -> list[ProcessMemory]:
-    """VmRSS (now) and VmHWM (peak) of every process of each service (name -> main pid)."""
-    tree = children_of()
+    """RSS (now) and peak RSS of every process of each service (name -> main pid)."""
     rows = []
     for service, pid in services.items():
-        for member in process_tree(pid, tree):
-            status = _status(member)
-            if not status:
-                continue
+        for member in process_tree(pid):
+            try:
+                with member.oneshot():
+                    name, rss = member.name(), member.memory_info().rss
+            except psutil.Error:
+                continue  # ended meanwhile
             rows.append(ProcessMemory(
                 service=service,
-                pid=member,
-                command=status.get("Name", "?"),
-                rss_mb=_kb_to_mb(status.get("VmRSS")),
-                peak_rss_mb=_kb_to_mb(status.get("VmHWM")),
+                pid=member.pid,
+                command=name,
+                rss_mb=_mb(rss),
+                peak_rss_mb=_mb(_peak_rss_bytes(member.pid)),
             ))
     return rows
