@@ -92,10 +92,10 @@ purge: install ## delete conversation data older than DAYS days: make purge DAYS
 	$(APP_PY) -m bot purge --days "$(DAYS)"
 
 SINCE ?= 7d
-report: install ## KPI report (HTML + JSON + CSV in var/reports): make report SINCE=7d, or FROM=2026-11-01 TO=2026-11-07
-	$(APP_PY) -m analytics report $(if $(FROM),--from $(FROM) --to $(TO),--since $(SINCE)) $(if $(OUT),--out $(OUT))
+report: install ## KPI report (HTML + JSON + CSV in var/reports): make report SINCE=7d, or FROM=2026-11-01 TO=2026-11-07 [EMAIL=1]
+	$(APP_PY) -m analytics report $(if $(FROM),--from $(FROM) --to $(TO),--since $(SINCE)) $(if $(OUT),--out $(OUT)) $(if $(EMAIL),--email)
 
-bench-report: install ## KPI report over 100k generated conversations (< 1 min): prints rows, seconds, rows/s, peak RSS
+bench-report: install ## KPI report over 100k generated conversations (< 15 s, < 150 MiB): prints rows, seconds, rows/s, peak RSS
 	$(APP_PY) -m tools.benchmarks.report $(BENCH_REPORT_ARGS)
 
 lint: install ## ruff

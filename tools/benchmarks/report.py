@@ -1,4 +1,4 @@
-"""Benchmark: the KPI report over 100k generated conversations must take under a minute.
+"""Benchmark: the KPI report over 100k generated conversations: under 15 s and 150 MiB.
 
 `python -m tools.benchmarks.report [--conversations 100000] [--days 7] [--postgres URL]`
 generates realistic conversations (the bot's real flows, as Rasa logs them) into a fresh
@@ -28,17 +28,39 @@ import sqlalchemy as sa
 from common import paths
 from tools.benchmarks.synthetic_conversations import Script, create_tables, write
 
-TARGET_SECONDS = 60.0
+TARGET_SECONDS = 15.0
+TARGET_RSS_MIB = 150.0
 REASONS = ("requested", "fallback", "verification_failed", "complaint", "refusal_disputed")
+LANGUAGES = ("en", "en", "en", "de", "fr", "es")
+OUT_OF_SCOPE = (
+    "do you sell gift cards",
+    "do you sell giftcards?",
+    "can i pay with klarna",
+    "can I pay with Klarna please",
+    "what time do you open",
+    "are you hiring",
+)
+TEST_PREFIX = "test-"  # ANALYTICS_TEST_SENDER_PREFIXES in the run: one in 50 is test traffic
 
 
 def scenario(n: int, rng: random.Random, start: float) -> Script:
-    s = Script(sender_id=f"bench-{n:07d}", clock=start, rng=rng).session()
+    sender = f"{TEST_PREFIX if n % 50 == 49 else 'bench-'}{n:07d}"
+    s = Script(
+        sender_id=sender, clock=start, rng=rng, channel=rng.choice(("rest", "socketio"))
+    ).session()
+    s.slot("language", rng.choice(LANGUAGES))
     kind = rng.random()
     if kind < 0.12:  # greeting, an out-of-scope question, gone
         s.user("hi", "greet").action("utter_greet").bot("utter_greet").listen()
-        s.user("do you sell gift cards", "out_of_scope").action("utter_out_of_scope")
+        s.user(rng.choice(OUT_OF_SCOPE), "out_of_scope").action("utter_out_of_scope")
         return s.bot("utter_out_of_scope").listen()
+    if kind < 0.14:  # asked for a person, left at the email question
+        s.user("talk to a person", "human_agent").action("action_start_handoff")
+        s.bot("utter_handoff_start")
+        return s.ask("handoff_form", "handoff_email")
+    if kind < 0.16:  # started a return, left at the order number
+        s.user("I want to return something", "start_return")
+        return s.ask("verification_form", "order_number")
     if kind < 0.22:  # not understood twice, then a person
         s.user("asdf qwer", "nlu_fallback").action("action_fallback").bot("utter_fallback_help")
         s.slot("handoff_reason", "fallback").listen()
@@ -60,20 +82,23 @@ def scenario(n: int, rng: random.Random, start: float) -> Script:
         s.user("I want to return something", "start_return").verify()
         s.action("action_start_return").slot("return_eligible", True).action("return_form")
         s.user("the sweater", "inform").user("too small", "inform").user("yes", "affirm")
-        s.action("action_submit_return").bot("utter_return_created")
+        s.action("action_submit_return").bot("utter_return_created", kpi_value="45.00 GBP")
         s.slot("return_rma_number", f"RMA-{n}").listen()
     elif kind < 0.77:
         s.user("cancel my order", "cancel_order").verify().action("action_start_cancellation")
         s.user("yes", "affirm").action("action_submit_cancellation")
-        s.bot("utter_order_cancelled_now_refund").listen()
+        s.bot("utter_order_cancelled_now_refund", kpi_value="104.00 GBP").listen()
     elif kind < 0.80:
         s.user("change my delivery address", "change_shipping_address").verify()
-        s.user("1 High St", "inform").user("London", "inform").user("SW1A 1AA", "inform")
-        s.user("yes", "affirm").action("action_submit_address_change")
+        s.ask("address_form", "address_line1").user("5 Park Row", "rate")
+        s.ask("address_form", "address_city").user("Leeds", "out_of_scope")
+        s.ask("address_form", "address_postcode").user("LS1 1AA", "inform")
+        s.ask("address_form", "address_confirmed").user("yes", "affirm").form_done()
+        s.action("action_submit_address_change")
         s.bot("utter_address_changed").listen()
     elif kind < 0.87:
         s.user("where is my refund", "refund_status").verify().action("action_refund_status")
-        s.bot("utter_refunds_intro").bot("utter_refund_pending").listen()
+        s.bot("utter_refunds_intro", kpi_value="20.00 GBP").bot("utter_refund_pending").listen()
     else:
         s.user("what is your return policy", "return_policy").action("action_return_policy")
         s.bot("utter_return_policy").listen()
@@ -97,9 +122,11 @@ def scripts(count: int, *, start: datetime, days: int, seed: int) -> Iterator[Sc
 
 
 def write_outbox(url: str, tracker: sa.Engine) -> int:
-    """One escalation per handed-off conversation, as action_escalate writes it."""
+    """One escalation per handed-off conversation, as action_escalate writes it, and its
+    built-in helpdesk ticket: an agent's first reply after 2-120 minutes, three in four
+    solved after 1-48 hours."""
+    from handoff.db import comments, outbox, tickets
     from handoff.db import metadata as handoff_metadata
-    from handoff.db import outbox
 
     engine = sa.create_engine(url)
     handoff_metadata.create_all(engine)
@@ -118,9 +145,37 @@ def write_outbox(url: str, tracker: sa.Engine) -> int:
             if value:
                 reason_of[sender] = value
         found = list(conn.execute(query))
-    rows = []
-    for sender, timestamp in found:
+    rows, ticket_rows, comment_rows = [], [], []
+    rng = random.Random(3)
+    for number, (sender, timestamp) in enumerate(found, start=1):
         created = datetime.fromtimestamp(timestamp, UTC)
+        solved = rng.random() < 0.75
+        ticket_rows.append(
+            {
+                "id": number,
+                "external_id": f"shopdesk:{sender}:1",
+                "reference": f"SD-{number:06d}",
+                "conversation_id": sender,
+                "requester_email": "shopper@example.com",
+                "subject": "help",
+                "status": "solved" if solved else "open",
+                "priority": "normal",
+                "tags": [],
+                "created_at": created,
+                "updated_at": created,
+                "solved_at": created + timedelta(hours=rng.uniform(1, 48)) if solved else None,
+            }
+        )
+        for author, after in (("system", 0.0), ("agent", rng.uniform(120, 7200))):
+            comment_rows.append(
+                {
+                    "ticket_id": number,
+                    "author": author,
+                    "public": author == "agent",
+                    "body": "...",
+                    "created_at": created + timedelta(seconds=after),
+                }
+            )
         rows.append(
             {
                 "idempotency_key": f"shopdesk:{sender}:1",
@@ -138,6 +193,8 @@ def write_outbox(url: str, tracker: sa.Engine) -> int:
     with engine.begin() as conn:
         if rows:
             conn.execute(outbox.insert(), rows)
+            conn.execute(tickets.insert(), ticket_rows)
+            conn.execute(comments.insert(), comment_rows)
     engine.dispose()
     return len(rows)
 
@@ -162,13 +219,15 @@ def baseline_seconds(url: str) -> tuple[int, float]:
 
 def run_report(
     tracker_url: str, handoff_url: str, out: Path, *, start: str, end: str
-) -> tuple[float, int]:
-    """Seconds and peak RSS (KiB) of one `python -m analytics report` process."""
+) -> tuple[float, float, int]:
+    """Seconds, CPU seconds and peak RSS (KiB) of one `python -m analytics report` process
+    (CPU time says what the report costs when other work shares the machine)."""
     env = {
         **os.environ,
         "ANALYTICS_TRACKER_DB_URL": tracker_url,
         "HELPDESK_DATABASE_URL": handoff_url,
         "RASA_TELEMETRY_ENABLED": "false",
+        "ANALYTICS_TEST_SENDER_PREFIXES": TEST_PREFIX,
     }
     started = time.perf_counter()
     process = subprocess.Popen(
@@ -193,7 +252,7 @@ def run_report(
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"the report failed (exit {process.returncode})")
-    return seconds, usage.ru_maxrss
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
 
 
 def bench(
@@ -214,7 +273,7 @@ def bench(
         f"escalations in {generated:.1f}s"
     )
     base_rows, base_seconds = baseline_seconds(tracker_url)
-    seconds, peak_kib = run_report(
+    seconds, cpu_seconds, peak_kib = run_report(
         tracker_url,
         handoff_url,
         workdir / f"report-{label}",
@@ -225,13 +284,15 @@ def bench(
         f"[{label}] baseline: streamed {base_rows} rows with no computation in "
         f"{base_seconds:.1f}s ({base_rows / base_seconds:,.0f} rows/s)"
     )
+    ok = seconds < TARGET_SECONDS and peak_kib / 1024 < TARGET_RSS_MIB
     print(
         f"[{label}] report:   {rows} rows, {count} conversations in {seconds:.1f}s "
-        f"({rows / seconds:,.0f} rows/s), peak RSS {peak_kib / 1024:.0f} MiB, "
-        f"{seconds / base_seconds:.1f}x the baseline; target < {TARGET_SECONDS:.0f}s: "
-        f"{'PASS' if seconds < TARGET_SECONDS else 'FAIL'}"
+        f"({rows / seconds:,.0f} rows/s; CPU {cpu_seconds:.1f}s), peak RSS "
+        f"{peak_kib / 1024:.0f} MiB, "
+        f"{seconds / base_seconds:.1f}x the baseline; target < {TARGET_SECONDS:.0f}s and "
+        f"< {TARGET_RSS_MIB:.0f} MiB: {'PASS' if ok else 'FAIL'}"
     )
-    return seconds < TARGET_SECONDS
+    return ok
 
 
 def main(argv: list[str] | None = None) -> int:

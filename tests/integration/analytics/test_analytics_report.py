@@ -769,7 +769,9 @@ def test_inbox_links_the_latest_report(
 def test_benchmark_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> None:
     from tools.benchmarks.report import main as bench
 
-    assert bench(["--conversations", "300", "--days", "2"]) == 0
+    # Whether the targets are met depends on the machine: the figures must be printed.
+    passed = bench(["--conversations", "300", "--days", "2"]) == 0
     out = capsys.readouterr().out
     assert "generated 300 conversations" in out
-    assert "rows/s" in out and "peak RSS" in out and "baseline" in out and "PASS" in out
+    assert "rows/s" in out and "peak RSS" in out and "baseline" in out and "CPU" in out
+    assert ("PASS" in out) == passed and ("FAIL" in out) != passed
