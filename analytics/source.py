@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from analytics import outcomes as oc
 from analytics.conversations import EventRow
+from handoff.db import UTCDateTime
 
 ACTIONS_READ = (*sorted(oc.FALLBACK_ACTIONS), oc.ESCALATE_ACTION, oc.START_HANDOFF_ACTION)
 SLOTS_READ = (
@@ -198,9 +199,50 @@ class EscalationRow:
         return max(0.0, (self.solved_at - self.created_at).total_seconds())
 
 
+# What agents did to each handoff, whichever helpdesk holds the ticket (agent_reply, solved,
+# ...), as the handoff service records it; read when the table is there.
+ticket_events = sa.Table(
+    "handoff_ticket_events",
+    sa.MetaData(),
+    sa.Column("conversation_id", sa.String(255)),
+    sa.Column("reference", sa.String(20)),
+    sa.Column("kind", sa.String(20)),
+    sa.Column("at", UTCDateTime),
+)
+AGENT_REPLY, SOLVED = "agent_reply", "solved"
+
+
+def _agent_times(conn: Connection, *, start: datetime) -> dict[tuple[str, str, str], datetime]:
+    """(conversation, reference, kind) -> the first agent reply / solve since `start`."""
+    if not sa.inspect(conn).has_table(ticket_events.name):
+        return {}
+    query = (
+        sa.select(
+            ticket_events.c.conversation_id,
+            ticket_events.c.reference,
+            ticket_events.c.kind,
+            sa.func.min(ticket_events.c.at).label("at"),
+        )
+        .where(ticket_events.c.kind.in_((AGENT_REPLY, SOLVED)))
+        .where(ticket_events.c.at >= start)
+        .group_by(ticket_events.c.conversation_id, ticket_events.c.reference, ticket_events.c.kind)
+    )
+    found: dict[tuple[str, str, str], datetime] = {}
+    for row in conn.execute(query):
+        at = _aware(row.at)
+        if at is not None:
+            found[(row.conversation_id, row.reference, row.kind)] = at
+    return found
+
+
+def _after(moment: datetime | None, start: datetime) -> datetime | None:
+    return moment if moment is not None and moment >= start else None
+
+
 def escalations(engine: Engine, *, start: datetime, end: datetime) -> list[EscalationRow]:
     """Escalations written to the handoff outbox with start <= created_at < end, with the
-    built-in helpdesk's first agent reply and solve time of the ticket each one opened."""
+    first agent reply and the solve of each: from the handoff service's ticket events (any
+    helpdesk) when it keeps them, else from the built-in helpdesk's tickets and comments."""
     from handoff.db import comments, outbox, tickets
 
     first_reply = (
@@ -230,18 +272,28 @@ def escalations(engine: Engine, *, start: datetime, end: datetime) -> list[Escal
     )
     try:
         with engine.connect() as conn:
-            return [
-                EscalationRow(
-                    conversation_id=row.conversation_id,
-                    reason=str((row.payload or {}).get("reason") or "unknown"),
-                    status=row.status,
-                    created_at=row.created_at,
-                    reference=str((row.payload or {}).get("reference") or ""),
-                    first_agent_reply_at=_aware(row.first_reply),
-                    solved_at=_aware(row.solved_at),
+            agent = _agent_times(conn, start=start)
+            found = []
+            for row in conn.execute(query):
+                reference = str((row.payload or {}).get("reference") or "")
+                key = (row.conversation_id, reference)
+                found.append(
+                    EscalationRow(
+                        conversation_id=row.conversation_id,
+                        reason=str((row.payload or {}).get("reason") or "unknown"),
+                        status=row.status,
+                        created_at=row.created_at,
+                        reference=reference,
+                        first_agent_reply_at=_after(
+                            agent.get((*key, AGENT_REPLY)) or _aware(row.first_reply),
+                            row.created_at,
+                        ),
+                        solved_at=_after(
+                            agent.get((*key, SOLVED)) or _aware(row.solved_at), row.created_at
+                        ),
+                    )
                 )
-                for row in conn.execute(query)
-            ]
+            return found
     except SQLAlchemyError as exc:
         raise _failed("the handoff outbox", engine, exc) from None
 

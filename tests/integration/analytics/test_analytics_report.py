@@ -775,3 +775,43 @@ def test_benchmark_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> Non
     assert "generated 300 conversations" in out
     assert "rows/s" in out and "peak RSS" in out and "baseline" in out and "CPU" in out
     assert ("PASS" in out) == passed and ("FAIL" in out) != passed
+
+
+def ticket_event(engine: sa.Engine, **values: Any) -> None:
+    """A row of the handoff service's ticket timeline (created here if not migrated yet)."""
+    from analytics.source import ticket_events
+
+    ticket_events.create(engine, checkfirst=True)
+    table = sa.Table(ticket_events.name, sa.MetaData(), autoload_with=engine)
+    row = {"helpdesk": "zendesk", "source": "zendesk", "ticket_id": "77", **values}
+    with engine.begin() as db:
+        db.execute(table.insert(), {k: v for k, v in row.items() if k in table.c})
+
+
+def test_wait_and_solve_times_from_the_ticket_timeline_of_any_helpdesk(
+    engine: sa.Engine, db_url: str, tmp_path: Path, report_for: Any
+) -> None:
+    zendesk = Conv(0, "chitchat", fallbacks=2, handoff="fallback")  # no built-in ticket
+    builtin = Conv(0, "policy", handoff="requested", agent_reply_after=300, solved_after=900)
+    write(engine, [zendesk, builtin])
+    assert zendesk.escalated_at is not None
+    with engine.connect() as db:
+        [reference] = db.execute(
+            sa.text("select reference from handoff_conversations where conversation_id = :c"),
+            {"c": zendesk.sender},
+        ).scalars()
+    at = zendesk.escalated_at.replace(tzinfo=None)
+    for kind, after in (("agent_reply", 1200), ("agent_reply", 4000), ("solved", 7200)):
+        ticket_event(
+            engine,
+            conversation_id=zendesk.sender,
+            reference=reference,
+            kind=kind,
+            at=at + timedelta(seconds=after),
+        )
+    report = report_for(db_url, tmp_path / "out", "2026-03-02", "2026-03-02")
+    timing = report["timing"]
+    assert timing["human_reply_wait"]["count"] == 2 and timing["solve"]["count"] == 2
+    assert close_to(timing["human_reply_wait"]["p95_seconds"], 1200)
+    assert close_to(timing["human_reply_wait"]["p50_seconds"], 300)
+    assert close_to(timing["solve"]["p95_seconds"], 7200)
