@@ -15,7 +15,8 @@ import asyncio
 import os
 import sys
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import time as dt_time
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request
@@ -109,17 +110,22 @@ def _day(text: str | None, name: str) -> date:
         raise ValueError(f"{name}: choose a day (YYYY-MM-DD)") from None
 
 
-def _written(report_dir: Path) -> list[tuple[str, tuple[str, str]]]:
-    """Reports of whole days already in report_dir, newest first (name, (from, to))."""
+def _written(report_dir: Path, tz: tzinfo) -> list[tuple[str, tuple[str, str]]]:
+    """Reports of whole days (in tz) already in report_dir, newest first (name, (from, to))."""
     found = []
     for path in sorted(
         report_dir.glob("shopdesk-report-*.html"), key=lambda p: p.stat().st_mtime, reverse=True
     )[:20]:
-        parts = path.stem.removeprefix("shopdesk-report-").split("-")
-        if len(parts) == 2 and all(p.endswith("T0000") for p in parts):
-            first = datetime.strptime(parts[0][:8], "%Y%m%d").date()
-            last = datetime.strptime(parts[1][:8], "%Y%m%d").date() - timedelta(days=1)
-            found.append((path.name, (first.isoformat(), last.isoformat())))
+        try:
+            start, end = (
+                datetime.strptime(part, "%Y%m%dT%H%M").replace(tzinfo=UTC).astimezone(tz)
+                for part in path.stem.removeprefix("shopdesk-report-").split("-")
+            )
+        except ValueError:
+            continue
+        if start.time() == end.time() == dt_time(0):
+            last = end.date() - timedelta(days=1)
+            found.append((path.name, (start.date().isoformat(), last.isoformat())))
     return found
 
 
@@ -143,7 +149,7 @@ def router(pages: ReportPages) -> APIRouter:
             start=(today - timedelta(days=7)).isoformat(),
             end=(today - timedelta(days=1)).isoformat(),
             timezone=settings.timezone,
-            written=_written(settings.report_dir),
+            written=_written(settings.report_dir, settings.tz),
         )
         return HTMLResponse(page, status_code=status)
 
