@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from statistics import median
 
@@ -135,6 +137,19 @@ SCENARIOS = [
         csat_asked=True,
         outcome=("resolved", "order_status_answered"),
     ),
+    Scenario(
+        ['/refund_status{"order_number": "10005", "email": "eve@example.com"}'],
+        ["refund_status"],
+        outcomes={"refund_status_answered"},
+        verified=True,
+        outcome=("resolved", "refund_status_answered"),
+    ),
+    Scenario(
+        ["can you ship to canada"],
+        ["delivery_options"],
+        outcomes={"policy_answered"},
+        outcome=("resolved", "policy_answered"),
+    ),
 ]
 
 
@@ -168,10 +183,19 @@ def run_report(shopdesk: ShopdeskStack, out: Path, start: datetime, end: datetim
 
 def test_report_counts_real_conversations_exactly(shopdesk: ShopdeskStack, tmp_path: Path) -> None:
     start = datetime.now(UTC) - timedelta(milliseconds=1)
+    refunds_told = Decimal(0)
     for scenario in SCENARIOS:
         me = shopper()
         for message in scenario.messages:
-            shopdesk.say(me, message)
+            replies = texts(shopdesk.say(me, message))
+            if "refund_status" in scenario.intents:
+                # The refunds the bot listed ("£15.00 — pending ..."), each once.
+                refunds_told += sum(
+                    (Decimal(a) for a in re.findall(r"^£(\d+\.\d\d)", replies, re.M)),
+                    Decimal(0),
+                )
+            if message == "can you ship to canada":
+                assert "we don't deliver to Canada" in replies
         if scenario.handoff_reason:
             assert shopdesk.tracker(me)["paused"] is True
     time.sleep(0.05)
@@ -204,6 +228,8 @@ def test_report_counts_real_conversations_exactly(shopdesk: ShopdeskStack, tmp_p
     assert sum(d["conversations"] for d in report["daily"]) == total
 
     assert report["handoffs"]["by_reason"] == {"complaint": 1}
+    assert refunds_told > 0
+    assert report["value"]["refunds_queried"] == {"GBP": str(refunds_told)}
     assert report["handoffs"]["escalations"] == len(handed)
 
     intents: dict[str, int] = {}
