@@ -17,6 +17,7 @@ from rasa_sdk.endpoint import create_app_for_serve
 from rasa_sdk.executor import ActionExecutor
 from sanic import Request, Sanic, response
 from sanic.exceptions import SanicException
+from sanic.handlers import ErrorHandler
 from sanic.response import HTTPResponse
 
 from common import fast_json
@@ -123,6 +124,8 @@ def create_app(
             return response.json({"events": [], "responses": [dict(APOLOGY)]}, status=200)
         return response.json({"error": "internal error"}, status=500)
 
-    # Replaces rasa-sdk's catch-all handler (Sanic refuses a second one for the same key).
-    app.error_handler.cached_handlers[(Exception, None)] = on_error
+    # In place of rasa-sdk's catch-all, its only one (Sanic refuses a second for a key): a
+    # fresh error handler, through Sanic's public API.
+    app.error_handler = ErrorHandler()
+    app.error_handler.add(Exception, on_error)
     return app

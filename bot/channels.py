@@ -34,6 +34,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.guard import ChannelGuard, GuardSettings, Verdict
+from bot.rasa_patches import WRITTEN_FOR, version_mismatches
 from common.logs import install_log_masking
 
 logger = logging.getLogger(__name__)
@@ -164,10 +165,13 @@ class GuardedSocketIOInput(SocketIOInput):
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         if not hasattr(self, "guard"):
             self.guard = _guard()
+        _require_socketio_internals()
         blueprint = super().blueprint(on_new_message)
         sio = self.sio
         assert sio is not None  # set by super().blueprint
         namespace = self.namespace or "/"
+        # Rasa's handlers, read from python-socketio's table (checked version), then ours
+        # registered in their place through its public `on`.
         handlers = sio.handlers[namespace]
         rasa_connect = handlers["connect"]
         rasa_disconnect = handlers["disconnect"]
@@ -213,9 +217,9 @@ class GuardedSocketIOInput(SocketIOInput):
                     sid, {**data, "message": verdict.text, self.metadata_key: verdict.metadata}
                 )
 
-        handlers["connect"] = connect
-        handlers["disconnect"] = disconnect
-        handlers[self.user_message_evt] = handle_message
+        sio.on("connect", connect, namespace=namespace)
+        sio.on("disconnect", disconnect, namespace=namespace)
+        sio.on(self.user_message_evt, handle_message, namespace=namespace)
         return blueprint
 
     async def _reply(self, sio: Any, room: str, verdict: Verdict) -> None:
@@ -223,6 +227,19 @@ class GuardedSocketIOInput(SocketIOInput):
             await sio.emit(
                 self.bot_message_evt, {"text": text}, room=room, namespace=self.namespace
             )
+
+
+def _require_socketio_internals() -> None:
+    """The guard reads Rasa's handlers from python-socketio's handler table: only on the
+    versions that was written for; on others Rasa refuses to start rather than open an
+    unguarded channel."""
+    mismatches = version_mismatches({"rasa": WRITTEN_FOR["rasa"],
+                                     "python-socketio": WRITTEN_FOR["python-socketio"]})
+    if mismatches:
+        raise RuntimeError(
+            "the socket.io channel's guard was written for other versions: "
+            + "; ".join(mismatches)
+        )
 
 
 def _socket_metadata(raw: Any) -> dict[str, Any]:

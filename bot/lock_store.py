@@ -35,6 +35,8 @@ from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
+from bot import rasa_patches
+
 WAIT_SECONDS = 0.05  # between checks while another turn of the conversation runs
 
 # A change to a lock: given the stored lock (or None), the lock to store (None deletes it)
@@ -60,15 +62,30 @@ return 1
 """
 
 
+def _redis_settings(endpoint_config: EndpointConfig | None, kwargs: dict[str, Any]) -> dict:
+    # Rasa builds custom lock stores with `endpoint_config=`; the settings are the same as
+    # for `type: redis` (url, port, db, password, ...).
+    if endpoint_config is None:
+        return kwargs
+    return {"host": endpoint_config.url, **endpoint_config.kwargs, **kwargs}
+
+
 class AtomicRedisLockStore(RedisLockStore):
-    """`RedisLockStore` whose lock updates are atomic across processes."""
+    """`RedisLockStore` whose lock updates are atomic across processes.
+
+    It calls Rasa's private `_acquire_lock`, so it is one of bot/rasa_patches.py's switches
+    (`atomic_lock_store`): switched off, or on a Rasa it was not written for, Rasa gets its
+    own RedisLockStore with the same settings."""
+
+    def __new__(
+        cls, endpoint_config: EndpointConfig | None = None, **kwargs: Any
+    ) -> RedisLockStore:
+        if cls is AtomicRedisLockStore and not rasa_patches.enabled("atomic_lock_store"):
+            return RedisLockStore(**_redis_settings(endpoint_config, kwargs))
+        return super().__new__(cls)
 
     def __init__(self, endpoint_config: EndpointConfig | None = None, **kwargs: Any) -> None:
-        # Rasa builds custom lock stores with `endpoint_config=`; the settings are the
-        # same as for `type: redis` (url, port, db, password, ...).
-        if endpoint_config is not None:
-            kwargs = {"host": endpoint_config.url, **endpoint_config.kwargs, **kwargs}
-        super().__init__(**kwargs)
+        super().__init__(**_redis_settings(endpoint_config, kwargs))
         # the compare-and-set script (sent to Redis on first use, then called by its hash)
         self._cas = self.red.register_script(_COMPARE_AND_SET)
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from common.paths import LOGS, ROOT, VAR
 
-__all__ = ["LOGS", "ROOT", "VAR", "MODELS", "RASA_VENV", "RASA_BIN", "RASA_PYTHON", "CONFIG",
-           "DOMAIN", "TRAINING_DATA", "MODEL_INPUTS"]
+__all__ = ["LOGS", "ROOT", "VAR", "MODELS", "RASA_VENV", "RASA_PYTHON", "CONFIG", "DOMAIN",
+           "TRAINING_DATA", "MODEL_INPUTS"]
 MODELS = ROOT / "models"
 RASA_VENV = ROOT / ".venv" / "rasa"
-RASA_BIN = RASA_VENV / "bin" / "rasa"
 RASA_PYTHON = RASA_VENV / "bin" / "python"
 CONFIG = ROOT / "config.yml"
 DOMAIN = ROOT / "bot" / "domain"

@@ -260,7 +260,7 @@ def rasa_spec(
     env: dict[str, str] | None = None,
 ) -> ServiceSpec:
     command = [
-        str(paths.RASA_BIN), "run",
+        str(paths.RASA_PYTHON), "-m", "bot.rasa_cli", "run",
         "--enable-api",
         "--cors", "*",
         "--interface", "127.0.0.1",

@@ -26,9 +26,8 @@ What differs:
 - a turn's new events are one transaction in each database (Rasa: one per event in the
   broker, one for the tracker rows), and each event is turned into a dict once, not twice;
 - the database work runs in a worker thread, so while one conversation waits for PostgreSQL
-  the server's event loop serves the others (as fix 7 in bot/rasa_speedups.py does for
-  Rasa's own store). One conversation's turns stay serial: the lock store holds its lock
-  across the whole turn, save included.
+  the server's event loop serves the others. One conversation's turns stay serial: the
+  lock store holds its lock across the whole turn, save included.
 
 A broker other than Rasa's SQL broker (Kafka, RabbitMQ) gets the new events through Rasa's own
 publish, on the event loop, before they are stored.

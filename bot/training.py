@@ -92,7 +92,7 @@ def ensure_model(*, force: bool = False, quiet: bool = False) -> Path:
 def _train(target: Path) -> Path:
     print(f"training model {target.name} (inputs changed) ...", flush=True)
     command = [
-        str(paths.RASA_BIN), "train",
+        str(paths.RASA_PYTHON), "-m", "bot.rasa_cli", "train",
         "--config", str(paths.CONFIG),
         "--domain", str(paths.DOMAIN),
         "--data", *(str(p) for p in paths.TRAINING_DATA),

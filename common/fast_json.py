@@ -4,7 +4,7 @@ Used on every message by both environments (ujson is in each: Rasa's pins and th
 the Rasa server writes action-server requests (`dumps`) and reads stored conversations
 (`loads`); the action server reads the calls (`loads`). ujson reads and writes these
 documents ~1.6-2.9x quicker than `json`, to the same value (tests/unit/nlu/
-test_rasa_speedups.py, test_tracker_store_json.py, tests/unit/security/
+test_rasa_patches.py, test_tracker_store_json.py, tests/unit/security/
 test_webhook_input.py).
 """
 

@@ -46,9 +46,8 @@ def install_log_masking(mask: Callable[[str], str] = mask_for_logs) -> None:
     # Handlers created before this point (basicConfig, Rasa's own) hold the original streams.
     for logger in (logging.getLogger(), *_named_loggers()):
         for handler in logger.handlers:
-            stream = getattr(handler, "stream", None)
-            if stream is not None and id(stream) in wrapped:
-                handler.stream = wrapped[id(stream)]  # type: ignore[attr-defined]
+            if isinstance(handler, logging.StreamHandler) and id(handler.stream) in wrapped:
+                handler.setStream(wrapped[id(handler.stream)])
 
 
 def _named_loggers() -> list[logging.Logger]:

@@ -17,12 +17,6 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
 from spacy.language import Language
 
-from bot import rasa_speedups
-
-# The first of our modules every Rasa process imports when it loads the model: the place
-# to install the speed fixes for Rasa itself (see bot/rasa_speedups.py).
-rasa_speedups.install()
-
 PIPELINE_NAME = "blank_en_lookup_lemmatizer"
 
 _lock = threading.Lock()

@@ -21,7 +21,7 @@ STORIES = sorted((paths.ROOT / "tests" / "stories").glob("test_*.yml"))
 def test_rasa_data_validates() -> None:
     result = subprocess.run(
         [
-            str(paths.RASA_BIN), "data", "validate",
+            str(paths.RASA_PYTHON), "-m", "bot.rasa_cli", "data", "validate",
             "--domain", str(paths.DOMAIN),
             "--data", *(str(p) for p in paths.TRAINING_DATA),
             "--config", str(paths.CONFIG),
@@ -47,7 +47,7 @@ def test_dialogue_follows_test_stories(stories: Path, tmp_path: Path) -> None:
     out = tmp_path / "results"
     result = subprocess.run(
         [
-            str(paths.RASA_BIN), "test", "core",
+            str(paths.RASA_PYTHON), "-m", "bot.rasa_cli", "test", "core",
             "--model", str(model),
             "--stories", str(stories),
             "--out", str(out),

@@ -5,6 +5,10 @@ open load at each offered rate and saturation, and the memory of every process; 
 table and the targets, and writes everything to var/bench/load-<time>.json (and
 var/bench/load-latest.json). Loopback only; bounded: about (rates + 1) x duration per
 system plus start-up.
+
+Shopdesk's Rasa runs with the patches SHOPDESK_RASA_PATCHES selects (bot/rasa_patches.py;
+all by default): `make bench-load SHOPDESK_RASA_PATCHES=none` (or a list of names) measures
+what they are worth; the setting is printed and kept with the figures.
 """
 
 from __future__ import annotations
@@ -185,9 +189,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     results: dict[str, Any] = {}
+    patches = os.environ.get("SHOPDESK_RASA_PATCHES") or "all"
     print(f"load benchmark: systems {args.systems}, rates {args.rates} turns/s, "
-          f"{args.users} users at saturation, {args.duration:g} s per point, seed {args.seed}",
-          flush=True)
+          f"{args.users} users at saturation, {args.duration:g} s per point, seed {args.seed}, "
+          f"Rasa patches: {patches}", flush=True)
     with tempfile.TemporaryDirectory(prefix="shopdesk-bench-") as tmp:
         workdir = Path(tmp)
         for name, start, shoppers in _systems(args.systems, workdir, args.model):
@@ -222,8 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     checks = targets(results, args.rates)
     print("targets:")
     print("\n".join(checks))
-    report = {"started": started, "args": {k: (str(v) if isinstance(v, Path) else v)
-                                           for k, v in vars(args).items()},
+    report = {"started": started, "rasa_patches": patches,
+              "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
               "results": results, "targets": checks}
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"load-{started}.json"

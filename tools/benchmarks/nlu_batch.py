@@ -1,8 +1,9 @@
 """`PYTHONPATH=. OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 .venv/rasa/bin/python -m
 tools.benchmarks.nlu_batch`: milliseconds of wall and CPU time per message when the shipped NLU
 model (config.yml + data/nlu, trained or reused from models/eval/) parses a set of shopper
-messages one after another, and when the same messages arrive together (fix 6 in
-bot/rasa_speedups.py parses those in one run of the graph). Both in the same run, through
+messages one after another, and when the same messages arrive together (the
+`batched_parsing` patch, bot/rasa_patches.py, parses those in one run of the graph). Both in
+the same run, through
 Rasa's `MessageProcessor.parse_message`. Prints figures, asserts nothing.
 """
 
@@ -32,13 +33,13 @@ def main(rounds: int = 20) -> None:
     from rasa.core.agent import Agent
     from rasa.core.channels.channel import UserMessage
 
-    from bot import rasa_speedups
+    from bot import rasa_patches
 
     root = Path(__file__).resolve().parents[2]
     model = train_nlu_model(config_text=(root / "config.yml").read_text(),
                             nlu_paths=[root / "data" / "nlu"], tag="shopdesk")
     processor = Agent.load(str(model.path)).processor
-    rasa_speedups.install()
+    rasa_patches.install("all")
 
     async def one_after_another() -> None:
         for text in MESSAGES:

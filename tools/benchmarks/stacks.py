@@ -54,7 +54,8 @@ def bare_bot(directory: Path = BARE_BOT_DIR) -> Path:
         directory.mkdir(parents=True, exist_ok=True)
         print(f"creating and training the bare `rasa init` bot in {directory} ...", flush=True)
         subprocess.run(
-            [str(paths.RASA_BIN), "init", "--no-prompt", "--init-dir", str(directory)],
+            [str(paths.RASA_PYTHON), "-m", "rasa", "init", "--no-prompt",
+             "--init-dir", str(directory)],
             cwd=directory,
             env=rasa_env(training=True),
             check=True,
@@ -69,8 +70,9 @@ def bare_rasa(workdir: Path) -> Iterator[System]:
     port = free_port()
     spec = ServiceSpec(
         name="bare-rasa",
-        command=[str(paths.RASA_BIN), "run", "--enable-api", "--interface", "127.0.0.1",
-                 "--port", str(port), "--model", str(model)],
+        # Rasa's own command line: the baseline runs without Shopdesk's patches.
+        command=[str(paths.RASA_PYTHON), "-m", "rasa", "run", "--enable-api",
+                 "--interface", "127.0.0.1", "--port", str(port), "--model", str(model)],
         health_url=f"http://127.0.0.1:{port}/status",
         env=rasa_env(),
     )

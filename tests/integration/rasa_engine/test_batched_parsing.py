@@ -1,6 +1,6 @@
-"""Fix 6 of bot/rasa_speedups.py: messages are parsed on a worker thread, those that arrive
-together in one run of the NLU graph, with the same result as each parsed alone by Rasa's
-own code, and the event loop keeps running meanwhile.
+"""The `batched_parsing` patch (bot/rasa_patches.py): messages are parsed on a worker thread,
+those that arrive together in one run of the NLU graph, with the same result as each parsed
+alone by Rasa's own code, and the event loop keeps running meanwhile.
 
 Uses the shipped pipeline (config.yml + data/nlu), trained once or reused from models/eval/
 (the same cache as tests/nlu). Runs in the Rasa engine's environment (`make test`)."""
@@ -36,10 +36,10 @@ MESSAGES = [
 
 @pytest.fixture(scope="module")
 def agent():
-    from bot import rasa_speedups
+    from bot import rasa_patches
 
     loaded = shipped_nlu_agent()
-    assert rasa_speedups.install()
+    assert "batched_parsing" in rasa_patches.install("all")
     return loaded
 
 
@@ -190,7 +190,7 @@ def test_a_button_payload_gets_rasas_parse_without_running_the_pipeline(agent) -
 
 def test_with_the_full_model_a_payload_for_an_unknown_intent_goes_through_the_pipeline() -> None:
     """The served model (NLU + dialogue): its domain decides which payloads are unpacked."""
-    from bot import rasa_speedups, training
+    from bot import rasa_patches, training
     from tools.evaluation.common import quiet_logs, set_offline_env
 
     set_offline_env()
@@ -201,5 +201,5 @@ def test_with_the_full_model_a_payload_for_an_unknown_intent_goes_through_the_pi
     if not model.exists():
         model = training.ensure_model(quiet=True)
     agent = Agent.load(str(model))
-    assert rasa_speedups.install()
+    assert "batched_parsing" in rasa_patches.install("all")
     _check_payloads(agent, PAYLOADS, [*NOT_UNPACKED, "/no_such_intent"])

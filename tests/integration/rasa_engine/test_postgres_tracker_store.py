@@ -40,7 +40,7 @@ def run_script(kind: str, tracker_db: str, events_db: str) -> dict:
 
     if kind == "ours":
         from bot.tracker_store import PostgresTrackerStore as store_class
-    else:  # the reference: Rasa's own code, none of bot/rasa_speedups.py's fixes
+    else:  # the reference: Rasa's own code, none of bot/rasa_patches.py's patches
         store_class = SQLTrackerStore
         assert SQLTrackerStore.save.__module__ == "rasa.core.tracker_store"
         assert SQLTrackerStore._retrieve.__module__ == "rasa.core.tracker_store"

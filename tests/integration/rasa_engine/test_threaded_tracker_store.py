@@ -1,8 +1,7 @@
-"""The tracker stores a Rasa server can use on PostgreSQL: Rasa's SQL tracker store with
-bot/rasa_speedups.py (`type: SQL`) and the production profile's bot.tracker_store
-(`type: bot.tracker_store.PostgresTrackerStore`). With both, queries run off the server's
-event loop, so one conversation waiting for the database does not stop the others, and
-every event is still stored and published exactly once, in order.
+"""The production profile's tracker store on PostgreSQL (`type:
+bot.tracker_store.PostgresTrackerStore`): queries run off the server's event loop, so one
+conversation waiting for the database does not stop the others, and every event is still
+stored and published exactly once, in order.
 
 Runs in the Rasa engine's environment (`make test` runs it there)."""
 
@@ -16,7 +15,7 @@ import time
 import psycopg2
 import pytest
 
-from bot import rasa_speedups
+from bot import rasa_patches
 from tests.integration.rasa_engine.conftest import PG
 
 
@@ -25,7 +24,7 @@ def databases(new_database) -> tuple[str, str]:  # noqa: ANN001 - conftest fixtu
     return new_database(), new_database()
 
 
-STORES = ["rasa_sql_with_speedups", "postgres_tracker_store"]
+STORES = ["postgres_tracker_store"]
 
 
 def _stores(tracker_db: str, events_db: str, kind: str):  # noqa: ANN202 - Rasa types
@@ -55,7 +54,7 @@ def test_concurrent_conversations_store_and_publish_each_event_once(databases, k
     from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    assert rasa_speedups.install()
+    assert rasa_patches.install("all")
     tracker_db, events_db = databases
     store, _ = _stores(tracker_db, events_db, kind)
     senders = [f"shopper-{i}" for i in range(6)]
@@ -91,7 +90,7 @@ def test_a_conversation_waiting_for_the_database_does_not_stop_the_others(databa
     from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    assert rasa_speedups.install()
+    assert rasa_patches.install("all")
     tracker_db, events_db = databases
     store, _ = _stores(tracker_db, events_db, kind)
 

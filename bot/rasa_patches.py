@@ -1,109 +1,202 @@
-"""Speed fixes for Rasa 3.6 inside the Rasa server, found by profiling (docs/performance.md).
+"""Shopdesk's patches to Rasa 3.6.21, each found by profiling the Rasa server under load
+(figures: docs/performance.md). Rasa is frozen at that version, which is what makes
+replacing a few of its functions defensible, and only like this:
 
-1. Rasa checks every action server response against a JSON schema with
-   `jsonschema.validate`, which re-validates the *schema itself* (`check_schema`) on every
-   call. With the pinned jsonschema 4.17 that took 27% of the Rasa server's CPU under load
-   (py-spy), more than NLU. Here the schema is checked once and one validator is reused:
-   the same responses are accepted and refused, with the same error and message. A
-   response is first checked event by event against only the schema branch its event
-   type names (`event_type_validator`): it accepts exactly what the full schema accepts,
-   ~10x quicker; anything it does not accept gets the full validation and Rasa's error.
-2. The SQL event broker (production profile) commits each new event of a turn in its own
-   transaction (~10 per turn: 16% of the CPU). Here a turn's events are written in one
-   transaction: the same rows in the same order, all or none.
-3. Before publishing a turn's new events, the SQL tracker store re-read and rebuilt the
-   whole conversation from the database only to count its events (10-15% of the CPU, and
-   a synchronous query that blocks the server's event loop). Here it counts them with the
-   query its own `save` uses for the same purpose: the same events are published.
-4. Rasa's SQL tracker store and SQL broker run their queries synchronously inside the
-   server's one event loop, so while one conversation waits for PostgreSQL every other
-   conversation on that instance waits too. On a server database (not SQLite, whose
-   single writer gains nothing and would see "database is locked") the tracker store's
-   reads and writes and the broker's insert run in worker threads, so the loop serves
-   other conversations meanwhile. One conversation's turns stay serial: the lock store
-   holds its lock across the whole turn, save included. The same rows are written in
-   the same order; a turn's new events are counted once instead of twice.
-5. Every call to the action server (1-3 a turn) opened a new aiohttp session, so a new TCP
-   connection, and closed it (6.7% of the CPU). Here each endpoint keeps one session per
-   event loop and reuses its connections; an idle connection is dropped after 2 s, well
-   before the action server or the balancer closes it (Sanic 120 s, HAProxy 10 s), so a
-   request never lands on a connection the other side is closing. Same headers, auth and
-   timeout as Rasa's own session. The request body is written with ujson (`request_json`):
-   the same JSON value, 1.6x quicker for a conversation and 2.9x for the domain Rasa sends
-   with each call.
-6. Rasa parses each message (NLU) synchronously on the server's one event loop, one message
-   per run of the NLU graph: while MiniLM embeds one message (the largest share of the CPU)
-   every other conversation on that instance waits, and under load each message reads the
-   encoder's ~88 MB of weights on its own. Here messages are parsed on one worker thread
-   that takes every message waiting when it starts a run and parses them in one run of the
-   same graph (group commit: a message arriving at an idle server runs at once, alone;
-   under load, messages that queued during a run share the next). The NLU components
-   already take lists of messages; the encoder pads a batch with an attention mask, so each
-   message's intent, entities and confidences are the same as parsed alone (tested). The
-   loop meanwhile serves other conversations (numpy releases the GIL while it multiplies).
-   Not for a model whose NLU graph reads the tracker (none of Rasa's NLU components do),
-   nor with an HTTP interpreter: those keep Rasa's behaviour.
-   A button's payload (`/intent{"entity": "value"}`) is not run through the pipeline: Rasa
-   ran every component on it and then replaced the whole result with what its
-   RegexMessageHandler unpacks from the payload, so the handler alone (Rasa's, with the
-   model's domain) gives the same parse. A payload the handler does not unpack (an unknown
-   intent, bad syntax) goes through the pipeline as before.
-7. Rebuilding a conversation from stored events looks up each event's class by its type
-   name (`Event.resolve_by_type`), and Rasa walks the whole tree of `Event` subclasses
-   (with an `inspect.isabstract` check per class) for every event: ~3% of the CPU. Here
-   the class found for a type name is remembered (`Event` classes do not change once the
-   server runs); an unknown name still goes to Rasa's code (its default or its error).
+- applied explicitly by the Rasa entry point (`python -m bot.rasa_cli`, which the launcher,
+  training and the tests start), never as a side effect of an import;
+- only on exactly the versions they were written for (`WRITTEN_FOR`): otherwise none is
+  applied and one log line says which version differs;
+- each by name: `SHOPDESK_RASA_PATCHES=all` (the default), `none`, or `name,name,...`
+  (`make bench-load` passes it through, to measure what each is worth);
+- each keeps the function it replaced (`Patch.original`): the tests compare every patch
+  with Rasa's own function captured at run time, never with a copy of Rasa's code.
 
-8. Every call to the action server carries the whole domain (~27 kB for Shopdesk's), and
-   two thirds of it are the response templates, which only the Rasa server renders:
-   rasa-sdk reads a domain's `slots` and `forms` only (form validation), and no Shopdesk
-   action reads the domain otherwise. Here the domain sent to the action server leaves out
-   `responses` (everything else as Rasa sends it; `domain_for_action_server`): Rasa writes
-   and the action server reads 18 kB less per call.
+The patches (name: what it replaces, why):
 
-9. Every conversation state Rasa builds (each policy's featurisation replays the tracker;
-   forms travel back in time) starts with a copy of every slot, by `copy.copy`, which goes
-   through the generic pickle protocol: ~4.6 us a slot, 31 slots, several times a
-   prediction (~4% of the CPU under load). Here `Slot.__copy__` makes the same shallow copy
-   directly (a new instance of the same class with the same attributes), ~3.8x quicker; a
-   slot class with its own copy or pickle hooks keeps the generic way.
+- `action_response_validation` (RemoteAction._validate_action_result): Rasa validated every
+  action-server response with `jsonschema.validate`, which re-checks the schema itself on
+  each call (27% of the server's CPU). The schema is checked once; a response is checked
+  event by event against the one `oneOf` branch its `event` names, ~10x quicker; anything
+  that check refuses gets the full validation and Rasa's error.
+- `batched_sql_broker` (TrackerStore._stream_new_events): the SQL event broker committed
+  each event of a turn on its own (16% of the CPU); a turn's events go in one transaction,
+  the same rows in the same order.
+- `counting_sql_stream` (SQLTrackerStore.stream_events): to publish a turn's new events Rasa
+  rebuilt the whole conversation only to count its events (10-15%); they are counted with
+  the query Rasa's own `save` uses.
+- `pooled_action_sessions` (EndpointConfig.session): each action call opened and closed a
+  TCP connection (6.7%); each endpoint keeps one aiohttp session per event loop, idle
+  connections closed after 2 s (before Sanic's 120 s or HAProxy's 10 s), and writes request
+  bodies with ujson (the same JSON, 1.6-2.9x quicker).
+- `batched_parsing` (MessageProcessor.parse_message): NLU ran on the event loop, one message
+  per graph run; messages are parsed on one worker thread, those waiting when a run starts
+  in one run of the same graph (each gets the parse it gets alone). Button payloads go to
+  Rasa's RegexMessageHandler alone, which is what decided their parse anyway.
+- `event_type_cache` (Event.resolve_by_type): Rasa walked every `Event` subclass for each
+  stored event it read (~3%); the class found for a type name is remembered.
+- `lean_action_domain` (RemoteAction._action_call_format): every action call carried the
+  whole domain; the response templates (two thirds of it, which only Rasa renders) stay out.
+- `quick_slot_copy` (Slot.__copy__): each conversation state copies every slot through the
+  pickle protocol (~4%); the same shallow copy, made directly (3.8x quicker).
+- `quick_empty_domain_check` (Domain.is_empty): built a whole empty Domain per message to
+  compare with (~0.7 ms); its dictionary is built once.
+- `atomic_lock_store` (bot.lock_store.AtomicRedisLockStore): a switch, not an attribute:
+  off, the production profile's lock store behaves as Rasa's RedisLockStore.
 
-10. For every message Rasa checks the parse against the domain
-   (`MessageProcessor._check_for_unseen_features`), which first asks `Domain.is_empty()`,
-   and that builds a whole new empty `Domain` (`Domain.from_dict({})`) to compare
-   dictionaries with: ~0.7 ms a message, ~2% of the Rasa server's samples in a profile of
-   the slowest turn. Here the empty domain's dictionary is built once, on the first call,
-   and every call compares with it: the same answer (tested), as `Domain.as_dict()` is
-   what Rasa compares too.
-
-Installed when the model's first component is imported (`bot.nlu.spacy_offline`), the
-earliest point our code runs inside `rasa run`, `rasa shell` and `rasa test`. (It lives
-outside bot/nlu/ so that changing it does not change the model's fingerprint: it changes
-how Rasa runs, not what the model learned.)
+Not switchable, but held to the same version check: the socket.io channel's guard
+(bot/channels.py reads python-socketio's handler table), which refuses to start on other
+versions rather than run an unguarded channel.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import import_module, metadata
 from typing import Any
 
 from common import fast_json
 
-_installed = False
+logger = logging.getLogger(__name__)
+
+SETTING = "SHOPDESK_RASA_PATCHES"
+# The installed distributions the patches were written and tested against.
+WRITTEN_FOR = {"rasa": "3.6.21", "jsonschema": "4.17.3", "aiohttp": "3.9.5",
+               "SQLAlchemy": "1.4.54", "python-socketio": "5.8.0"}
+_ABSENT = object()  # the class did not define the attribute itself
 
 
-def install() -> bool:
-    """Installs the ten fixes above (once per process); False outside the Rasa engine."""
-    global _installed
-    if _installed:
-        return True
-    try:
-        from jsonschema import exceptions, validators
-        from rasa.core.actions.action import RemoteAction
-        from rasa.shared.constants import DOCS_BASE_URL
-    except ImportError:  # not inside the Rasa engine's environment
-        return False
+class PatchSettingError(ValueError):
+    """SHOPDESK_RASA_PATCHES names a patch that does not exist; the message lists them."""
+
+
+@dataclass
+class Patch:
+    """One replaced attribute: `build(original)` makes the replacement."""
+
+    name: str
+    owner: str  # "module:Class"
+    attribute: str
+    build: Callable[[Any], Any]
+    original: Any = field(default=None, repr=False)  # Rasa's function, once applied
+    applied: bool = False
+    _raw: Any = field(default=None, repr=False)  # the class attribute as Rasa defined it
+
+    def target(self) -> type:
+        module, _, cls = self.owner.partition(":")
+        return getattr(import_module(module), cls)  # type: ignore[no-any-return]
+
+    def apply(self) -> None:
+        if self.applied:
+            return
+        owner = self.target()
+        raw = owner.__dict__.get(self.attribute, _ABSENT)
+        if raw is _ABSENT:  # inherited, or not there at all (None)
+            self.original = getattr(owner, self.attribute, None)
+        else:
+            self.original = raw.__func__ if isinstance(raw, staticmethod) else raw
+        replacement = self.build(self.original)
+        if isinstance(raw, staticmethod):
+            replacement = staticmethod(replacement)
+        setattr(owner, self.attribute, replacement)
+        self._raw = raw
+        self.applied = True
+
+    def remove(self) -> None:
+        """Puts Rasa's own attribute back (tests compare both ways in one process)."""
+        if not self.applied:
+            return
+        owner = self.target()
+        if self._raw is _ABSENT:
+            delattr(owner, self.attribute)
+        else:
+            setattr(owner, self.attribute, self._raw)
+        self.applied = False
+
+
+# Switches that are not an attribute replacement (see the module docstring).
+SWITCHES = frozenset({"atomic_lock_store"})
+_enabled: frozenset[str] | None = None  # what `install` applied; None: not installed
+
+
+def selection(raw: str | None) -> frozenset[str]:
+    """The patch names a SHOPDESK_RASA_PATCHES value selects (all by default)."""
+    names = frozenset(PATCHES) | SWITCHES
+    value = (raw or "all").strip().lower()
+    if value == "all":
+        return names
+    if value == "none":
+        return frozenset()
+    chosen = frozenset(part.strip() for part in value.split(",") if part.strip())
+    unknown = sorted(chosen - names)
+    if unknown:
+        raise PatchSettingError(
+            f"{SETTING}: no patch named {', '.join(unknown)}; "
+            f"use all, none or some of {', '.join(sorted(names))}"
+        )
+    return chosen
+
+
+def version_mismatches(written_for: Mapping[str, str] | None = None) -> list[str]:
+    """`name installed (written for version)` for each distribution that differs from
+    `written_for` (default: WRITTEN_FOR)."""
+    found = []
+    for name, wanted in (WRITTEN_FOR if written_for is None else written_for).items():
+        try:
+            installed = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            installed = "not installed"
+        if installed != wanted:
+            found.append(f"{name} {installed} (written for {wanted})")
+    return found
+
+
+def install(raw: str | None = None, *, env: Mapping[str, str] | None = None) -> frozenset[str]:
+    """Applies the selected patches (once per process) and returns their names: `raw`, else
+    SHOPDESK_RASA_PATCHES from `env` (default: the process environment). None on versions
+    they were not written for, with one log line."""
+    global _enabled
+    env = os.environ if env is None else env
+    wanted = selection(raw if raw is not None else env.get(SETTING))
+    mismatches = version_mismatches()
+    if wanted and mismatches:
+        logger.warning("Rasa patches refused, Rasa runs unpatched: %s", "; ".join(mismatches))
+        wanted = frozenset()
+    for name in sorted(wanted - SWITCHES):
+        PATCHES[name].apply()
+    _enabled = wanted
+    if wanted:
+        logger.info("Rasa patches applied: %s", ", ".join(sorted(wanted)))
+    return wanted
+
+
+def enabled(name: str) -> bool:
+    """Whether a patch or switch is on: as installed, or (nothing installed in this
+    process, e.g. a test building a lock store) by SHOPDESK_RASA_PATCHES and the versions."""
+    if _enabled is not None:
+        return name in _enabled
+    return name in selection(os.environ.get(SETTING)) and not version_mismatches()
+
+
+def remove_all(names: Iterable[str] | None = None) -> None:
+    """Puts Rasa's own attributes back (for tests)."""
+    global _enabled
+    for name in names or list(PATCHES):
+        PATCHES[name].remove()
+    _enabled = None
+
+
+# --- action_response_validation ---------------------------------------------------------
+
+
+def _action_response_validation(original: Any) -> Any:
+    from jsonschema import exceptions, validators
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.constants import DOCS_BASE_URL
 
     schema = RemoteAction.action_response_format_spec()
     validator_class = validators.validator_for(schema)
@@ -125,18 +218,7 @@ def install() -> bool:
             raise error
         return True
 
-    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
-    _install_batched_sql_broker()
-    _install_counting_sql_stream()
-    _install_threaded_sql_tracker_store()
-    _install_pooled_endpoint_sessions()
-    _install_batched_parsing()
-    _install_event_type_cache()
-    _install_lean_action_domain()
-    _install_quick_slot_copy()
-    _install_quick_empty_domain_check()
-    _installed = True
-    return True
+    return _validate_action_result
 
 
 def event_type_validator(schema: dict[str, Any], validator_class: Any) -> Any:
@@ -192,7 +274,7 @@ def event_type_validator(schema: dict[str, Any], validator_class: Any) -> Any:
 request_json = fast_json.dumps
 
 
-# an idle pooled connection is closed after this many seconds (see fix 5)
+# an idle pooled connection is closed after this many seconds
 POOLED_KEEPALIVE_SECONDS = 2.0
 
 
@@ -209,12 +291,9 @@ class _BorrowedSession:
         return None
 
 
-def _install_pooled_endpoint_sessions() -> None:
+def _pooled_action_sessions(original: Any) -> Any:
     import aiohttp
     from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
-
-    if EndpointConfig.session.__module__ == __name__:
-        return
 
     def session(self: EndpointConfig) -> Any:
         try:
@@ -243,15 +322,15 @@ def _install_pooled_endpoint_sessions() -> None:
             pool[loop] = shared
         return _BorrowedSession(shared)
 
-    EndpointConfig.session = session  # type: ignore[method-assign]
+    return session
 
 
-# at most this many messages in one run of the NLU graph (see fix 6)
+# at most this many messages in one run of the NLU graph
 MAX_PARSE_BATCH = 16
 
 
 class _ParseBatcher:
-    """One worker thread parsing the messages of one processor in batches (fix 6)."""
+    """One worker thread parsing the messages of one processor in batches."""
 
     def __init__(self, processor: Any) -> None:
         import threading
@@ -425,17 +504,13 @@ def _nlu_reads_tracker(processor: Any) -> bool:
     return any(PLACEHOLDER_TRACKER in node.needs.values() for node in schema.nodes.values())
 
 
-def _install_batched_parsing() -> None:
+def _batched_parsing(rasa_parse_message: Any) -> Any:
     import copy
-    import logging
 
     import structlog
     from rasa.core.processor import MessageProcessor
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    if MessageProcessor.parse_message.__module__ == __name__:
-        return
-    rasa_parse_message = MessageProcessor.parse_message
     processor_log = logging.getLogger("rasa.core.processor")
 
     async def parse_message(
@@ -468,14 +543,12 @@ def _install_batched_parsing() -> None:
         self._check_for_unseen_features(parse_data)
         return parse_data
 
-    MessageProcessor.parse_message = parse_message  # type: ignore[method-assign]
+    return parse_message
 
 
-def _install_batched_sql_broker() -> None:
+def _batched_sql_broker(per_event: Any) -> Any:
     from rasa.core.brokers.sql import SQLEventBroker
     from rasa.core.tracker_store import TrackerStore
-
-    per_event = TrackerStore._stream_new_events
 
     async def _stream_new_events(
         self: TrackerStore, event_broker: Any, new_events: list[Any], sender_id: str
@@ -505,10 +578,10 @@ def _install_batched_sql_broker() -> None:
         else:
             write()
 
-    TrackerStore._stream_new_events = _stream_new_events  # type: ignore[method-assign]
+    return _stream_new_events
 
 
-def _install_counting_sql_stream() -> None:
+def _counting_sql_stream(original: Any) -> Any:
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -522,7 +595,7 @@ def _install_counting_sql_stream() -> None:
             new_events = list(self._additional_events(session, tracker))
         await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
 
-    SQLTrackerStore.stream_events = stream_events  # type: ignore[method-assign]
+    return stream_events
 
 
 def _off_the_loop(engine: Any) -> bool:
@@ -530,76 +603,7 @@ def _off_the_loop(engine: Any) -> bool:
     return engine.dialect.name != "sqlite"
 
 
-def _install_threaded_sql_tracker_store() -> None:
-    from rasa.core.tracker_store import SQLTrackerStore
-    from rasa.shared.core.trackers import DialogueStateTracker
-    from rasa.shared.nlu.constants import INTENT_NAME_KEY
-
-    rasa_retrieve = SQLTrackerStore._retrieve
-    rasa_save = SQLTrackerStore.save
-
-    def retrieve_blocking(
-        self: SQLTrackerStore, sender_id: str, all_sessions: bool
-    ) -> DialogueStateTracker | None:
-        with self.session_scope() as session:
-            rows = self._event_query(
-                session, sender_id, fetch_events_from_all_sessions=all_sessions
-            ).all()
-            events = [json.loads(row.data) for row in rows]
-        if self.domain and events:
-            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
-        return None
-
-    async def _retrieve(
-        self: SQLTrackerStore, sender_id: str, fetch_events_from_all_sessions: bool
-    ) -> DialogueStateTracker | None:
-        if not _off_the_loop(self.engine):
-            return await rasa_retrieve(self, sender_id, fetch_events_from_all_sessions)
-        return await asyncio.to_thread(
-            retrieve_blocking, self, sender_id, fetch_events_from_all_sessions
-        )
-
-    def new_events_blocking(self: SQLTrackerStore, tracker: DialogueStateTracker) -> list[Any]:
-        with self.session_scope() as session:
-            return list(self._additional_events(session, tracker))
-
-    def insert_blocking(self: SQLTrackerStore, sender_id: str, events: list[Any]) -> None:
-        # What Rasa's save() writes for each new event.
-        with self.session_scope() as session:
-            for event in events:
-                data = event.as_dict()
-                session.add(
-                    self.SQLEvent(
-                        sender_id=sender_id,
-                        type_name=event.type_name,
-                        timestamp=data.get("timestamp"),
-                        intent_name=data.get("parse_data", {})
-                        .get("intent", {})
-                        .get(INTENT_NAME_KEY),
-                        action_name=data.get("name"),
-                        data=json.dumps(data),
-                    )
-                )
-            session.commit()
-
-    async def save(self: SQLTrackerStore, tracker: DialogueStateTracker) -> None:
-        if not _off_the_loop(self.engine):
-            await rasa_save(self, tracker)
-            return
-        new_events = await asyncio.to_thread(new_events_blocking, self, tracker)
-        if self.event_broker is not None:  # published first, as Rasa does
-            await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
-        if new_events:
-            await asyncio.to_thread(insert_blocking, self, tracker.sender_id, new_events)
-
-    SQLTrackerStore._retrieve = _retrieve  # type: ignore[method-assign]
-    SQLTrackerStore.save = save  # type: ignore[method-assign]
-
-
-def _install_event_type_cache() -> None:
-    from rasa.shared.core.events import Event
-
-    original = Event.resolve_by_type
+def _event_type_cache(original: Any) -> Any:
     known: dict[str, Any] = {}
 
     def resolve_by_type(type_name: str, default: Any = None) -> Any:
@@ -611,10 +615,10 @@ def _install_event_type_cache() -> None:
             known[type_name] = resolved
         return resolved
 
-    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign]
+    return resolve_by_type
 
 
-# what the action server does not get of the domain (see fix 8)
+# what the action server does not get of the domain
 DOMAIN_KEYS_NOT_SENT = frozenset({"responses"})
 
 
@@ -623,12 +627,9 @@ def domain_for_action_server(domain: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in domain.items() if k not in DOMAIN_KEYS_NOT_SENT}
 
 
-def _install_lean_action_domain() -> None:
+def _lean_action_domain(original: Any) -> Any:
     from rasa.core.actions.action import RemoteAction
 
-    original = RemoteAction._action_call_format
-    if getattr(original, "__module__", None) == __name__:
-        return
     # Rasa's `Domain.as_dict()` returns the same dict for the life of a model, so its lean
     # copy is made once per domain (a new model brings a new dict, hence a new copy).
     last: list[Any] = [None, None]  # [Rasa's domain dict, its lean copy]
@@ -642,16 +643,16 @@ def _install_lean_action_domain() -> None:
             result["domain"] = last[1]
         return result
 
-    RemoteAction._action_call_format = _action_call_format  # type: ignore[method-assign]
+    return _action_call_format
 
 
-def _install_quick_slot_copy() -> None:
+def _quick_slot_copy(original: Any) -> Any:
     import copy
 
     from rasa.shared.core.slots import Slot
 
-    if "__copy__" in Slot.__dict__:
-        return
+    if original is not None:
+        raise RuntimeError("Slot has a __copy__ of its own: quick_slot_copy is not for it")
 
     def plain(cls: type) -> bool:
         """Whether `copy.copy` of a `cls` instance is "same class, same `__dict__`"."""
@@ -675,14 +676,12 @@ def _install_quick_slot_copy() -> None:
         new.__dict__.update(self.__dict__)
         return new
 
-    Slot.__copy__ = __copy__  # type: ignore[attr-defined]
+    return __copy__
 
 
-def _install_quick_empty_domain_check() -> None:
+def _quick_empty_domain_check(original: Any) -> Any:
     from rasa.shared.core.domain import Domain
 
-    if getattr(Domain.is_empty, "__module__", None) == __name__:
-        return
     empty: list[dict[str, Any]] = []  # the empty domain's dictionary, built on first use
 
     def is_empty(self: Domain) -> bool:
@@ -691,4 +690,28 @@ def _install_quick_empty_domain_check() -> None:
             empty.append(Domain.empty().as_dict())
         return self.as_dict() == empty[0]
 
-    Domain.is_empty = is_empty  # type: ignore[method-assign]
+    return is_empty
+
+
+PATCHES: dict[str, Patch] = {
+    patch.name: patch
+    for patch in (
+        Patch("action_response_validation", "rasa.core.actions.action:RemoteAction",
+              "_validate_action_result", _action_response_validation),
+        Patch("batched_sql_broker", "rasa.core.tracker_store:TrackerStore",
+              "_stream_new_events", _batched_sql_broker),
+        Patch("counting_sql_stream", "rasa.core.tracker_store:SQLTrackerStore",
+              "stream_events", _counting_sql_stream),
+        Patch("pooled_action_sessions", "rasa.utils.endpoints:EndpointConfig", "session",
+              _pooled_action_sessions),
+        Patch("batched_parsing", "rasa.core.processor:MessageProcessor", "parse_message",
+              _batched_parsing),
+        Patch("event_type_cache", "rasa.shared.core.events:Event", "resolve_by_type",
+              _event_type_cache),
+        Patch("lean_action_domain", "rasa.core.actions.action:RemoteAction",
+              "_action_call_format", _lean_action_domain),
+        Patch("quick_slot_copy", "rasa.shared.core.slots:Slot", "__copy__", _quick_slot_copy),
+        Patch("quick_empty_domain_check", "rasa.shared.core.domain:Domain", "is_empty",
+              _quick_empty_domain_check),
+    )
+}
