@@ -5,18 +5,19 @@ the other action tests' store)."""
 from __future__ import annotations
 
 import functools
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import bootstrap
 from actions.cancellation import (
     ActionAskCancelConfirmed,
     ActionStartCancellation,
@@ -41,6 +42,7 @@ from actions.shipping_address import (
 )
 from actions.verification import make_proof
 from bot import paths
+from integrations.store.client import StoreClient
 from tests.actions.conftest import VERIFICATION_SECRET, configure, load_tracker
 from tests.support.stack import free_port, seeded_store
 
@@ -60,27 +62,37 @@ def own_store(own_store_dir: Path) -> Iterator[str]:
         yield url
 
 
-def store_reads(store_dir: Path) -> Counter[str]:
-    """The order reads the store has answered so far, from its access log."""
-    log = (store_dir / "logs" / "store.log").read_text(errors="replace")
-    return Counter(
-        "eligibility" if "/returns/eligibility" in line else "lookup"
-        for line in log.splitlines()
-        if "POST /api/v1/orders/" in line
-        and ("/orders/lookup" in line or "/returns/eligibility" in line)
-    )
+class CountingTransport(httpx.AsyncHTTPTransport):
+    """Real HTTP to the store; counts the order reads it answered, as they are answered."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads: Counter[str] = Counter()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await super().handle_async_request(request)
+        path = request.url.path
+        if request.method == "POST" and path.startswith("/api/v1/orders/"):
+            if path.endswith("/returns/eligibility"):
+                self.reads["eligibility"] += 1
+            elif path.endswith("/orders/lookup"):
+                self.reads["lookup"] += 1
+        return response
 
 
-def settled_store_reads(store_dir: Path) -> Counter[str]:
-    """`store_reads` once the log has stopped growing (the store writes it asynchronously)."""
-    last = store_reads(store_dir)
-    for _ in range(30):
-        time.sleep(0.1)
-        now = store_reads(store_dir)
-        if now == last:
-            return now
-        last = now
-    return last
+@pytest.fixture
+def store_reads(own_store: str) -> Counter[str]:
+    """The actions' services on the module's store, with their order reads counted."""
+    settings = configure(own_store)
+    transport = CountingTransport()
+    bootstrap.configure(settings, store=StoreClient(
+        base_url=settings.store_url,
+        timeout=settings.store_timeout,
+        forwarding_secret=settings.forwarding_secret,
+        policy_ttl=settings.store_policy_ttl,
+        transport=transport,
+    ))
+    return transport.reads
 
 
 @pytest.fixture
@@ -361,25 +373,25 @@ async def test_confirmed_return_creates_one_rma_even_when_the_action_runs_twice(
 
 
 async def test_the_actions_of_one_turn_read_the_order_and_its_eligibility_once(
-    store, own_store_dir: Path
+    store_reads: Counter[str],
 ) -> None:
     """The form's next question after the return starts: one lookup and one eligibility
     request between them (each asked for both before), and the next message reads again."""
     tracker = verified("selfservice_verified_return", "10002", "ben@example.com")
-    before = settled_store_reads(own_store_dir)
+    before = Counter(store_reads)
     _, started = await run(ActionStartReturn(), tracker)
     _, asked = await run(ActionAskReturnLine(), tracker)
     assert responses(asked) == ["utter_ask_return_line"]
-    assert settled_store_reads(own_store_dir) - before == Counter(lookup=1, eligibility=1)
+    assert store_reads - before == Counter(lookup=1, eligibility=1)
 
     state = tracker.current_state()
     state["latest_message"] = {**state["latest_message"], "message_id": "the-next-message"}
     await run(ActionAskReturnLine(), Tracker.from_dict(state))
-    assert settled_store_reads(own_store_dir) - before == Counter(lookup=2, eligibility=2)
+    assert store_reads - before == Counter(lookup=2, eligibility=2)
 
 
 async def test_a_verification_for_a_return_reads_the_order_and_its_eligibility_at_once(
-    store, own_store_dir: Path
+    store_reads: Counter[str],
 ) -> None:
     """When the verification form verifies a shopper who asked for a return, it reads the
     order and its return eligibility in one store request; `action_start_return` and the
@@ -389,18 +401,18 @@ async def test_a_verification_for_a_return_reads_the_order_and_its_eligibility_a
     from actions.verification import ValidateVerificationForm
     from tests.actions.test_verification_and_order_status import DOMAIN
 
-    before = settled_store_reads(own_store_dir)
+    before = Counter(store_reads)
     form = load_tracker("first_message_with_both", task="start_return")
     events = await ValidateVerificationForm().run(CollectingDispatcher(), form, DOMAIN)
     assert SlotSet("verification_outcome", "verified") in events
-    assert settled_store_reads(own_store_dir) - before == Counter(lookup=1)
+    assert store_reads - before == Counter(lookup=1)
 
     tracker = verified("first_message_with_both", "10023", "jo@example.com", task="start_return")
     started, _ = await run(ActionStartReturn(), tracker)
     _, asked = await run(ActionAskReturnLine(), tracker)
     assert SlotSet("return_eligible", False) in started  # 10023 is not delivered yet
     assert responses(asked) == ["utter_ask_return_line"]
-    assert settled_store_reads(own_store_dir) - before == Counter(lookup=1)
+    assert store_reads - before == Counter(lookup=1)
 
     # in the next message, a verification for anything else reads the order alone: a
     # return's eligibility read in that turn goes to the store
@@ -411,10 +423,10 @@ async def test_a_verification_for_a_return_reads_the_order_and_its_eligibility_a
 
     other = next_message(load_tracker("first_message_with_both", task="order_status"))
     await ValidateVerificationForm().run(CollectingDispatcher(), other, DOMAIN)
-    assert settled_store_reads(own_store_dir) - before == Counter(lookup=2)
+    assert store_reads - before == Counter(lookup=2)
     later = next_message(verified("first_message_with_both", "10023", "jo@example.com"))
     await run(ActionStartReturn(), later)
-    assert settled_store_reads(own_store_dir) - before == Counter(lookup=2, eligibility=1)
+    assert store_reads - before == Counter(lookup=2, eligibility=1)
 
 
 async def test_declined_return_creates_nothing(store) -> None:

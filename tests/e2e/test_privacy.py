@@ -15,9 +15,9 @@ import re
 import sqlite3
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -190,6 +190,18 @@ def mentions(stack: ShopdeskStack, *needles: str) -> list[str]:
     ]
 
 
+def poller_read_all_of(stack: ShopdeskStack, sender: str) -> bool:
+    """Whether the handoff's follow-up poller has read the event broker past every event of
+    `sender` (its cursor in the handoff database)."""
+    with closing(sqlite3.connect(databases(stack)["rasa-events"])) as db:
+        (last,) = db.execute("SELECT max(id) FROM events WHERE sender_id = ?", (sender,)).fetchone()
+    with closing(sqlite3.connect(databases(stack)["handoff"])) as db:
+        cursor = db.execute(
+            "SELECT position FROM handoff_cursors WHERE name = 'rasa_event_broker'"
+        ).fetchone()
+    return last is not None and cursor is not None and cursor[0] >= last
+
+
 def test_forget_erases_the_shopper_everywhere_and_nobody_else(
     zendesk_stack: tuple[ShopdeskStack, FakeZendesk],
 ) -> None:
@@ -203,7 +215,9 @@ def test_forget_erases_the_shopper_everywhere_and_nobody_else(
         and "handoff.handoff_outbox" in mentions(stack, me),
         what="the conversation in the broker and the outbox",
     )
-    time.sleep(1.5)  # let the follow-up poller finish with the last message
+    # The follow-up poller has read every event of the conversation: nothing of it comes
+    # back into the outbox after the erasure.
+    eventually(lambda: poller_read_all_of(stack, me), what="the follow-up poller done with it")
 
     output = run_bot(stack, "forget", "--sender", me)
     assert f"forgot conversation '{me}'" in output

@@ -6,7 +6,9 @@ that ran while another held the lock. Bounded: each process stops after SECONDS.
 
     python -m tests.faults.lock_contention TYPE REDIS_DB PROCESSES ROUNDS SECONDS
 
-TYPE is `redis` (Rasa's own lock store) or a class path (bot.lock_store.AtomicRedisLockStore).
+TYPE is `redis` (Rasa's own lock store) or a class path (bot.lock_store.AtomicRedisLockStore,
+or `tests.faults.lock_contention.OpenLockStore`, which excludes no one: with it the first
+round of every process meets inside the lock, so the check must see lost updates).
 Prints one line: completed=... counter=... lock_errors=... seconds=...
 """
 
@@ -17,14 +19,28 @@ import multiprocessing
 import sys
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import redis
-from rasa.core.lock_store import LockError, LockStore
+from rasa.core.lock_store import InMemoryLockStore, LockError, LockStore
 from rasa.utils.endpoints import EndpointConfig
 
 # Unique per run, so parallel runs on the same Redis database do not meet.
 CONVERSATION = f"contended-{uuid.uuid4().hex}"
 COUNTER = f"shopdesk-test:counter:{CONVERSATION}"
+INSIDE = f"shopdesk-test:inside:{CONVERSATION}"
+
+
+class OpenLockStore(InMemoryLockStore):
+    """A lock that lets every process in at once: what the check must catch."""
+
+    def __init__(self, endpoint_config: EndpointConfig | None = None, **_: object) -> None:
+        super().__init__()
+
+    @asynccontextmanager
+    async def lock(self, conversation_id: str, *_: object, **__: object) -> AsyncIterator[None]:
+        yield None
 
 
 def _store(class_path: str, db: int) -> LockStore:
@@ -39,14 +55,22 @@ def _worker(
     store = _store(class_path, db)
     counter = redis.StrictRedis(host="127.0.0.1", port=6379, db=db)
 
+    rendezvous = isinstance(store, OpenLockStore)
+
     async def run() -> None:
         await asyncio.sleep(max(0.0, start_at - time.time()))  # all start together
-        for _ in range(rounds):
+        for round_number in range(rounds):
             if time.time() > stop_at:
                 return
             try:
                 async with store.lock(CONVERSATION, wait_time_in_seconds=0.001):
                     value = int(counter.get(COUNTER) or 0)
+                    if rendezvous and round_number == 0:
+                        # Wait (inside the "lock") until another process has read too: both
+                        # then write the same value, a lost update the check must count.
+                        counter.incr(INSIDE)
+                        while int(counter.get(INSIDE) or 0) < 2 and time.time() < stop_at:  # noqa: ASYNC110 - other processes
+                            await asyncio.sleep(0.001)
                     await asyncio.sleep(0.001)
                     counter.set(COUNTER, value + 1)
                     done = 0
@@ -82,7 +106,7 @@ def main() -> int:
         f"completed={tally[0]} counter={int(counter.get(COUNTER) or 0)} "
         f"lock_errors={tally[1]} seconds={time.time() - start_at:.1f}"
     )
-    counter.delete(COUNTER, f"lock:{CONVERSATION}")
+    counter.delete(COUNTER, INSIDE, f"lock:{CONVERSATION}")
     return 0
 
 

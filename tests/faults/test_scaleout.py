@@ -302,14 +302,16 @@ def test_two_outbox_workers_deliver_every_escalation_once_despite_zendesk_faults
     ours = [t for t in tickets if t and any(f":{me}:" in t for me in senders)]
     assert sorted(ours) == sorted(f"shopdesk:{me}:1" for me in senders), tickets
     assert len(zendesk.calls("POST", "/tickets.json")) > len(senders)  # faults were hit
-    # Each escalation was completed by exactly one of the two outbox workers.
+    # Each escalation was completed by exactly one of the two outbox workers (which one is
+    # not a guarantee: one worker may rightly take every row).
     opened = {
         name: [line for line in cluster.cluster.process(name).log_path.read_text().splitlines()
                if ": ticket " in line and any(f"handoff {r}:" in line for r in references)]
         for name in ("handoff-1", "handoff-2")
     }
-    assert sum(len(lines) for lines in opened.values()) == len(senders), opened
-    assert all(opened.values()), "one outbox worker did all the work"
+    lines = [line for worker in opened.values() for line in worker]
+    assert sorted(r for r in references for line in lines if f"handoff {r}:" in line) == sorted(
+        references), opened
     with zendesk.lock:
         zendesk.faults.clear()
     print(f"\ntickets opened per outbox worker: "
