@@ -38,11 +38,19 @@ $(RASA)/.installed: requirements/rasa.txt requirements/rasa-nlu.txt
 	$(RASA_PY) -m pip install --quiet --no-deps --ignore-requires-python -r requirements/rasa.txt -r requirements/rasa-nlu.txt
 	touch $@
 
-browser: ## install Debian's Chromium for the browser tests (once)
-	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+# $(call apt_install,PACKAGE,PATH): Debian's PACKAGE unless PATH exists; where apt-get is
+# missing or this is not root, stop and say what to install.
+apt_install = test -x $(2) || { \
+	if ! command -v apt-get >/dev/null || [ "$$(id -u)" != 0 ]; then \
+		echo "make $@: needs $(2): install the '$(1)' package (Debian: apt-get install $(1), as root)" >&2; exit 2; \
+	fi; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1) >/dev/null; }
 
-lb: ## install Debian's HAProxy, the production profile's load balancer (once)
-	@test -x /usr/sbin/haproxy || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; }
+browser: ## install Debian's Chromium for the browser tests (once; apt-get as root)
+	@$(call apt_install,chromium,/usr/bin/chromium)
+
+lb: ## install Debian's HAProxy, the production profile's load balancer (once; apt-get as root)
+	@$(call apt_install,haproxy,/usr/sbin/haproxy)
 
 run-production: install lb ## the production profile (PostgreSQL, Redis, N Rasa behind HAProxy; see README)
 	SHOPDESK_PROFILE=production $(APP_PY) -m bot run
@@ -54,7 +62,7 @@ run: install $(if $(filter production,$(SHOPDESK_PROFILE)),lb) ## set up, train 
 	$(APP_PY) -m bot run
 
 test: install browser lb ## run the whole test suite (lint, NLU, unit, integration, actions, Rasa, end to end, browser)
-	$(APP)/bin/ruff check .
+	$(APP_PY) -m ruff check .
 	$(APP_PY) -m bot train
 	PYTHONPATH=. $(RASA_PY) -m pytest -p no:cacheprovider tests/unit/nlu tests/nlu tests/integration/rasa_engine
 	$(APP_PY) -m pytest
@@ -66,7 +74,7 @@ test-security: install ## verification limits, brute force, fuzzing (store, acti
 	$(APP_PY) -m pytest -s tests/unit/security tests/actions/security tests/integration/security tests/integration/store/test_store_bruteforce.py tests/integration/store/test_store_fuzz.py tests/e2e/security
 
 validate: install ## rasa data validate
-	cd . && PYTHONPATH=. $(RASA)/bin/rasa data validate --domain bot/domain --data data/nlu data/stories data/rules --config config.yml
+	PYTHONPATH=. $(RASA_PY) -m bot.rasa_cli data validate --domain bot/domain --data data/nlu data/stories data/rules --config config.yml
 
 eval: install ## NLU evaluation on a labelled CSV: make eval DATA=path.csv
 	PYTHONPATH=. $(RASA_PY) -m tools.evaluation.eval --data $(DATA)
@@ -76,8 +84,7 @@ bench-hint3: install ## HINT3 pipeline benchmark: make bench-hint3 [TRAIN=.. TES
 
 # Loopback only, bounded (~10 min): the bare `rasa init` bot and Shopdesk on 1 and 2 Rasa
 # instances (production profile: PostgreSQL + Redis + HAProxy), figures in var/bench/.
-bench-load: install ## load benchmark (open load 5/20/40 turns/s, saturation, RSS): make bench-load [BENCH_ARGS=..]
-	@test -x /usr/sbin/haproxy || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; }
+bench-load: install lb ## load benchmark (open load 5/20/40 turns/s, saturation, RSS): make bench-load [BENCH_ARGS=..] [SHOPDESK_RASA_PATCHES=none|name,..]
 	$(APP_PY) -m tools.benchmarks $(BENCH_ARGS)
 
 widget-test: ## the chat widget's TypeScript checks (needs node/npm): typecheck, node:test, bundle up to date
@@ -99,7 +106,7 @@ bench-report: install ## KPI report over 100k generated conversations (< 15 s, <
 	$(APP_PY) -m tools.benchmarks.report $(BENCH_REPORT_ARGS)
 
 lint: install ## ruff
-	$(APP)/bin/ruff check .
+	$(APP_PY) -m ruff check .
 
 clean: ## remove environments, models and local state
 	rm -rf $(VENV) models var results test-artifacts .pytest_cache
