@@ -1,11 +1,11 @@
 """The production profile's tracker store: Rasa's SQL tracker store on PostgreSQL, with each
 turn's database work done in a few plain SQL statements instead of SQLAlchemy ORM sessions.
 
-Why: after the earlier speed fixes (docs/performance.md) Rasa's SQL tracker store and SQL
-event broker still took ~29% of a Rasa server's CPU under load, almost all of it SQLAlchemy
-ORM work (sessions, unit of work, query compilation, one object per event) around four small
-queries per turn: read the conversation, count its stored events, publish the new ones to the
-broker, insert them into the tracker table.
+Why: with bot/rasa_patches.py applied, Rasa's SQL tracker store and SQL event broker took
+~29% of a Rasa server's CPU under load, almost all of it SQLAlchemy ORM work (sessions, unit
+of work, query compilation, one object per event) around four small queries per turn: read
+the conversation, count its stored events, publish the new ones to the broker, insert them
+into the tracker table.
 
 What is the same as `rasa.core.tracker_store.SQLTrackerStore` (it is a subclass; tests in
 tests/integration/rasa_engine/test_postgres_tracker_store.py compare the two):

@@ -894,7 +894,7 @@ INTENTS: dict[str, dict[str, list[str]]] = {
             "which shipping method is the cheapest",
             "do you ship to the usa",
             "what are your shipping times",
-            # round 3: countries, costs, times, speed, collection points
+            # countries, costs, times, speed, collection points
             "do you ship to canada",
             "do you deliver to australia",
             "can you ship to germany",

@@ -34,8 +34,8 @@ class HybridConfig:
     # predicted intent: a message far from everything seen in training gets a low
     # confidence even when the linear model is sure (it has to pick some intent)
     similarity_confidence: bool = True
-    # round 5: blend the logistic regression's probabilities with a nearest-neighbour
-    # vote on the embeddings: p = (1 - w) * p_lr + w * softmax(s_c / T), s_c = mean cosine
+    # blend the logistic regression's probabilities with a nearest-neighbour vote on the
+    # embeddings: p = (1 - w) * p_lr + w * softmax(s_c / T), s_c = mean cosine
     # similarity of the k training examples of intent c closest to the message. 0 = off.
     knn_weight: float = 0.0
     knn_k: int = 3
@@ -199,7 +199,7 @@ class HybridIntentModel:
             return proba
         classes = np.array(self.classes)
         sims = emb @ self.train_embeddings.T
-        knn_weight = getattr(self.config, "knn_weight", 0.0)  # models pickled before round 5
+        knn_weight = getattr(self.config, "knn_weight", 0.0)  # models pickled without it
         if knn_weight > 0:
             proba = (1.0 - knn_weight) * proba + knn_weight * self._knn_proba(sims, classes)
         if not self.config.similarity_confidence:

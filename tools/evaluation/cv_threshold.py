@@ -4,7 +4,7 @@ on the project's own training data, never on an evaluation set.
     .venv/rasa/bin/python -m tools.evaluation.cv_threshold [--nlu data/nlu] [--folds 5] \
         [--embedding-weights 1,2] [--knn-weights 0,0.5]
 
-Rule (round 4): CV on our own data cannot see the messages a threshold is really for, such
+Rule: CV on our own data cannot see the messages a threshold is really for, such
 as keyboard mash ("zzzz" came out as affirm at 0.4), and its macro-F1 is flat across most
 thresholds: three runs on the same data put the best at 0.5, 0.55 and 0.65 within 0.003.
 So: the candidates are the thresholds whose CV macro-F1 is within one bootstrap standard
@@ -15,9 +15,7 @@ words, no digits), or, if none does, the candidate refusing the most.
 5-fold stratified CV of the HybridIntentModel with the settings in config.yml (the
 components' lemmas and MiniLM embeddings are computed once; embeddings are cached under
 results/cache/). A held-out message whose confidence is below the threshold counts as
-out_of_scope, as does a prediction of the out_of_scope intent. Rule: the shipped threshold
-is the one with the best CV macro-F1 over the intents plus out_of_scope; ties go to the
-lower threshold (fewer needless fallbacks) (rule up to round 3). Training examples made
+out_of_scope, as does a prediction of the out_of_scope intent. Training examples made
 from shared templates are similar across folds, so CV confidences run high: the sweep is
 a ranking of thresholds, not an estimate of accuracy on real traffic.
 """
