@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import time
+import urllib.request
 
 import jwt
 from browser_chat import BOT_TIMEOUT_MS, Chat, Shop
@@ -16,6 +17,20 @@ TRACKING_URL = "https://www.ups.com/track?tracknum=1Z999AA10123456784"
 # The bot's wording belongs to the domain; match the questions, not the phrasing.
 ASKS_EMAIL = re.compile(r"email[^.!]*\?", re.IGNORECASE)
 ASKS_ORDER = re.compile(r"order number\?", re.IGNORECASE)
+
+
+def bot_messages_once_listening(shop: Shop, sender: str) -> int:
+    """The bot messages in Rasa's tracker of `sender`, read once its turn is over."""
+    deadline = time.monotonic() + BOT_TIMEOUT_MS / 1000
+    while True:
+        url = f"{shop.rasa_url}/conversations/{sender}/tracker"
+        with urllib.request.urlopen(url, timeout=30) as response:
+            tracker = json.loads(response.read())
+        if tracker.get("latest_action_name") == "action_listen":
+            return sum(1 for event in tracker["events"] if event.get("event") == "bot")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the turn of {sender} never ended")
+        time.sleep(0.1)
 
 
 def verify_by_typing(chat: Chat) -> None:
@@ -64,9 +79,14 @@ def test_reload_shows_history_and_continues_the_conversation(page: Page, shop: S
     chat = Chat(page)
     chat.open()
     verify_by_typing(chat)
-    time.sleep(1)  # let any trailing bot message of this turn arrive before counting
     session_id = page.evaluate(
         "Object.entries(localStorage).find(([k]) => k.endsWith(':session'))[1]"
+    )
+    # The turn is over when Rasa listens again; every bot message it sent is then shown
+    # (after the widget's own greeting, when the page configures one).
+    greeting = page.evaluate("Boolean(window.ShopdeskConfig && window.ShopdeskConfig.greeting)")
+    expect(chat.bot_messages).to_have_count(
+        bot_messages_once_listening(shop, session_id) + int(greeting), timeout=BOT_TIMEOUT_MS
     )
     before = chat.log.locator("[data-from]").all_inner_texts()
 
