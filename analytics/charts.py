@@ -90,7 +90,7 @@ def stacked_columns(
     totals = [sum(values[i] for _, values in series) for i in range(len(labels))]
     if not labels or not any(totals):
         return _empty(chart_id, title)
-    legend_rows = (len(series) + 1) // 2 if len(series) > 1 else 0
+    legend_rows = len(series) if len(series) > 1 else 0  # one per line: names stay whole
     top, axis, left = 22, 34, 4
     plot_h = 150
     height = top + plot_h + axis + legend_rows * 20
@@ -136,8 +136,8 @@ def stacked_columns(
             )
     if len(series) > 1:
         for s, (name, _) in enumerate(series):
-            lx = (s % 2) * (WIDTH / 2)
-            ly = base + axis + (s // 2) * 20
+            lx = 0
+            ly = base + axis + s * 20
             parts.append(
                 f'<rect x="{lx:.0f}" y="{ly - 10}" width="12" height="12" '
                 f'fill="{SERIES_COLOURS[s % len(SERIES_COLOURS)]}"/>'

@@ -206,23 +206,30 @@ def tiles(figures: dict[str, Any]) -> list[Tile]:
 
 
 def _table(
-    head: list[str], rows: list[list[Any]], *, numeric_from: int = 1, empty: str = "None."
+    head: list[str],
+    rows: list[list[Any]],
+    *,
+    numeric_from: int = 1,
+    numeric_to: int | None = None,
+    empty: str = "None.",
 ) -> Markup:
+    """A table whose columns numeric_from..numeric_to (included) are right-aligned figures."""
     if not rows:
         return Markup("<p>{}</p>").format(empty)
+    last = len(head) - 1 if numeric_to is None else numeric_to
     template = _ENV.from_string(
         "<div class='scroll'><table><tr>{% for h in head %}"
-        "<th class='{{ 'n' if loop.index0 >= n else '' }}'>{{ h }}</th>{% endfor %}</tr>"
+        "<th class='{{ 'n' if n <= loop.index0 <= last else '' }}'>{{ h }}</th>{% endfor %}</tr>"
         "{% for row in rows %}<tr>{% for c in row %}"
-        "<td class='{{ 'n' if loop.index0 >= n else '' }}'>{{ c }}</td>"
+        "<td class='{{ 'n' if n <= loop.index0 <= last else '' }}'>{{ c }}</td>"
         "{% endfor %}</tr>{% endfor %}</table></div>"
     )
-    return Markup(template.render(head=head, rows=rows, n=numeric_from))
+    return Markup(template.render(head=head, rows=rows, n=numeric_from, last=last))
 
 
 def _links(urls: list[str]) -> Markup:
     return Markup(" ").join(
-        Markup("<a href='{}'>conversation {}</a>").format(url, n)
+        Markup("<a href='{}' aria-label='conversation {}'>chat&nbsp;{}</a>").format(url, n, n)
         for n, url in enumerate(urls, start=1)
     )
 
@@ -308,29 +315,32 @@ def sections(figures: dict[str, Any]) -> list[Section]:
             "Improvement queue: what to teach the bot next",
             Markup("<h3>Top unanswered messages (masked, grouped by similarity)</h3>")
             + _table(
-                ["Message", "Times", "Similar", "Conversations"],
+                ["Message", "Times", "Similar", "Chats"],
                 [
                     [g["message"], g["count"], "; ".join(g["examples"][1:]),
                      _links(g["conversations"])]
                     for g in queue["unanswered_messages"]
                 ],
                 numeric_from=1,
+                numeric_to=1,
                 empty="No unanswered messages.",
             )
             + Markup("<h3>Low ratings (1 or 2) and what the shopper said (masked)</h3>")
             + _table(
-                ["Rating", "Comment", "Conversation"],
+                ["Rating", "Comment", "Chat"],
                 [[r["score"], r["comment"] or "–", _links([r["conversation"]])]
                  for r in queue["low_csat"]],
-                numeric_from=3,
+                numeric_from=0,
+                numeric_to=0,
                 empty="No low ratings.",
             )
             + Markup("<h3>Handoff reasons</h3>")
             + _table(
-                ["Reason", "Handoffs", "Latest conversations"],
+                ["Reason", "Handoffs", "Latest chats"],
                 [[human(h["reason"]), h["count"], _links(h["conversations"])]
                  for h in queue["handoff_reasons"]],
                 numeric_from=1,
+                numeric_to=1,
                 empty="No handoffs.",
             ),
         ),
