@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # the Rasa environment's tests load this file too, without th
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
 # The NLU components run inside the Rasa engine's environment (spaCy, numpy <1.24): their
-# tests, and those of our fixes inside Rasa, are run by that environment's pytest (`make test`
+# tests, and those of our patches to Rasa, are run by that environment's pytest (`make test`
 # runs both suites).
 collect_ignore = (
     [] if importlib.util.find_spec("spacy") else ["unit/nlu", "nlu", "integration/rasa_engine"]
