@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from analytics.source import ReportSourceError
 from analytics.summary import VERSION, DaySummary
@@ -85,5 +85,7 @@ def save(engine: Engine, days: dict[date, DaySummary], *, timezone: str, now: da
                     for day, summary in sorted(days.items())
                 ],
             )
+    except IntegrityError:
+        return  # another report run wrote these days at the same moment, with the same figures
     except SQLAlchemyError as exc:
         raise _failed(engine, exc) from None
