@@ -68,7 +68,8 @@ class Conversation:
     handed_off: bool = False
     handoff_reason: str | None = None
     asked_for_person: bool = False
-    left_at: str | None = None  # the question the shopper left at (a requested slot)
+    left_at: str | None = None  # the handoff form's question the shopper left at
+    open_question: str | None = None  # the form question unanswered at the end, if any
     last_response: str | None = None
     verified: bool = False
     verification_failures: int = 0
@@ -98,6 +99,12 @@ class Conversation:
         return max(0.0, self.first_resolution_at - self.started_at)
 
     @property
+    def stopped_at(self) -> str:
+        """Where the conversation stopped: the form's open question, else the bot's last
+        response (a refusal, a "kept as it is", a store outage)."""
+        return self.open_question or self.last_response or "no_reply"
+
+    @property
     def outcome(self) -> tuple[str, str]:
         """(outcome, detail): exactly one per conversation (order in the module doc)."""
         if self.handed_off:
@@ -112,7 +119,7 @@ class Conversation:
             return oc.ABANDONED, self.task_asked
         if self.unanswered:
             return oc.UNANSWERED, self.unanswered[-1].kind
-        return oc.ABANDONED, "no_request"
+        return oc.ABANDONED, oc.NO_REQUEST
 
 
 _TRUE = frozenset({"true", "True", "1"})  # JSON true as SQLite and PostgreSQL give it back
@@ -164,6 +171,8 @@ class _Session:
             self.active_loop = row.name
             if row.name is None:
                 self.requested_slot = None
+                if conv is not None:
+                    conv.open_question = None
         if conv is None:
             return
         conv.last_event_at = max(conv.last_event_at, row.timestamp)
@@ -237,8 +246,10 @@ class _Session:
         name, value = row.name, row.detail
         if name == oc.REQUESTED_SLOT:
             self.requested_slot = value
-            if conv is not None and value is not None and self.active_loop == oc.HANDOFF_FORM:
-                conv.left_at = value
+            if conv is not None:
+                conv.open_question = value if self.active_loop is not None else None
+                if value is not None and self.active_loop == oc.HANDOFF_FORM:
+                    conv.left_at = value
             return
         if name == oc.HANDOFF_REASON_SLOT:
             if value is not None:

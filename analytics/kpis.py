@@ -281,6 +281,12 @@ def figures(
                 }
                 for o in oc.OUTCOMES
             },
+            "abandoned_at": {
+                task: _sorted(where)
+                for task, where in sorted(
+                    s.abandoned_at.items(), key=lambda kv: (-sum(kv[1].values()), kv[0])
+                )
+            },
         },
         "by_first_intent": _split(s.by_first_intent),
         "by_language": _split(s.by_language),

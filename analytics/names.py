@@ -70,6 +70,18 @@ NAMES: dict[str, str] = {
     "address_city": "Town or city",
     "address_postcode": "New postcode",
     "address_confirmed": "Address confirmation",
+    # where an abandoned task stopped: the bot's last response when no question was open
+    "no_reply": "Before the bot answered",
+    "utter_order_not_found": "Order not found (number or email)",
+    "utter_verification_locked": "Verification locked after failures",
+    "utter_store_unavailable": "Store systems down",
+    "utter_cancel_refused_shipped": "Cancellation refused: already shipped",
+    "utter_cancel_kept": "Shopper kept the order",
+    "utter_return_not_created": "Shopper decided not to return",
+    "utter_address_kept": "Shopper kept the address",
+    "utter_address_refused_shipped": "Address change refused: already shipped",
+    "utter_payment_issue": "Offered a person for a payment problem",
+    "utter_something_went_wrong": "Something went wrong",
     # value
     oc.CANCELLED_VALUE: "Orders cancelled before shipping",
     oc.RETURN_VALUE: "Returns started (refund due)",
@@ -91,5 +103,7 @@ def human(name: str | None) -> str:
     found = NAMES.get(name)
     if found is not None:
         return found
+    if name.startswith("utter_"):  # a response: "utter_return_refused_final_sale"
+        name = name.removeprefix("utter_")
     text = name.replace("_", " ").strip()
     return text[:1].upper() + text[1:]

@@ -91,6 +91,7 @@ ASKED_FOR_PERSON_LEFT = "asked_for_person_left"
 UNANSWERED = "unanswered"
 ABANDONED = "abandoned"
 OUTCOMES = (RESOLVED, HANDED_OFF, ASKED_FOR_PERSON_LEFT, UNANSWERED, ABANDONED)
+NO_REQUEST = "no_request"  # abandoned before asking for anything
 
 # The bot could not answer the message: it did not understand, or it is out of scope.
 NOT_UNDERSTOOD = "not_understood"

@@ -272,7 +272,18 @@ def sections(figures: dict[str, Any]) -> list[Section]:
                     [(human(o), outcomes[o]["count"]) for o in oc.OUTCOMES],
                 )
             )
-            + _table(["Outcome", "Which", "Conversations"], detail_rows, numeric_from=2),
+            + _table(["Outcome", "Which", "Conversations"], detail_rows, numeric_from=2)
+            + Markup("<h3>Where abandoned tasks stopped</h3>")
+            + _table(
+                ["Task", "Stopped at", "Conversations"],
+                [
+                    [human(task), human(where), n]
+                    for task, stops in outcomes["abandoned_at"].items()
+                    for where, n in stops.items()
+                ],
+                numeric_from=2,
+                empty="No task was abandoned.",
+            ),
             note=f"{outcomes['conversations']} conversations, each counted once.",
         ),
         Section(

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from analytics import outcomes as oc
 from analytics.conversations import Conversation
 from analytics.durations import Durations
 
 # Bump when what a day holds changes: rows of another version are recomputed, not read.
-VERSION = 1
+VERSION = 2
 NO_LANGUAGE = "not recorded"
 
 
@@ -33,6 +34,7 @@ class DaySummary:
     conversations: int = 0
     outcomes: Counter[str] = field(default_factory=Counter)
     outcome_details: dict[str, Counter[str]] = field(default_factory=dict)
+    abandoned_at: dict[str, Counter[str]] = field(default_factory=dict)  # task -> where
     tasks: Counter[str] = field(default_factory=Counter)  # conversations per settled task
     by_first_intent: dict[str, Counter[str]] = field(default_factory=dict)
     by_language: dict[str, Counter[str]] = field(default_factory=dict)
@@ -59,6 +61,8 @@ class DaySummary:
         self.conversations += 1
         self.outcomes[outcome] += 1
         _nested(self.outcome_details, outcome)[detail] += 1
+        if outcome == oc.ABANDONED and detail != oc.NO_REQUEST:
+            _nested(self.abandoned_at, detail)[conv.stopped_at] += 1
         self.tasks.update(conv.tasks)
         _nested(self.by_first_intent, conv.first_intent or "none")[outcome] += 1
         _nested(self.by_language, conv.language or NO_LANGUAGE)[outcome] += 1
@@ -104,6 +108,7 @@ class DaySummary:
         self.outcomes.update(other.outcomes)
         for mine, theirs in (
             (self.outcome_details, other.outcome_details),
+            (self.abandoned_at, other.abandoned_at),
             (self.by_first_intent, other.by_first_intent),
             (self.by_language, other.by_language),
             (self.by_channel, other.by_channel),
@@ -135,6 +140,7 @@ class DaySummary:
             "conversations": self.conversations,
             "outcomes": dict(self.outcomes),
             "outcome_details": {k: dict(v) for k, v in self.outcome_details.items()},
+            "abandoned_at": {k: dict(v) for k, v in self.abandoned_at.items()},
             "tasks": dict(self.tasks),
             "by_first_intent": {k: dict(v) for k, v in self.by_first_intent.items()},
             "by_language": {k: dict(v) for k, v in self.by_language.items()},
@@ -166,6 +172,7 @@ class DaySummary:
             conversations=int(data["conversations"]),
             outcomes=Counter(data["outcomes"]),
             outcome_details=nested("outcome_details"),
+            abandoned_at=nested("abandoned_at"),
             tasks=Counter(data["tasks"]),
             by_first_intent=nested("by_first_intent"),
             by_language=nested("by_language"),

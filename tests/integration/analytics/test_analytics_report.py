@@ -424,6 +424,10 @@ def test_known_conversations_give_exact_figures(
         assert found["details"] == dict(want), name
         assert found["count"] == sum(want.values()), name
     assert sum(report["outcomes"][o]["count"] for o in expected) == total  # one each
+    assert report["outcomes"]["abandoned_at"] == {
+        "start_return": {"order_number": 1},  # left at the verification's first question
+        "delivery_options": {"utter_store_unavailable": 1},
+    }
 
     h = report["headline"]
     resolved = sum(1 for c in convs if c.outcome[0] == "resolved")

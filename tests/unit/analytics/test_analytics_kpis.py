@@ -144,12 +144,21 @@ def test_abandoned_mid_task_and_before_asking() -> None:
         ("bot", 1, None, "utter_ask_verification_form_order_number"),
     )
     assert started.outcome == (oc.ABANDONED, "start_return")
+    assert started.stopped_at == "order_number"  # left at the form's question
     refused = one(
         ("user", 0, "cancel_order"),
         ("bot", 1, None, "utter_cancel_refused_shipped"),
         ("slot", 1, "handoff_reason", "refusal_disputed"),
     )
     assert refused.outcome == (oc.ABANDONED, "cancel_order")  # declined: nothing settled
+    assert refused.stopped_at == "utter_cancel_refused_shipped"
+    summary = DaySummary()
+    for conv in (started, refused):
+        summary.add(conv)
+    assert summary.abandoned_at == {
+        "start_return": Counter({"order_number": 1}),
+        "cancel_order": Counter({"utter_cancel_refused_shipped": 1}),
+    }
     hello = one(("user", 0, "greet"), ("bot", 1, None, "utter_greet"))
     assert hello.outcome == (oc.ABANDONED, "no_request")
 
