@@ -52,7 +52,6 @@ class Unanswered(NamedTuple):
 class Conversation:
     sender_id: str
     started_at: float  # the shopper's first message (epoch seconds, UTC)
-    last_event_at: float
     channel: str = "unknown"
     language: str | None = None
     first_intent: str | None = None
@@ -175,7 +174,6 @@ class _Session:
                     conv.open_question = None
         if conv is None:
             return
-        conv.last_event_at = max(conv.last_event_at, row.timestamp)
         if kind == "bot":
             self._bot(row, conv)
         elif kind == "action":
@@ -190,13 +188,11 @@ class _Session:
             conv = self.conversation = Conversation(
                 sender_id=self.sender_id,
                 started_at=row.timestamp,
-                last_event_at=row.timestamp,
                 channel=row.detail or "unknown",
                 first_intent=row.intent,
                 language=self.language,
             )
         conv.user_turns += 1
-        conv.last_event_at = row.timestamp
         conv.last_message_unanswered = False
         self.turn_unanswered = False
         self.last_user_id = row.id

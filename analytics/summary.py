@@ -63,14 +63,19 @@ class DaySummary:
         _nested(self.outcome_details, outcome)[detail] += 1
         if outcome == oc.ABANDONED and detail != oc.NO_REQUEST:
             _nested(self.abandoned_at, detail)[conv.stopped_at] += 1
-        self.tasks.update(conv.tasks)
+        for task in conv.tasks:
+            self.tasks[task] += 1
         _nested(self.by_first_intent, conv.first_intent or "none")[outcome] += 1
         _nested(self.by_language, conv.language or NO_LANGUAGE)[outcome] += 1
         _nested(self.by_channel, conv.channel)[outcome] += 1
         self.user_messages += conv.user_turns
-        self.unanswered_messages.update(u.kind for u in conv.unanswered)
-        self.intents.update(conv.intents)
-        self.form_answers.update(conv.form_answers)
+        for item in conv.unanswered:
+            self.unanswered_messages[item.kind] += 1
+        # Loops, not Counter.update: it checks isinstance(Mapping) on every call.
+        for intent, n in conv.intents.items():
+            self.intents[intent] += n
+        for slot, n in conv.form_answers.items():
+            self.form_answers[slot] += n
         self.turns[conv.user_turns] += 1
         self.reply.add_all(conv.reply_seconds)
         seconds = conv.seconds_to_resolution
