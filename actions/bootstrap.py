@@ -1,8 +1,9 @@
-"""Wires the real adapters for the actions, once.
+"""Wires the adapters for the actions, once.
 
 The action server's entry point (`python -m actions`) calls `configure()` with settings read
 from the environment before serving; tests call it with their own settings. Nothing here
-runs at import time.
+runs at import time. The store is the port (`integrations/store/port.py`); which backend
+answers for it is `SHOPDESK_STORE_BACKEND` (`reference` or `shopify`), picked here only.
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ from dataclasses import dataclass, field
 from actions.settings import ActionSettings
 from actions.turn_reads import TurnReads
 from common.limits import FailureWindow
-from integrations.store.client import StoreClient
+from integrations.store.port import StorePort
 
 
 @dataclass(frozen=True)
 class Services:
     settings: ActionSettings
-    store: StoreClient
+    store: StorePort
     # Failed verifications per client (IP or conversation), across conversations.
     failures: FailureWindow
     # Store reads shared by the actions of one turn (actions/turn_reads.py).
@@ -28,18 +29,36 @@ class Services:
 _services: Services | None = None
 
 
-def configure(settings: ActionSettings, *, store: StoreClient | None = None) -> Services:
+def build_store(settings: ActionSettings) -> StorePort:
+    """The configured backend's adapter."""
+    if settings.store_backend == "shopify":
+        from integrations.shopify.client import ShopifyClient
+        from integrations.store.models import StorePolicy
+        from integrations.store.shopify import ShopifyStore
+
+        assert settings.shopify is not None and settings.shopify_policy is not None
+        client = ShopifyClient.from_settings(settings.shopify, timeout=settings.store_timeout)
+        return ShopifyStore(
+            client,
+            policy=StorePolicy.from_json(settings.shopify_policy.to_json()),
+            final_sale_tag=settings.shopify.final_sale_tag,
+        )
+    from integrations.store.client import StoreClient
+
+    return StoreClient(
+        base_url=settings.store_url,
+        api_token=settings.store_api_token,
+        timeout=settings.store_timeout,
+        forwarding_secret=settings.forwarding_secret,
+        policy_ttl=settings.store_policy_ttl,
+    )
+
+
+def configure(settings: ActionSettings, *, store: StorePort | None = None) -> Services:
     global _services
     _services = Services(
         settings=settings,
-        store=store
-        or StoreClient(
-            base_url=settings.store_url,
-            api_token=settings.store_api_token,
-            timeout=settings.store_timeout,
-            forwarding_secret=settings.forwarding_secret,
-            policy_ttl=settings.store_policy_ttl,
-        ),
+        store=store or build_store(settings),
         failures=FailureWindow(
             max_failures=settings.max_failed_verifications_per_client,
             window_seconds=settings.failed_verification_window_seconds,

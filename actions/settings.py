@@ -8,6 +8,7 @@ from typing import Any, Self
 
 from pydantic import Field, field_validator, model_validator
 
+from common.order_numbers import BackendSettingError, store_backend
 from common.secrets import derived_forwarding_secret
 from common.settings import (
     SECRET,
@@ -17,6 +18,9 @@ from common.settings import (
     PositiveFloat,
     PositiveInt,
 )
+from integrations.shopify.settings import ShopifySettingError, ShopifySettings
+from integrations.store.port import DEFAULT_TIMEOUT
+from store.policy import PolicyError, StorePolicy, load_policy
 
 
 class ConfigError(ValueError):
@@ -29,7 +33,7 @@ class ActionSettings(EnvSettings):
     profile: str = Field("embedded", alias="SHOPDESK_PROFILE")
     store_url: str = Field("http://127.0.0.1:8100", alias="STORE_URL")
     store_api_token: str | None = Field(None, alias="STORE_API_TOKEN", json_schema_extra=SECRET)
-    store_timeout: PositiveFloat = Field(2.5, alias="STORE_TIMEOUT_SECONDS")
+    store_timeout: PositiveFloat = Field(DEFAULT_TIMEOUT, alias="STORE_TIMEOUT_SECONDS")
     # Key for the HMAC that proves a verification was made by this action server. Embedded
     # default: a fresh key per process, so verifications end with it (the safe direction).
     verification_secret: bytes = Field(
@@ -56,6 +60,21 @@ class ActionSettings(EnvSettings):
     )
     # How long the store's policy (return window, shipping methods) is kept; 0: ask each time.
     store_policy_ttl: NonNegativeFloat = Field(60.0, alias="STORE_POLICY_TTL_SECONDS")
+    # The store's platform: "reference" (the store/ service over HTTP) or "shopify".
+    store_backend: str = Field("reference", alias="SHOPDESK_STORE_BACKEND")
+    # With the Shopify backend: its settings (SHOPIFY_*), and Shopdesk's return and shipping
+    # policy for the shop (STORE_POLICY_FILE and the STORE_* overrides, as the reference
+    # store reads them).
+    shopify: ShopifySettings | None = None
+    shopify_policy: StorePolicy | None = None
+
+    @field_validator("store_backend")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        try:
+            return store_backend({"SHOPDESK_STORE_BACKEND": value})
+        except BackendSettingError as exc:
+            raise ValueError(str(exc)) from None
 
     @field_validator("store_url")
     @classmethod
@@ -76,11 +95,25 @@ class ActionSettings(EnvSettings):
 
     @classmethod
     def derived_values(cls, env: Mapping[str, str]) -> dict[str, Any]:
-        verification = env.get("SHOPDESK_VERIFICATION_SECRET")
-        if verification is None:
-            if env.get("SHOPDESK_PROFILE") == "production":
-                raise ConfigError("SHOPDESK_VERIFICATION_SECRET is required in production")
+        return {**_shopify_values(env), **_forwarding_values(env)}
+
+
+def _shopify_values(env: Mapping[str, str]) -> dict[str, Any]:
+    """The Shopify backend's settings and policy, when it is the backend."""
+    try:
+        if store_backend(env) != "shopify":
             return {}
-        # As the store does when started on its own with the same environment.
-        return {"SHOPDESK_FORWARDING_SECRET": derived_forwarding_secret(verification)}
+        return {"shopify": ShopifySettings.from_env(env), "shopify_policy": load_policy(env)}
+    except (BackendSettingError, ShopifySettingError, PolicyError) as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _forwarding_values(env: Mapping[str, str]) -> dict[str, Any]:
+    verification = env.get("SHOPDESK_VERIFICATION_SECRET")
+    if verification is None:
+        if env.get("SHOPDESK_PROFILE") == "production":
+            raise ConfigError("SHOPDESK_VERIFICATION_SECRET is required in production")
+        return {}
+    # As the store does when started on its own with the same environment.
+    return {"SHOPDESK_FORWARDING_SECRET": derived_forwarding_secret(verification)}
 

@@ -30,6 +30,7 @@ from rasa_sdk.types import DomainDict
 from actions.attempts import client_key
 from actions.bootstrap import services
 from actions.identity import ShopperIdentity, identity_from_metadata
+from common.order_numbers import REFERENCE_FORMAT, OrderNumberFormat
 from integrations.store.errors import (
     OrderNotFound,
     StoreError,
@@ -49,27 +50,22 @@ STORE_UNAVAILABLE = "store_unavailable"
 # the `task` slot's value for a return (the rules run `action_start_return` after the form)
 START_RETURN_TASK = "start_return"
 
-_ORDER_NUMBER = re.compile(r"(?<![\d])#?\s*(\d{5})(?![\d])")
-_ANY_DIGITS = re.compile(r"\d")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-']+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 
 
 # --- plain functions (unit-tested without any server) ------------------------------------
 
 
-def parse_order_number(text: object) -> str | None:
-    """The 5-digit order number in a shopper's reply, or None when there isn't exactly one."""
-    if not isinstance(text, str):
-        return None
-    found = {m.group(1) for m in _ORDER_NUMBER.finditer(text)}
-    if len(found) != 1:
-        return None
-    number = found.pop()
-    # Any other digits around it ("10023-7", "100234") make the answer ambiguous.
-    rest = _ORDER_NUMBER.sub(" ", text)
-    if _ANY_DIGITS.search(rest):
-        return None
-    return number
+def parse_order_number(
+    text: object, order_numbers: OrderNumberFormat = REFERENCE_FORMAT
+) -> str | None:
+    """The order number in a shopper's reply (the store's format: common/order_numbers.py),
+    or None when there isn't exactly one."""
+    return order_numbers.parse(text)
+
+
+def _order_numbers() -> OrderNumberFormat:
+    return services().store.order_numbers
 
 
 def parse_email(text: object) -> str | None:
@@ -160,7 +156,10 @@ def verified_order(tracker: Tracker) -> VerifiedOrder | None:
     identity = verified_identity(tracker)
     if identity is None:
         return None
-    requested = parse_order_number(tracker.get_slot("order_number")) or identity.order_number
+    requested = (
+        parse_order_number(tracker.get_slot("order_number"), _order_numbers())
+        or identity.order_number
+    )
     if not identity.covers(requested):
         return None
     assert requested is not None
@@ -209,7 +208,7 @@ class ValidateVerificationForm(FormValidationAction):
         identity = verified_identity(tracker)
         if identity is None:
             return ["order_number", "email"]
-        if identity.covers(parse_order_number(tracker.get_slot("order_number"))):
+        if identity.covers(parse_order_number(tracker.get_slot("order_number"), _order_numbers())):
             return []
         if identity.order_number is not None and tracker.get_slot("order_number") is None:
             return []  # no new order named: the verified one is meant
@@ -235,9 +234,13 @@ class ValidateVerificationForm(FormValidationAction):
     async def validate_order_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        number = parse_order_number(value)
+        number = parse_order_number(value, _order_numbers())
         if number is None:
-            dispatcher.utter_message(response="utter_invalid_order_number", value=_shown(value))
+            dispatcher.utter_message(
+                response="utter_invalid_order_number_hint",
+                value=_shown(value),
+                hint=_order_numbers().hint,
+            )
             return {"order_number": None}
         return {"order_number": number}
 
@@ -255,7 +258,7 @@ class ValidateVerificationForm(FormValidationAction):
     ) -> list[EventType]:
         if tracker.get_slot("verification_outcome") in (LOCKED, STORE_UNAVAILABLE):
             return []
-        order_number = parse_order_number(tracker.get_slot("order_number"))
+        order_number = parse_order_number(tracker.get_slot("order_number"), _order_numbers())
         identity = verified_identity(tracker)
         if identity is not None and identity.covers(order_number):
             return []

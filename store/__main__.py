@@ -52,7 +52,6 @@ def main(argv: list[str] | None = None) -> int:
         settings = settings.model_copy(
             update={"host": args.host or settings.host, "port": args.port or settings.port}
         )
-        app = create_app(settings, engine=engine)
         # The demo storefront (with the chat widget) is served beside the API so that one
         # URL shows the whole experience; a real store embeds the widget in its own pages.
         from store.storefront.router import create_storefront_router
@@ -63,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         except StorefrontSettingsError as exc:
             print(f"configuration error: {exc}", file=sys.stderr)
             return 2
+        app = create_app(settings, engine=engine, identity_secret=storefront.identity_secret)
         app.include_router(create_storefront_router(settings=storefront, engine=engine))
         uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
     return 0

@@ -14,11 +14,13 @@ from sqlalchemy import Engine, text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from common.limits import FailureWindow
-from store import rules, service
+from integrations.store import rules
+from store import service
 from store.db import make_engine
 from store.ratelimit import forwarded_or_peer_key
 from store.service import Clock, Context, ServiceError, utc_now
 from store.settings import StoreSettings
+from store.storefront.identity import verify_identity_token
 
 log = logging.getLogger("store.api")
 
@@ -156,6 +158,13 @@ class LookupRequest(Verification):
     include: list[Literal["return_eligibility"]] = Field(default=[], max_length=1)
 
 
+class RecentOrdersRequest(_Strict):
+    """The storefront's identity token for its signed-in customer (the one proof accepted)."""
+
+    identity_token: str = Field(max_length=4096)
+    limit: int = Field(default=5, ge=1, le=20)
+
+
 class ReturnLineRequest(_Strict):
     line_id: int = Field(ge=1, le=2**31 - 1)
     quantity: int = Field(ge=1, le=1000)
@@ -197,9 +206,14 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_lengt
 
 
 def create_app(
-    settings: StoreSettings, *, engine: Engine | None = None, clock: Clock = utc_now
+    settings: StoreSettings,
+    *,
+    engine: Engine | None = None,
+    clock: Clock = utc_now,
+    identity_secret: str | None = None,
 ) -> FastAPI:
-    """Build the app. The engine is created here (or passed in), never at import."""
+    """Build the app. The engine is created here (or passed in), never at import.
+    `identity_secret` (the storefront's) lets the bot list a signed-in customer's orders."""
     engine = engine if engine is not None else make_engine(settings.database_url)
     public_base_url = settings.public_base_url or f"http://{settings.host}:{settings.port}"
     ctx = Context(policy=settings.policy, public_base_url=public_base_url, clock=clock)
@@ -326,6 +340,23 @@ def create_app(
             postcode=body.postcode,
             with_return_eligibility="return_eligibility" in body.include,
         )
+
+    @api.post(
+        "/customers/orders",
+        summary="The newest orders of the customer an identity token vouches for",
+        dependencies=limited,
+    )
+    def customer_orders(body: RecentOrdersRequest) -> dict[str, Any]:
+        email = (
+            verify_identity_token(body.identity_token, secret=identity_secret)
+            if identity_secret
+            else None
+        )
+        if email is None:
+            # Counted like a failed lookup: a token is the only way to ask.
+            raise service.not_found()
+        return {"email": email,
+                "orders": service.recent_orders(engine, email=email, limit=body.limit)}
 
     @api.post(
         "/orders/{order_number}/returns/eligibility",

@@ -19,8 +19,10 @@ from sqlalchemy import Engine, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from store import rules, views
+from integrations.store import rules
+from store import views
 from store.models import (
+    Customer,
     IdempotencyRecord,
     Order,
     OrderLine,
@@ -478,3 +480,26 @@ def label_text(engine: Engine, rma_number: str) -> str | None:
             "To: Shopdesk Returns, Unit 4 Demo Park, London, E1 6AN, GB\n"
             "(demo label: not valid for postage)\n"
         )
+
+
+# A customer's orders, newest first: the order and its customer, nothing else.
+_CUSTOMER_ORDERS = (
+    select(Order)
+    .join(Order.customer)
+    .where(func.lower(Customer.email) == bindparam("email"))
+    .order_by(Order.placed_at.desc())
+    .limit(bindparam("limit"))
+)
+
+
+def recent_orders(engine: Engine, *, email: str, limit: int) -> list[dict[str, Any]]:
+    """The newest orders of the customer with this email (who the storefront vouched for)."""
+    with Session(engine) as session:
+        orders = session.scalars(
+            _CUSTOMER_ORDERS, {"email": normalize_email(email), "limit": limit}
+        ).all()
+        return [
+            {"order_number": o.order_number, "placed_at": o.placed_at.isoformat(),
+             "status": o.status}
+            for o in orders
+        ]

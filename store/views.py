@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from store import rules
+from integrations.store import rules
 from store.models import Order, Refund, ReturnAuthorization, Shipment
 from store.policy import StorePolicy
 

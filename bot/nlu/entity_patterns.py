@@ -15,6 +15,8 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.util import filter_spans
 
+from common.order_numbers import REFERENCE_FORMAT
+
 EMAIL_RE = re.compile(
     r"(?<![\w.+-])[A-Za-z0-9][\w.+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 )
@@ -22,7 +24,8 @@ EMAIL_RE = re.compile(
 UK_POSTCODE_RE = re.compile(
     r"(?<![A-Za-z0-9])([A-Za-z]{1,2}\d[A-Za-z\d]?)\s*(\d[A-Za-z]{2})(?![A-Za-z0-9])"
 )
-FIVE_DIGITS_RE = re.compile(r"(?<![\d.,£$€])#?(\d{5})(?![\d])")
+# Order numbers: the one pattern, per store backend (common/order_numbers.py).
+ORDER_NUMBER_RE = REFERENCE_FORMAT.pattern
 ZIP_BEFORE_RE = re.compile(
     r"(?:zip|zipcode|zip\s+code|post\s*code|postal\s+code)\s*(?:is|was|:|=|-)?\s*(?:it'?s\s*)?$",
     re.IGNORECASE,
@@ -68,10 +71,11 @@ def find_uk_postcodes(text: str) -> list[Entity]:
     return found
 
 
-def find_numbers(text: str) -> list[Entity]:
-    """5-digit numbers: a US ZIP code when introduced as one, else an order number."""
+def find_numbers(text: str, order_numbers: re.Pattern[str] = ORDER_NUMBER_RE) -> list[Entity]:
+    """Order-number-shaped numbers: a US ZIP code when introduced as one, else an order
+    number."""
     found = []
-    for m in FIVE_DIGITS_RE.finditer(text):
+    for m in order_numbers.finditer(text):
         digits = m.group(1)
         start, end = m.start(1), m.end(1)
         before, after = text[: m.start()], text[end:]
@@ -130,7 +134,12 @@ class PhraseEntityMatcher:
         return found
 
 
-def extract_entities(text: str, matcher: PhraseEntityMatcher | None = None) -> list[Entity]:
+def extract_entities(
+    text: str,
+    matcher: PhraseEntityMatcher | None = None,
+    *,
+    order_numbers: re.Pattern[str] = ORDER_NUMBER_RE,
+) -> list[Entity]:
     """All entities in `text`, without overlaps (emails, then postcodes, numbers,
     then catalogue phrases)."""
     chosen: list[Entity] = []
@@ -142,7 +151,7 @@ def extract_entities(text: str, matcher: PhraseEntityMatcher | None = None) -> l
 
     add(find_emails(text))
     add(find_uk_postcodes(text))
-    add(find_numbers(text))
+    add(find_numbers(text, order_numbers))
     if matcher is not None:
         add(matcher.find(text))
     return sorted(chosen, key=lambda e: e.start)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.nlu.catalogue import load_products, load_return_reasons, product_phrases
 from bot.nlu.entity_patterns import PhraseEntityMatcher, extract_entities
 from bot.nlu.spacy_offline import english_pipeline
+from common.order_numbers import format_from_env
 
 PHRASES_FILE = "phrases.json"
 
@@ -60,6 +62,8 @@ class ShopEntityExtractor(GraphComponent, EntityExtractorMixin):
         self._resource = resource
         self._phrases = phrases
         self._matcher: PhraseEntityMatcher | None = None
+        # The store backend's order numbers (SHOPDESK_STORE_BACKEND), read when loaded.
+        self._order_numbers = format_from_env(os.environ).pattern
         if phrases:
             self._matcher = PhraseEntityMatcher(
                 english_pipeline(),
@@ -104,7 +108,10 @@ class ShopEntityExtractor(GraphComponent, EntityExtractorMixin):
             text = message.get(TEXT)
             if not text:
                 continue
-            found = [e.as_rasa() for e in extract_entities(text, self._matcher)]
+            found = [
+                e.as_rasa()
+                for e in extract_entities(text, self._matcher, order_numbers=self._order_numbers)
+            ]
             found = self.add_extractor_name(found)
             message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
         return messages

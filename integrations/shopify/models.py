@@ -195,6 +195,9 @@ class Shop(ShopifyModel):
     name: str
     myshopify_domain: str
     currency_code: str
+    # What the store writes around an order's number ("#" by default).
+    order_number_format_prefix: str
+    order_number_format_suffix: str
 
 
 class AccessScope(ShopifyModel):

@@ -1,6 +1,7 @@
-"""Async client for the Shopdesk reference store API (see store/README.md)."""
+"""The store port (port.py) and its backends: the reference store's HTTP API (client.py)
+and Shopify (shopify.py); Shopdesk's own rules over their data in rules/."""
 
-from integrations.store.client import DEFAULT_TIMEOUT, StoreClient, StoreClientSettings
+from integrations.store.client import StoreClient, StoreClientSettings
 from integrations.store.errors import (
     InvalidRequest,
     OrderNotFound,
@@ -16,6 +17,7 @@ from integrations.store.models import (
     LineEligibility,
     Order,
     OrderLine,
+    OrderSummary,
     Refund,
     ReturnAuthorization,
     ReturnEligibility,
@@ -24,6 +26,7 @@ from integrations.store.models import (
     ShippingMethod,
     StorePolicy,
 )
+from integrations.store.port import DEFAULT_TIMEOUT, StorePort
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -34,6 +37,7 @@ __all__ = [
     "Order",
     "OrderLine",
     "OrderNotFound",
+    "OrderSummary",
     "Refund",
     "ReturnAuthorization",
     "ReturnEligibility",
@@ -44,6 +48,7 @@ __all__ = [
     "StoreClientSettings",
     "StoreError",
     "StorePolicy",
+    "StorePort",
     "StoreRefusal",
     "StoreUnauthorized",
     "StoreRateLimited",

@@ -1,4 +1,5 @@
-"""Async HTTP client for the reference store, used by the bot's actions.
+"""The store port on the reference store (store/): its HTTP API, one adapter of
+`integrations/store/port.py`.
 
 Every call has one total deadline (``timeout``, default ``DEFAULT_TIMEOUT``) so the bot can
 still apologise within about three seconds. Success is strict: a 2xx status *and* the
@@ -20,6 +21,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import Field, field_validator
 
+from common.order_numbers import REFERENCE_FORMAT, OrderNumberFormat
 from common.settings import SECRET, EnvSettings
 from integrations.store.errors import (
     InvalidRequest,
@@ -34,14 +36,14 @@ from integrations.store.models import (
     Address,
     MalformedResponse,
     Order,
+    OrderSummary,
     ReturnAuthorization,
     ReturnEligibility,
     ReturnLine,
     StorePolicy,
 )
+from integrations.store.port import DEFAULT_TIMEOUT
 
-# Total seconds per call (connect + send + wait + read), leaving the bot ~0.5 s to reply.
-DEFAULT_TIMEOUT = 2.5
 DEFAULT_BASE_URL = "http://127.0.0.1:8100"
 # The shopper a call is made for, so the store limits failed lookups per shopper rather
 # than per action server; trusted by the store only with a valid signature.
@@ -140,6 +142,32 @@ class StoreClient:
         await self.aclose()
 
     # --- public API ------------------------------------------------------------------
+
+    @property
+    def order_numbers(self) -> OrderNumberFormat:
+        return REFERENCE_FORMAT
+
+    async def check(self) -> list[str]:
+        """What stops the reference store from working (it does not answer), or []."""
+        if await self.health():
+            return []
+        return [f"the reference store at {self._http.base_url} does not answer /health"]
+
+    async def recent_orders(
+        self, *, email: str, identity_token: str | None = None, limit: int = 5
+    ) -> list[OrderSummary]:
+        """The signed-in customer's newest orders. The store lists them only for the
+        storefront's own identity token (so the API cannot be asked for anyone's orders by
+        email); without one there is nothing to list."""
+        if not identity_token:
+            return []
+        data = await self._call(
+            "POST", "/api/v1/customers/orders",
+            json={"identity_token": identity_token, "limit": limit},
+        )
+        summaries = self._parse(_summaries, data)
+        wanted = email.strip().lower()
+        return [s for s in summaries[0] if summaries[1] == wanted]
 
     async def health(self) -> bool:
         """True when the store answers ``/health`` with ``{"status": "ok"}``; never raises
@@ -362,3 +390,11 @@ def _order_with_eligibility(data: Any) -> tuple[Order, ReturnEligibility]:
     if eligibility is None:
         raise MalformedResponse("the lookup answered without return_eligibility")
     return Order.from_json(data), ReturnEligibility.from_json(eligibility)
+
+
+def _summaries(data: Any) -> tuple[list[OrderSummary], str]:
+    orders = data.get("orders") if isinstance(data, dict) else None
+    email = data.get("email") if isinstance(data, dict) else None
+    if not isinstance(orders, list) or not isinstance(email, str):
+        raise MalformedResponse("expected {\"email\": ..., \"orders\": [...]}")
+    return [OrderSummary.from_json(o) for o in orders], email.strip().lower()

@@ -434,3 +434,21 @@ class ReturnEligibility:
             eligible=_bool(d, "eligible"),
             lines=_list(d, "lines", LineEligibility.from_json),
         )
+
+
+@dataclass(frozen=True)
+class OrderSummary:
+    """One of a customer's orders, enough to offer it as a choice."""
+
+    order_number: str
+    placed_at: datetime
+    status: str
+
+    @classmethod
+    def from_json(cls, data: Any) -> OrderSummary:
+        d = _obj(data, "order summary")
+        return cls(
+            order_number=_str(d, "order_number"),
+            placed_at=_datetime(d, "placed_at"),
+            status=_enum(d, "status", ORDER_STATUSES),
+        )

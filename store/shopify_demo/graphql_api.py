@@ -185,7 +185,8 @@ def _job(_: Any, info: Any, id: str) -> dict[str, Any] | None:  # noqa: A002
 
 def _shop_field(_: Any, info: Any) -> dict[str, Any]:
     shop = _shop(info)
-    return {"name": shop.name, "myshopifyDomain": shop.domain, "currencyCode": shop.currency}
+    return {"name": shop.name, "myshopifyDomain": shop.domain, "currencyCode": shop.currency,
+            "orderNumberFormatPrefix": "#", "orderNumberFormatSuffix": ""}
 
 
 def _installation(_: Any, info: Any) -> dict[str, Any]:

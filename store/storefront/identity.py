@@ -33,3 +33,19 @@ def issue_identity_token(
         "exp": int((now + ttl).timestamp()),
     }
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def verify_identity_token(token: str, *, secret: str) -> str | None:
+    """The email a valid token vouches for (signature, issuer, expiry and at most an hour's
+    lifetime checked), else None."""
+    try:
+        claims = jwt.decode(
+            token, secret, algorithms=[ALGORITHM], issuer=ISSUER,
+            options={"require": ["exp", "iat", "iss", "sub", "email"]},
+        )
+    except jwt.PyJWTError:
+        return None
+    if claims["exp"] - claims["iat"] > MAX_LIFETIME.total_seconds():
+        return None
+    email = claims["email"]
+    return email.strip().lower() if isinstance(email, str) and "@" in email else None

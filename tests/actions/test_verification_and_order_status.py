@@ -95,8 +95,9 @@ async def test_malformed_order_number_gets_a_hint_and_is_asked_again(services) -
     events = await ValidateVerificationForm().run(dispatcher, tracker, DOMAIN)
 
     assert events == [SlotSet("order_number", None), SlotSet("requested_slot", "order_number")]
-    assert responses(dispatcher) == ["utter_invalid_order_number"]
+    assert responses(dispatcher) == ["utter_invalid_order_number_hint"]
     assert dispatcher.messages[0]["value"] == "12a45"
+    assert dispatcher.messages[0]["hint"] == "5 digits, like 10023"
 
 
 async def test_store_down_apologises_and_stops_the_form(store_url: str) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from store import rules
+from integrations.store import rules
 
 GOOD: dict[str, Any] = {
     "name": "Jo Rivera",

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from store import rules
+from integrations.store import rules
 from store.policy import StorePolicy
 
 TODAY = date(2026, 3, 15)

@@ -1,0 +1,745 @@
+"""The store port on Shopify: orders, returns, refunds, cancellation and the shipping address
+through the Admin GraphQL API (`integrations/shopify`).
+
+Shopify's data is mapped onto the port's models, and Shopdesk's own rules
+(`integrations/store/rules/`) decide what may be returned, cancelled or changed, exactly as
+for the reference store: the return window and limits from the store's policy, final sale
+from the product tag the store names (`SHOPIFY_FINAL_SALE_TAG`), the units already returned
+from Shopify (its returnable fulfillments). Each port call is one deadline
+(`timeout`, shared by the Admin API requests it makes). Shopify's mutations are not
+idempotent, so before each one the order is read again and nothing is done twice: a
+matching return already there is answered, a cancelled order is not cancelled again, an
+address already in place is not written again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from common.order_numbers import OrderNumberFormat, order_number_format
+from integrations.shopify import models as shopify
+from integrations.shopify.client import ShopifyClient, search_term
+from integrations.shopify.errors import (
+    ShopifyAccessDenied,
+    ShopifyAuthError,
+    ShopifyError,
+    ShopifyUnsupportedVersion,
+    ShopifyUserErrors,
+)
+from integrations.shopify.models import ReturnLineRequest
+from integrations.store import rules
+from integrations.store.errors import (
+    InvalidRequest,
+    OrderNotFound,
+    StoreRefusal,
+    StoreUnauthorized,
+    StoreUnavailable,
+)
+from integrations.store.models import (
+    Address,
+    Customer,
+    LineEligibility,
+    Order,
+    OrderLine,
+    OrderSummary,
+    Refund,
+    ReturnAuthorization,
+    ReturnEligibility,
+    ReturnLine,
+    Shipment,
+    StorePolicy,
+)
+
+log = logging.getLogger(__name__)
+
+# What the app must be granted; read_all_orders only matters for orders older than 60 days.
+REQUIRED_SCOPES = ("read_orders", "write_orders", "read_returns", "write_returns",
+                   "read_products")
+OPTIONAL_SCOPES = ("read_all_orders",)
+# Shopdesk's return reasons (the policy's codes, the NLU's) as Shopify's ReturnReason.
+RETURN_REASONS = {
+    "wrong_size": "SIZE_TOO_SMALL",
+    "too_small": "SIZE_TOO_SMALL",
+    "too_big": "SIZE_TOO_LARGE",
+    "damaged": "DEFECTIVE",
+    "not_as_described": "NOT_AS_DESCRIBED",
+    "changed_mind": "UNWANTED",
+    "wrong_item": "WRONG_ITEM",
+    "arrived_late": "OTHER",
+    "other": "OTHER",
+}
+# Fulfillment.displayStatus as the port's shipment states (None: not a shipment any more).
+SHIPMENT_STATES: dict[str | None, str | None] = {
+    "LABEL_PRINTED": "label_created",
+    "LABEL_PURCHASED": "label_created",
+    "CONFIRMED": "label_created",
+    "SUBMITTED": "label_created",
+    "CARRIER_PICKED_UP": "in_transit",
+    "IN_TRANSIT": "in_transit",
+    "DELAYED": "in_transit",
+    "FULFILLED": "in_transit",
+    "MARKED_AS_FULFILLED": "in_transit",
+    "READY_FOR_PICKUP": "out_for_delivery",
+    "OUT_FOR_DELIVERY": "out_for_delivery",
+    "DELIVERED": "delivered",
+    "PICKED_UP": "delivered",
+    "ATTEMPTED_DELIVERY": "exception",
+    "FAILURE": "exception",
+    "NOT_DELIVERED": "exception",
+    None: "in_transit",
+    "CANCELED": None,
+    "LABEL_VOIDED": None,
+}
+# Return statuses as the port's (REQUESTED: waiting for the merchant; OPEN: on its way back).
+RETURN_STATES = {
+    "REQUESTED": "authorized",
+    "OPEN": "authorized",
+    "CLOSED": "refunded",
+    "DECLINED": "rejected",
+    "CANCELED": "cancelled",
+}
+_COUNTED_RETURNS = frozenset({"REQUESTED", "OPEN", "CLOSED"})
+ORIGINAL_PAYMENT = "your original payment method"
+RETURN_INSTRUCTIONS = (
+    "The store reviews the request and emails you the return label and instructions; "
+    "your refund is issued once the parcel is back."
+)
+# A return with the same lines made this recently is taken for the one a retry made.
+RETRY_WINDOW = timedelta(minutes=15)
+JOB_POLL_SECONDS = 0.1
+
+
+def numeric_id(gid: str) -> int:
+    """`gid://shopify/LineItem/123` -> 123 (the port's line ids are numbers)."""
+    try:
+        return int(gid.rsplit("/", 1)[-1])
+    except ValueError:
+        raise StoreUnavailable(f"unexpected Shopify id {gid!r}") from None
+
+
+def _digest(value: str) -> bytes:
+    return hashlib.sha256(value.strip().lower().encode()).digest()
+
+
+_DUMMY = _digest("\x00no-such-order\x00")
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """An order as Shopify has it, with what the rules need to judge it."""
+
+    raw: shopify.Order
+    order: Order
+    eligibility: ReturnEligibility
+    # Fulfillment line items Shopify would accept in a return now, per line: (id, units).
+    returnable: dict[int, list[tuple[str, int]]]
+
+
+class ShopifyStore:
+    """The store port on one Shopify shop."""
+
+    def __init__(
+        self,
+        client: ShopifyClient,
+        *,
+        policy: StorePolicy,
+        final_sale_tag: str,
+        order_numbers: OrderNumberFormat | None = None,
+        create_returns_open: bool = False,
+        today: Callable[[], date] = date.today,
+        sleep: Callable[[float], object] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._shopify = client
+        self._policy = policy
+        self._final_sale_tag = final_sale_tag.strip().lower()
+        self._format = order_numbers or order_number_format("shopify")
+        # The shop's own order-name prefix and suffix, read once (None: not yet).
+        self._names_read = order_numbers is not None
+        # returnCreate (open at once) instead of returnRequest (the merchant approves).
+        self._create_open = create_returns_open
+        self._today = today
+        self._sleep = sleep
+        self._clock = clock
+        self._made: OrderedDict[str, ReturnAuthorization] = OrderedDict()
+
+    @property
+    def order_numbers(self) -> OrderNumberFormat:
+        return self._format
+
+    async def aclose(self) -> None:
+        await self._shopify.aclose()
+
+    # --- health -------------------------------------------------------------------------
+
+    async def health(self) -> bool:
+        try:
+            await self._shopify.health()
+        except ShopifyError:
+            return False
+        return True
+
+    async def check(self) -> list[str]:
+        """Problems an operator must fix, each in one sentence; [] when Shopify is usable.
+        Reads the store's order-name prefix and suffix as well."""
+        try:
+            health = await self._shopify.health()
+        except ShopifyAuthError as exc:
+            return [f"Shopify refused the app's credentials (bad or revoked token): {exc}"]
+        except ShopifyUnsupportedVersion as exc:
+            return [f"Shopify does not serve SHOPIFY_API_VERSION as configured: {exc}"]
+        except ShopifyAccessDenied as exc:
+            return [f"the app lacks an access scope: {exc.required_access or exc}"]
+        except ShopifyError as exc:
+            return [f"Shopify could not be reached or answered badly: {exc}"]
+        self._use_names(health)
+        missing = [s for s in REQUIRED_SCOPES if s not in health.scopes]
+        problems = [
+            f"the app is not granted the {s} access scope (add it to the custom app and "
+            "reinstall it)"
+            for s in missing
+        ]
+        if not any(s in health.scopes for s in OPTIONAL_SCOPES):
+            log.warning("Shopify: no read_all_orders scope: orders older than 60 days are not "
+                        "visible to the assistant")
+        log.info("Shopify: connected to %s (%s)", health.shop.myshopify_domain, health.shop.name)
+        return problems
+
+    # --- reads --------------------------------------------------------------------------
+
+    async def lookup_order(
+        self,
+        *,
+        order_number: str,
+        email: str | None = None,
+        postcode: str | None = None,
+        client: str | None = None,
+    ) -> Order:
+        deadline = self._shopify.deadline()
+        loaded = await self._load(order_number, email=email, postcode=postcode,
+                                  deadline=deadline)
+        return loaded.order
+
+    async def lookup_order_with_eligibility(
+        self, *, order_number: str, email: str, client: str | None = None
+    ) -> tuple[Order, ReturnEligibility]:
+        loaded = await self._load(order_number, email=email, postcode=None,
+                                  deadline=self._shopify.deadline())
+        return loaded.order, loaded.eligibility
+
+    async def return_eligibility(self, *, order_number: str, email: str) -> ReturnEligibility:
+        loaded = await self._load(order_number, email=email, postcode=None,
+                                  deadline=self._shopify.deadline())
+        return loaded.eligibility
+
+    async def recent_orders(
+        self, *, email: str, identity_token: str | None = None, limit: int = 5
+    ) -> list[OrderSummary]:
+        """The customer's newest orders (the action server verified who they are)."""
+        async with _mapped("recent orders"):
+            found = await self._shopify.order_summaries(search_term("email", email),
+                                                        first=limit)
+        return [
+            OrderSummary(
+                order_number=self._number_of(summary.name),
+                placed_at=summary.created_at,
+                status=_summary_status(summary),
+            )
+            for summary in found
+            if summary.email is not None and summary.email.strip().lower() == email.lower()
+        ]
+
+    async def get_policy(self) -> StorePolicy:
+        return self._policy
+
+    # --- changes ------------------------------------------------------------------------
+
+    async def create_return(
+        self,
+        *,
+        order_number: str,
+        email: str,
+        lines: Sequence[ReturnLine],
+        reason: str,
+        comment: str | None = None,
+        idempotency_key: str,
+    ) -> ReturnAuthorization:
+        made = self._made.get(idempotency_key)
+        if made is not None:
+            return made
+        deadline = self._shopify.deadline()
+        loaded = await self._load(order_number, email=email, postcode=None, deadline=deadline)
+        wanted = {line.line_id: line.quantity for line in lines}
+        earlier = self._retried_return(loaded, wanted)
+        if earlier is not None:
+            return self._remember(idempotency_key, earlier)
+        facts = _facts(loaded.raw, loaded.order, returnable=loaded.returnable,
+                       final_sale_tag=self._final_sale_tag)
+        try:
+            refusal = rules.check_return_request(
+                facts,
+                [rules.RequestedLine(i, n) for i, n in wanted.items()],
+                today=self._today(),
+                policy=self._policy,
+            )
+        except rules.UnknownLine as bad:
+            raise InvalidRequest("lines", f"line {bad} is not on the order") from None
+        if refusal is not None:
+            raise StoreRefusal(refusal.code, refusal.message)
+        requests = []
+        shopify_reason = RETURN_REASONS.get(reason, "OTHER")
+        for line_id, units in wanted.items():
+            left = units
+            for item_id, available in loaded.returnable.get(line_id, []):
+                take = min(left, available)
+                if take > 0:
+                    requests.append(ReturnLineRequest(
+                        fulfillment_line_item_id=item_id, quantity=take,
+                        return_reason=shopify_reason, note=(comment or None),
+                    ))
+                    left -= take
+            if left > 0:
+                raise StoreRefusal(rules.ALREADY_RETURNED,
+                                   f"line {line_id}: Shopify has fewer units to return")
+        async with _mapped("create return"):
+            try:
+                created = await self._shopify.request_return(
+                    loaded.raw.id, requests, create=self._create_open, deadline=deadline
+                )
+            except ShopifyUserErrors as refused:
+                log.warning("Shopify refused a return on %s: %s", loaded.raw.name, refused)
+                raise StoreRefusal("return_refused", refused.message) from None
+        authorization = self._authorization(
+            rma_number=created.name,
+            status=RETURN_STATES.get(created.status, "authorized"),
+            reason=reason,
+            comment=comment,
+            created_at=created.created_at,
+            lines=[ReturnLine(i, n) for i, n in sorted(wanted.items())],
+            order=loaded.order,
+        )
+        return self._remember(idempotency_key, authorization)
+
+    async def cancel_order(self, *, order_number: str, email: str, idempotency_key: str) -> Order:
+        deadline = self._shopify.deadline()
+        loaded = await self._load(order_number, email=email, postcode=None, deadline=deadline)
+        facts = _facts(loaded.raw, loaded.order, returnable=loaded.returnable,
+                       final_sale_tag=self._final_sale_tag)
+        decision = rules.cancellation(facts)
+        if decision == "already_cancelled":
+            return loaded.order  # a retried turn, or cancelled meanwhile: nothing to do
+        if isinstance(decision, rules.Refusal):
+            raise StoreRefusal(decision.code, decision.message)
+        async with _mapped("cancel order"):
+            try:
+                job = await self._shopify.cancel_order(
+                    loaded.raw.id, staff_note="Cancelled by the shopper through Shopdesk",
+                    deadline=deadline,
+                )
+            except ShopifyUserErrors as refused:
+                log.warning("Shopify refused to cancel %s: %s", loaded.raw.name, refused)
+                raise StoreRefusal(rules.ALREADY_SHIPPED, refused.message) from None
+            while not job.done and self._clock() + JOB_POLL_SECONDS < deadline - 0.5:
+                await self._sleep(JOB_POLL_SECONDS)
+                job = await self._shopify.job(job.id, deadline=deadline) or job
+            after = await self._read(loaded.raw.id, deadline=deadline)
+        order = after.order
+        if order.status != "cancelled":
+            # Shopify accepted the cancellation and finishes it in the background.
+            order = replace(order, status="cancelled", can_cancel=False,
+                            can_change_address=False)
+        return order
+
+    async def change_shipping_address(
+        self, *, order_number: str, email: str, address: Address, idempotency_key: str
+    ) -> Order:
+        deadline = self._shopify.deadline()
+        loaded = await self._load(order_number, email=email, postcode=None, deadline=deadline)
+        checked = rules.validate_address(address.to_json(),
+                                         allowed_countries=self._policy.shipping_countries)
+        if isinstance(checked, rules.FieldError):
+            raise InvalidRequest(f"address.{checked.field}", checked.message)
+        wanted = Address(name=checked.name, line1=checked.line1, line2=checked.line2,
+                         city=checked.city, postcode=checked.postcode, country=checked.country)
+        if _same_address(loaded.order.shipping_address, wanted):
+            return loaded.order  # a retried turn: already in place
+        facts = _facts(loaded.raw, loaded.order, returnable=loaded.returnable,
+                       final_sale_tag=self._final_sale_tag)
+        refusal = rules.address_change_refusal(facts)
+        if refusal is not None:
+            raise StoreRefusal(refusal.code, refusal.message)
+        first, _, last = wanted.name.partition(" ")
+        async with _mapped("change address"):
+            try:
+                await self._shopify.update_shipping_address(
+                    loaded.raw.id,
+                    {
+                        "firstName": first,
+                        "lastName": last or None,
+                        "address1": wanted.line1,
+                        "address2": wanted.line2,
+                        "city": wanted.city,
+                        "zip": wanted.postcode,
+                        "countryCode": wanted.country,
+                    },
+                    deadline=deadline,
+                )
+            except ShopifyUserErrors as refused:
+                log.warning("Shopify refused an address change on %s: %s",
+                            loaded.raw.name, refused)
+                raise StoreRefusal(rules.ALREADY_SHIPPED, refused.message) from None
+            after = await self._read(loaded.raw.id, deadline=deadline)
+        if not _same_address(after.order.shipping_address, wanted):
+            # orderUpdate answered, but the order does not show the new address.
+            raise StoreUnavailable("Shopify did not apply the new shipping address")
+        return after.order
+
+    # --- plumbing -----------------------------------------------------------------------
+
+    def _use_names(self, health: shopify.Health) -> None:
+        self._format = order_number_format(
+            "shopify",
+            prefix=health.shop.order_number_format_prefix,
+            suffix=health.shop.order_number_format_suffix,
+        )
+        self._names_read = True
+
+    async def _read_names(self, deadline: float) -> None:
+        """The shop's order-name prefix and suffix, once per process."""
+        if self._names_read:
+            return
+        async with _mapped("shop settings"):
+            self._use_names(await self._shopify.health(deadline=deadline))
+
+    def _number_of(self, name: str) -> str:
+        """The digits of a Shopify order name ("#1001" -> "1001")."""
+        return self._format.parse(name) or name.strip().lstrip("#")
+
+    async def _load(
+        self, order_number: str, *, email: str | None, postcode: str | None, deadline: float
+    ) -> _Loaded:
+        """The order when the details match it; else OrderNotFound. The search finds
+        candidates; the name is matched exactly and the email (or postcode) compared in
+        constant time, a missing order doing the same comparison against a dummy."""
+        if email is None and postcode is None:
+            raise InvalidRequest("email", "provide the order's email or postcode")
+        await self._read_names(deadline)
+        number = self._format.parse(order_number)
+        if number is None:
+            raise OrderNotFound("not an order number of this store")
+        name = self._format.platform_name(number)
+        query = search_term("name", name)
+        if email is not None:
+            query += " " + search_term("email", email)
+        async with _mapped("order lookup"):
+            found = await self._shopify.order_summaries(query, first=5, deadline=deadline)
+        candidate = next((o for o in found if self._number_of(o.name) == number), None)
+        if email is not None:
+            given = _digest(email)
+            expected = [_digest(candidate.email or "") if candidate else _DUMMY]
+        else:
+            given = _digest(rules.normalize_postcode(postcode or ""))
+            zip_code = candidate.shipping_address.zip if candidate and candidate.shipping_address \
+                else None
+            expected = [_digest(rules.normalize_postcode(zip_code or "")) if candidate
+                        else _DUMMY]
+        matched = False
+        for digest in expected:
+            matched |= hmac.compare_digest(given, digest)
+        if candidate is None or not matched:
+            raise OrderNotFound("no order matches these details")
+        return await self._read(candidate.id, deadline=deadline)
+
+    async def _read(self, order_id: str, *, deadline: float) -> _Loaded:
+        async with _mapped("order details"):
+            raw = await self._shopify.order(order_id, deadline=deadline)
+            if raw is None:
+                raise OrderNotFound("the order is gone")
+            returnable_fulfillments = await self._shopify.returnable_fulfillments(
+                order_id, deadline=deadline
+            )
+        returnable: dict[int, list[tuple[str, int]]] = {}
+        for fulfillment in returnable_fulfillments:
+            for item in fulfillment.returnable_fulfillment_line_items.nodes:
+                line_id = numeric_id(item.fulfillment_line_item.line_item.id)
+                returnable.setdefault(line_id, []).append(
+                    (item.fulfillment_line_item.id, item.quantity)
+                )
+        order = self._order(raw, returnable)
+        facts = _facts(raw, order, returnable=returnable, final_sale_tag=self._final_sale_tag)
+        today = self._today()
+        verdicts = rules.order_eligibility(facts, today=today, policy=self._policy)
+        eligibility = ReturnEligibility(
+            order_number=order.order_number,
+            return_window_days=self._policy.return_window_days,
+            eligible=any(v.eligible for v in verdicts),
+            lines=tuple(
+                LineEligibility(
+                    line_id=v.line_id,
+                    eligible=v.eligible,
+                    returnable_quantity=v.returnable_quantity,
+                    return_by=v.return_by,
+                    refusal_code=v.refusal.code if v.refusal else None,
+                )
+                for v in verdicts
+            ),
+        )
+        return _Loaded(raw=raw, order=order, eligibility=eligibility, returnable=returnable)
+
+    def _order(self, raw: shopify.Order, returnable: dict[int, list[tuple[str, int]]]) -> Order:
+        currency = raw.currency_code
+        returned = _returned_units(raw)
+        lines = []
+        for item in raw.line_items.nodes:
+            line_id = numeric_id(item.id)
+            final_sale = self._final_sale_tag in {
+                t.strip().lower() for t in (item.product.tags if item.product else ())
+            }
+            lines.append(OrderLine(
+                line_id=line_id,
+                sku=item.sku or "",
+                name=item.name,
+                category="",
+                quantity=item.quantity,
+                unit_price=item.original_unit_price_set.shop_money.amount,
+                final_sale=final_sale,
+                returned_quantity=returned.get(line_id, 0),
+                returnable_quantity=sum(n for _, n in returnable.get(line_id, [])),
+            ))
+        shipments = []
+        for fulfillment in raw.fulfillments:
+            state = SHIPMENT_STATES.get(fulfillment.display_status, "in_transit")
+            if state is None or fulfillment.status not in ("SUCCESS", "OPEN", "PENDING"):
+                continue
+            tracking = fulfillment.tracking_info[0] if fulfillment.tracking_info else None
+            shipments.append(Shipment(
+                carrier=(tracking.company if tracking and tracking.company else "the carrier"),
+                tracking_number=(tracking.number or "") if tracking else "",
+                tracking_url=(tracking.url or "") if tracking else "",
+                status=state,
+                eta=fulfillment.estimated_delivery_at.date()
+                if fulfillment.estimated_delivery_at else None,
+                shipped_at=fulfillment.in_transit_at or fulfillment.created_at,
+                delivered_at=fulfillment.delivered_at,
+                line_ids=tuple(
+                    numeric_id(i.line_item.id) for i in fulfillment.fulfillment_line_items.nodes
+                ),
+            ))
+        refunds = tuple(self._refund(r, currency) for r in raw.refunds)
+        status = _status(raw, shipments)
+        address = raw.shipping_address
+        order = Order(
+            order_number=self._number_of(raw.name),
+            status=status,
+            placed_at=raw.created_at,
+            cancelled_at=raw.cancelled_at,
+            currency=currency,
+            subtotal=raw.subtotal_price_set.shop_money.amount,
+            shipping=raw.total_shipping_price_set.shop_money.amount,
+            total=raw.total_price_set.shop_money.amount,
+            payment_method=ORIGINAL_PAYMENT,
+            customer=Customer(name=(address.name if address and address.name else ""),
+                              email=raw.email or ""),
+            shipping_address=Address(
+                name=(address.name or "") if address else "",
+                line1=(address.address1 or "") if address else "",
+                line2=address.address2 if address else None,
+                city=(address.city or "") if address else "",
+                postcode=(address.zip or "") if address else "",
+                country=(address.country_code_v2 or "") if address else "",
+            ),
+            can_cancel=False,
+            can_change_address=False,
+            lines=tuple(lines),
+            shipments=tuple(shipments),
+            returns=tuple(self._return(r, currency) for r in raw.returns.nodes),
+            refunds=refunds,
+        )
+        facts = _facts(raw, order, returnable=returnable, final_sale_tag=self._final_sale_tag)
+        return replace(
+            order,
+            can_cancel=rules.cancellation(facts) == "cancel",
+            can_change_address=rules.address_change_refusal(facts) is None,
+        )
+
+    def _refund(self, refund: shopify.Refund, currency: str) -> Refund:
+        states = [t.status for t in refund.transactions.nodes]
+        if "SUCCESS" in states:
+            status = "issued"
+        elif states and all(s in ("FAILURE", "ERROR") for s in states):
+            status = "failed"
+        else:
+            status = "pending"  # PENDING, AWAITING_RESPONSE, UNKNOWN: not arrived yet
+        created = refund.created_at or datetime.now().astimezone()
+        issued = next(
+            (t.processed_at for t in refund.transactions.nodes if t.status == "SUCCESS"), None
+        )
+        gift_card = any(t.gateway == "gift_card" for t in refund.transactions.nodes)
+        return Refund(
+            amount=refund.total_refunded_set.shop_money.amount,
+            currency=refund.total_refunded_set.shop_money.currency_code or currency,
+            status=status,
+            method="store credit" if gift_card else ORIGINAL_PAYMENT,
+            created_at=created,
+            issued_at=issued,
+            expected_by=(created.date() + timedelta(days=self._policy.refund_processing_days))
+            if status == "pending" else None,
+        )
+
+    def _return(self, ret: shopify.Return, currency: str) -> ReturnAuthorization:
+        units: dict[int, int] = {}
+        for item in ret.return_line_items.nodes:
+            if item.fulfillment_line_item is not None:
+                line_id = numeric_id(item.fulfillment_line_item.line_item.id)
+                units[line_id] = units.get(line_id, 0) + item.quantity
+        return ReturnAuthorization(
+            rma_number=ret.name,
+            status=RETURN_STATES.get(ret.status, "authorized"),
+            reason="other",
+            comment=None,
+            label_url="",
+            instructions=RETURN_INSTRUCTIONS,
+            refund_amount=Decimal("0.00"),
+            currency=currency,
+            created_at=ret.created_at,
+            lines=tuple(ReturnLine(i, n) for i, n in sorted(units.items())),
+        )
+
+    def _authorization(
+        self, *, rma_number: str, status: str, reason: str, comment: str | None,
+        created_at: datetime, lines: list[ReturnLine], order: Order,
+    ) -> ReturnAuthorization:
+        prices = {line.line_id: line.unit_price for line in order.lines}
+        amount = sum((prices.get(line.line_id, Decimal(0)) * line.quantity for line in lines),
+                     Decimal("0.00"))
+        return ReturnAuthorization(
+            rma_number=rma_number, status=status, reason=reason, comment=comment,
+            label_url="", instructions=RETURN_INSTRUCTIONS, refund_amount=amount,
+            currency=order.currency, created_at=created_at, lines=tuple(lines),
+        )
+
+    def _retried_return(self, loaded: _Loaded, wanted: dict[int, int]) -> (
+        ReturnAuthorization | None
+    ):
+        """A return with exactly these lines made within RETRY_WINDOW: a retried turn's."""
+        now = datetime.now().astimezone()
+        for ret in loaded.order.returns:
+            same = {line.line_id: line.quantity for line in ret.lines} == wanted
+            if same and ret.status == "authorized" and now - ret.created_at <= RETRY_WINDOW:
+                return self._authorization(
+                    rma_number=ret.rma_number, status=ret.status, reason=ret.reason,
+                    comment=ret.comment, created_at=ret.created_at, lines=list(ret.lines),
+                    order=loaded.order,
+                )
+        return None
+
+    def _remember(self, key: str, made: ReturnAuthorization) -> ReturnAuthorization:
+        self._made[key] = made
+        while len(self._made) > 1024:
+            self._made.popitem(last=False)
+        return made
+
+
+def _returned_units(raw: shopify.Order) -> dict[int, int]:
+    units: dict[int, int] = {}
+    for ret in raw.returns.nodes:
+        if ret.status not in _COUNTED_RETURNS:
+            continue
+        for item in ret.return_line_items.nodes:
+            if item.fulfillment_line_item is not None:
+                line_id = numeric_id(item.fulfillment_line_item.line_item.id)
+                units[line_id] = units.get(line_id, 0) + item.quantity
+    return units
+
+
+def _status(raw: shopify.Order, shipments: list[Shipment]) -> str:
+    if raw.cancelled_at is not None:
+        return "cancelled"
+    if raw.display_financial_status == "REFUNDED":
+        return "refunded"
+    if not shipments or all(s.status == "label_created" for s in shipments):
+        return "processing"
+    fully = raw.display_fulfillment_status == "FULFILLED"
+    if fully and all(s.status == "delivered" for s in shipments):
+        return "delivered"
+    return "shipped"
+
+
+def _summary_status(summary: shopify.OrderSummary) -> str:
+    if summary.cancelled_at is not None:
+        return "cancelled"
+    if summary.display_fulfillment_status in ("FULFILLED", "PARTIALLY_FULFILLED"):
+        return "shipped"
+    return "processing"
+
+
+def _facts(
+    raw: shopify.Order,
+    order: Order,
+    *,
+    returnable: dict[int, list[tuple[str, int]]],
+    final_sale_tag: str,
+) -> rules.OrderFacts:
+    """What Shopdesk's rules need, from Shopify's order: delivery per line from its
+    fulfillments, units already returned from what Shopify would still take back."""
+    delivered_on: dict[int, date] = {}
+    for shipment in order.shipments:
+        if shipment.delivered_at is not None:
+            for line_id in shipment.line_ids:
+                day = shipment.delivered_at.date()
+                delivered_on[line_id] = min(day, delivered_on.get(line_id, day))
+    lines = []
+    for line in order.lines:
+        still = sum(n for _, n in returnable.get(line.line_id, []))
+        delivered = line.line_id in delivered_on
+        # Shopify's returnable units are the platform's word on what is left to return.
+        gone = max(line.quantity - still, 0) if delivered else line.returned_quantity
+        lines.append(rules.LineFacts(
+            line_id=line.line_id,
+            quantity=line.quantity,
+            final_sale=line.final_sale,
+            returned_quantity=max(gone, line.returned_quantity),
+            delivered_on=delivered_on.get(line.line_id),
+        ))
+    shipped = any(s.status != "label_created" for s in order.shipments)
+    status = order.status if order.status != "refunded" else "delivered"
+    return rules.OrderFacts(status=status, shipped=shipped, lines=tuple(lines))
+
+
+def _same_address(current: Address, wanted: Address) -> bool:
+    def key(a: Address) -> tuple[str, ...]:
+        return (a.line1.strip().lower(), (a.line2 or "").strip().lower(),
+                a.city.strip().lower(), rules.normalize_postcode(a.postcode), a.country.upper())
+
+    return key(current) == key(wanted)
+
+
+class _mapped:
+    """Shopify's errors as the port's: the actions see `StoreUnavailable` (apology, a
+    person) and the operator the exact cause in the log."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        exc: BaseException | None, tb: object) -> bool:
+        if exc is None or not isinstance(exc, ShopifyError):
+            return False
+        if isinstance(exc, ShopifyUserErrors):
+            return False  # handled where the mutation is made
+        log.warning("Shopify %s failed: %s", self.what, exc.message)
+        if isinstance(exc, ShopifyAuthError | ShopifyAccessDenied | ShopifyUnsupportedVersion):
+            raise StoreUnauthorized(f"Shopify {self.what}: {exc.message}") from exc
+        raise StoreUnavailable(f"Shopify {self.what}: {exc.message}") from exc
