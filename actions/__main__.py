@@ -8,6 +8,7 @@ environment (the embedded default's random verification key included).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
 import secrets
@@ -26,16 +27,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--port", type=int, default=int(os.environ.get("ACTION_SERVER_PORT", "5055"))
     )
+    parser.add_argument(
+        "--check-store", action="store_true",
+        help="check the store backend (token, scopes, API version), print what is wrong, exit",
+    )
     args = parser.parse_args(argv)
     install_log_masking()
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
     if os.environ.get("SHOPDESK_PROFILE", "embedded") != "production":
         os.environ.setdefault("SHOPDESK_VERIFICATION_SECRET", secrets.token_hex(32))
     try:
-        ActionSettings.from_env()
+        settings = ActionSettings.from_env()
     except ConfigError as exc:
         print(f"action server: configuration error: {exc}", file=sys.stderr)
         return 2
+    # A platform's problems (token, scopes, API version) are reported at start-up and in the
+    # log; shoppers get the store-down path meanwhile. (The reference store starts beside
+    # this process, so it is checked only when asked.)
+    checked = args.check_store or settings.store_backend != "reference"
+    problems = asyncio.run(store_problems(settings)) if checked else []
+    for problem in problems:
+        logging.getLogger("actions").error("store backend %s: %s", settings.store_backend,
+                                           problem)
+    if args.check_store:
+        for problem in problems:
+            print(f"store backend {settings.store_backend}: {problem}")
+        if not problems:
+            print(f"store backend {settings.store_backend}: ok")
+        return 1 if problems else 0
 
     from rasa_sdk.executor import ActionExecutor
 
@@ -43,6 +62,17 @@ def main(argv: list[str] | None = None) -> int:
     executor.register_package("actions")
     serve(executor, port=args.port)
     return 0
+
+
+async def store_problems(settings: ActionSettings) -> list[str]:
+    """What the configured store backend says stops it from working (empty: nothing)."""
+    from actions.bootstrap import build_store
+
+    store = build_store(settings)
+    try:
+        return await store.check()
+    finally:
+        await store.aclose()
 
 
 def serve(executor: ActionExecutor, *, port: int) -> None:

@@ -309,7 +309,9 @@ class ActionSubmitReturn(Action):
             logger.warning("store unavailable creating a return", exc_info=True)
             return [*reset, *store_down(dispatcher)]
         dispatcher.utter_message(
-            response="utter_return_created",
+            # A platform that sends the label later (Shopify, once the store approves)
+            # gives none now.
+            response="utter_return_created" if rma.label_url else "utter_return_requested",
             rma_number=rma.rma_number,
             items=item_list(
                 [

@@ -30,6 +30,7 @@ from actions.order_access import (
 )
 from integrations.store.errors import InvalidRequest, StoreError, StoreRefusal
 from integrations.store.models import Address
+from integrations.store.rules.address import valid_postcode
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +40,6 @@ _FIELD_SLOTS = {
     "address.city": "address_city",
     "address.postcode": "address_postcode",
 }
-_UK_POSTCODE = re.compile(r"^(GIR0AA|[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2})$")
-_GENERIC_POSTCODE = re.compile(r"^[A-Z0-9][A-Z0-9 -]{1,9}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _LETTER = re.compile(r"[^\W\d_]")
 
@@ -71,15 +70,11 @@ def clean_city(value: object) -> str | None:
 
 
 def clean_postcode(value: object, *, country: str) -> str | None:
-    """The postcode in its usual form ('SW1A 1AA'), or None when it is not valid there."""
+    """The postcode in its usual form ('SW1A 1AA'), or None when it is not valid there (the
+    address rule's own check: integrations/store/rules/address.py)."""
     if not isinstance(value, str):
         return None
-    compact = "".join(value.split()).upper()
-    if country == "GB":
-        if not _UK_POSTCODE.fullmatch(compact):
-            return None
-        return f"{compact[:-3]} {compact[-3:]}"
-    return compact if _GENERIC_POSTCODE.fullmatch(compact) else None
+    return valid_postcode(value, country)
 
 
 def one_line(address: Address) -> str:

@@ -34,8 +34,8 @@ from cachetools import TTLCache
 from rasa_sdk import Tracker
 
 if TYPE_CHECKING:
-    from integrations.store.client import StoreClient
     from integrations.store.models import Order, ReturnEligibility
+    from integrations.store.port import StorePort
 
 T = TypeVar("T")
 
@@ -86,7 +86,7 @@ class TurnReads:
         self._entries[key] = value
 
     async def lookup_order(
-        self, tracker: Tracker, store: StoreClient, *, order_number: str, email: str,
+        self, tracker: Tracker, store: StorePort, *, order_number: str, email: str,
         client: str | None,
     ) -> Order:
         """The store's `lookup_order`, once per turn for the same details."""
@@ -97,7 +97,7 @@ class TurnReads:
         )
 
     async def return_eligibility(
-        self, tracker: Tracker, store: StoreClient, *, order_number: str, email: str
+        self, tracker: Tracker, store: StorePort, *, order_number: str, email: str
     ) -> ReturnEligibility:
         """The store's `return_eligibility`, once per turn for the same details."""
         return await self.get(
@@ -107,7 +107,7 @@ class TurnReads:
         )
 
     async def lookup_order_with_eligibility(
-        self, tracker: Tracker, store: StoreClient, *, order_number: str, email: str,
+        self, tracker: Tracker, store: StorePort, *, order_number: str, email: str,
         client: str | None,
     ) -> Order:
         """`lookup_order`, with the order's return eligibility read in the same store

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -27,6 +28,8 @@ from bot.stack import (
     actions_spec,
     handoff_spec,
     rasa_spec,
+    shopify_demo_env,
+    shopify_demo_spec,
     start_cluster,
     store_spec,
     tail,
@@ -58,7 +61,8 @@ def run(ports: Ports, profile: Profile) -> int:
     stop = _StopOnSignal()
     try:
         stack.start(store_spec(ports))
-        stack.start(actions_spec(ports))
+        actions_env = start_shopify_demo(stack)
+        stack.start(actions_spec(ports, env=actions_env))
         stack.start(
             rasa_spec(
                 ports,
@@ -70,6 +74,7 @@ def run(ports: Ports, profile: Profile) -> int:
         stack.start(handoff_spec(ports, env=handoff_env))
         print("starting store, action server, Rasa and handoff (logs in var/log/) ...", flush=True)
         stack.wait_healthy()
+        report_store_backend(actions_env)
         print_ready(ports, profile)
         return _supervise(stack, stop)
     except StackError as exc:
@@ -78,6 +83,34 @@ def run(ports: Ports, profile: Profile) -> int:
     finally:
         stack.stop()
         print("all Shopdesk processes stopped.")
+
+
+def start_shopify_demo(stack: Stack) -> dict[str, str]:
+    """With SHOPDESK_STORE_BACKEND=shopify and no SHOPIFY_SHOP: starts the demo Shopify and
+    returns the settings that point the action server at it (else no settings)."""
+    if os.environ.get("SHOPDESK_STORE_BACKEND", "").strip().lower() != "shopify":
+        return {}
+    if os.environ.get("SHOPIFY_SHOP", "").strip():
+        return {}
+    raw = os.environ.get("SHOPIFY_DEMO_PORT", "").strip() or "8300"
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise SystemExit(f"SHOPIFY_DEMO_PORT must be a port number (1-65535), got {raw!r}")
+    token = "shpat_demo_" + secrets.token_hex(16)
+    stack.start(shopify_demo_spec(int(raw), token=token))
+    print(f"SHOPIFY_SHOP is not set: starting the demo Shopify on port {raw} ...", flush=True)
+    return shopify_demo_env(int(raw), token=token)
+
+
+def report_store_backend(actions_env: dict[str, str]) -> None:
+    """The store backend's own check (token, scopes, API version), printed where the person
+    starting Shopdesk sees it; shoppers get the store-down path until it is fixed."""
+    result = subprocess.run(
+        [APP_PYTHON, "-m", "actions", "--check-store"],
+        cwd=paths.ROOT, env={**os.environ, **actions_env}, capture_output=True, text=True,
+        timeout=60,
+    )
+    for line in result.stdout.splitlines():
+        print(("  " if result.returncode == 0 else "  PROBLEM: ") + line, flush=True)
 
 
 def run_cluster(

@@ -214,6 +214,30 @@ def store_spec(ports: Ports, *, env: dict[str, str] | None = None) -> ServiceSpe
     )
 
 
+# The demo Shopify's shop domain (it answers for this one shop).
+SHOPIFY_DEMO_SHOP = "shopdesk-demo.myshopify.com"
+
+
+def shopify_demo_spec(port: int, *, token: str) -> ServiceSpec:
+    """The demo Shopify (store/shopify_demo): what the Shopify backend talks to when no shop
+    is configured. Returns the spec; `shopify_demo_env` is what the action server needs."""
+    return ServiceSpec(
+        name="shopify-demo",
+        command=[APP_PYTHON, "-m", "store.shopify_demo", "serve", "--port", str(port)],
+        health_url=f"http://127.0.0.1:{port}/health",
+        env={"SHOPIFY_ACCESS_TOKEN": token},
+    )
+
+
+def shopify_demo_env(port: int, *, token: str) -> dict[str, str]:
+    """The Shopify settings that point the action server at the demo Shopify."""
+    return {
+        "SHOPIFY_SHOP": SHOPIFY_DEMO_SHOP,
+        "SHOPIFY_ADMIN_URL": f"http://127.0.0.1:{port}",
+        "SHOPIFY_ACCESS_TOKEN": token,
+    }
+
+
 def actions_spec(ports: Ports, *, env: dict[str, str] | None = None) -> ServiceSpec:
     return ServiceSpec(
         name="actions",

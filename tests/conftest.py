@@ -53,6 +53,23 @@ def shopdesk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ShopdeskStack
         running.stack.stop()
 
 
+@pytest.fixture(scope="session")
+def shopdesk_shopify(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ShopdeskStack]:
+    """The whole stack on the Shopify backend, its store the demo Shopify."""
+    running = start_stack(tmp_path_factory.mktemp("stack-shopify"), backend="shopify")
+    try:
+        yield running
+    finally:
+        running.stack.stop()
+
+
+@pytest.fixture(params=["reference", "shopify"])
+def store_stack(request: pytest.FixtureRequest) -> ShopdeskStack:
+    """The conversation suite's stack, once per store backend (each started once)."""
+    name = "shopdesk" if request.param == "reference" else "shopdesk_shopify"
+    return request.getfixturevalue(name)
+
+
 _TIER_ORDER = ("unit", "actions", "integration", "e2e", "faults", "browser")
 
 

@@ -22,7 +22,8 @@ IDENTITY_SECRET = "action-tests-identity-secret-0123456789"
 @pytest.fixture(scope="session")
 def store_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The reference store, migrated and seeded into a fresh SQLite file."""
-    with seeded_store(tmp_path_factory.mktemp("action-store")) as url:
+    env = {"SHOPDESK_IDENTITY_SECRET": IDENTITY_SECRET}  # its storefront signs shoppers in
+    with seeded_store(tmp_path_factory.mktemp("action-store"), env=env) as url:
         yield url
 
 

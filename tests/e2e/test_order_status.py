@@ -21,37 +21,37 @@ def shopper() -> str:
     return f"e2e-{uuid.uuid4().hex[:12]}"
 
 
-def test_order_status_step_by_step(shopdesk: ShopdeskStack) -> None:
+def test_order_status_step_by_step(store_stack: ShopdeskStack) -> None:
     me = shopper()
-    assert "/order_status" in buttons(shopdesk.say(me, "hi"))
+    assert "/order_status" in buttons(store_stack.say(me, "hi"))
 
-    asked_number = texts(shopdesk.say(me, "where is my order?"))
+    asked_number = texts(store_stack.say(me, "where is my order?"))
     assert "order number" in asked_number.lower()
 
-    asked_email = texts(shopdesk.say(me, "10023"))
+    asked_email = texts(store_stack.say(me, "10023"))
     assert "email" in asked_email.lower()
 
-    status = texts(shopdesk.say(me, "jo@example.com"))
+    status = texts(store_stack.say(me, "jo@example.com"))
     assert "UPS" in status
     assert TRACKING_URL in status
     assert "expected" in status
 
 
-def test_both_details_in_the_first_message_are_not_asked_again(shopdesk: ShopdeskStack) -> None:
-    status = texts(shopdesk.say(shopper(), "where is order 10023? it's jo@example.com"))
+def test_both_details_in_the_first_message_are_not_asked_again(store_stack: ShopdeskStack) -> None:
+    status = texts(store_stack.say(shopper(), "where is order 10023? it's jo@example.com"))
     assert TRACKING_URL in status
     assert "order number?" not in status.lower()
 
 
-def test_split_order_lists_each_parcel(shopdesk: ShopdeskStack) -> None:
-    status = texts(shopdesk.say(shopper(), "where's my order 10007, email gus@example.com"))
+def test_split_order_lists_each_parcel(store_stack: ShopdeskStack) -> None:
+    status = texts(store_stack.say(shopper(), "where's my order 10007, email gus@example.com"))
     assert "2 parcels" in status
     assert "DHL" in status and "FedEx" in status
 
 
-def test_wrong_email_is_refused_without_revealing_anything(shopdesk: ShopdeskStack) -> None:
+def test_wrong_email_is_refused_without_revealing_anything(store_stack: ShopdeskStack) -> None:
     me = shopper()
-    reply = texts(shopdesk.say(me, "where is order 10023? it's someone@example.com"))
+    reply = texts(store_stack.say(me, "where is order 10023? it's someone@example.com"))
     assert "couldn't find" in reply.lower()
     assert "UPS" not in reply and "1Z999" not in reply
     assert "order number" in reply.lower()  # asked again
@@ -127,14 +127,14 @@ def test_bad_identity_token_is_not_trusted(shopdesk: ShopdeskStack) -> None:
     assert "email" in reply.lower()
 
 
-def test_store_down_gets_a_quick_apology_and_a_person(shopdesk: ShopdeskStack) -> None:
-    shopdesk.stop_store()
+def test_store_down_gets_a_quick_apology_and_a_person(store_stack: ShopdeskStack) -> None:
+    store_stack.stop_store()
     try:
         started = time.monotonic()
-        reply = shopdesk.say(shopper(), "where is order 10023? it's jo@example.com")
+        reply = store_stack.say(shopper(), "where is order 10023? it's jo@example.com")
         elapsed = time.monotonic() - started
     finally:
-        shopdesk.start_store()
+        store_stack.start_store()
     text = texts(reply)
     assert "can't reach our order system" in text
     assert "/human_agent" in buttons(reply)

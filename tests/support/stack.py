@@ -12,6 +12,7 @@ import os
 import socket
 import subprocess
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ from bot.stack import (
     actions_spec,
     handoff_spec,
     rasa_spec,
+    shopify_demo_env,
+    shopify_demo_spec,
     store_spec,
 )
 from bot.training import ensure_model
@@ -50,6 +53,11 @@ class ShopdeskStack:
     stack: Stack = field(default_factory=Stack)
     store: Running | None = None
     rasa_token: str | None = None
+    # SHOPDESK_STORE_BACKEND, and with "shopify" the demo Shopify the action server asks.
+    backend: str = "reference"
+    shopify_demo: Running | None = None
+    shopify_demo_port: int = 0
+    shopify_token: str = ""
 
     @property
     def rasa_url(self) -> str:
@@ -90,27 +98,42 @@ class ShopdeskStack:
             return json.loads(response.read())
 
     def stop_store(self) -> None:
-        """Takes the store down (to test what shoppers see when it is)."""
-        if self.store is None:
-            return
-        self.stack.running.remove(self.store)
-        self.store.process.terminate()
-        self.store.process.wait(timeout=15)
-        self.store.log_file.close()
-        self.store = None
+        """Takes the store's platform down (to test what shoppers see when it is): the
+        reference store, or the demo Shopify with the Shopify backend."""
+        if self.backend == "shopify":
+            self.shopify_demo = self._stop(self.shopify_demo)
+        else:
+            self.store = self._stop(self.store)
+
+    def _stop(self, running: Running | None) -> None:
+        if running is None:
+            return None
+        self.stack.running.remove(running)
+        running.process.terminate()
+        running.process.wait(timeout=15)
+        running.log_file.close()
+        return None
 
     def start_store(self) -> None:
-        if self.store is not None:
-            return
-        self.store = self.stack.start(store_spec(self.ports, env=self.store_env))
+        if self.backend == "shopify":
+            if self.shopify_demo is None:
+                self.shopify_demo = self.stack.start(
+                    shopify_demo_spec(self.shopify_demo_port, token=self.shopify_token)
+                )
+        elif self.store is None:
+            self.store = self.stack.start(store_spec(self.ports, env=self.store_env))
         self.stack.wait_healthy(timeout=60)
 
 
-def start_stack(workdir: Path, *, extra_env: dict[str, str] | None = None) -> ShopdeskStack:
+def start_stack(
+    workdir: Path, *, extra_env: dict[str, str] | None = None, backend: str = "reference"
+) -> ShopdeskStack:
     """Prepares a fresh demo store, trains the model if needed, starts everything.
 
     `extra_env` selects the profile and its backing services (e.g. the production profile's
-    PostgreSQL and Redis settings); by default everything lives in `workdir`.
+    PostgreSQL and Redis settings); by default everything lives in `workdir`. `backend`
+    "shopify" puts the demo Shopify (its own demo orders) behind the action server instead
+    of the reference store, as `SHOPDESK_STORE_BACKEND=shopify make run` does.
     """
     model = ensure_model(quiet=True)
     ports = Ports(rasa=free_port(), actions=free_port(), store=free_port(), helpdesk=free_port())
@@ -119,6 +142,7 @@ def start_stack(workdir: Path, *, extra_env: dict[str, str] | None = None) -> Sh
         "HELPDESK_DATABASE_URL": f"sqlite:///{workdir / 'handoff.db'}",
         "SHOPDESK_IDENTITY_SECRET": IDENTITY_SECRET,
         "HANDOFF_POLL_SECONDS": "0.2",
+        "SHOPDESK_STORE_BACKEND": backend,
         **(extra_env or {}),
     }
     profile = Profile.from_env({**_base_env(), **overrides})
@@ -130,16 +154,26 @@ def start_stack(workdir: Path, *, extra_env: dict[str, str] | None = None) -> Sh
             check=True,
             capture_output=True,
         )
-    running = ShopdeskStack(ports=ports, workdir=workdir, store_env=env)
+    running = ShopdeskStack(ports=ports, workdir=workdir, store_env=env, backend=backend)
     running.rasa_token = profile.rasa_auth_token
     running.stack = Stack(log_dir=workdir / "logs")
     events_db = workdir / "rasa-events.db"
     handoff_env = {**env, "RASA_TOKEN": profile.rasa_auth_token or ""}
     if profile.name == PRODUCTION:
         handoff_env["HANDOFF_RASA_EVENTS_URL"] = rasa_events_url(env)
+    actions_env = dict(env)
     try:
         running.store = running.stack.start(store_spec(ports, env=env))
-        running.stack.start(actions_spec(ports, env=env))
+        if backend == "shopify":
+            running.shopify_demo_port = free_port()
+            running.shopify_token = "shpat_e2e_" + uuid.uuid4().hex
+            running.shopify_demo = running.stack.start(
+                shopify_demo_spec(running.shopify_demo_port, token=running.shopify_token)
+            )
+            actions_env.update(
+                shopify_demo_env(running.shopify_demo_port, token=running.shopify_token)
+            )
+        running.stack.start(actions_spec(ports, env=actions_env))
         running.stack.start(
             rasa_spec(
                 ports,

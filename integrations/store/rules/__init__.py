@@ -8,6 +8,7 @@ from integrations.store.rules.address import (
     address_change_refusal,
     format_postcode,
     normalize_postcode,
+    valid_postcode,
     validate_address,
 )
 from integrations.store.rules.cancellation import CancelDecision, cancellation
@@ -60,5 +61,6 @@ __all__ = [
     "normalize_postcode",
     "order_eligibility",
     "return_deadline",
+    "valid_postcode",
     "validate_address",
 ]

@@ -56,6 +56,13 @@ def format_postcode(value: str, country: str) -> str:
     return compact
 
 
+def valid_postcode(value: str, country: str) -> str | None:
+    """The postcode in its usual form ("SW1A 1AA") when it is valid in `country`, else None."""
+    compact = normalize_postcode(value)
+    pattern = _UK_POSTCODE if country == "GB" else _GENERIC_POSTCODE
+    return format_postcode(compact, country) if pattern.fullmatch(compact) else None
+
+
 def _text(raw: Mapping[str, Any], name: str, *, required: bool, max_len: int) -> str | None:
     value = raw.get(name)
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -98,15 +105,14 @@ def validate_address(
         return FieldError("country", "country must be a two-letter ISO 3166 code")
     if country not in allowed_countries:
         return FieldError("country", f"the store does not ship to {country}")
-    compact = normalize_postcode(postcode_raw)
-    pattern = _UK_POSTCODE if country == "GB" else _GENERIC_POSTCODE
-    if not pattern.fullmatch(compact):
+    postcode = valid_postcode(postcode_raw, country)
+    if postcode is None:
         return FieldError("postcode", f"postcode is not a valid {country} postcode")
     return Address(
         name=name,
         line1=line1,
         line2=line2,
         city=city,
-        postcode=format_postcode(compact, country),
+        postcode=postcode,
         country=country,
     )
