@@ -98,3 +98,56 @@ def is_healthy_port(port: int) -> bool:
     return any(
         is_healthy(f"http://127.0.0.1:{port}{path}") for path in ("/health", "/status", "/")
     )
+
+
+def test_shopify_backend_without_a_shop_runs_on_the_demo_shopify(tmp_path: Path) -> None:
+    """`SHOPDESK_STORE_BACKEND=shopify make run` with no SHOPIFY_SHOP: the demo Shopify is
+    started, checked, and answers the conversations."""
+    ensure_model(quiet=True)
+    ports = {name: free_port() for name in ("RASA_PORT", "ACTION_SERVER_PORT", "STORE_PORT",
+                                            "HELPDESK_PORT", "SHOPIFY_DEMO_PORT")}
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SHOPIFY_")},
+        **{name: str(port) for name, port in ports.items()},
+        "SHOPDESK_STORE_BACKEND": "shopify",
+        "STORE_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}",
+        "HELPDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'handoff.db'}",
+        "RASA_TRACKER_DB": str(tmp_path / "tracker.db"),
+        "RASA_EVENTS_DB": str(tmp_path / "events.db"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    log = tmp_path / "launcher.log"
+    with open(log, "wb") as out:
+        launcher = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"], cwd=paths.ROOT, env=env,
+            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 300
+        while "Shopdesk is ready" not in log.read_text(errors="replace"):
+            assert launcher.poll() is None, log.read_text(errors="replace")[-3000:]
+            assert time.monotonic() < deadline, "not ready after 300 s"
+            time.sleep(1)
+        printed = log.read_text(errors="replace")
+        assert "starting the demo Shopify" in printed
+        assert "store backend shopify: ok" in printed
+        assert is_healthy(f"http://127.0.0.1:{ports['SHOPIFY_DEMO_PORT']}/health")
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{ports['RASA_PORT']}/webhooks/rest/webhook",
+            data=b'{"sender": "launcher-shopify", "message": '
+                 b'"where is order #10023? it\'s jo@example.com"}',
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            replies = response.read().decode()
+        assert "1Z999AA10123456784" in replies
+        children = _children_of(launcher.pid)
+        launcher.send_signal(signal.SIGINT)
+        assert launcher.wait(timeout=60) == 0
+        gone_by = time.monotonic() + 15  # wait for the exits, bounded
+        while any(_alive(pid) for pid in children) and time.monotonic() < gone_by:
+            time.sleep(0.1)
+        assert [pid for pid in children if _alive(pid)] == []
+    finally:
+        if launcher.poll() is None:
+            os.killpg(launcher.pid, signal.SIGKILL)
