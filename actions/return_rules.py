@@ -1,8 +1,8 @@
 """Returns as plain functions over the store's answers: which lines to offer, how each
 refusal is explained, what the shopper's answers mean, the idempotency key.
 
-Eligibility itself is the store's (its eligibility endpoint and its refusal codes); these
-functions only read it. Unit-tested without any server (tests/unit/selfservice).
+Eligibility itself is decided by the return rule (integrations/store/rules/returns.py, the
+same for every backend), whose refusal codes the port carries; these functions only word it. Unit-tested without any server (tests/unit/selfservice).
 """
 
 from __future__ import annotations

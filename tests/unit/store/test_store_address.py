@@ -1,4 +1,4 @@
-"""Shipping address validation (store.rules.validate_address)."""
+"""Shipping address validation (integrations.store.rules.validate_address)."""
 
 from __future__ import annotations
 
