@@ -2,7 +2,8 @@
 refusal is explained, what the shopper's answers mean, the idempotency key.
 
 Eligibility itself is decided by the return rule (integrations/store/rules/returns.py, the
-same for every backend), whose refusal codes the port carries; these functions only word it. Unit-tested without any server (tests/unit/selfservice).
+same for every backend), whose refusal codes the port carries; these functions only word it.
+Unit-tested without any server (tests/unit/selfservice).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The store policy, defined in exactly one place.
 
-Both the rules (``integrations.store.rules``) and ``GET /api/v1/policy`` read the same ``StorePolicy``
-object, so what the bot tells a shopper and what the store enforces cannot disagree.
+Both the rules (``integrations.store.rules``) and ``GET /api/v1/policy`` read the same
+``StorePolicy`` object, so what the bot tells a shopper and what the store enforces cannot disagree.
 Defaults live here; a YAML file (``STORE_POLICY_FILE``) and then single env vars may
 override them.
 """

@@ -1,4 +1,5 @@
-"""Store operations: one transaction each, rules from ``integrations.store.rules``, JSON from ``store.views``.
+"""Store operations: one transaction each, rules from ``integrations.store.rules``, JSON from
+``store.views``.
 
 Every function takes an ``Engine`` from outside and does one ``with Session.begin()``.
 Failures are ``ServiceError`` with an HTTP status and a stable code.

@@ -56,6 +56,8 @@ def shopdesk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ShopdeskStack
 @pytest.fixture(scope="session")
 def shopdesk_shopify(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ShopdeskStack]:
     """The whole stack on the Shopify backend, its store the demo Shopify."""
+    from tests.support.stack import start_stack
+
     running = start_stack(tmp_path_factory.mktemp("stack-shopify"), backend="shopify")
     try:
         yield running
