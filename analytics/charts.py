@@ -14,7 +14,7 @@ from html import escape
 
 WIDTH = 360
 FONT = 13
-SMALL_FONT = 11
+SMALL_FONT = 12
 MAX_WIDTH_PX = 560
 BAR_COLOUR = "#3b6ea8"
 SERIES_COLOURS = ("#2e7d32", "#3b6ea8", "#c0692b", "#8e44ad", "#9e9e9e")
