@@ -30,6 +30,7 @@ from analytics.names import human
 from analytics.queue import masked
 from analytics.report import TAIL, Period, parse_range, report_engine
 from analytics.settings import ReportSettings
+from common import paths
 
 MAX_DAYS = 366
 REPORT_TIMEOUT = 300.0  # seconds one report may take before the page gives up
@@ -228,6 +229,7 @@ async def _write_report(pages: ReportPages, first: date, last: date) -> str:
         last.isoformat(),
         "--out",
         str(pages.settings.report_dir),
+        cwd=paths.ROOT,
         env=env,
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 
+from common import paths
 from common.settings import EnvSettings
 
 logger = logging.getLogger(__name__)
@@ -108,7 +109,14 @@ Runner = Callable[[list[str]], subprocess.CompletedProcess[str]]
 
 
 def run_report(command: list[str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False)
+    return subprocess.run(
+        command,
+        cwd=paths.ROOT,  # `-m analytics` is found from the repository, wherever this runs
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
 
 
 def run_daily(
