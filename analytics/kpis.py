@@ -7,8 +7,8 @@ Definitions (the same words appear in the report and the README):
 - outcome: exactly one per conversation (analytics/conversations.py): resolved by the bot
   (which task), handed off, asked for a person but left, unanswered, abandoned.
 - resolution rate: resolved by the bot / all conversations. Containment rate: conversations
-  that never reached a person (every outcome but handed off) / all conversations; it
-  includes the conversations that achieved nothing, and the report says how many.
+  that neither reached nor asked for a person / all conversations; it still includes the
+  conversations that achieved nothing (unanswered, abandoned), and the report says how many.
 - unanswered message rate: shopper messages answered with "I didn't understand" or "not
   something I can help with" / all shopper messages. Form answers ("5 Park Row" when the
   bot asked for the street) are answers, not intents.
@@ -109,7 +109,9 @@ def headline(s: DaySummary, *, cost_per_ticket: Decimal | None, currency: str) -
     return {
         "conversations": total,
         "resolution_rate": rate(s.outcomes.get(oc.RESOLVED, 0), total),
-        "containment_rate": rate(total - handed, total),
+        "containment_rate": rate(
+            total - handed - s.outcomes.get(oc.ASKED_FOR_PERSON_LEFT, 0), total
+        ),
         "handoff_rate": rate(handed, total),
         "asked_for_person_left_rate": rate(s.outcomes.get(oc.ASKED_FOR_PERSON_LEFT, 0), total),
         "unanswered_rate": rate(s.outcomes.get(oc.UNANSWERED, 0), total),

@@ -39,8 +39,8 @@ DEFINITIONS = (
     (
         "Resolution rate",
         "Conversations resolved by the bot, divided by all conversations. The containment rate "
-        "(conversations that never reached a person) is shown too, but it also counts the "
-        "conversations that achieved nothing.",
+        "(conversations that neither reached nor asked for a person) is shown too, but it "
+        "also counts the conversations that achieved nothing (unanswered, abandoned).",
     ),
     (
         "Unanswered message rate",
@@ -159,7 +159,7 @@ def _money(amount: str | None, currency: str) -> str:
 TILES: tuple[tuple[str, str, str, bool | None], ...] = (
     ("conversations", "conversations", "count", None),
     ("resolution_rate", "resolved by the bot", "rate", True),
-    ("containment_rate", "never reached a person", "rate", None),
+    ("containment_rate", "never wanted a person", "rate", None),
     ("handoff_rate", "handed off", "rate", None),
     ("asked_for_person_left_rate", "asked for a person, left", "rate", False),
     ("unanswered_rate", "unanswered", "rate", False),
