@@ -1,8 +1,10 @@
 """Shopdesk's launcher: `python -m bot run | train | prepare | forget | purge`.
 
 `run` prepares the demo store, trains the model if its inputs changed, starts every
-process, waits until all are healthy, prints where to talk to the assistant, and on Ctrl-C
-(or if any process dies) stops everything it started.
+process, waits until all are healthy, prints where to talk to the assistant, and supervises
+them (`bot.supervisor`: a process that dies or hangs is restarted with backoff while the
+rest keep serving). On Ctrl-C or SIGTERM, or when one process keeps failing, it stops
+everything it started.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import secrets
 import signal
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 from bot import paths
@@ -34,6 +36,7 @@ from bot.stack import (
     store_spec,
     tail,
 )
+from bot.supervisor import RestartPolicy, Supervisor, SupervisorGaveUp
 from bot.training import ensure_model
 
 
@@ -46,6 +49,7 @@ def prepare_store() -> None:
 
 
 def run(ports: Ports, profile: Profile) -> int:
+    policy = RestartPolicy.from_env()
     paths.VAR.mkdir(exist_ok=True)
     os.environ.update(profile.env)
     prepare_store()
@@ -55,7 +59,7 @@ def run(ports: Ports, profile: Profile) -> int:
         handoff_env["HANDOFF_RASA_EVENTS_URL"] = rasa_events_url(profile.env)
 
     if profile.name == PRODUCTION:
-        return run_cluster(ports, profile, model=model, handoff_env=handoff_env)
+        return run_cluster(ports, profile, model=model, handoff_env=handoff_env, policy=policy)
 
     stack = Stack()
     stop = _StopOnSignal()
@@ -76,7 +80,7 @@ def run(ports: Ports, profile: Profile) -> int:
         stack.wait_healthy()
         report_store_backend(actions_env)
         print_ready(ports, profile)
-        return _supervise(stack, stop)
+        return _supervise(stack, stop, policy)
     except StackError as exc:
         print(f"could not start: {exc}", file=sys.stderr)
         return 1
@@ -114,7 +118,12 @@ def report_store_backend(actions_env: dict[str, str]) -> None:
 
 
 def run_cluster(
-    ports: Ports, profile: Profile, *, model: Path, handoff_env: dict[str, str]
+    ports: Ports,
+    profile: Profile,
+    *,
+    model: Path,
+    handoff_env: dict[str, str],
+    policy: RestartPolicy,
 ) -> int:
     """The production profile: N Rasa instances and M action servers behind HAProxy (on
     RASA_PORT and ACTION_SERVER_PORT), K outbox workers (handoff processes)."""
@@ -141,35 +150,40 @@ def run_cluster(
         return 1
     try:
         print_ready(ports, profile)
-        return _supervise(cluster.stack, stop)
+        return _supervise(cluster.stack, stop, policy)
     finally:
         cluster.stop()
         print("all Shopdesk processes stopped.")
 
 
 class _StopOnSignal:
-    """Ctrl-C or SIGTERM asks the launcher to stop what it started (it checks `requested`)."""
+    """Ctrl-C or SIGTERM asks the launcher to stop what it started (sets `event`)."""
 
     def __init__(self) -> None:
-        self.requested = False
+        self.event = threading.Event()
         signal.signal(signal.SIGINT, self._on_signal)
         signal.signal(signal.SIGTERM, self._on_signal)
 
     def _on_signal(self, signum: int, frame: object) -> None:
-        self.requested = True
+        self.event.set()
 
 
-def _supervise(stack: Stack, stop: _StopOnSignal) -> int:
-    """Runs until asked to stop (0) or until one of the processes exits on its own (1)."""
-    while not stop.requested:
-        exited = stack.first_exited()
-        if exited is not None:
-            print(f"\n{exited.spec.name} stopped unexpectedly; see {exited.log_path}")
-            print(tail(exited.log_path))
-            return 1
-        time.sleep(0.5)
-    print("\nstopping ...")
+def _supervise(stack: Stack, stop: _StopOnSignal, policy: RestartPolicy) -> int:
+    """Keeps the processes serving until asked to stop (0) or until one of them keeps
+    failing (1); the caller then stops everything."""
+    supervisor = Supervisor(stack, policy=policy, log=_log)
+    try:
+        supervisor.run(stop.event)
+    except SupervisorGaveUp as exc:
+        print(f"\n{exc}", flush=True)
+        print(tail(exc.log_path), flush=True)
+        return 1
+    print("\nstopping ...", flush=True)
     return 0
+
+
+def _log(line: str) -> None:
+    print(f"supervisor: {line}", flush=True)
 
 
 def print_ready(ports: Ports, profile: Profile) -> None:

@@ -37,6 +37,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -74,8 +75,13 @@ class Ports(EnvSettings):
 class ServiceSpec:
     name: str
     command: list[str]
-    health_url: str
+    health_url: str  # ready to serve (the launcher waits for it at start)
     env: dict[str, str] = field(default_factory=dict)
+    live_url: str | None = None  # alive (the supervisor's liveness check); else health_url
+
+    @property
+    def liveness_url(self) -> str:
+        return self.live_url or self.health_url
 
 
 @dataclass
@@ -96,6 +102,8 @@ class Stack:
     def __init__(self, *, log_dir: Path = paths.LOGS) -> None:
         self.log_dir = log_dir
         self.running: list[Running] = []
+        self.specs: dict[str, ServiceSpec] = {}  # every process ever started, by name
+        self._lock = threading.Lock()  # the supervisor and the caller change `running`
 
     def start(self, spec: ServiceSpec) -> Running:
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -113,8 +121,36 @@ class Stack:
             preexec_fn=_die_with_parent,
         )
         running = Running(spec=spec, process=process, log_path=log_path, log_file=log_file)
-        self.running.append(running)
+        with self._lock:
+            self.running.append(running)
+            self.specs[spec.name] = spec
         return running
+
+    def retire(self, item: Running) -> bool:
+        """Forgets a process that has exited or is being stopped on purpose (its log is
+        closed). False if it was retired already (someone else took care of it)."""
+        with self._lock:
+            if item not in self.running:
+                return False
+            self.running.remove(item)
+        item.log_file.close()
+        return True
+
+    def kill(self, item: Running, sig: signal.Signals = signal.SIGKILL) -> None:
+        """Sends `sig` to the process and its children and waits until it has exited."""
+        _signal_group(item.process, sig)
+        try:
+            item.process.wait(timeout=STOP_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            _signal_group(item.process, signal.SIGKILL)
+            item.process.wait(timeout=5)
+
+    def restart(self, name: str) -> Running | None:
+        """Starts the process called `name` again from its spec, unless one is running."""
+        with self._lock:
+            if any(item.spec.name == name for item in self.running):
+                return None
+        return self.start(self.specs[name])
 
     def wait_healthy(self, *, timeout: float = HEALTH_TIMEOUT_SECONDS) -> None:
         deadline = time.monotonic() + timeout
@@ -154,7 +190,8 @@ class Stack:
             # Children the service may have spawned (e.g. Sanic workers) share its group.
             _signal_group(item.process, signal.SIGKILL)
             item.log_file.close()
-        self.running.clear()
+        with self._lock:
+            self.running.clear()
 
     def __enter__(self) -> Stack:
         return self
@@ -182,9 +219,9 @@ def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None
         pass
 
 
-def is_healthy(url: str) -> bool:
+def is_healthy(url: str, *, timeout: float = 2.0) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             return 200 <= response.status < 300
     except (urllib.error.URLError, OSError, ValueError):
         return False
@@ -416,12 +453,18 @@ class Cluster:
         return {item.spec.name: item.process.pid for item in self.stack.running}
 
     def kill(self, name: str, sig: signal.Signals = signal.SIGKILL) -> None:
-        """Kills one process (and its children) without stopping the rest."""
+        """Stops one process (and its children) on purpose, without stopping the rest: the
+        supervisor does not restart it (`restart()` does)."""
+        item = self.process(name)
+        self.stack.retire(item)
+        self.stack.kill(item, sig)
+
+    def crash(self, name: str, sig: signal.Signals = signal.SIGKILL) -> int:
+        """Kills one process as a crash would (OOM, segfault): the supervisor notices and
+        restarts it. The killed process id."""
         item = self.process(name)
         _signal_group(item.process, sig)
-        item.process.wait(timeout=STOP_GRACE_SECONDS)
-        item.log_file.close()
-        self.stack.running.remove(item)
+        return item.process.pid
 
     def restart(self, name: str, *, timeout: float = HEALTH_TIMEOUT_SECONDS) -> Running:
         """Starts a killed process again from its spec and waits until it is healthy."""
@@ -463,6 +506,8 @@ def balancer_spec(ports: ClusterPorts, *, config_dir: Path) -> ServiceSpec:
         command=[str(binary), "-db", "-f", str(config)],
         # Healthy once it sees every instance and action server pass its health checks.
         health_url=f"http://127.0.0.1:{ports.rasa}/lb-ready",
+        # Alive while HAProxy answers, whatever the state of the servers behind it.
+        live_url=f"http://127.0.0.1:{ports.rasa}/lb-live",
     )
 
 

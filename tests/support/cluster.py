@@ -1,7 +1,9 @@
 """The production profile scaled out, for fault tests and benchmarks: fresh PostgreSQL
 databases and a Redis database index of its own, N Rasa instances and M action servers
-behind HAProxy, K outbox workers, started through the launcher's own specs
-(`bot.stack.start_cluster`).
+behind HAProxy, K outbox workers, started and supervised by the launcher's own code:
+`bot.stack.start_cluster` (what `python -m bot run` starts in the production profile) and
+`bot.supervisor.Supervisor.run` (what it then runs: restarts with backoff), here on a
+thread of the test process instead of the launcher's main thread.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
+import threading
 import urllib.error
 import urllib.request
 import uuid
@@ -22,6 +25,7 @@ import psycopg
 
 from bot.profiles import Profile, rasa_events_url
 from bot.stack import APP_PYTHON, Cluster, ClusterPorts, Scale, start_cluster
+from bot.supervisor import RestartPolicy, Supervisor
 from bot.training import ensure_model
 from tests.support.stack import _base_env, free_port
 
@@ -74,6 +78,8 @@ class ProductionCluster:
     databases: dict[str, str]  # store, handoff, rasa, events -> database name
     token: str
     env: dict[str, str]
+    supervisor: Supervisor
+    supervisor_log: list[str]
 
     @property
     def url(self) -> str:
@@ -171,7 +177,21 @@ def production_cluster(
             },
             log_dir=workdir / "logs",
         ) as cluster:
-            yield ProductionCluster(cluster=cluster, databases=names, token=token, env=env)
+            log: list[str] = []
+            supervisor = Supervisor(
+                cluster.stack, policy=RestartPolicy.from_env(env), log=log.append
+            )
+            stop = threading.Event()
+            watcher = threading.Thread(target=supervisor.run, args=(stop,), daemon=True)
+            watcher.start()
+            try:
+                yield ProductionCluster(
+                    cluster=cluster, databases=names, token=token, env=env,
+                    supervisor=supervisor, supervisor_log=log,
+                )
+            finally:
+                stop.set()
+                watcher.join(timeout=30)
     finally:
         with psycopg.connect(**PG, dbname="postgres", autocommit=True) as conn:
             for name in names.values():
