@@ -11,7 +11,12 @@ Registered in `bot/credentials.yml` by module path. Before a message reaches the
   X-Forwarded-For only when the peer is in `SHOPDESK_TRUSTED_PROXIES`);
 - answers a malformed request (not JSON, missing or mistyped fields, a sender id with
   control characters or lone surrogates, metadata nested too deep or too big) with 400 and
-  a JSON error instead of failing; NUL and lone surrogates in text are cleaned.
+  a JSON error instead of failing; NUL and lone surrogates in text are cleaned;
+- handles a message once per client message id (`metadata.message_id`: a retry gets the
+  same replies, bot/turns.py) and answers a backing-store outage with 503, `Retry-After`
+  and `"retryable": true` (socket.io: a `shopdesk_retry` event), never an empty reply.
+
+`GET /webhooks/rest/ready` is the server's readiness check (bot/readiness.py).
 
 Settings are read once, when Rasa creates the channels at start-up; that is also when this
 process's log output starts being masked (`common.logs`).
@@ -33,8 +38,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import readiness, strict_tracker_store
 from bot.guard import ChannelGuard, GuardSettings, Verdict
 from bot.rasa_patches import WRITTEN_FOR, version_mismatches
+from bot.turns import OUTAGE_BODY, RETRY_AFTER_SECONDS, handle_turn, is_outage, message_id
 from common.logs import install_log_masking
 
 logger = logging.getLogger(__name__)
@@ -45,7 +52,13 @@ UNREADABLE_REPLY = "Sorry, I couldn't read that message. Please try again."
 
 def _guard() -> ChannelGuard:
     install_log_masking()
+    strict_tracker_store.install()  # a failing tracker store fails the turn (start-up)
     return ChannelGuard(GuardSettings.from_env())
+
+
+# The socket.io event that tells the widget to send the same message again after
+# `retry_after` seconds (the stores were unreachable; nothing of the message was kept).
+RETRY_EVENT = "shopdesk_retry"
 
 
 def _bad_request(reason: str) -> HTTPResponse:
@@ -76,6 +89,15 @@ class GuardedRestInput(RestInput):
         async def health(request: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        @webhook.route("/ready", methods=["GET"])
+        async def ready(request: Request) -> HTTPResponse:
+            checks = await readiness.check(request.app.ctx.agent)
+            ok = readiness.is_ready(checks)
+            return response.json(
+                {"status": "ready" if ok else "unavailable", "checks": checks},
+                status=200 if ok else 503,
+            )
+
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             try:
@@ -100,23 +122,32 @@ class GuardedRestInput(RestInput):
             if not verdict.accepted:
                 return response.json(replies)
             collector = CollectingOutputChannel()
+            message = UserMessage(
+                verdict.text,
+                collector,
+                sender_id,
+                input_channel=self.name(),
+                metadata=verdict.metadata,
+            )
             try:
-                await on_new_message(
-                    UserMessage(
-                        verdict.text,
-                        collector,
-                        sender_id,
-                        input_channel=self.name(),
-                        metadata=verdict.metadata,
-                    )
-                )
+                await handle_turn(request.app.ctx.agent, message)
             except asyncio.CancelledError:
                 logger.error("rest channel: handling a message timed out (sender %s)", sender_id)
-            except Exception:
+            except Exception as exc:
+                if is_outage(exc):
+                    logger.warning("rest channel: conversation store unreachable (%s: %s); "
+                                   "answered 503", type(exc).__name__, exc)
+                    return _unavailable()
                 logger.exception("rest channel: handling a message failed (sender %s)", sender_id)
             return response.json(replies + collector.messages)
 
         return webhook
+
+
+def _unavailable() -> HTTPResponse:
+    return response.json(
+        OUTAGE_BODY, status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
+    )
 
 
 def _rest_problem(body: object) -> str | None:
@@ -166,7 +197,22 @@ class GuardedSocketIOInput(SocketIOInput):
         if not hasattr(self, "guard"):
             self.guard = _guard()
         _require_socketio_internals()
-        blueprint = super().blueprint(on_new_message)
+        apps: list[Any] = []  # the Rasa server's app, known from the first connection
+
+        async def handle(message: UserMessage) -> None:
+            try:
+                if apps:
+                    await handle_turn(apps[0].ctx.agent, message)
+                else:
+                    await on_new_message(message)
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise
+                logger.warning("socketio channel: conversation store unreachable (%s: %s); "
+                               "asked the client to retry", type(exc).__name__, exc)
+                await self._ask_to_retry(message)
+
+        blueprint = super().blueprint(handle)
         sio = self.sio
         assert sio is not None  # set by super().blueprint
         namespace = self.namespace or "/"
@@ -180,6 +226,8 @@ class GuardedSocketIOInput(SocketIOInput):
 
         async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
             request = environ.get("sanic.request")
+            if not apps and request is not None:
+                apps.append(request.app)
             addresses[sid] = self.guard.client_ip(
                 peer=getattr(request, "ip", None), forwarded_for=environ.get("HTTP_X_FORWARDED_FOR")
             )
@@ -221,6 +269,17 @@ class GuardedSocketIOInput(SocketIOInput):
         sio.on("disconnect", disconnect, namespace=namespace)
         sio.on(self.user_message_evt, handle_message, namespace=namespace)
         return blueprint
+
+    async def _ask_to_retry(self, message: UserMessage) -> None:
+        sio = self.sio
+        assert sio is not None
+        await sio.emit(
+            RETRY_EVENT,
+            {**OUTAGE_BODY, "retry_after": RETRY_AFTER_SECONDS,
+             "message_id": message_id(message.metadata)},
+            room=message.sender_id,
+            namespace=self.namespace,
+        )
 
     async def _reply(self, sio: Any, room: str, verdict: Verdict) -> None:
         for text in verdict.replies:

@@ -20,6 +20,13 @@ compare-and-set when another turn got there first. Every call blocks the server'
 loop for its round trip, so fewer round trips are also shorter stalls for every other
 conversation.
 
+A lock held by an instance that dies mid-turn must not stall its conversation for long:
+each ticket is a lease of `TICKET_LOCK_LIFETIME` seconds (5 in the production profile),
+which a thread of the instance that holds it extends every third of that while the turn
+runs or waits. An instance that dies stops extending, so its tickets expire within one
+lifetime and the next turn of the conversation (a resent message, on another instance)
+goes ahead; a live instance's turn keeps its lock however long it takes.
+
 Used from `bot/endpoints.production.yml` (`lock_store: type: bot.lock_store.AtomicRedisLockStore`);
 runs inside the Rasa engine's environment.
 """
@@ -27,6 +34,9 @@ runs inside the Rasa engine's environment.
 from __future__ import annotations
 
 import json
+import logging
+import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -37,7 +47,10 @@ from rasa.utils.endpoints import EndpointConfig
 
 from bot import rasa_patches
 
+logger = logging.getLogger(__name__)
+
 WAIT_SECONDS = 0.05  # between checks while another turn of the conversation runs
+RENEWALS_PER_LIFETIME = 3  # a held ticket is extended this often within its lifetime
 
 # A change to a lock: given the stored lock (or None), the lock to store (None deletes it)
 # and a value to return.
@@ -88,6 +101,11 @@ class AtomicRedisLockStore(RedisLockStore):
         super().__init__(**_redis_settings(endpoint_config, kwargs))
         # the compare-and-set script (sent to Redis on first use, then called by its hash)
         self._cas = self.red.register_script(_COMPARE_AND_SET)
+        # this instance's tickets, issued and not yet cleaned up: (conversation, number) ->
+        # lifetime; a thread extends them while they last (started on first use)
+        self._leases: dict[tuple[str, int], float] = {}
+        self._leases_lock = threading.Lock()
+        self._renewer: threading.Thread | None = None
 
     @asynccontextmanager
     async def lock(
@@ -105,14 +123,66 @@ class AtomicRedisLockStore(RedisLockStore):
         lock was free), and is cleaned up as in Rasa."""
         ticket, lock, written = self._issue_ticket(conversation_id, lock_lifetime)
         served_at_once = not lock.is_locked(ticket)
+        self._hold(conversation_id, ticket, lock_lifetime)
         try:
             if not served_at_once:
                 lock = await self._acquire_lock(conversation_id, ticket, wait_time_in_seconds)
             yield lock
         finally:
+            self._release(conversation_id, ticket)
             key = self.key_prefix + conversation_id
             if not (served_at_once and self._compare_and_set(key, written, None)):
                 self.cleanup(conversation_id, ticket)
+
+    # --- leases: a live instance's tickets do not expire ------------------------------
+
+    def _hold(self, conversation_id: str, ticket: int, lifetime: float) -> None:
+        with self._leases_lock:
+            self._leases[(conversation_id, ticket)] = lifetime
+            if self._renewer is None:
+                self._renewer = threading.Thread(
+                    target=self._renew_forever, name="lock-lease-renewal", daemon=True
+                )
+                self._renewer.start()
+
+    def _release(self, conversation_id: str, ticket: int) -> None:
+        with self._leases_lock:
+            self._leases.pop((conversation_id, ticket), None)
+
+    def _renew_forever(self) -> None:
+        while True:
+            with self._leases_lock:
+                leases = dict(self._leases)
+            shortest = min(leases.values(), default=LOCK_LIFETIME)
+            time.sleep(max(0.05, shortest / RENEWALS_PER_LIFETIME))
+            self.renew_leases()
+
+    def renew_leases(self) -> int:
+        """Extends every ticket this instance holds to a full lifetime from now; how many
+        it extended (a Redis failure is logged and tried again on the next round)."""
+        with self._leases_lock:
+            leases = dict(self._leases)
+        extended = 0
+        for (conversation_id, number), lifetime in leases.items():
+            with self._leases_lock:
+                if (conversation_id, number) not in self._leases:
+                    continue  # released meanwhile
+
+            def change(
+                lock: TicketLock | None, number: int = number, lifetime: float = lifetime
+            ) -> tuple[TicketLock | None, bool]:
+                ticket = next((t for t in lock.tickets if t.number == number), None) if lock \
+                    else None
+                if ticket is None or ticket.has_expired():
+                    return lock, False  # gone: reviving it could let two turns run at once
+                ticket.expires = time.time() + lifetime
+                return lock, True
+
+            try:
+                extended += bool(self._change(conversation_id, change))
+            except Exception as exc:  # noqa: BLE001 - Redis away: the next round tries again
+                logger.warning("could not extend the lock of a conversation: %s", exc)
+        return extended
 
     def _compare_and_set(self, key: str, expected: str | None, new: str | None) -> bool:
         """Writes `new` (None: deletes the key) only if the stored value is `expected`

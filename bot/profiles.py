@@ -108,7 +108,7 @@ class Profile(EnvSettings):
             raise ProfileError("the production profile needs: " + ", ".join(missing))
         check_production_secrets(env)
         defaults = {"RASA_DB_PORT": "5432", "RASA_DB_PASSWORD": "", "REDIS_PORT": "6379",
-                    "REDIS_DB": "0"}
+                    "REDIS_DB": "0", "REDIS_PASSWORD": ""}
         return {
             "endpoints": paths.ROOT / "bot" / "endpoints.production.yml",
             "env": {
@@ -121,6 +121,7 @@ class Profile(EnvSettings):
 
 _FORWARDED = frozenset(
     (*_PRODUCTION_REQUIRED, "RASA_DB_PORT", "RASA_DB_PASSWORD", "REDIS_PORT", "REDIS_DB",
+     "REDIS_PASSWORD",
      "SHOPDESK_PROFILE", "STORE_API_TOKEN", "RASA_TOKEN", "HELPDESK_AGENT_USER", "HELPDESK_HOST")
 )
 

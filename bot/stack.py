@@ -55,7 +55,7 @@ from common.settings import EnvSettings, Port
 APP_PYTHON = sys.executable
 HEALTH_TIMEOUT_SECONDS = 180.0
 STOP_GRACE_SECONDS = 10.0
-DEFAULT_TICKET_LOCK_LIFETIME = "20"
+DEFAULT_TICKET_LOCK_LIFETIME = "5"
 
 
 class LaunchSettingsError(SystemExit):
@@ -544,7 +544,7 @@ def cluster_specs(
         # Every instance calls its actions through the balancer.
         spec.env["ACTION_SERVER_URL"] = f"http://127.0.0.1:{ports.actions}/webhook"
         # How long a conversation stays locked by an instance that died mid-turn (Rasa's
-        # default is 60 s); longer than any turn takes (store calls time out at 2.5 s).
+        # default is 60 s); a live instance extends its tickets while a turn runs.
         spec.env.setdefault("TICKET_LOCK_LIFETIME", DEFAULT_TICKET_LOCK_LIFETIME)
         # The balancer (on this machine) tells the instances each shopper's address.
         spec.env.setdefault("SHOPDESK_TRUSTED_PROXIES", "127.0.0.1")

@@ -45,6 +45,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import psycopg2
 from rasa.core.brokers.sql import SQLEventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import SessionStarted
@@ -226,6 +227,11 @@ def _publish(broker: SQLEventBroker, sender_id: str, dicts: list[dict[str, Any]]
         cur.execute(_INSERT_BROKER_ROWS + ",".join(["(%s, %s)"] * len(dicts)), rows)
 
 
+# A pooled connection that failed with these is dropped, not reused: after a PostgreSQL
+# restart every pooled connection is dead, and each would fail one more turn.
+_LOST_CONNECTION = (psycopg2.OperationalError, psycopg2.InterfaceError)
+
+
 @contextmanager
 def _transaction(engine: Any) -> Iterator[Any]:
     """A cursor on one of the engine's pooled DBAPI connections, in one transaction:
@@ -236,8 +242,14 @@ def _transaction(engine: Any) -> Iterator[Any]:
         with conn.cursor() as cur:
             yield cur
         conn.commit()
-    except BaseException:
-        conn.rollback()
+    except BaseException as exc:
+        try:
+            conn.rollback()
+        except Exception:  # noqa: BLE001 - the connection is gone; `exc` says why
+            conn.invalidate()
+        else:
+            if isinstance(exc, _LOST_CONNECTION):
+                conn.invalidate()  # never handed out again (PostgreSQL restarted)
         raise
     finally:
         conn.close()
