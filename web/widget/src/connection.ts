@@ -1,7 +1,9 @@
 // The link to Rasa's socket.io channel (session_persistence: true).
 // Protocol: on every (re)connect emit `session_request {session_id}` and wait for
 // `session_confirm <id>`; then `user_uttered {message, session_id, customData}` goes up
-// and `bot_uttered {...}` comes down to the session's room.
+// and `bot_uttered {...}` comes down to the session's room. Every message carries its own
+// `message_id` (in customData): the server handles an id once, so resending it after a lost
+// connection or a `shopdesk_retry` (the server's stores were unreachable) never repeats a turn.
 
 import { io, type Socket } from "socket.io-client";
 
@@ -11,6 +13,8 @@ export interface ConnectionHandlers {
   onStatus(status: ConnectionStatus): void;
   onSession(sessionId: string): void;
   onBotMessage(data: unknown): void;
+  /** The server could not take the message now: send it again (same id) in `afterSeconds`. */
+  onRetry(messageId: string | null, afterSeconds: number): void;
 }
 
 export interface ConnectionOptions {
@@ -23,6 +27,7 @@ export interface ConnectionOptions {
 }
 
 export const METADATA_KEY = "customData";
+export const RETRY_EVENT = "shopdesk_retry";
 
 export class RasaConnection {
   private socket: Socket | null = null;
@@ -70,6 +75,12 @@ export class RasaConnection {
       handlers.onStatus("online");
     });
     socket.on("bot_uttered", (data: unknown) => handlers.onBotMessage(data));
+    socket.on(RETRY_EVENT, (data: unknown) => {
+      const body = (data ?? {}) as { message_id?: unknown; retry_after?: unknown };
+      const id = typeof body.message_id === "string" ? body.message_id : null;
+      const after = typeof body.retry_after === "number" && body.retry_after > 0 ? body.retry_after : 1;
+      handlers.onRetry(id, after);
+    });
     socket.on("disconnect", (reason: string) => {
       this.confirmed = false;
       if (reason === "io client disconnect") return; // we closed it on purpose
@@ -86,13 +97,14 @@ export class RasaConnection {
     socket.connect();
   }
 
-  /** Send a user message; returns false (message not sent) while not ready. */
-  send(message: string): boolean {
+  /** Send a user message with its id (the same id when resending it); returns false
+   * (message not sent) while not ready. */
+  send(message: string, messageId: string): boolean {
     if (!this.ready || !this.socket || !this.sessionId) return false;
     this.socket.emit("user_uttered", {
       message,
       session_id: this.sessionId,
-      [METADATA_KEY]: this.options.metadata(),
+      [METADATA_KEY]: { ...this.options.metadata(), message_id: messageId },
     });
     return true;
   }

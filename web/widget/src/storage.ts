@@ -17,6 +17,8 @@ export interface StoredMessage {
   payload?: string;
   /** A user message typed while offline, not yet sent to the server. */
   pending?: boolean;
+  /** Sent, and no reply seen yet: sent again (same id) after a reconnect. */
+  awaiting?: boolean;
   at: number;
 }
 

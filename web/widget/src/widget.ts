@@ -13,6 +13,11 @@ import { buildDom, renderMessage, renderQuickReplies, type WidgetDom } from "./v
 
 const TYPING_TIMEOUT_MS = 20000;
 
+// A message the server asked to retry is resent after 1, 2, 4, ... seconds (at most 10); the
+// shopper is told the chat is reconnecting from the third attempt on.
+const RETRIES_BEFORE_TELLING = 3;
+const MAX_RETRY_DELAY_SECONDS = 10;
+
 export class ShopdeskWidget {
   readonly host: HTMLElement;
   private readonly dom: WidgetDom;
@@ -24,6 +29,8 @@ export class ShopdeskWidget {
   private identityToken: string | null;
   private typingTimer: number | undefined;
   private status: ConnectionStatus | null = null;
+  /** Resends of a message the server asked to retry, by message id (for the backoff). */
+  private retries = new Map<string, number>();
 
   constructor(private readonly config: WidgetConfig) {
     this.strings = stringsFor(config.locale);
@@ -108,9 +115,9 @@ export class ShopdeskWidget {
     if (shown !== trimmed) message.payload = trimmed;
     this.store.markSender();
     this.connect();
-    if (this.connection?.send(trimmed)) {
+    if (this.connection?.send(trimmed, message.id)) {
       if (hasSecret) delete message.payload; // sent: nothing to keep it for
-      this.addMessage(message);
+      this.addMessage({ ...message, awaiting: true });
       this.showTyping(true);
     } else {
       // Offline: queue it (persisted, so it even survives a reload) and send on reconnect.
@@ -154,9 +161,11 @@ export class ShopdeskWidget {
         onStatus: (status) => this.setStatus(status),
         onSession: (id) => {
           this.store.setSessionId(id);
+          this.resendAwaiting();
           this.flushQueue();
         },
         onBotMessage: (data) => this.receive(data),
+        onRetry: (messageId, afterSeconds) => this.retryLater(messageId, afterSeconds),
       },
     });
     this.connection.start();
@@ -168,11 +177,34 @@ export class ShopdeskWidget {
     return data;
   }
 
+  /** After a reconnect: messages sent but never answered go again with the same id (the
+   * server answers a handled one with its earlier replies, and runs nothing twice). */
+  private resendAwaiting(): void {
+    for (const sent of this.store.messages()) {
+      if (sent.awaiting && !sent.pending) this.connection?.send(sent.payload ?? sent.text ?? "", sent.id);
+    }
+  }
+
+  /** The server could not take a message now: send it again after a growing delay, and say
+   * "reconnecting" only if it keeps failing. */
+  private retryLater(messageId: string | null, afterSeconds: number): void {
+    const sent = this.store.messages().find((m) => m.id === messageId && m.from === "user");
+    if (!sent || !messageId) return;
+    const attempt = (this.retries.get(messageId) ?? 0) + 1;
+    this.retries.set(messageId, attempt);
+    if (attempt >= RETRIES_BEFORE_TELLING) this.dom.status.textContent = this.strings.offline;
+    const delay = Math.min(MAX_RETRY_DELAY_SECONDS, afterSeconds * 2 ** (attempt - 1));
+    window.setTimeout(() => {
+      this.connection?.send(sent.payload ?? sent.text ?? "", messageId);
+    }, delay * 1000);
+  }
+
   private flushQueue(): void {
     for (const queued of this.store.pending()) {
-      if (!this.connection?.send(queued.payload ?? queued.text ?? "")) return;
+      if (!this.connection?.send(queued.payload ?? queued.text ?? "", queued.id)) return;
       const sentSecret = queued.payload !== undefined && maskSecrets(queued.payload) !== queued.payload;
-      this.store.update(queued.id, sentSecret ? { pending: false, payload: undefined } : { pending: false });
+      const sent = { pending: false, awaiting: true };
+      this.store.update(queued.id, sentSecret ? { ...sent, payload: undefined } : sent);
       this.showTyping(true);
     }
     this.renderTranscript();
@@ -182,6 +214,13 @@ export class ShopdeskWidget {
     const bot = normaliseBotMessage(data);
     if (!bot) return;
     this.showTyping(false);
+    for (const sent of this.store.messages()) {
+      if (sent.awaiting) this.store.update(sent.id, { awaiting: false });
+    }
+    if (this.retries.size) {
+      this.retries.clear();
+      if (this.status === "online") this.dom.status.textContent = "";
+    }
     const message: StoredMessage = {
       id: randomId(),
       from: "bot",
