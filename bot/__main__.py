@@ -1,4 +1,4 @@
-"""Shopdesk's launcher: `python -m bot run | train | prepare | forget | purge`.
+"""Shopdesk's launcher: `python -m bot run | train | prepare | forget | purge | wait-migrated`.
 
 `run` prepares the demo store, trains the model if its inputs changed, starts every
 process, waits until all are healthy, prints where to talk to the assistant, and supervises
@@ -237,6 +237,10 @@ def main(argv: list[str] | None = None) -> int:
     forget.add_argument("--sender", required=True, help="the conversation (sender) id")
     purge = commands.add_parser("purge", help="delete conversation data older than N days")
     purge.add_argument("--days", required=True, type=int, help="retention period in days")
+    wait_migrated = commands.add_parser(
+        "wait-migrated", help="wait until every database is migrated (an init container)"
+    )
+    wait_migrated.add_argument("--timeout", type=float, default=600.0, help="seconds")
     args = parser.parse_args(argv)
 
     os.environ["RASA_TELEMETRY_ENABLED"] = "false"
@@ -248,6 +252,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command in ("forget", "purge"):
         return erase(args)
+    if args.command == "wait-migrated":
+        from bot import migrations_check
+
+        try:
+            named_checks = migrations_check.checks(os.environ)
+        except KeyError as exc:
+            print(f"configuration error: {exc.args[0]} is not set", file=sys.stderr)
+            return 2
+        return 0 if migrations_check.wait(named_checks, timeout=args.timeout) else 1
     try:
         profile = Profile.from_env()
     except ProfileError as exc:

@@ -49,6 +49,32 @@ def _servers(
     return "\n".join(lines)
 
 
+# Beyond one machine (deploy/): the only front end the internet reaches. The chat channels
+# (REST, socket.io) and the widget's script from the store; Rasa's HTTP API, the readiness
+# check and the action servers stay on the cluster network (the `rasa` front end).
+_PUBLIC_FRONTEND = """
+# Shoppers from the internet: only /webhooks/* (not the readiness check), /socket.io/ and
+# the widget's script (/static/ on the store); anything else is a 404 here.
+frontend public
+    bind ${public_bind}
+    http-request return status 200 content-type text/plain string alive if { path /lb-live }
+    http-request set-header X-Forwarded-For %[src]
+    acl chat path_beg /webhooks/
+    acl socketio path_beg /socket.io/
+    acl widget path_beg /static/
+    http-request deny deny_status 404 if { path /webhooks/rest/ready }
+    http-request deny deny_status 404 if !chat !socketio !widget
+    use_backend rasa_socketio if socketio
+    use_backend widget_assets if widget
+    default_backend rasa_rest
+
+backend widget_assets
+    option httpchk GET /health
+    http-check expect status 200
+    server store-1 ${store_server} check
+"""
+
+
 def render(
     *,
     rasa_bind: str,
@@ -56,10 +82,21 @@ def render(
     rasa_servers: Sequence[str],
     action_servers: Sequence[str],
     errors_dir: Path | str = ERRORS_DIR,
+    public_bind: str | None = None,
+    store_server: str | None = None,
 ) -> str:
     """The HAProxy configuration: `*_bind` as HAProxy's `bind` (e.g. `127.0.0.1:5005`),
-    servers as `host:port`."""
+    servers as `host:port`. With `public_bind` (and the store's `host:port`) it adds the
+    internet-facing front end of deploy/."""
+    public = ""
+    if public_bind:
+        if not store_server:
+            raise ValueError("the public front end needs the store's address (store_server)")
+        public = Template(_PUBLIC_FRONTEND).substitute(
+            public_bind=public_bind, store_server=store_server
+        )
     return Template(TEMPLATE.read_text()).substitute(
+        public_frontend=public,
         rasa_bind=rasa_bind,
         actions_bind=actions_bind,
         errors_dir=str(errors_dir),

@@ -15,6 +15,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rasa", action="append", required=True, help="host:port (repeat)")
     parser.add_argument("--actions", action="append", required=True, help="host:port (repeat)")
     parser.add_argument("--errors-dir", default=str(ERRORS_DIR))
+    parser.add_argument("--public-bind", help="the internet-facing front end (deploy/)")
+    parser.add_argument("--store", help="the store's host:port (widget script), with --public-bind")
     args = parser.parse_args(argv)
     sys.stdout.write(
         render(
@@ -23,6 +25,8 @@ def main(argv: list[str] | None = None) -> int:
             rasa_servers=args.rasa,
             action_servers=args.actions,
             errors_dir=args.errors_dir,
+            public_bind=args.public_bind,
+            store_server=args.store,
         )
     )
     return 0

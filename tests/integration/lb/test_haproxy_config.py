@@ -66,3 +66,31 @@ def test_balancer_errors_are_short_json_with_retry_after(code: int) -> None:
     assert b"Content-Type: application/json" in head and b"Retry-After: 1" in head
     assert f"Content-Length: {len(body)}".encode() in head
     assert b'"retryable": true' in body
+
+
+@pytest.mark.parametrize("config", ["deploy/haproxy/haproxy.cfg", "deploy/k8s/haproxy.cfg"])
+def test_haproxy_accepts_the_deployment_configurations(tmp_path: Path, config: str) -> None:
+    """deploy/'s configurations, public front end included (the image's errors folder is
+    this repository's bot/lb/errors; the servers' names resolve only in their cluster)."""
+    require_service(_installed(), "HAProxy (make lb)")
+    text = (lb.HERE.parents[1] / config).read_text()
+    path = tmp_path / "haproxy.cfg"
+    path.write_text(text.replace("/usr/local/etc/haproxy/errors", str(lb.ERRORS_DIR)))
+    checked = subprocess.run(
+        [str(lb.haproxy_binary()), "-c", "-f", str(path)], capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_a_server_connection_is_never_reused_for_rasa() -> None:
+    config = _config()
+    for backend in ("rasa_rest", "rasa_socketio"):
+        section = config.split(f"\nbackend {backend}", 1)[1].split("\nbackend", 1)[0]
+        assert "\n    http-reuse never" in section, backend
+
+
+def test_the_public_front_end_is_only_rendered_for_deployments() -> None:
+    assert "frontend public" not in _config()
+    with pytest.raises(ValueError, match="store"):
+        lb.render(rasa_bind=":5005", actions_bind=":5055", rasa_servers=["a:1"],
+                  action_servers=["b:2"], public_bind=":8080")

@@ -19,8 +19,9 @@ DEPLOY = ROOT / "deploy"
 K8S_SECRET_KEYS = {
     "RASA_API_TOKEN", "RASA_TOKEN", "SHOPDESK_VERIFICATION_SECRET", "SHOPDESK_IDENTITY_SECRET",
     "STORE_DATABASE_URL", "HELPDESK_DATABASE_URL", "RASA_DB_PASSWORD", "HANDOFF_RASA_EVENTS_URL",
-    "HELPDESK_AGENT_PASSWORD",
+    "HELPDESK_AGENT_PASSWORD", "REDIS_PASSWORD",
 }
+NAMESPACE = "shopdesk"  # deploy/k8s/kustomization.yaml
 
 
 def _profile_needs() -> set[str]:
@@ -89,6 +90,8 @@ def test_compose_haproxy_config_is_the_template_rendered_for_its_services() -> N
         rasa_servers=[f"rasa-{i}:5005" for i in range(1, scale.rasa_instances + 1)],
         action_servers=[f"actions-{i}:5055" for i in range(1, scale.action_servers + 1)],
         errors_dir="/usr/local/etc/haproxy/errors",
+        public_bind=":8080",
+        store_server="store:8100",
     )
     assert (DEPLOY / "haproxy" / "haproxy.cfg").read_text() == expected
 
@@ -104,12 +107,18 @@ def test_kubernetes_counts_settings_and_haproxy_config_match() -> None:
     readme = (DEPLOY / "README.md").read_text()
     for key in K8S_SECRET_KEYS:
         assert key in readme, f"deploy/README.md does not say how to set {key}"
+    # Fully qualified names: HAProxy's resolver does not apply the pod's search domains.
+    fqdn = f"{NAMESPACE}.svc.cluster.local"
     expected = lb.render(
         rasa_bind=":5005",
         actions_bind=":5055",
-        rasa_servers=[f"rasa-{i}.rasa:5005" for i in range(scale.rasa_instances)],
-        action_servers=[f"actions-{i}.actions:5055" for i in range(scale.action_servers)],
+        rasa_servers=[f"rasa-{i}.rasa.{fqdn}:5005" for i in range(scale.rasa_instances)],
+        action_servers=[
+            f"actions-{i}.actions.{fqdn}:5055" for i in range(scale.action_servers)
+        ],
         errors_dir="/usr/local/etc/haproxy/errors",
+        public_bind=":8080",
+        store_server=f"store.{fqdn}:8100",
     )
     assert (DEPLOY / "k8s" / "haproxy.cfg").read_text() == expected
 
