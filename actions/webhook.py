@@ -9,6 +9,7 @@ the shopper an apology with a way to a person (logged with its traceback) instea
 from __future__ import annotations
 
 import logging
+import warnings
 import zlib
 from collections.abc import Mapping
 from typing import Any
@@ -90,6 +91,9 @@ def decode_call(body: bytes, *, content_encoding: str | None) -> tuple[Any, str 
     return call, call_problem(call)
 
 
+VERSION_WARNING = "Your versions of rasa and rasa_sdk might not be compatible"
+
+
 def create_app(
     action_executor: ActionExecutor, *, cors_origins: str | list[str] | None = None
 ) -> Sanic:
@@ -97,7 +101,12 @@ def create_app(
 
     Module-level so Sanic's AppLoader can rebuild it in each worker process.
     """
-    app = create_app_for_serve(action_executor, cors_origins=cors_origins)
+    # rasa-sdk 3.21 with Rasa 3.6 is this project's deliberate, tested pairing (README,
+    # "Python versions"): rasa-sdk's "might not be compatible" warning on calls is noise.
+    warnings.filterwarnings("ignore", message=VERSION_WARNING, category=UserWarning)
+    # No tracing backend: rasa-sdk would otherwise look for endpoints.yml in the working
+    # directory and log an ERROR that it is missing, at every start.
+    app = create_app_for_serve(action_executor, cors_origins=cors_origins, endpoints="")
     app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES
 
     @app.on_request

@@ -176,9 +176,12 @@ class Stack:
         return next((r for r in self.running if r.process.poll() is not None), None)
 
     def stop(self) -> None:
-        """Stops every process (SIGTERM to its group, then SIGKILL after a grace period)."""
+        """Stops every process: SIGTERM to the process itself, so that it stops its own
+        children in order (Sanic's worker manager, whose workers die with a traceback when
+        the whole group is signalled at once), then SIGKILL to the group after a grace
+        period."""
         for item in reversed(self.running):
-            _signal_group(item.process, signal.SIGTERM)
+            _signal_process(item.process, signal.SIGTERM)
         deadline = time.monotonic() + STOP_GRACE_SECONDS
         for item in reversed(self.running):
             remaining = max(0.1, deadline - time.monotonic())
@@ -209,6 +212,13 @@ def _die_with_parent() -> None:
         pr_set_pdeathsig = 1
         libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
     except (OSError, AttributeError):
+        pass
+
+
+def _signal_process(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
+    try:
+        process.send_signal(sig)
+    except (ProcessLookupError, PermissionError):
         pass
 
 
@@ -460,10 +470,11 @@ class Cluster:
         self.stack.kill(item, sig)
 
     def crash(self, name: str, sig: signal.Signals = signal.SIGKILL) -> int:
-        """Kills one process as a crash would (OOM, segfault): the supervisor notices and
-        restarts it. The killed process id."""
+        """Kills one process as a crash would (OOM, segfault) and returns once it is gone:
+        the supervisor notices and restarts it. The killed process id."""
         item = self.process(name)
         _signal_group(item.process, sig)
+        item.process.wait(timeout=STOP_GRACE_SECONDS)  # gone (the supervisor may reap it)
         return item.process.pid
 
     def restart(self, name: str, *, timeout: float = HEALTH_TIMEOUT_SECONDS) -> Running:
