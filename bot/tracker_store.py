@@ -227,7 +227,7 @@ def _publish(broker: SQLEventBroker, sender_id: str, dicts: list[dict[str, Any]]
         cur.execute(_INSERT_BROKER_ROWS + ",".join(["(%s, %s)"] * len(dicts)), rows)
 
 
-# A pooled connection that failed with these is dropped, not reused: after a PostgreSQL
+# A connection that failed with these is dropped with its whole pool: after a PostgreSQL
 # restart every pooled connection is dead, and each would fail one more turn.
 _LOST_CONNECTION = (psycopg2.OperationalError, psycopg2.InterfaceError)
 
@@ -246,10 +246,15 @@ def _transaction(engine: Any) -> Iterator[Any]:
         try:
             conn.rollback()
         except Exception:  # noqa: BLE001 - the connection is gone; `exc` says why
-            conn.invalidate()
+            lost = True
         else:
-            if isinstance(exc, _LOST_CONNECTION):
-                conn.invalidate()  # never handed out again (PostgreSQL restarted)
+            lost = isinstance(exc, _LOST_CONNECTION)
+        if lost:
+            # PostgreSQL went away: every pooled connection is dead, not just this one. A
+            # new pool (the old one's connections are closed as they come back) means one
+            # failed turn, not one per pooled connection.
+            conn.invalidate()
+            engine.dispose()
         raise
     finally:
         conn.close()

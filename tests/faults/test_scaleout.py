@@ -1,9 +1,11 @@
 """Fault tests of the production profile scaled out: two Rasa instances and two action
-servers behind HAProxy, two outbox workers, PostgreSQL and Redis, a fake Zendesk.
+servers behind HAProxy, two outbox workers, PostgreSQL and Redis, a fake Zendesk, started
+and supervised by the launcher's own code (tests/support/cluster.py).
 
-One cluster for the module (starting it is the expensive part); the test that kills a Rasa
-instance runs last. Needs PostgreSQL (127.0.0.1:5432), Redis (127.0.0.1:6379) and HAProxy
-(`make lb`); in CI their absence is a failure, elsewhere a skip.
+One cluster for the module (starting it is the expensive part), on a PostgreSQL and a Redis
+server of its own (free ports, temporary folders) that the outage tests stop and start
+again; the test that kills a Rasa instance runs last. Needs PostgreSQL's and Redis's server
+binaries and HAProxy (`make lb`); in CI their absence is a failure, elsewhere a skip.
 """
 
 from __future__ import annotations
@@ -30,8 +32,9 @@ from bot.stack import ClusterPorts, Scale
 from tests.conftest import require_service
 from tests.fakes.server import Fault
 from tests.fakes.zendesk import FakeZendesk
-from tests.support.cluster import PG, ProductionCluster, postgres_up, production_cluster, redis_up
+from tests.support.cluster import ProductionCluster, production_cluster
 from tests.support.polling_client import PollingClient
+from tests.support.servers import OwnPostgres, OwnRedis, postgres_available, redis_available
 from tests.support.slow_proxy import SlowProxy
 from tests.support.stack import buttons, free_port, texts
 
@@ -67,11 +70,29 @@ def store_proxy() -> Iterator[SlowProxy]:
 
 
 @pytest.fixture(scope="module")
+def own_postgres() -> Iterator[OwnPostgres]:
+    require_service(postgres_available(), "PostgreSQL's server binaries (initdb, pg_ctl)")
+    server = OwnPostgres().start()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def own_redis() -> Iterator[OwnRedis]:
+    require_service(redis_available(), "redis-server")
+    server = OwnRedis().start()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
 def cluster(
-    tmp_path_factory: pytest.TempPathFactory, zendesk: FakeZendesk, store_proxy: SlowProxy
+    tmp_path_factory: pytest.TempPathFactory,
+    zendesk: FakeZendesk,
+    store_proxy: SlowProxy,
+    own_postgres: OwnPostgres,
+    own_redis: OwnRedis,
 ) -> Iterator[ProductionCluster]:
-    require_service(postgres_up(), "PostgreSQL on 127.0.0.1:5432")
-    require_service(redis_up(), "Redis on 127.0.0.1:6379")
     require_service(_haproxy_installed(), "HAProxy (make lb)")
     ports = ClusterPorts.allocate(SCALE, free_port)
     store_proxy.upstream_port = ports.store
@@ -81,8 +102,10 @@ def cluster(
         scale=SCALE,
         redis_db=REDIS_DB,
         ports=ports,
+        pg_port=own_postgres.port,
+        redis_port=own_redis.port,
         # The action servers reach the store through the proxy that can make it slow.
-        extra_env={"STORE_URL": store_proxy.url, "TICKET_LOCK_LIFETIME": "15"},
+        extra_env={"STORE_URL": store_proxy.url},
         handoff_env={
             "ZENDESK_SUBDOMAIN": "127",  # zenpy builds https://{subdomain}.{domain}
             "ZENDESK_DOMAIN": f"0.0.1:{zendesk.port}",
@@ -113,23 +136,56 @@ def _tracker_user_texts(cluster: ProductionCluster, sender: str) -> list[str]:
 
 
 class Client:
-    """A REST client that survives a Rasa instance dying: a 5xx from the balancer or a lost
-    connection is retryable; before resending it checks whether the message made it into the
-    conversation (the reply was lost, not the message), so nothing is sent twice."""
+    """A REST client as the widget and the README's examples behave: one keep-alive
+    connection per shopper, each message sent with a message id of its own, and a 502/503/504
+    or a dropped connection answered by sending the same message (same id) again, with
+    backoff. The server handles a message id once, so a retry never double-applies and gets
+    the answer the first attempt would have got."""
 
     def __init__(self, cluster: ProductionCluster) -> None:
         self.cluster = cluster
-        self.errors: list[int | str] = []
-        self.replies_lost = 0  # the message was handled, only its reply was cut off
+        self.errors: list[int | str] = []  # every retryable failure a shopper's client saw
+        self.bare_closes = 0  # a connection closed with no response at all
         self.lock = threading.Lock()
+        self._connections = threading.local()
 
-    def say(self, sender: str, text: str, *, sent_before: int) -> list[dict[str, Any]] | None:
+    def _connection(self) -> http.client.HTTPConnection:
+        if getattr(self._connections, "http", None) is None:
+            self._connections.http = http.client.HTTPConnection(
+                "127.0.0.1", self.cluster.cluster.ports.rasa, timeout=30
+            )
+        return self._connections.http
+
+    def _send(self, sender: str, text: str, message_id: str) -> tuple[int, Any, dict[str, str]]:
+        connection = self._connection()
+        body = {"sender": sender, "message": text, "metadata": {"message_id": message_id}}
+        try:
+            connection.request("POST", "/webhooks/rest/webhook", body=json.dumps(body),
+                               headers={"Content-Type": "application/json"})
+            response = connection.getresponse()
+            raw = response.read()
+        except (http.client.HTTPException, OSError) as exc:
+            connection.close()
+            self._connections.http = None
+            if isinstance(exc, http.client.RemoteDisconnected):
+                with self.lock:
+                    self.bare_closes += 1
+            return 0, repr(exc), {}
+        if response.getheader("Connection", "").lower() == "close":
+            connection.close()
+            self._connections.http = None
+        try:
+            headers = {name.lower(): value for name, value in response.getheaders()}
+            return response.status, json.loads(raw or b"null"), headers
+        except ValueError:
+            return response.status, raw.decode(errors="replace"), {}
+
+    def say(self, sender: str, text: str) -> list[dict[str, Any]]:
+        message_id = uuid.uuid4().hex
         deadline = time.monotonic() + 60
+        backoff = 0.25
         while time.monotonic() < deadline:
-            try:
-                status, body = self.cluster.post(self.cluster.url, sender, text, timeout=30)
-            except (urllib.error.URLError, OSError) as exc:
-                status, body = 0, str(exc)
+            status, body, headers = self._send(sender, text, message_id)
             if status == 200:
                 return body
             with self.lock:
@@ -137,18 +193,10 @@ class Client:
             assert status in RETRYABLE or status == 0, (status, body)
             if status:
                 assert isinstance(body, dict) and body.get("retryable") is True, body
-            time.sleep(0.5)
-            if self._delivered(sender, text, sent_before):
-                with self.lock:
-                    self.replies_lost += 1
-                return None  # handled before the instance died; only the reply was lost
+                assert headers.get("retry-after"), headers
+            time.sleep(backoff)
+            backoff = min(backoff * 2, 2.0)
         raise AssertionError(f"{sender}: {text!r} got no answer within 60 s")
-
-    def _delivered(self, sender: str, text: str, sent_before: int) -> bool:
-        try:
-            return _tracker_user_texts(self.cluster, sender)[sent_before:].count(text) > 0
-        except (urllib.error.URLError, OSError):
-            return False
 
 
 def _assert_turns_not_interleaved(events: list[dict[str, Any]]) -> None:
@@ -319,16 +367,134 @@ def test_two_outbox_workers_deliver_every_escalation_once_despite_zendesk_faults
 
 
 def _pending_deliveries(cluster: ProductionCluster) -> int:
-    with psycopg.connect(**PG, dbname=cluster.databases["handoff"]) as conn:
+    with psycopg.connect(**cluster.pg, dbname=cluster.databases["handoff"]) as conn:
         row = conn.execute(
             "SELECT count(*) FROM handoff_outbox WHERE kind = 'escalation' AND status <> 'done'"
         ).fetchone()
     return int(row[0]) if row else -1
 
 
+def _ask_until_answered(
+    cluster: ProductionCluster, sender: str, text: str, message_id: str
+) -> tuple[list[dict[str, Any]], int]:
+    """Resends one message (same id) until it is answered, as the widget does; the reply and
+    how many attempts were refused. Bounded: 60 s."""
+    deadline = time.monotonic() + 60
+    refused = 0
+    while time.monotonic() < deadline:
+        status, body = cluster.post(cluster.url, sender, text, timeout=30,
+                                    metadata={"message_id": message_id})
+        if status == 200:
+            return body, refused
+        assert status == 503 and isinstance(body, dict) and body["retryable"], (status, body)
+        refused += 1
+        time.sleep(0.5)
+    raise AssertionError(f"{text!r} not answered within 60 s of the store coming back")
+
+
+def _during_outage(cluster: ProductionCluster, sender: str) -> list[tuple[int, Any, dict]]:
+    return [
+        cluster.exchange(cluster.url, sender, "10023", timeout=30,
+                         metadata={"message_id": f"outage-{n}"})
+        for n in range(6)
+    ]
+
+
+def _assert_refused_loudly(results: list[tuple[int, Any, dict]]) -> None:
+    for status, body, headers in results:
+        assert status == 503, (status, body)  # never a 200 with an empty reply
+        assert headers.get("retry-after") == "1", headers
+        assert isinstance(body, dict) and body.get("retryable") is True, body
+
+
+def _assert_conversation_kept(
+    cluster: ProductionCluster, me: str, what: str
+) -> None:
+    """The shopper's retry after the outage continues the conversation where it was: the
+    bot asked for the order number before, so "10023" now gets the question for the email
+    (a bot that forgot would ask for the order number again)."""
+    reply, refused = _ask_until_answered(cluster, me, "10023", f"after-{what}")
+    assert "email" in texts(reply).lower(), texts(reply)
+    assert cluster.user_texts(me) == ["where is my order?", "10023"]  # nothing else stored
+    print(f"\n{what} outage: 6 of 6 messages answered 503 + Retry-After + retryable; "
+          f"back after {refused} more refused attempt(s) once it returned")
+
+
+def test_redis_down_is_a_retryable_503_and_recovers_by_itself(
+    cluster: ProductionCluster, own_redis: OwnRedis
+) -> None:
+    me = shopper("redis")
+    status, asked = cluster.post(cluster.url, me, "where is my order?")
+    assert status == 200 and "order number" in texts(asked).lower(), asked
+    own_redis.stop()
+    try:
+        results = _during_outage(cluster, me)
+    finally:
+        own_redis.start()
+    _assert_refused_loudly(results)
+    _assert_conversation_kept(cluster, me, "Redis")
+
+
+def test_postgres_down_is_a_retryable_503_never_a_conversation_in_memory(
+    cluster: ProductionCluster, own_postgres: OwnPostgres
+) -> None:
+    me = shopper("postgres")
+    status, asked = cluster.post(cluster.url, me, "where is my order?")
+    assert status == 200 and "order number" in texts(asked).lower(), asked
+    own_postgres.stop()
+    try:
+        results = _during_outage(cluster, me)
+    finally:
+        own_postgres.start()
+    _assert_refused_loudly(results)
+    _assert_conversation_kept(cluster, me, "PostgreSQL")
+
+
+def test_readiness_follows_the_stores_and_is_not_public(
+    cluster: ProductionCluster, own_redis: OwnRedis
+) -> None:
+    instance = cluster.cluster.rasa_instance_urls[0]
+
+    def ready() -> tuple[int, dict[str, Any]]:
+        try:
+            with urllib.request.urlopen(f"{instance}/webhooks/rest/ready", timeout=10) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read())
+
+    assert ready() == (200, {"status": "ready",
+                             "checks": {"tracker_store": "ok", "lock_store": "ok"}})
+    own_redis.stop()
+    try:
+        status, body = ready()
+    finally:
+        own_redis.start()
+    assert status == 503 and body["checks"]["tracker_store"] == "ok", body
+    assert body["checks"]["lock_store"] != "ok", body
+    with pytest.raises(urllib.error.HTTPError) as through_balancer:
+        urllib.request.urlopen(f"{cluster.url}/webhooks/rest/ready", timeout=10)
+    assert through_balancer.value.code == 404
+
+
+def test_a_resent_message_is_handled_once_and_answered_the_same(
+    cluster: ProductionCluster,
+) -> None:
+    me = shopper("resend")
+    first = cluster.post(cluster.url, me, "where is order 10023? it's jo@example.com",
+                         metadata={"message_id": "m-1"})
+    again = cluster.post(cluster.url, me, "where is order 10023? it's jo@example.com",
+                         metadata={"message_id": "m-1"})
+    assert first[0] == again[0] == 200 and "UPS" in texts(first[1])
+    assert [r.get("text") for r in again[1]] == [r.get("text") for r in first[1]]
+    assert cluster.user_texts(me) == ["where is order 10023? it's jo@example.com"]
+
+
 def test_killing_a_rasa_instance_mid_run_loses_and_duplicates_nothing(
     cluster: ProductionCluster,
 ) -> None:
+    """A Rasa instance is SIGKILLed mid-run (as the OOM killer would): the launcher's
+    supervisor restarts it while the other instance keeps serving; shoppers' clients retry
+    with the same message id; every message is stored once, in order."""
     client = Client(cluster)
     senders = [shopper("kill") for _ in range(10)]
     script = [
@@ -343,19 +509,20 @@ def test_killing_a_rasa_instance_mid_run_loses_and_duplicates_nothing(
     halfway = threading.Event()
 
     def converse(me: str) -> None:
-        for turn, text in enumerate(script):
-            reply = client.say(me, text, sent_before=turn)
-            if reply is not None:
-                assert reply, f"{me}: empty reply to {text!r}"
+        for text in script:
+            reply = client.say(me, text)
+            assert reply, f"{me}: empty reply to {text!r}"
             answered[me] += 1
             if sum(answered.values()) >= len(senders) * 2:
                 halfway.set()
 
     after_kill: list[int] = []
+    killed: dict[str, Any] = {}
 
     def killer() -> None:
         assert halfway.wait(timeout=120)
-        cluster.cluster.kill("rasa-2")
+        killed["pid"] = cluster.cluster.crash("rasa-2")
+        killed["at"] = time.monotonic()
         # Before the health checks notice (2 x 1 s), round-robin still picks the dead
         # instance: refused connections must be resent to the live one, unseen by shoppers.
         for _ in range(6):
@@ -364,11 +531,35 @@ def test_killing_a_rasa_instance_mid_run_loses_and_duplicates_nothing(
 
     _in_parallel([*[lambda me=me: converse(me) for me in senders], killer])
     assert after_kill == [200] * 6, after_kill
-    print(f"\nkilled rasa-2 mid-run: {len(senders) * len(script)} turns, "
-          f"{len(client.errors)} retryable errors seen by clients {client.errors}, "
-          f"{client.replies_lost} of them after the message was handled (not resent)")
+    assert client.bare_closes == 0, (
+        f"a keep-alive client got a connection closed unanswered: {client.errors}"
+    )
 
     for me in senders:
         assert cluster.user_texts(me) == script, me  # each message once, in order
         _assert_turns_not_interleaved(cluster.events(me))
-    assert "rasa-2" not in cluster.cluster.pids()
+
+    # The launcher's supervisor starts the killed instance again; the balancer takes it back.
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and not (
+        cluster.supervisor.restarts.get("rasa-2") == 1 and _balancer_ready(cluster)
+    ):
+        time.sleep(0.5)
+    assert cluster.supervisor.restarts.get("rasa-2") == 1, cluster.supervisor_log
+    assert _balancer_ready(cluster), "the restarted instance did not rejoin the balancer"
+    back_after = time.monotonic() - killed["at"]
+    assert cluster.cluster.pids()["rasa-2"] != killed["pid"]
+    assert cluster.supervisor.restarts == {"rasa-2": 1}, cluster.supervisor_log  # only it
+    print(f"\nkilled rasa-2 mid-run: {len(senders) * len(script)} turns, all answered; "
+          f"{len(client.errors)} retryable failures seen by clients {client.errors} "
+          f"(resent with the same message id), {client.bare_closes} bare connection closes; "
+          f"rasa-2 restarted by the supervisor and back in the balancer after "
+          f"{back_after:.0f} s; supervisor: {cluster.supervisor_log}")
+
+
+def _balancer_ready(cluster: ProductionCluster) -> bool:
+    try:
+        with urllib.request.urlopen(f"{cluster.url}/lb-ready", timeout=5) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False

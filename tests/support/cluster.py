@@ -80,40 +80,71 @@ class ProductionCluster:
     env: dict[str, str]
     supervisor: Supervisor
     supervisor_log: list[str]
+    pg: dict[str, Any]  # where its PostgreSQL is (psycopg.connect arguments)
 
     @property
     def url(self) -> str:
         return self.cluster.url
 
     def post(
-        self, base_url: str, sender: str, text: str, *, timeout: float = 60
+        self,
+        base_url: str,
+        sender: str,
+        text: str,
+        *,
+        timeout: float = 60,
+        metadata: dict[str, Any] | None = None,
     ) -> tuple[int, Any]:
         """One shopper message over the REST channel: (HTTP status, decoded body)."""
+        status, body, _headers = self.exchange(
+            base_url, sender, text, timeout=timeout, metadata=metadata
+        )
+        return status, body
+
+    def exchange(
+        self,
+        base_url: str,
+        sender: str,
+        text: str,
+        *,
+        timeout: float = 60,
+        metadata: dict[str, Any] | None = None,
+    ) -> tuple[int, Any, dict[str, str]]:
+        """One shopper message: (HTTP status, decoded body, response headers with names in
+        lower case)."""
+        payload: dict[str, Any] = {"sender": sender, "message": text}
+        if metadata is not None:
+            payload["metadata"] = metadata
         request = urllib.request.Request(
             f"{base_url}/webhooks/rest/webhook",
-            data=json.dumps({"sender": sender, "message": text}).encode(),
+            data=json.dumps(payload).encode(),
             headers={"Content-Type": "application/json"},
         )
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
-                return response.status, json.loads(response.read() or b"null")
+                return (response.status, json.loads(response.read() or b"null"),
+                        _lower(response.headers.items()))
         except urllib.error.HTTPError as exc:
             body = exc.read()
             try:
-                return exc.code, json.loads(body or b"null")
+                return exc.code, json.loads(body or b"null"), _lower(exc.headers.items())
             except ValueError:
-                return exc.code, body.decode(errors="replace")
+                return exc.code, body.decode(errors="replace"), _lower(exc.headers.items())
 
     def user_texts(self, sender: str) -> list[str]:
         """The shopper's messages in the tracker store (Rasa's `events` table), in order."""
         return [e["text"] for e in self.events(sender) if e.get("event") == "user"]
 
     def events(self, sender: str) -> list[dict[str, Any]]:
-        with psycopg.connect(**PG, dbname=self.databases["rasa"]) as conn:
+        with psycopg.connect(**self.pg, dbname=self.databases["rasa"]) as conn:
             rows = conn.execute(
                 "SELECT data FROM events WHERE sender_id = %s ORDER BY id", (sender,)
             ).fetchall()
         return [json.loads(row[0]) for row in rows]
+
+
+def _lower(headers: Any) -> dict[str, str]:
+    return {name.lower(): value for name, value in headers}
 
 
 @contextmanager
@@ -125,18 +156,23 @@ def production_cluster(
     extra_env: dict[str, str] | None = None,
     handoff_env: dict[str, str] | None = None,
     ports: ClusterPorts | None = None,
+    pg_port: int = PG["port"],
+    redis_port: int = REDIS[1],
 ) -> Iterator[ProductionCluster]:
     """Creates the databases, migrates and seeds them, starts the cluster; drops them after.
 
-    The Redis database is shared with any parallel run using the same index: every key the
-    cluster writes there is per conversation (fresh ids), so nothing is flushed."""
+    PostgreSQL and Redis are the machine's unless `pg_port` / `redis_port` name servers of
+    the test's own (tests/support/servers.py). The Redis database is shared with any
+    parallel run using the same index: every key the cluster writes there is per
+    conversation (fresh ids), so nothing is flushed."""
+    pg_at = {**PG, "port": pg_port}
     prefix = f"shopdesk_{uuid.uuid4().hex[:10]}"
     names = {k: f"{prefix}_{k}" for k in ("store", "handoff", "rasa", "events")}
     token = "cluster-token-" + uuid.uuid4().hex
-    with psycopg.connect(**PG, dbname="postgres", autocommit=True) as conn:
+    with psycopg.connect(**pg_at, dbname="postgres", autocommit=True) as conn:
         for name in names.values():
             conn.execute(f'CREATE DATABASE "{name}"')
-    pg = "postgresql+psycopg://postgres@127.0.0.1:5432"
+    pg = f"postgresql+psycopg://postgres@127.0.0.1:{pg_port}"
     settings = {
         "SHOPDESK_PROFILE": "production",
         "RASA_API_TOKEN": token,
@@ -146,10 +182,12 @@ def production_cluster(
         "STORE_DATABASE_URL": f"{pg}/{names['store']}",
         "HELPDESK_DATABASE_URL": f"{pg}/{names['handoff']}",
         "RASA_DB_HOST": "127.0.0.1",
+        "RASA_DB_PORT": str(pg_port),
         "RASA_DB_NAME": names["rasa"],
         "RASA_EVENTS_DB_NAME": names["events"],
         "RASA_DB_USER": "postgres",
         "REDIS_HOST": "127.0.0.1",
+        "REDIS_PORT": str(redis_port),
         "REDIS_DB": str(redis_db),
         "HANDOFF_POLL_SECONDS": "0.2",
         **(extra_env or {}),
@@ -187,12 +225,15 @@ def production_cluster(
             try:
                 yield ProductionCluster(
                     cluster=cluster, databases=names, token=token, env=env,
-                    supervisor=supervisor, supervisor_log=log,
+                    supervisor=supervisor, supervisor_log=log, pg=pg_at,
                 )
             finally:
                 stop.set()
                 watcher.join(timeout=30)
     finally:
-        with psycopg.connect(**PG, dbname="postgres", autocommit=True) as conn:
-            for name in names.values():
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        try:
+            with psycopg.connect(**pg_at, dbname="postgres", autocommit=True) as conn:
+                for name in names.values():
+                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        except psycopg.OperationalError:
+            pass  # a server of the test's own, stopped: its folder goes with it
