@@ -18,17 +18,20 @@ and `SHOPDESK_RESTART_WINDOW_SECONDS` (60).
 
 from __future__ import annotations
 
-import os
 import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated
 
-from bot.stack import Running, Stack, is_healthy
+from pydantic import Field
+
+from bot.stack import LaunchSettingsError, Running, Stack, is_healthy
+from common.settings import EnvSettings, PositiveFloat
 
 Clock = Callable[[], float]
 Log = Callable[[str], None]
@@ -42,33 +45,19 @@ class SupervisorGaveUp(RuntimeError):
         self.log_path = log_path
 
 
-@dataclass(frozen=True)
-class RestartPolicy:
-    max_restarts: int = 5
-    window_seconds: float = 60.0
-    backoff_initial_seconds: float = 0.5
-    backoff_max_seconds: float = 10.0
-    liveness_interval_seconds: float = 10.0
-    liveness_timeout_seconds: float = 5.0
-    liveness_failures: int = 3
-    start_timeout_seconds: float = 180.0  # a (re)started process must answer within this
+class RestartPolicy(EnvSettings):
+    """When to restart and when to give up; only the first two are settings."""
 
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> RestartPolicy:
-        env = os.environ if env is None else env
-        raw_count = env.get("SHOPDESK_MAX_RESTARTS", "").strip() or str(cls.max_restarts)
-        if not raw_count.isdigit():
-            raise SystemExit(f"SHOPDESK_MAX_RESTARTS must be a whole number, got {raw_count!r}")
-        raw_window = env.get("SHOPDESK_RESTART_WINDOW_SECONDS", "").strip()
-        try:
-            window = float(raw_window) if raw_window else cls.window_seconds
-        except ValueError:
-            window = -1.0
-        if not window > 0:
-            raise SystemExit(
-                f"SHOPDESK_RESTART_WINDOW_SECONDS must be a positive number, got {raw_window!r}"
-            )
-        return cls(max_restarts=int(raw_count), window_seconds=window)
+    settings_error = LaunchSettingsError
+
+    max_restarts: Annotated[int, Field(ge=0)] = Field(5, alias="SHOPDESK_MAX_RESTARTS")
+    window_seconds: PositiveFloat = Field(60.0, alias="SHOPDESK_RESTART_WINDOW_SECONDS")
+    backoff_initial_seconds: PositiveFloat = 0.5
+    backoff_max_seconds: PositiveFloat = 10.0
+    liveness_interval_seconds: PositiveFloat = 10.0
+    liveness_timeout_seconds: PositiveFloat = 5.0
+    liveness_failures: Annotated[int, Field(ge=1)] = 3
+    start_timeout_seconds: PositiveFloat = 180.0  # a (re)started process must answer within
 
 
 @dataclass
