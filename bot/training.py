@@ -12,6 +12,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from bot import paths
@@ -69,6 +70,9 @@ def rasa_env(*, training: bool = False) -> dict[str, str]:
     return env
 
 
+KEEP_UNUSED_MODELS_SECONDS = 24 * 3600
+
+
 def ensure_model(*, force: bool = False, quiet: bool = False) -> Path:
     """The path of a model trained on the current inputs, training one if needed.
 
@@ -78,6 +82,7 @@ def ensure_model(*, force: bool = False, quiet: bool = False) -> Path:
     fp = fingerprint()
     target = model_path(fp)
     if target.exists() and not force:
+        target.touch()  # in use: kept by the clean-up after other trainings
         if not quiet:
             print(f"model up to date: {target.relative_to(paths.ROOT)}")
         return target
@@ -102,9 +107,12 @@ def _train(target: Path) -> Path:
     result = subprocess.run(command, cwd=paths.ROOT, env=rasa_env(training=True))
     if result.returncode != 0 or not target.exists():
         raise SystemExit(f"training failed (exit {result.returncode})")
+    # Models of other inputs go once unused for a day: a checkout beside this one (another
+    # branch sharing models/) may be running or about to load one of them.
+    unused_since = time.time() - KEEP_UNUSED_MODELS_SECONDS
     for old in paths.MODELS.glob(f"{MODEL_PREFIX}*.tar.gz"):
-        if old != target:
-            old.unlink()
+        if old != target and old.stat().st_mtime < unused_since:
+            old.unlink(missing_ok=True)
     return target
 
 
