@@ -57,6 +57,7 @@ _PUBLIC_FRONTEND = """
 # the widget's script (/static/ on the store); anything else is a 404 here.
 frontend public
     bind ${public_bind}
+    option httpclose  # as the rasa front end: a dead instance is a 502, never silence
     http-request return status 200 content-type text/plain string alive if { path /lb-live }
     http-request set-header X-Forwarded-For %[src]
     acl chat path_beg /webhooks/

@@ -82,11 +82,10 @@ def test_haproxy_accepts_the_deployment_configurations(tmp_path: Path, config: s
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
-def test_a_server_connection_serves_one_request_for_rasa() -> None:
+def test_every_request_to_rasa_is_the_first_on_its_connection() -> None:
     config = _config()
-    for backend in ("rasa_rest", "rasa_socketio"):
-        section = config.split(f"\nbackend {backend}", 1)[1].split("\nbackend", 1)[0]
-        assert "\n    option http-server-close" in section, backend
+    frontend = config.split("\nfrontend rasa", 1)[1].split("\nbackend", 1)[0]
+    assert "\n    option httpclose" in frontend
 
 
 def test_the_public_front_end_is_only_rendered_for_deployments() -> None:
