@@ -8,13 +8,12 @@ A malformed or missing one raises `ShopifySettingError` naming it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any, Self
+from typing import Self
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
-from common.settings import SECRET, EnvSettings
+from common.settings import SECRET, EnvSettings, SettingsError
 
 DEFAULT_API_VERSION = "2026-07"
 DEFAULT_FINAL_SALE_TAG = "final-sale"
@@ -23,14 +22,14 @@ _SHOP = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}\.myshopify\.com$")
 _API_VERSION = re.compile(r"^(\d{4}-(01|04|07|10)|unstable)$")
 
 
-class ShopifySettingError(ValueError):
+class ShopifySettingError(SettingsError):
     """A Shopify setting is missing or malformed; the message names it."""
 
 
 class ShopifySettings(EnvSettings):
     settings_error = ShopifySettingError
 
-    shop: str = Field(alias="SHOPIFY_SHOP")
+    shop: str | None = Field(None, alias="SHOPIFY_SHOP")
     access_token: str | None = Field(None, alias="SHOPIFY_ACCESS_TOKEN", json_schema_extra=SECRET)
     client_id: str | None = Field(None, alias="SHOPIFY_CLIENT_ID")
     client_secret: str | None = Field(
@@ -47,71 +46,67 @@ class ShopifySettings(EnvSettings):
 
     @field_validator("shop")
     @classmethod
-    def _myshopify_domain(cls, shop: str) -> str:
-        shop = shop.lower()
+    def _myshopify_domain(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        shop = value.lower()
         if not _SHOP.fullmatch(shop):
-            raise ValueError(f"SHOPIFY_SHOP must be <shop>.myshopify.com, got {shop!r}")
+            raise ValueError(f"SHOPIFY_SHOP must be <shop>.myshopify.com, got {value!r}")
         return shop
 
     @field_validator("api_version")
     @classmethod
-    def _version(cls, version: str) -> str:
-        if not _API_VERSION.fullmatch(version):
+    def _version(cls, value: str) -> str:
+        if not _API_VERSION.fullmatch(value):
             raise ValueError(
-                f"SHOPIFY_API_VERSION must look like 2026-07 (or 'unstable'), got {version!r}"
+                f"SHOPIFY_API_VERSION must look like 2026-07 (or 'unstable'), got {value!r}"
             )
-        return version
+        return value
 
     @field_validator("admin_url")
     @classmethod
-    def _admin_origin(cls, admin_url: str | None) -> str | None:
-        return _origin(admin_url) if admin_url is not None else None
+    def _origin(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value.rstrip("/"))
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"SHOPIFY_ADMIN_URL must be an http(s) origin, got {value!r}")
+        if parts.path or parts.query or parts.fragment or parts.username or parts.password:
+            raise ValueError(
+                f"SHOPIFY_ADMIN_URL must be an origin only (scheme://host[:port]), got {value!r}"
+            )
+        return f"{parts.scheme}://{parts.netloc}"
 
     @field_validator("final_sale_tag")
     @classmethod
-    def _one_tag(cls, tag: str) -> str:
-        if len(tag) > 255 or "," in tag:
+    def _one_tag(cls, value: str) -> str:
+        if not value or len(value) > 255 or "," in value:
             raise ValueError(
-                f"SHOPIFY_FINAL_SALE_TAG must be one product tag (no comma), got {tag!r}"
+                f"SHOPIFY_FINAL_SALE_TAG must be one product tag (no comma), got {value!r}"
             )
-        return tag
+        return value
 
     @model_validator(mode="after")
-    def _one_way_to_authenticate(self) -> Self:
-        token, client_id, client_secret = self.access_token, self.client_id, self.client_secret
-        if token and (client_id or client_secret):
+    def _shop_and_credentials(self) -> Self:
+        if not self.shop:
+            raise ValueError(
+                "SHOPIFY_SHOP is required with SHOPDESK_STORE_BACKEND=shopify "
+                "(<shop>.myshopify.com)"
+            )
+        token, client_id, secret = self.access_token, self.client_id, self.client_secret
+        if token and (client_id or secret):
             raise ValueError(
                 "set either SHOPIFY_ACCESS_TOKEN or SHOPIFY_CLIENT_ID + SHOPIFY_CLIENT_SECRET, "
                 "not both"
             )
         if not token:
-            if not client_id and not client_secret:
+            if not client_id and not secret:
                 raise ValueError(
                     "SHOPIFY_ACCESS_TOKEN (or SHOPIFY_CLIENT_ID + SHOPIFY_CLIENT_SECRET) is "
                     "required with SHOPIFY_SHOP"
                 )
             if not client_id:
                 raise ValueError("SHOPIFY_CLIENT_ID is required with SHOPIFY_CLIENT_SECRET")
-            if not client_secret:
+            if not secret:
                 raise ValueError("SHOPIFY_CLIENT_SECRET is required with SHOPIFY_CLIENT_ID")
         return self
-
-    @classmethod
-    def derived_values(cls, env: Mapping[str, str]) -> dict[str, Any]:
-        if "SHOPIFY_SHOP" not in env:
-            raise ShopifySettingError(
-                "SHOPIFY_SHOP is required with SHOPDESK_STORE_BACKEND=shopify "
-                "(<shop>.myshopify.com)"
-            )
-        return {}
-
-
-def _origin(raw: str) -> str:
-    parts = urlsplit(raw.rstrip("/"))
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ShopifySettingError(f"SHOPIFY_ADMIN_URL must be an http(s) origin, got {raw!r}")
-    if parts.path or parts.query or parts.fragment or parts.username or parts.password:
-        raise ShopifySettingError(
-            f"SHOPIFY_ADMIN_URL must be an origin only (scheme://host[:port]), got {raw!r}"
-        )
-    return f"{parts.scheme}://{parts.netloc}"

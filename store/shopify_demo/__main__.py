@@ -9,12 +9,24 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 
+from pydantic import Field
+
 from common.logs import install_log_masking
+from common.settings import SECRET, EnvSettings, Port, SettingsError
 
 DEFAULT_PORT = 8300
+
+
+class DemoSettings(EnvSettings):
+    access_token: str = Field(alias="SHOPIFY_ACCESS_TOKEN", json_schema_extra=SECRET)
+    client_id: str | None = Field(None, alias="SHOPIFY_CLIENT_ID")
+    client_secret: str | None = Field(
+        None, alias="SHOPIFY_CLIENT_SECRET", json_schema_extra=SECRET
+    )
+    final_sale_tag: str = Field("final-sale", alias="SHOPIFY_FINAL_SALE_TAG")
+    port: Port = Field(DEFAULT_PORT, alias="SHOPIFY_DEMO_PORT")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,18 +41,10 @@ def main(argv: list[str] | None = None) -> int:
 
     install_log_masking()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    env = os.environ
-    token = env.get("SHOPIFY_ACCESS_TOKEN", "").strip()
-    if not token:
-        print("configuration error: SHOPIFY_ACCESS_TOKEN is required (the token the demo "
-              "accepts)", file=sys.stderr)
-        return 2
-    raw_port = env.get("SHOPIFY_DEMO_PORT", "").strip()
     try:
-        port = args.port or (int(raw_port) if raw_port else DEFAULT_PORT)
-    except ValueError:
-        print(f"configuration error: SHOPIFY_DEMO_PORT must be a port number, got {raw_port!r}",
-              file=sys.stderr)
+        settings = DemoSettings.from_env()
+    except SettingsError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
         return 2
 
     import uvicorn
@@ -48,12 +52,13 @@ def main(argv: list[str] | None = None) -> int:
     from store.shopify_demo.server import DemoShopify, create_app
 
     demo = DemoShopify(
-        access_tokens=frozenset({token}),
-        client_id=env.get("SHOPIFY_CLIENT_ID", "").strip() or None,
-        client_secret=env.get("SHOPIFY_CLIENT_SECRET", "").strip() or None,
-        final_sale_tag=env.get("SHOPIFY_FINAL_SALE_TAG", "").strip() or "final-sale",
+        access_tokens=frozenset({settings.access_token}),
+        client_id=settings.client_id,
+        client_secret=settings.client_secret,
+        final_sale_tag=settings.final_sale_tag,
     )
-    uvicorn.run(create_app(demo), host=args.host, port=port, log_level="info")
+    uvicorn.run(create_app(demo), host=args.host, port=args.port or settings.port,
+                log_level="info")
     return 0
 
 
