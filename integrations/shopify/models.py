@@ -116,6 +116,8 @@ class ReturnedFulfillmentLineItem(ShopifyModel):
 
 class ReturnLineItem(ShopifyModel):
     quantity: int
+    customer_note: str | None = None
+    return_reason_note: str | None = None
     fulfillment_line_item: ReturnedFulfillmentLineItem | None = None
 
 

@@ -113,8 +113,6 @@ RETURN_INSTRUCTIONS = (
     "The store reviews the request and emails you the return label and instructions; "
     "your refund is issued once the parcel is back."
 )
-# A return with the same lines made this recently is taken for the one a retry made.
-RETRY_WINDOW = timedelta(minutes=15)
 JOB_POLL_SECONDS = 0.1
 
 
@@ -279,7 +277,8 @@ class ShopifyStore:
         deadline = self._shopify.deadline()
         loaded = await self._load(order_number, email=email, postcode=None, deadline=deadline)
         wanted = {line.line_id: line.quantity for line in lines}
-        earlier = self._retried_return(loaded, wanted)
+        marker = request_marker(idempotency_key)
+        earlier = self._retried_return(loaded, marker)
         if earlier is not None:
             return self._remember(idempotency_key, earlier)
         facts = _facts(loaded.raw, loaded.order, returnable=loaded.returnable,
@@ -304,7 +303,8 @@ class ShopifyStore:
                 if take > 0:
                     requests.append(ReturnLineRequest(
                         fulfillment_line_item_id=item_id, quantity=take,
-                        return_reason=shopify_reason, note=(comment or None),
+                        return_reason=shopify_reason,
+                        note=f"{comment} ({marker})" if comment else f"({marker})",
                     ))
                     left -= take
             if left > 0:
@@ -627,14 +627,15 @@ class ShopifyStore:
             currency=order.currency, created_at=created_at, lines=tuple(lines),
         )
 
-    def _retried_return(self, loaded: _Loaded, wanted: dict[int, int]) -> (
-        ReturnAuthorization | None
-    ):
-        """A return with exactly these lines made within RETRY_WINDOW: a retried turn's."""
-        now = datetime.now().astimezone()
-        for ret in loaded.order.returns:
-            same = {line.line_id: line.quantity for line in ret.lines} == wanted
-            if same and ret.status == "authorized" and now - ret.created_at <= RETRY_WINDOW:
+    def _retried_return(self, loaded: _Loaded, marker: str) -> ReturnAuthorization | None:
+        """The return this request already made (a retried turn, maybe on another action
+        server): its lines carry the request's marker in their note."""
+        for raw, ret in zip(loaded.raw.returns.nodes, loaded.order.returns, strict=True):
+            notes = [
+                f"{item.customer_note or ''} {item.return_reason_note or ''}"
+                for item in raw.return_line_items.nodes
+            ]
+            if any(marker in note for note in notes):
                 return self._authorization(
                     rma_number=ret.rma_number, status=ret.status, reason=ret.reason,
                     comment=ret.comment, created_at=ret.created_at, lines=list(ret.lines),
@@ -647,6 +648,12 @@ class ShopifyStore:
         while len(self._made) > 1024:
             self._made.popitem(last=False)
         return made
+
+
+def request_marker(idempotency_key: str) -> str:
+    """What a return's line notes carry to tie it to the request that made it (Shopify's
+    mutations take no idempotency key)."""
+    return "shopdesk:" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:16]
 
 
 def _returned_units(raw: shopify.Order) -> dict[int, int]:

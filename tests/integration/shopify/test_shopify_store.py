@@ -227,3 +227,28 @@ async def test_the_check_names_a_missing_scope_and_a_version(demo: DemoShopify) 
         await scoped.aclose()
         await old.aclose()
     assert "SHOPIFY_API_VERSION" in problem and "2026-07" in problem
+
+
+async def test_the_same_line_again_with_a_new_request_is_a_second_return(
+    store: ShopifyStore, origin: str, demo: DemoShopify
+) -> None:
+    order = await store.lookup_order(order_number="10002", email="ben@example.com")
+    tee = next(line for line in order.lines if line.quantity == 2)
+
+    async def one_tee(adapter: ShopifyStore, key: str):
+        return await adapter.create_return(
+            order_number="10002", email="ben@example.com", lines=[ReturnLine(tee.line_id, 1)],
+            reason="wrong_size", comment="too tight", idempotency_key=key,
+        )
+
+    first = await one_tee(store, "tee-first")
+    second = await one_tee(store, "tee-second")
+    other = make_store(origin)  # a retry of the first, on another action server
+    first_again = await one_tee(other, "tee-first")
+    await other.aclose()
+    assert (first.rma_number, second.rma_number) == ("#10002-R1", "#10002-R2")
+    assert first_again.rma_number == "#10002-R1"
+    notes = [item["customerNote"] for ret in
+             demo.shop.orders["gid://shopify/Order/10002"]["returns"]["nodes"]
+             for item in ret["returnLineItems"]["nodes"]]
+    assert notes[0].startswith("too tight (shopdesk:") and notes[0] != notes[1]

@@ -58,8 +58,7 @@ def test_the_check_catches_a_field_shopify_does_not_have(schema) -> None:
 
 def test_the_check_catches_a_deprecated_field(schema) -> None:
     text = all_documents()["order_details"].text.replace(
-        "quantity\n          ... on ReturnLineItem", "quantity\n          returnReason\n"
-        "          ... on ReturnLineItem", 1
+        "returnReasonNote\n", "returnReasonNote\n          returnReason\n", 1
     )
     messages = [e.message for e in validate(schema, parse(text), RULES)]
     assert len(messages) == 1 and "returnReason is deprecated" in messages[0]
