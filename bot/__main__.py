@@ -102,6 +102,7 @@ def start_shopify_demo(stack: Stack) -> dict[str, str]:
     token = "shpat_demo_" + secrets.token_hex(16)
     stack.start(shopify_demo_spec(int(raw), token=token))
     print(f"SHOPIFY_SHOP is not set: starting the demo Shopify on port {raw} ...", flush=True)
+    stack.wait_healthy(timeout=60)  # up before the action server checks it at start-up
     return shopify_demo_env(int(raw), token=token)
 
 

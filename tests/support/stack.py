@@ -170,6 +170,7 @@ def start_stack(
             running.shopify_demo = running.stack.start(
                 shopify_demo_spec(running.shopify_demo_port, token=running.shopify_token)
             )
+            running.stack.wait_healthy(timeout=60)  # up before the action server checks it
             actions_env.update(
                 shopify_demo_env(running.shopify_demo_port, token=running.shopify_token)
             )
