@@ -61,6 +61,9 @@ TOKEN_REFRESH_MARGIN = 300.0
 MIN_ATTEMPT_SECONDS = 0.05
 # What a 429 without a usable Retry-After waits.
 DEFAULT_RETRY_AFTER = 1.0
+# Requests one call may make while rate limited (each after its wait), and the least wait.
+MAX_ATTEMPTS = 4
+MIN_WAIT_SECONDS = 0.05
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
@@ -301,7 +304,9 @@ class ShopifyClient:
         }
         deadline = self.deadline() if deadline is None else deadline
         refreshed = False
+        attempts = 0
         while True:
+            attempts += 1
             token = await self._access_token(deadline)
             response = await self._post(
                 self.graphql_path, json=body, headers={"X-Shopify-Access-Token": token},
@@ -317,11 +322,12 @@ class ShopifyClient:
                 refreshed = True
                 self._token = None
             except ShopifyThrottled as throttled:
-                wait = throttled.retry_after or 0.0
-                if self._clock() + wait + MIN_ATTEMPT_SECONDS > deadline:
+                wait = max(throttled.retry_after or 0.0, MIN_WAIT_SECONDS)
+                fits = self._clock() + wait + MIN_ATTEMPT_SECONDS <= deadline
+                if attempts >= MAX_ATTEMPTS or not fits:
                     log.warning(
-                        "shopify %s throttled; %.2fs wait does not fit the deadline",
-                        doc.operation_name, wait,
+                        "shopify %s throttled (attempt %d); a %.2fs wait does not fit",
+                        doc.operation_name, attempts, wait,
                     )
                     raise
                 log.info("shopify %s throttled; waiting %.2fs", doc.operation_name, wait)

@@ -272,3 +272,16 @@ async def test_wrong_client_credentials(origin: str) -> None:
             await shopify.health()
     assert raised.value.status == 401
     assert "exchange refused" in raised.value.message
+
+
+async def test_throttled_again_and_again_gives_up_after_a_few_tries(
+    origin: str, demo: DemoShopify
+) -> None:
+    demo.faults.throttled = 10
+    demo.faults.throttle_wait = 0.0  # Shopify says "now": the client still waits a little
+    sleep = RecordingSleep()
+    async with client(origin, sleep=sleep) as shopify:
+        with pytest.raises(ShopifyThrottled):
+            await shopify.order_summaries(jo_10023())
+    assert demo.graphql_requests == 4
+    assert sleep.waits == [0.05, 0.05, 0.05]
