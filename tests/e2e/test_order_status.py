@@ -147,3 +147,22 @@ def test_out_of_scope_says_what_it_can_do(shopdesk: ShopdeskStack) -> None:
     offered = buttons(reply)
     assert "/order_status" in offered
     assert "/human_agent" in offered
+
+
+def test_a_signed_in_shopper_picks_from_their_recent_orders(store_stack: ShopdeskStack) -> None:
+    now = int(time.time())
+    token = jwt.encode(
+        {"iss": "shopdesk-store", "sub": "1", "email": "jo@example.com", "iat": now,
+         "exp": now + 600},
+        IDENTITY_SECRET,
+        algorithm="HS256",
+    )
+    me = shopper()
+    offered = store_stack.say(me, "where is my order?", metadata={"identity_token": token})
+    assert "most recent ones" in texts(offered)
+    assert buttons(offered) == [
+        f'/inform{{"order_number": "{n}"}}' for n in ("10011", "10023", "10010", "10012")
+    ]
+    status = texts(store_stack.say(me, '/inform{"order_number": "10023"}',
+                                   metadata={"identity_token": token}))
+    assert TRACKING_URL in status
