@@ -22,8 +22,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import date
 
 from common.order_numbers import OrderNumberFormat, order_number_format
 from integrations.shopify import models as shopify
@@ -46,17 +45,22 @@ from integrations.store.errors import (
 )
 from integrations.store.models import (
     Address,
-    Customer,
     LineEligibility,
     Order,
-    OrderLine,
     OrderSummary,
-    Refund,
     ReturnAuthorization,
     ReturnEligibility,
     ReturnLine,
-    Shipment,
     StorePolicy,
+)
+from integrations.store.shopify_orders import (
+    RETURN_STATES,
+    Returnable,
+    numeric_id,
+    order_facts,
+    order_from_shopify,
+    return_authorization,
+    summary_status,
 )
 
 log = logging.getLogger(__name__)
@@ -77,51 +81,7 @@ RETURN_REASONS = {
     "arrived_late": "OTHER",
     "other": "OTHER",
 }
-# Fulfillment.displayStatus as the port's shipment states (None: not a shipment any more).
-SHIPMENT_STATES: dict[str | None, str | None] = {
-    "LABEL_PRINTED": "label_created",
-    "LABEL_PURCHASED": "label_created",
-    "CONFIRMED": "label_created",
-    "SUBMITTED": "label_created",
-    "CARRIER_PICKED_UP": "in_transit",
-    "IN_TRANSIT": "in_transit",
-    "DELAYED": "in_transit",
-    "FULFILLED": "in_transit",
-    "MARKED_AS_FULFILLED": "in_transit",
-    "READY_FOR_PICKUP": "out_for_delivery",
-    "OUT_FOR_DELIVERY": "out_for_delivery",
-    "DELIVERED": "delivered",
-    "PICKED_UP": "delivered",
-    "ATTEMPTED_DELIVERY": "exception",
-    "FAILURE": "exception",
-    "NOT_DELIVERED": "exception",
-    None: "in_transit",
-    "CANCELED": None,
-    "LABEL_VOIDED": None,
-}
-# Return statuses as the port's (REQUESTED: waiting for the merchant; OPEN: on its way back).
-RETURN_STATES = {
-    "REQUESTED": "authorized",
-    "OPEN": "authorized",
-    "CLOSED": "refunded",
-    "DECLINED": "rejected",
-    "CANCELED": "cancelled",
-}
-_COUNTED_RETURNS = frozenset({"REQUESTED", "OPEN", "CLOSED"})
-ORIGINAL_PAYMENT = "your original payment method"
-RETURN_INSTRUCTIONS = (
-    "The store reviews the request and emails you the return label and instructions; "
-    "your refund is issued once the parcel is back."
-)
 JOB_POLL_SECONDS = 0.1
-
-
-def numeric_id(gid: str) -> int:
-    """`gid://shopify/LineItem/123` -> 123 (the port's line ids are numbers)."""
-    try:
-        return int(gid.rsplit("/", 1)[-1])
-    except ValueError:
-        raise StoreUnavailable(f"unexpected Shopify id {gid!r}") from None
 
 
 def _digest(value: str) -> bytes:
@@ -139,7 +99,7 @@ class _Loaded:
     order: Order
     eligibility: ReturnEligibility
     # Fulfillment line items Shopify would accept in a return now, per line: (id, units).
-    returnable: dict[int, list[tuple[str, int]]]
+    returnable: Returnable
 
 
 class ShopifyStore:
@@ -250,7 +210,7 @@ class ShopifyStore:
             OrderSummary(
                 order_number=self._number_of(summary.name),
                 placed_at=summary.created_at,
-                status=_summary_status(summary),
+                status=summary_status(summary),
             )
             for summary in found
             if summary.email is not None and summary.email.strip().lower() == email.lower()
@@ -281,8 +241,7 @@ class ShopifyStore:
         earlier = self._retried_return(loaded, marker)
         if earlier is not None:
             return self._remember(idempotency_key, earlier)
-        facts = _facts(loaded.raw, loaded.order, returnable=loaded.returnable,
-                       final_sale_tag=self._final_sale_tag)
+        facts = order_facts(loaded.order, loaded.returnable)
         try:
             refusal = rules.check_return_request(
                 facts,
@@ -318,7 +277,7 @@ class ShopifyStore:
             except ShopifyUserErrors as refused:
                 log.warning("Shopify refused a return on %s: %s", loaded.raw.name, refused)
                 raise StoreRefusal("return_refused", refused.message) from None
-        authorization = self._authorization(
+        authorization = return_authorization(
             rma_number=created.name,
             status=RETURN_STATES.get(created.status, "authorized"),
             reason=reason,
@@ -332,8 +291,7 @@ class ShopifyStore:
     async def cancel_order(self, *, order_number: str, email: str, idempotency_key: str) -> Order:
         deadline = self._shopify.deadline()
         loaded = await self._load(order_number, email=email, postcode=None, deadline=deadline)
-        facts = _facts(loaded.raw, loaded.order, returnable=loaded.returnable,
-                       final_sale_tag=self._final_sale_tag)
+        facts = order_facts(loaded.order, loaded.returnable)
         decision = rules.cancellation(facts)
         if decision == "already_cancelled":
             return loaded.order  # a retried turn, or cancelled meanwhile: nothing to do
@@ -372,8 +330,7 @@ class ShopifyStore:
                          city=checked.city, postcode=checked.postcode, country=checked.country)
         if _same_address(loaded.order.shipping_address, wanted):
             return loaded.order  # a retried turn: already in place
-        facts = _facts(loaded.raw, loaded.order, returnable=loaded.returnable,
-                       final_sale_tag=self._final_sale_tag)
+        facts = order_facts(loaded.order, loaded.returnable)
         refusal = rules.address_change_refusal(facts)
         if refusal is not None:
             raise StoreRefusal(refusal.code, refusal.message)
@@ -467,15 +424,19 @@ class ShopifyStore:
             returnable_fulfillments = await self._shopify.returnable_fulfillments(
                 order_id, deadline=deadline
             )
-        returnable: dict[int, list[tuple[str, int]]] = {}
+        returnable: Returnable = {}
         for fulfillment in returnable_fulfillments:
             for item in fulfillment.returnable_fulfillment_line_items.nodes:
                 line_id = numeric_id(item.fulfillment_line_item.line_item.id)
                 returnable.setdefault(line_id, []).append(
                     (item.fulfillment_line_item.id, item.quantity)
                 )
-        order = self._order(raw, returnable)
-        facts = _facts(raw, order, returnable=returnable, final_sale_tag=self._final_sale_tag)
+        order = order_from_shopify(
+            raw, returnable, number=self._number_of(raw.name),
+            final_sale_tag=self._final_sale_tag,
+            refund_processing_days=self._policy.refund_processing_days,
+        )
+        facts = order_facts(order, returnable)
         today = self._today()
         verdicts = rules.order_eligibility(facts, today=today, policy=self._policy)
         eligibility = ReturnEligibility(
@@ -495,138 +456,6 @@ class ShopifyStore:
         )
         return _Loaded(raw=raw, order=order, eligibility=eligibility, returnable=returnable)
 
-    def _order(self, raw: shopify.Order, returnable: dict[int, list[tuple[str, int]]]) -> Order:
-        currency = raw.currency_code
-        returned = _returned_units(raw)
-        lines = []
-        for item in raw.line_items.nodes:
-            line_id = numeric_id(item.id)
-            final_sale = self._final_sale_tag in {
-                t.strip().lower() for t in (item.product.tags if item.product else ())
-            }
-            lines.append(OrderLine(
-                line_id=line_id,
-                sku=item.sku or "",
-                name=item.name,
-                category="",
-                quantity=item.quantity,
-                unit_price=item.original_unit_price_set.shop_money.amount,
-                final_sale=final_sale,
-                returned_quantity=returned.get(line_id, 0),
-                returnable_quantity=sum(n for _, n in returnable.get(line_id, [])),
-            ))
-        shipments = []
-        for fulfillment in raw.fulfillments:
-            state = SHIPMENT_STATES.get(fulfillment.display_status, "in_transit")
-            if state is None or fulfillment.status not in ("SUCCESS", "OPEN", "PENDING"):
-                continue
-            tracking = fulfillment.tracking_info[0] if fulfillment.tracking_info else None
-            shipments.append(Shipment(
-                carrier=(tracking.company if tracking and tracking.company else "the carrier"),
-                tracking_number=(tracking.number or "") if tracking else "",
-                tracking_url=(tracking.url or "") if tracking else "",
-                status=state,
-                eta=fulfillment.estimated_delivery_at.date()
-                if fulfillment.estimated_delivery_at else None,
-                shipped_at=fulfillment.in_transit_at or fulfillment.created_at,
-                delivered_at=fulfillment.delivered_at,
-                line_ids=tuple(
-                    numeric_id(i.line_item.id) for i in fulfillment.fulfillment_line_items.nodes
-                ),
-            ))
-        refunds = tuple(self._refund(r, currency) for r in raw.refunds)
-        status = _status(raw, shipments)
-        address = raw.shipping_address
-        order = Order(
-            order_number=self._number_of(raw.name),
-            status=status,
-            placed_at=raw.created_at,
-            cancelled_at=raw.cancelled_at,
-            currency=currency,
-            subtotal=raw.subtotal_price_set.shop_money.amount,
-            shipping=raw.total_shipping_price_set.shop_money.amount,
-            total=raw.total_price_set.shop_money.amount,
-            payment_method=ORIGINAL_PAYMENT,
-            customer=Customer(name=(address.name if address and address.name else ""),
-                              email=raw.email or ""),
-            shipping_address=Address(
-                name=(address.name or "") if address else "",
-                line1=(address.address1 or "") if address else "",
-                line2=address.address2 if address else None,
-                city=(address.city or "") if address else "",
-                postcode=(address.zip or "") if address else "",
-                country=(address.country_code_v2 or "") if address else "",
-            ),
-            can_cancel=False,
-            can_change_address=False,
-            lines=tuple(lines),
-            shipments=tuple(shipments),
-            returns=tuple(self._return(r, currency) for r in raw.returns.nodes),
-            refunds=refunds,
-        )
-        facts = _facts(raw, order, returnable=returnable, final_sale_tag=self._final_sale_tag)
-        return replace(
-            order,
-            can_cancel=rules.cancellation(facts) == "cancel",
-            can_change_address=rules.address_change_refusal(facts) is None,
-        )
-
-    def _refund(self, refund: shopify.Refund, currency: str) -> Refund:
-        states = [t.status for t in refund.transactions.nodes]
-        if "SUCCESS" in states:
-            status = "issued"
-        elif states and all(s in ("FAILURE", "ERROR") for s in states):
-            status = "failed"
-        else:
-            status = "pending"  # PENDING, AWAITING_RESPONSE, UNKNOWN: not arrived yet
-        created = refund.created_at or datetime.now().astimezone()
-        issued = next(
-            (t.processed_at for t in refund.transactions.nodes if t.status == "SUCCESS"), None
-        )
-        gift_card = any(t.gateway == "gift_card" for t in refund.transactions.nodes)
-        return Refund(
-            amount=refund.total_refunded_set.shop_money.amount,
-            currency=refund.total_refunded_set.shop_money.currency_code or currency,
-            status=status,
-            method="store credit" if gift_card else ORIGINAL_PAYMENT,
-            created_at=created,
-            issued_at=issued,
-            expected_by=(created.date() + timedelta(days=self._policy.refund_processing_days))
-            if status == "pending" else None,
-        )
-
-    def _return(self, ret: shopify.Return, currency: str) -> ReturnAuthorization:
-        units: dict[int, int] = {}
-        for item in ret.return_line_items.nodes:
-            if item.fulfillment_line_item is not None:
-                line_id = numeric_id(item.fulfillment_line_item.line_item.id)
-                units[line_id] = units.get(line_id, 0) + item.quantity
-        return ReturnAuthorization(
-            rma_number=ret.name,
-            status=RETURN_STATES.get(ret.status, "authorized"),
-            reason="other",
-            comment=None,
-            label_url="",
-            instructions=RETURN_INSTRUCTIONS,
-            refund_amount=Decimal("0.00"),
-            currency=currency,
-            created_at=ret.created_at,
-            lines=tuple(ReturnLine(i, n) for i, n in sorted(units.items())),
-        )
-
-    def _authorization(
-        self, *, rma_number: str, status: str, reason: str, comment: str | None,
-        created_at: datetime, lines: list[ReturnLine], order: Order,
-    ) -> ReturnAuthorization:
-        prices = {line.line_id: line.unit_price for line in order.lines}
-        amount = sum((prices.get(line.line_id, Decimal(0)) * line.quantity for line in lines),
-                     Decimal("0.00"))
-        return ReturnAuthorization(
-            rma_number=rma_number, status=status, reason=reason, comment=comment,
-            label_url="", instructions=RETURN_INSTRUCTIONS, refund_amount=amount,
-            currency=order.currency, created_at=created_at, lines=tuple(lines),
-        )
-
     def _retried_return(self, loaded: _Loaded, marker: str) -> ReturnAuthorization | None:
         """The return this request already made (a retried turn, maybe on another action
         server): its lines carry the request's marker in their note."""
@@ -636,7 +465,7 @@ class ShopifyStore:
                 for item in raw.return_line_items.nodes
             ]
             if any(marker in note for note in notes):
-                return self._authorization(
+                return return_authorization(
                     rma_number=ret.rma_number, status=ret.status, reason=ret.reason,
                     comment=ret.comment, created_at=ret.created_at, lines=list(ret.lines),
                     order=loaded.order,
@@ -654,72 +483,6 @@ def request_marker(idempotency_key: str) -> str:
     """What a return's line notes carry to tie it to the request that made it (Shopify's
     mutations take no idempotency key)."""
     return "shopdesk:" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:16]
-
-
-def _returned_units(raw: shopify.Order) -> dict[int, int]:
-    units: dict[int, int] = {}
-    for ret in raw.returns.nodes:
-        if ret.status not in _COUNTED_RETURNS:
-            continue
-        for item in ret.return_line_items.nodes:
-            if item.fulfillment_line_item is not None:
-                line_id = numeric_id(item.fulfillment_line_item.line_item.id)
-                units[line_id] = units.get(line_id, 0) + item.quantity
-    return units
-
-
-def _status(raw: shopify.Order, shipments: list[Shipment]) -> str:
-    if raw.cancelled_at is not None:
-        return "cancelled"
-    if raw.display_financial_status == "REFUNDED":
-        return "refunded"
-    if not shipments or all(s.status == "label_created" for s in shipments):
-        return "processing"
-    fully = raw.display_fulfillment_status == "FULFILLED"
-    if fully and all(s.status == "delivered" for s in shipments):
-        return "delivered"
-    return "shipped"
-
-
-def _summary_status(summary: shopify.OrderSummary) -> str:
-    if summary.cancelled_at is not None:
-        return "cancelled"
-    if summary.display_fulfillment_status in ("FULFILLED", "PARTIALLY_FULFILLED"):
-        return "shipped"
-    return "processing"
-
-
-def _facts(
-    raw: shopify.Order,
-    order: Order,
-    *,
-    returnable: dict[int, list[tuple[str, int]]],
-    final_sale_tag: str,
-) -> rules.OrderFacts:
-    """What Shopdesk's rules need, from Shopify's order: delivery per line from its
-    fulfillments, units already returned from what Shopify would still take back."""
-    delivered_on: dict[int, date] = {}
-    for shipment in order.shipments:
-        if shipment.delivered_at is not None:
-            for line_id in shipment.line_ids:
-                day = shipment.delivered_at.date()
-                delivered_on[line_id] = min(day, delivered_on.get(line_id, day))
-    lines = []
-    for line in order.lines:
-        still = sum(n for _, n in returnable.get(line.line_id, []))
-        delivered = line.line_id in delivered_on
-        # Shopify's returnable units are the platform's word on what is left to return.
-        gone = max(line.quantity - still, 0) if delivered else line.returned_quantity
-        lines.append(rules.LineFacts(
-            line_id=line.line_id,
-            quantity=line.quantity,
-            final_sale=line.final_sale,
-            returned_quantity=max(gone, line.returned_quantity),
-            delivered_on=delivered_on.get(line.line_id),
-        ))
-    shipped = any(s.status != "label_created" for s in order.shipments)
-    status = order.status if order.status != "refunded" else "delivered"
-    return rules.OrderFacts(status=status, shipped=shipped, lines=tuple(lines))
 
 
 def _same_address(current: Address, wanted: Address) -> bool:
