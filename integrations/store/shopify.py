@@ -20,7 +20,8 @@ import hmac
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -493,23 +494,18 @@ def _same_address(current: Address, wanted: Address) -> bool:
     return key(current) == key(wanted)
 
 
-class _mapped:
+@asynccontextmanager
+async def _mapped(what: str) -> AsyncIterator[None]:
     """Shopify's errors as the port's: the actions see `StoreUnavailable` (apology, a
-    person) and the operator the exact cause in the log."""
-
-    def __init__(self, what: str) -> None:
-        self.what = what
-
-    async def __aenter__(self) -> None:
-        return None
-
-    async def __aexit__(self, exc_type: type[BaseException] | None,
-                        exc: BaseException | None, tb: object) -> bool:
-        if exc is None or not isinstance(exc, ShopifyError):
-            return False
-        if isinstance(exc, ShopifyUserErrors):
-            return False  # handled where the mutation is made
-        log.warning("Shopify %s failed: %s", self.what, exc.message)
-        if isinstance(exc, ShopifyAuthError | ShopifyAccessDenied | ShopifyUnsupportedVersion):
-            raise StoreUnauthorized(f"Shopify {self.what}: {exc.message}") from exc
-        raise StoreUnavailable(f"Shopify {self.what}: {exc.message}") from exc
+    person) and the operator the exact cause in the log. User errors pass through: they
+    are handled where the mutation is made."""
+    try:
+        yield
+    except ShopifyUserErrors:
+        raise
+    except (ShopifyAuthError, ShopifyAccessDenied, ShopifyUnsupportedVersion) as exc:
+        log.warning("Shopify %s failed: %s", what, exc.message)
+        raise StoreUnauthorized(f"Shopify {what}: {exc.message}") from exc
+    except ShopifyError as exc:
+        log.warning("Shopify %s failed: %s", what, exc.message)
+        raise StoreUnavailable(f"Shopify {what}: {exc.message}") from exc
