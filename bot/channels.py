@@ -213,6 +213,7 @@ class GuardedSocketIOInput(SocketIOInput):
                 await self._ask_to_retry(message)
 
         blueprint = super().blueprint(handle)
+        blueprint.listener("before_server_stop")(_stop_socketio_tasks)
         sio = self.sio
         assert sio is not None  # set by super().blueprint
         namespace = self.namespace or "/"
@@ -299,6 +300,23 @@ def _require_socketio_internals() -> None:
             "the socket.io channel's guard was written for other versions: "
             + "; ".join(mismatches)
         )
+
+
+# python-engineio 4.5 runs tasks of its own (one pings the widgets' sessions, one per
+# session sends pings) and offers no way to stop them; left pending when the server stops,
+# asyncio logs "Task was destroyed but it is pending!" as an ERROR at every shutdown. They
+# are cancelled before Sanic closes the loop.
+async def _stop_socketio_tasks(app: Any, loop: Any) -> None:
+    tasks = [task for task in asyncio.all_tasks() if _runs_engineio_code(task)]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _runs_engineio_code(task: asyncio.Task[Any]) -> bool:
+    frame = getattr(task.get_coro(), "cr_frame", None)
+    module = frame.f_globals.get("__name__", "") if frame is not None else ""
+    return module == "engineio" or module.startswith("engineio.")
 
 
 def _socket_metadata(raw: Any) -> dict[str, Any]:

@@ -489,6 +489,47 @@ def test_a_resent_message_is_handled_once_and_answered_the_same(
     assert cluster.user_texts(me) == ["where is order 10023? it's jo@example.com"]
 
 
+def test_widget_messages_are_handled_once_and_retried_after_an_outage(
+    cluster: ProductionCluster, own_redis: OwnRedis
+) -> None:
+    """The widget's side (socket.io, straight to one instance): a message resent with its
+    message id gets the same replies and is stored once; with Redis down the instance asks
+    the widget to send it again (`shopdesk_retry`, the message id, `retry_after`), and the
+    resend is handled once Redis is back."""
+    instance_port = cluster.cluster.ports.rasa_instances[0]
+    widget = PollingClient(port=instance_port)
+    widget.connect(source="127.0.0.1")
+    me = shopper("widget")
+    widget.emit("session_request", {"session_id": me}, source="127.0.0.1")
+    widget.wait_for("session_confirm", source="127.0.0.1")
+
+    def say(text: str, message_id: str) -> None:
+        widget.emit("user_uttered", {"message": text, "session_id": me,
+                                     "customData": {"message_id": message_id}},
+                    source="127.0.0.1")
+
+    say("where is order 10023? it's jo@example.com", "w-1")
+    first = widget.wait_for("bot_uttered", source="127.0.0.1")
+    say("where is order 10023? it's jo@example.com", "w-1")
+    again = widget.wait_for("bot_uttered", source="127.0.0.1")
+    assert any("UPS" in (r.get("text") or "") for r in first), first
+    assert any("UPS" in (r.get("text") or "") for r in again), again  # answered again
+
+    own_redis.stop()
+    try:
+        say("what is your return policy?", "w-2")
+        (retry,) = widget.wait_for("shopdesk_retry", source="127.0.0.1")
+    finally:
+        own_redis.start()
+    assert retry["message_id"] == "w-2" and retry["retryable"] is True, retry
+    assert retry["retry_after"] >= 1, retry
+    say("what is your return policy?", "w-2")
+    assert widget.wait_for("bot_uttered", source="127.0.0.1")
+    assert cluster.user_texts(me) == [  # each message once: the resends ran nothing twice
+        "where is order 10023? it's jo@example.com", "what is your return policy?"
+    ]
+
+
 def test_killing_a_rasa_instance_mid_run_loses_and_duplicates_nothing(
     cluster: ProductionCluster,
 ) -> None:
