@@ -26,13 +26,21 @@ UK_POSTCODE_RE = re.compile(
 )
 # Order numbers: the one pattern, per store backend (common/order_numbers.py).
 ORDER_NUMBER_RE = REFERENCE_FORMAT.pattern
+# what introduces a postcode, in English, German ("PLZ", "Postleitzahl"), French ("code
+# postal", "CP") and Spanish ("código postal", "CP", "C.P.")
+_POSTCODE_WORDS = (
+    r"(?:zip|zipcode|zip\s+code|post\s*code|postal\s+code|plz|postleitzahl|code\s+postal"
+    r"|c\.?\s?p\.?|c[óo]digo\s+postal)"
+)
 ZIP_BEFORE_RE = re.compile(
-    r"(?:zip|zipcode|zip\s+code|post\s*code|postal\s+code)\s*(?:is|was|:|=|-)?\s*(?:it'?s\s*)?$",
+    r"(?<!\w)" + _POSTCODE_WORDS + r"\s*(?:is|was|ist|lautet|est|c'est|es|:|=|-)?\s*(?:it'?s\s*)?$",
     re.IGNORECASE,
 )
-ZIP_AFTER_RE = re.compile(
-    r"^\s*(?:zip|zipcode|zip\s+code|post\s*code|postal\s+code)\b", re.IGNORECASE
-)
+ZIP_AFTER_RE = re.compile(r"^\s*" + _POSTCODE_WORDS + r"(?![\w])", re.IGNORECASE)
+# a continental address: "Hauptstraße 5, 10115 Berlin", "12 rue de la Paix, 75002 Paris",
+# "Calle Mayor 5, 28013 Madrid": five digits after a comma and before a capitalised town
+ADDRESS_BEFORE_RE = re.compile(r",\s*$")
+TOWN_AFTER_RE = re.compile(r"^\s+[A-ZÀ-ÖØ-Þ][^\W\d_]{2,}")
 
 
 @dataclass(frozen=True)
@@ -72,14 +80,15 @@ def find_uk_postcodes(text: str) -> list[Entity]:
 
 
 def find_numbers(text: str, order_numbers: re.Pattern[str] = ORDER_NUMBER_RE) -> list[Entity]:
-    """Order-number-shaped numbers: a US ZIP code when introduced as one, else an order
-    number."""
+    """Order-number-shaped numbers: a postcode (US ZIP, German, French, Spanish) when
+    introduced as one or written inside an address, else an order number."""
     found = []
     for m in order_numbers.finditer(text):
         digits = m.group(1)
         start, end = m.start(1), m.end(1)
         before, after = text[: m.start()], text[end:]
-        if ZIP_BEFORE_RE.search(before) or ZIP_AFTER_RE.search(after):
+        in_address = ADDRESS_BEFORE_RE.search(before) and TOWN_AFTER_RE.match(after)
+        if ZIP_BEFORE_RE.search(before) or ZIP_AFTER_RE.search(after) or in_address:
             found.append(Entity("postcode", digits, start, end))
         else:
             found.append(Entity("order_number", digits, start, end))

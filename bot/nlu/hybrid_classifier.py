@@ -52,6 +52,7 @@ class HybridIntentClassifier(GraphComponent, IntentClassifier):
             "knn_weight": defaults.knn_weight,
             "knn_k": defaults.knn_k,
             "knn_temperature": defaults.knn_temperature,
+            "encoders": list(defaults.encoders),
             "ranking_length": 10,
         }
 

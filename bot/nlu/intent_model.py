@@ -40,11 +40,14 @@ class HybridConfig:
     knn_weight: float = 0.0
     knn_k: int = 3
     knn_temperature: float = 0.05
+    # sentence encoders whose unit vectors are joined (each scaled by 1/sqrt(count), so the
+    # joined vector stays unit length): "minilm" (English) and "use" (multilingual)
+    encoders: tuple = ("minilm",)
 
     @classmethod
     def from_dict(cls, d: dict) -> HybridConfig:
         known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
-        for k in ("char_ngram_range", "word_ngram_range"):
+        for k in ("char_ngram_range", "word_ngram_range", "encoders"):
             if k in known:
                 known[k] = tuple(known[k])
         return cls(**known)
@@ -71,9 +74,9 @@ class HybridIntentModel:
         return list(self.classifier.classes_)
 
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
-        from bot.nlu.minilm import get_encoder
-
-        return get_encoder().encode(list(texts))
+        # models pickled before `encoders` existed used MiniLM alone
+        names = tuple(getattr(self.config, "encoders", ("minilm",)))
+        return embed(names, texts)
 
     def _features(
         self,
@@ -238,6 +241,25 @@ class HybridIntentModel:
         z = (per_class - per_class.max(axis=1, keepdims=True)) / self.config.knn_temperature
         e = np.exp(z)
         return e / e.sum(axis=1, keepdims=True)
+
+
+def embed(encoders: Sequence[str], texts: Sequence[str]) -> np.ndarray:
+    """The joined sentence embedding of each text (rows of unit length)."""
+    blocks = []
+    for name in encoders:
+        if name == "minilm":
+            from bot.nlu.minilm import get_encoder
+
+            blocks.append(get_encoder().encode(list(texts)))
+        elif name == "use":
+            from bot.nlu.use_encoder import get_use_encoder
+
+            blocks.append(get_use_encoder().encode(list(texts)))
+        else:
+            raise ValueError(f"unknown sentence encoder {name!r}: minilm or use")
+    if len(blocks) == 1:
+        return blocks[0]
+    return (np.hstack(blocks) / np.sqrt(len(blocks))).astype(np.float32)
 
 
 def _normalised(texts: Sequence[str]) -> list[str]:

@@ -5,7 +5,10 @@
 Trains (or reuses, by fingerprint) the project's pipeline from config.yml on data/nlu,
 Rasa's default `rasa init` pipeline, and a TF-IDF + logistic regression baseline, all
 on the same data/nlu; predicts every row; prints a table; writes
-results/eval-<name>.json and a confusion-matrix PNG. Floors make it exit 1 when missed.
+results/eval-<name>.json and a confusion-matrix PNG. Then it scores the same model on each
+language's held-out set (tools/evaluation/data/heldout/{en,de,fr,es}.csv, written for this
+project and kept out of data/nlu) and prints one row per language. Floors make it exit 1
+when missed.
 """
 
 from __future__ import annotations
@@ -49,6 +52,9 @@ MAPPED_INTENTS = (
 OOS = "out_of_scope"
 HEADLINE_FLAGS = {"exact", "approx"}
 DEFAULT_DATA = EVAL_DATA / "bitext" / "dev_mapped.csv"
+# held-out sets written for this project, one per language, never trained on
+HELDOUT_DIR = EVAL_DATA / "heldout"
+LANGUAGES = ("en", "de", "fr", "es")
 SWEEP = [round(0.1 * i, 1) for i in range(1, 10)]
 
 
@@ -258,6 +264,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--min-oos-recall", type=float)
     ap.add_argument("--min-oos-precision", type=float)
     ap.add_argument("--min-near-miss-recall", type=float)
+    ap.add_argument(
+        "--no-languages", action="store_true", help="skip the per-language held-out sets"
+    )
+    ap.add_argument("--min-language-accuracy", type=float, help="floor for each language")
+    ap.add_argument("--min-language-oos-recall", type=float, help="floor for each language")
     args = ap.parse_args(argv)
 
     set_offline_env()
@@ -355,6 +366,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     headline = systems["shopdesk (config.yml)"]
     failures = []
+    if not args.no_languages:
+        failures += per_language(ours.path, args)
     for flag, key in (
         ("min_accuracy", "in_scope_accuracy"),
         ("min_macro_f1", "macro_f1"),
@@ -370,6 +383,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("BELOW FLOOR: " + "; ".join(failures), file=sys.stderr)
         return 1
     return 0
+
+
+def per_language(model_path: Path, args: argparse.Namespace) -> list[str]:
+    """Scores the shipped model on each language's held-out set; prints one row per
+    language, writes results/eval-languages.json and returns the floors missed."""
+    table: dict[str, dict[str, object]] = {}
+    for language in LANGUAGES:
+        path = HELDOUT_DIR / f"{language}.csv"
+        rows = read_rows(path)
+        result = evaluate_rasa_model(model_path, rows, sweep=False)
+        result.pop("_preds")
+        table[language] = result
+    print(f"\nshopdesk per language (held-out sets in {HELDOUT_DIR.relative_to(REPO_ROOT)}):")
+    print(f"{'lang':<6}{'rows':>6}{'in-scope acc':>14}{'macro-F1':>10}{'OOS rec':>9}"
+          f"{'near-miss':>11}{'median ms':>11}")
+    for language, r in table.items():
+        print(f"{language:<6}{r['n_rows']:>6}{r['in_scope_accuracy']:>14.3f}{r['macro_f1']:>10.3f}"
+              f"{r['oos_recall']:>9.3f}{r['near_miss_oos_recall']:>11.3f}{r['median_ms']:>11.1f}")
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    (RESULTS_DIR / "eval-languages.json").write_text(json.dumps(table, indent=2))
+    failures = []
+    for language, r in table.items():
+        for floor, key in (
+            (args.min_language_accuracy, "in_scope_accuracy"),
+            (args.min_language_oos_recall, "oos_recall"),
+        ):
+            if floor is not None and (r[key] is None or r[key] < floor):
+                failures.append(f"{language} {key} {r[key]} < {floor}")
+    return failures
 
 
 if __name__ == "__main__":

@@ -112,3 +112,54 @@ def test_everything_at_once(matcher):
         ("email", "jo@example.com"),
         ("postcode", "SW1A 1AA"),
     ]
+
+
+@pytest.mark.parametrize(
+    "text,value",
+    [
+        ("PLZ 10115", "10115"),
+        ("meine Postleitzahl ist 80331", "80331"),
+        ("Hauptstraße 5, 10115 Berlin", "10115"),
+        ("code postal 75002", "75002"),
+        ("mon CP : 69002", "69002"),
+        ("12 rue de la Paix, 75002 Paris", "75002"),
+        ("código postal 28013", "28013"),
+        ("C.P. 08007", "08007"),
+        ("Calle Mayor 5, 28013 Madrid", "28013"),
+    ],
+)
+def test_german_french_spanish_postcodes(text, value):
+    assert [(e, v) for e, v, _ in found(text)] == [("postcode", value)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Wo ist meine Bestellung 10023?",
+        "commande 10023, merci",
+        "¿Dónde está el pedido 10023? Gracias",
+        "scp 10023",
+    ],
+)
+def test_order_numbers_in_other_languages_stay_order_numbers(text):
+    assert [(e, v) for e, v, _ in found(text)] == [("order_number", "10023")]
+
+
+@pytest.mark.parametrize(
+    "text,value",
+    [
+        ("Die Hose ist zu klein", "too_small"),
+        ("Meine Tassen kamen kaputt an", "damaged"),
+        ("Ich habe es mir anders überlegt", "changed_mind"),
+        ("elle est arrivée abîmée", "damaged"),
+        ("les chaussures sont trop petites", "too_small"),
+        ("vous avez envoyé la mauvaise couleur", "wrong_item"),
+        ("las tazas llegaron rotas", "damaged"),
+        ("me quedan grandes", "too_big"),
+        ("no es como en la descripción", "not_as_described"),
+    ],
+)
+def test_return_reasons_in_german_french_spanish(matcher, text, value):
+    assert [(e, v) for e, v, _ in found(text, matcher) if e == "return_reason"] == [
+        ("return_reason", value)
+    ]
