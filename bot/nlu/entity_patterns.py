@@ -1,4 +1,4 @@
-"""Rule-based entity extraction: order numbers, emails, postcodes (regular
+"""Rule-based entity extraction: order numbers, emails, postcodes, language names (regular
 expressions) and products / return reasons (spaCy PhraseMatcher on lemmas).
 
 Plain functions and one matcher class, usable without Rasa; the Rasa component in
@@ -41,6 +41,21 @@ ZIP_AFTER_RE = re.compile(r"^\s*" + _POSTCODE_WORDS + r"(?![\w])", re.IGNORECASE
 # "Calle Mayor 5, 28013 Madrid": five digits after a comma and before a capitalised town
 ADDRESS_BEFORE_RE = re.compile(r",\s*$")
 TOWN_AFTER_RE = re.compile(r"^\s+[A-ZÀ-ÖØ-Þ][^\W\d_]{2,}")
+
+
+# the four languages the assistant speaks, named in any of them ("English please",
+# "auf Deutsch", "en français", "¿hablas inglés?"): entity `language`, value the ISO code
+LANGUAGE_NAMES = {
+    "en": ["english", "englisch", "anglais", "inglés", "ingles"],
+    "de": ["german", "deutsch", "allemand", "alemán", "aleman"],
+    "fr": ["french", "französisch", "franzoesisch", "français", "francais", "francés", "frances"],
+    "es": ["spanish", "spanisch", "espagnol", "español", "espanol", "castellano"],
+}
+LANGUAGE_RE = re.compile(
+    r"(?<![\w])(" + "|".join(n for names in LANGUAGE_NAMES.values() for n in names) + r")(?![\w])",
+    re.IGNORECASE,
+)
+_LANGUAGE_OF = {n: code for code, names in LANGUAGE_NAMES.items() for n in names}
 
 
 @dataclass(frozen=True)
@@ -93,6 +108,13 @@ def find_numbers(text: str, order_numbers: re.Pattern[str] = ORDER_NUMBER_RE) ->
         else:
             found.append(Entity("order_number", digits, start, end))
     return found
+
+
+def find_language_names(text: str) -> list[Entity]:
+    return [
+        Entity("language", _LANGUAGE_OF[m.group(1).lower()], m.start(), m.end())
+        for m in LANGUAGE_RE.finditer(text)
+    ]
 
 
 def _overlaps(a: Entity, b: Entity) -> bool:
@@ -149,8 +171,8 @@ def extract_entities(
     *,
     order_numbers: re.Pattern[str] = ORDER_NUMBER_RE,
 ) -> list[Entity]:
-    """All entities in `text`, without overlaps (emails, then postcodes, numbers,
-    then catalogue phrases)."""
+    """All entities in `text`, without overlaps (emails, then postcodes, numbers, language
+    names, then catalogue phrases)."""
     chosen: list[Entity] = []
 
     def add(candidates: Iterable[Entity]) -> None:
@@ -161,6 +183,7 @@ def extract_entities(
     add(find_emails(text))
     add(find_uk_postcodes(text))
     add(find_numbers(text, order_numbers))
+    add(find_language_names(text))
     if matcher is not None:
         add(matcher.find(text))
     return sorted(chosen, key=lambda e: e.start)

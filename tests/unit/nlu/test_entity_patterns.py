@@ -163,3 +163,22 @@ def test_return_reasons_in_german_french_spanish(matcher, text, value):
     assert [(e, v) for e, v, _ in found(text, matcher) if e == "return_reason"] == [
         ("return_reason", value)
     ]
+
+
+@pytest.mark.parametrize(
+    "text,code",
+    [
+        ("English please", "en"),
+        ("auf Deutsch bitte", "de"),
+        ("en français svp", "fr"),
+        ("¿hablas inglés?", "en"),
+        ("Können wir Spanisch sprechen?", "es"),
+        ("en español por favor", "es"),
+    ],
+)
+def test_language_names_in_any_language(text, code):
+    assert [(e, v) for e, v, _ in found(text)] == [("language", code)]
+
+
+def test_a_country_is_not_a_language():
+    assert found("do you deliver to Germany or Spain") == []

@@ -48,7 +48,8 @@ export const DEFAULTS: WidgetConfig = {
   title: "Shop assistant",
   subtitle: "",
   greeting: null,
-  locale: "en",
+  // empty: the page's <html lang> decides (widget.ts), else English
+  locale: "",
   colors: { primary: "#1d4ed8", background: "#ffffff" },
   identityToken: null,
   storageKey: "shopdesk",

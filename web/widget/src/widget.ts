@@ -32,8 +32,13 @@ export class ShopdeskWidget {
   /** Resends of a message the server asked to retry, by message id (for the backoff). */
   private retries = new Map<string, number>();
 
+  // The page's language: the `locale` setting, else <html lang>; sent with every message
+  // so the assistant answers in it ("" when the page says nothing: the assistant detects).
+  private readonly locale: string;
+
   constructor(private readonly config: WidgetConfig) {
-    this.strings = stringsFor(config.locale);
+    this.locale = config.locale || document.documentElement.lang.trim();
+    this.strings = stringsFor(this.locale || "en");
     this.allowLink = allowDomains([window.location.hostname, ...config.linkDomains]);
     this.identityToken = config.identityToken;
     this.store = new ConversationStore({ prefix: `${config.storageKey}:${config.serverUrl}` });
@@ -60,7 +65,7 @@ export class ShopdeskWidget {
       strings: this.strings,
       idPrefix: `sd-${randomId().slice(0, 8)}`,
     });
-    this.dom.root.lang = config.locale;
+    this.dom.root.lang = this.locale || "en";
     shadow.append(style, this.dom.root);
     this.bindEvents();
   }
@@ -172,7 +177,8 @@ export class ShopdeskWidget {
   }
 
   private metadata(): Record<string, unknown> {
-    const data: Record<string, unknown> = { locale: this.config.locale };
+    const data: Record<string, unknown> = {};
+    if (this.locale) data.locale = this.locale;
     if (this.identityToken) data.identity_token = this.identityToken;
     return data;
   }
