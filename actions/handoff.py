@@ -32,6 +32,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.bootstrap import services as order_services
+from actions.language import conversation_language
 from actions.verification import VerifiedOrder, verified_identity, verified_order
 from handoff.bootstrap import services
 from handoff.masking import mask_sensitive
@@ -269,6 +270,7 @@ class ActionEscalate(Action):
         intent = shopper_task(tracker)
         verified = bool(order_number)
         turns = tuple(turns_from_events(tracker.events))
+        language = conversation_language(tracker)
         now = datetime.now(UTC)
 
         def build(context: EscalationContext) -> Escalation:
@@ -290,9 +292,13 @@ class ActionEscalate(Action):
                 order_number=order_number,
                 verified=verified,
                 priority=priority,
-                tags=tags_for(reason=reason, intent=intent, verified=verified, priority=priority),
+                tags=(
+                    *tags_for(reason=reason, intent=intent, verified=verified, priority=priority),
+                    f"language_{language}",
+                ),
                 turns=turns,
                 created_at=now,
+                language=language,
             )
 
         try:

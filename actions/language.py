@@ -28,8 +28,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-LANGUAGES = ("en", "de", "fr", "es")
-DEFAULT_LANGUAGE = "en"
+from common.languages import DEFAULT_LANGUAGE, LANGUAGES
+
 METADATA_KEY = "locale"
 SWITCH_INTENT = "switch_language"
 # the first detection: a language, any letters; a later one must be sure and a sentence

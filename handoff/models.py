@@ -37,6 +37,8 @@ class Escalation:
     turns: tuple[Turn, ...]
     created_at: datetime
     name: str | None = None
+    # the conversation's language (en/de/fr/es); None in escalations written before it existed
+    language: str | None = None
 
     @property
     def external_id(self) -> str:
@@ -59,6 +61,7 @@ class Escalation:
             "tags": list(self.tags),
             "turns": [t.to_dict() for t in self.turns],
             "created_at": self.created_at.isoformat(),
+            "language": self.language,
         }
 
     @classmethod
@@ -78,6 +81,7 @@ class Escalation:
             tags=tuple(data.get("tags") or ()),
             turns=tuple(Turn.from_dict(t) for t in data.get("turns") or ()),
             created_at=datetime.fromisoformat(data["created_at"]),
+            language=data.get("language"),
         )
 
 

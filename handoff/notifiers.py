@@ -6,6 +6,7 @@ import logging
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from common.languages import language_label
 from handoff.models import Alert
 from handoff.rules import reason_label
 from handoff.transcript import render_transcript
@@ -52,6 +53,7 @@ def alert_blocks(alert: Alert, tz: ZoneInfo) -> list[dict[str, Any]]:
                     "text": f"*Reason*\n{_escape(reason_label(e.reason))}",
                 },
                 {"type": "mrkdwn", "text": f"*Priority*\n{e.priority}"},
+                {"type": "mrkdwn", "text": f"*Language*\n{language_label(e.language)}"},
                 {
                     "type": "mrkdwn",
                     "text": f"*Ticket*\n<{alert.ticket.url}|#{alert.ticket.id}>",

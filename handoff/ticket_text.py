@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from common.languages import DEFAULT_LANGUAGE, language_label
 from handoff.models import Escalation, FollowUp
 from handoff.rules import one_line, reason_label
 from handoff.transcript import render_transcript
@@ -28,12 +29,24 @@ def ticket_body(escalation: Escalation, tz: ZoneInfo) -> str:
             f"Intent: {escalation.intent or 'unknown'}",
             f"Order: {order}",
             f"Contact: {escalation.email}",
+            *_language_lines(escalation),
             f"Conversation: {escalation.conversation_id}",
             f"Priority: {escalation.priority}",
         ]
     )
     transcript = render_transcript(escalation.turns, tz) or "(no messages)"
     return f"{header}\n\nTranscript:\n{transcript}\n"
+
+
+def _language_lines(escalation: Escalation) -> list[str]:
+    """The shopper's language, for an agent who reads English: reply in it; the transcript
+    below is as the shopper wrote it (the bot's replies were in that language too)."""
+    if not escalation.language:
+        return []
+    line = f"Language: {language_label(escalation.language)}"
+    if escalation.language != DEFAULT_LANGUAGE:
+        line += " - please reply in it; the transcript is as the shopper wrote it"
+    return [line]
 
 
 def repeat_escalation_comment(escalation: Escalation, tz: ZoneInfo) -> str:

@@ -1,0 +1,103 @@
+"""End to end in German, French and Spanish over the REST channel (real Rasa, action server
+and store): order status, a return and a handoff in each language; the page's language
+from the widget's metadata; "English please"."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.support.stack import ShopdeskStack, buttons, texts
+
+pytestmark = pytest.mark.e2e
+
+TRACKING_URL = "https://www.ups.com/track?tracknum=1Z999AA10123456784"
+
+ORDER_STATUS = {
+    "de": ("Wo ist meine Bestellung 10023? Meine E-Mail ist jo@example.com", "unterwegs mit UPS"),
+    "fr": ("Où en est ma commande 10023 ? Mon e-mail est jo@example.com", "en route avec UPS"),
+    "es": ("¿Dónde está mi pedido 10023? Mi correo es jo@example.com", "en camino con UPS"),
+}
+RETURN = {
+    "de": ("Ich möchte etwas zurückschicken", "Bestellnummer", "E-Mail-Adresse",
+           "Welchen Artikel", "Grund", "Zur Bestätigung", "Rücksendung RMA-10002-"),
+    "fr": ("Je voudrais retourner un article", "numéro de commande", "adresse e-mail",
+           "Quel article", "raison", "Pour confirmer", "retour RMA-10002-"),
+    "es": ("Quiero devolver un artículo", "número de pedido", "correo electrónico",
+           "Qué artículo", "motivo", "Para confirmar", "devolución RMA-10002-"),
+}
+HANDOFF = {
+    "de": ("Ich möchte mit einem Menschen sprechen", "E-Mail-Adresse", "einem Satz",
+           "Die Jacke hat ein Loch und ich möchte wissen, was ich tun soll", "Vorgangsnummer"),
+    "fr": ("Je voudrais parler à un conseiller", "adresse e-mail", "une phrase",
+           "La veste a un trou et je voudrais savoir quoi faire", "référence"),
+    "es": ("Quiero hablar con una persona", "correo electrónico", "una frase",
+           "La chaqueta tiene un agujero y quiero saber qué hacer", "referencia"),
+}
+
+
+def shopper() -> str:
+    return f"e2e-lang-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.mark.parametrize("language", sorted(ORDER_STATUS))
+def test_order_status_in_the_shoppers_language(shopdesk: ShopdeskStack, language: str) -> None:
+    me = shopper()
+    message, expected = ORDER_STATUS[language]
+    status = texts(shopdesk.say(me, message))
+    assert expected in status
+    assert TRACKING_URL in status
+    assert shopdesk.tracker(me)["slots"]["language"] == language
+
+
+@pytest.mark.parametrize("language", sorted(RETURN))
+def test_a_return_in_the_shoppers_language(shopdesk: ShopdeskStack, language: str) -> None:
+    start, ask_number, ask_email, ask_item, ask_reason, confirm, done = RETURN[language]
+    me = shopper()
+    assert ask_number in texts(shopdesk.say(me, start))
+    assert ask_email in texts(shopdesk.say(me, "10002"))
+    items = shopdesk.say(me, "ben@example.com")
+    assert ask_item in texts(items)
+    assert '/inform{"return_line": "100022"}' in buttons(items)
+    reasons = shopdesk.say(me, '/inform{"return_line": "100022"}')
+    assert ask_reason in texts(reasons)
+    summary = shopdesk.say(me, '/inform{"return_reason": "wrong_size"}')
+    assert confirm in texts(summary)
+    assert done in texts(shopdesk.say(me, "/affirm"))
+
+
+@pytest.mark.parametrize("language", sorted(HANDOFF))
+def test_a_handoff_in_the_shoppers_language(shopdesk: ShopdeskStack, language: str) -> None:
+    ask, ask_email, ask_summary, summary, reference = HANDOFF[language]
+    me = shopper()
+    assert ask_email in texts(shopdesk.say(me, ask))
+    assert ask_summary in texts(shopdesk.say(me, f"{me}@example.com"))
+    done = texts(shopdesk.say(me, summary))
+    assert reference in done and "SD-" in done
+
+
+def test_the_page_language_from_the_widget_decides(shopdesk: ShopdeskStack) -> None:
+    me = shopper()
+    reply = texts(shopdesk.say(me, "hi", metadata={"locale": "de-DE"}))
+    assert "Was kann ich für Sie tun?" in reply
+    # the page stays German: an English question is answered in German
+    assert "Bestellnummer" in texts(
+        shopdesk.say(me, "where is my order?", metadata={"locale": "de-DE"})
+    )
+
+
+def test_english_please_switches_and_sticks(shopdesk: ShopdeskStack) -> None:
+    me = shopper()
+    german = {"locale": "de"}
+    assert "Was kann ich für Sie tun?" in texts(shopdesk.say(me, "Hallo", metadata=german))
+    assert "English" in texts(shopdesk.say(me, "English please", metadata=german))
+    assert "What can I do for you?" in texts(shopdesk.say(me, "hi", metadata=german))
+
+
+def test_without_a_page_language_the_first_messages_decide(shopdesk: ShopdeskStack) -> None:
+    me = shopper()
+    assert "Que puis-je faire pour vous ?" in texts(shopdesk.say(me, "Bonjour"))
+    # "ok" or an order number say nothing of a language: still French
+    assert "numéro de commande" in texts(shopdesk.say(me, "où est ma commande"))
+    assert "adresse e-mail" in texts(shopdesk.say(me, "10023"))
