@@ -109,7 +109,7 @@ def create_storefront_router(
                 "Hi! I can check an order's status, start a return or look up a refund. "
                 "What can I help you with?"
             ),
-            "locale": "en",
+            # no "locale": the widget takes the page's <html lang> and sends it to the bot
             "colors": {"primary": "#1d4ed8"},
         }
         if identity_token:

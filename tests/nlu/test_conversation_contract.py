@@ -35,6 +35,33 @@ CONTRACT = [
     ("talk to a person", "human_agent", set()),
     ("what's the weather like in Paris tomorrow?", "out_of_scope", set()),
     ("hi", "greet", set()),
+    # German, French, Spanish: the same requests, the same entities
+    (
+        "Wo ist meine Bestellung 10023? Meine E-Mail ist jo@example.com",
+        "order_status",
+        {("order_number", "10023"), ("email", "jo@example.com")},
+    ),
+    ("Où est ma commande ?", "order_status", set()),
+    ("¿Dónde está mi pedido?", "order_status", set()),
+    ("Ich möchte die Hose zurückschicken, sie ist zu klein", "start_return",
+     {("return_reason", "too_small")}),
+    ("je veux annuler ma commande", "cancel_order", set()),
+    ("quiero hablar con una persona", "human_agent", set()),
+    ("Abbrechen", "stop", set()),
+    ("Mi código postal es 28013", "inform", {("postcode", "28013")}),
+    ("English please", "switch_language", {("language", "en")}),
+    ("auf Deutsch bitte", "switch_language", {("language", "de")}),
+]
+
+LANGUAGES = [
+    ("danke", "de"),
+    ("merci", "fr"),
+    ("gracias", "es"),
+    ("Wo ist meine Bestellung?", "de"),
+    ("où est mon colis", "fr"),
+    ("¿Dónde está mi pedido?", "es"),
+    ("where is my parcel", "en"),
+    ("10023", None),
 ]
 
 
@@ -52,3 +79,9 @@ def test_contract_message(agent, text, intent, entities):
     assert got in accepted, (text, got, result["intent"]["confidence"])
     found = {(e["entity"], e["value"]) for e in result["entities"]}
     assert entities <= found, (text, found)
+
+
+@pytest.mark.parametrize("text,code", LANGUAGES, ids=[t for t, _ in LANGUAGES])
+def test_parse_result_carries_the_messages_language(agent, text, code):
+    result = asyncio.run(agent.parse_message(text))
+    assert result["language"]["code"] == code
