@@ -8,7 +8,9 @@ the four languages) in tools/evaluation/README.md ("Language detection").
 
 The Rasa component adds `language` to the parse result: {"code": "de", "confidence": 0.97},
 or no code when the message has no letters left once order numbers and emails are removed
-("10023", "jo@example.com", "👍"). The action server decides what to do with it
+("10023", "jo@example.com", "👍"), and none either when every word of it is also a word of
+the English training data but the model leans to another language ("no", "hi", "ok"):
+such a message shows no language. The action server decides what to do with it
 (actions/language.py): the conversation's language is chosen once and kept.
 """
 
@@ -43,6 +45,8 @@ PARSE_KEY = "language"
 MODEL_FILE = "language_detector.joblib"
 _PLACEHOLDERS = re.compile(r"\b(?:email|number)\b")
 _LETTER = re.compile(r"[^\W\d_]")
+_WORD = re.compile(r"[^\W\d_]+")
+NO_LANGUAGE: dict[str, Any] = {"code": None, "confidence": 0.0}
 
 
 def detection_text(text: str) -> str:
@@ -70,6 +74,7 @@ def examples_by_language(data_dir: Path) -> tuple[list[str], list[str]]:
 class LanguageDetector:
     vectorizer: TfidfVectorizer
     classifier: LogisticRegression
+    english_words: frozenset[str]
 
     @classmethod
     def fit(cls, texts: Sequence[str], languages: Sequence[str]) -> LanguageDetector:
@@ -77,21 +82,30 @@ class LanguageDetector:
         x = vectorizer.fit_transform(list(texts))
         classifier = LogisticRegression(C=10.0, max_iter=2000, class_weight="balanced")
         classifier.fit(x, list(languages))
-        return cls(vectorizer, classifier)
+        english = frozenset(
+            word
+            for text, language in zip(texts, languages, strict=True)
+            if language == DEFAULT_LANGUAGE
+            for word in _WORD.findall(text)
+        )
+        return cls(vectorizer, classifier, english)
 
     def detect(self, text: str) -> dict[str, Any]:
         """{"code": language or None, "confidence": probability of that language}."""
         cleaned = detection_text(text)
         if not _LETTER.search(cleaned):
-            return {"code": None, "confidence": 0.0}
+            return dict(NO_LANGUAGE)
         block = self._block()
         # multinomial logistic regression over three or more languages: softmax of the scores
         decision = block.score(cleaned) + self.classifier.intercept_
         decision = np.exp(decision - decision.max())
         probabilities = decision / decision.sum()
         best = int(probabilities.argmax())
+        code = str(self.classifier.classes_[best])
+        if code != DEFAULT_LANGUAGE and set(_WORD.findall(cleaned)) <= self.english_words:
+            return dict(NO_LANGUAGE)  # nothing in it that English does not say too
         return {
-            "code": str(self.classifier.classes_[best]),
+            "code": code,
             "confidence": round(float(probabilities[best]), 4),
         }
 
