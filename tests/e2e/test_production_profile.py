@@ -194,7 +194,7 @@ def test_ctrl_c_stops_every_process_of_the_profile(production: Launched) -> None
     children = _children_of(production.process.pid)
     commands = " ".join(Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
                         for pid in children if _alive(pid))
-    assert commands.count("rasa run") == 2
+    assert commands.count("-m bot.rasa_cli run") == 2
     assert commands.count("-m actions") == 2
     assert commands.count("-m handoff serve") == 2
     assert "haproxy" in commands and "-m store serve" in commands
