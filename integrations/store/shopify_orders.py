@@ -3,6 +3,7 @@ by: plain functions over the Admin API's answers (integrations/shopify/models.py
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -147,7 +148,8 @@ def order_from_shopify(
         can_change_address=False,
         lines=tuple(lines),
         shipments=tuple(shipments),
-        returns=tuple(return_from_shopify(r, currency) for r in raw.returns.nodes),
+        returns=tuple(return_from_shopify(r, currency, prices=unit_prices(lines))
+                      for r in raw.returns.nodes),
         refunds=refunds,
     )
     facts = order_facts(order, returnable)
@@ -185,12 +187,26 @@ def refund_from_shopify(
         if status == "pending" else None,
     )
 
-def return_from_shopify(ret: shopify.Return, currency: str) -> ReturnAuthorization:
+def unit_prices(lines: Sequence[OrderLine]) -> dict[int, Decimal]:
+    return {line.line_id: line.unit_price for line in lines}
+
+
+def refund_due(lines: Sequence[ReturnLine], prices: Mapping[int, Decimal]) -> Decimal:
+    """What a return's lines are worth at the prices paid: the refund it leads to."""
+    return sum((prices.get(line.line_id, Decimal(0)) * line.quantity for line in lines),
+               Decimal("0.00"))
+
+
+def return_from_shopify(
+    ret: shopify.Return, currency: str, *, prices: Mapping[int, Decimal]
+) -> ReturnAuthorization:
+    """A return already on the order; its refund is its lines at the prices paid."""
     units: dict[int, int] = {}
     for item in ret.return_line_items.nodes:
         if item.fulfillment_line_item is not None:
             line_id = numeric_id(item.fulfillment_line_item.line_item.id)
             units[line_id] = units.get(line_id, 0) + item.quantity
+    lines = tuple(ReturnLine(i, n) for i, n in sorted(units.items()))
     return ReturnAuthorization(
         rma_number=ret.name,
         status=RETURN_STATES.get(ret.status, "authorized"),
@@ -198,10 +214,10 @@ def return_from_shopify(ret: shopify.Return, currency: str) -> ReturnAuthorizati
         comment=None,
         label_url="",
         instructions=RETURN_INSTRUCTIONS,
-        refund_amount=Decimal("0.00"),
+        refund_amount=refund_due(lines, prices),
         currency=currency,
         created_at=ret.created_at,
-        lines=tuple(ReturnLine(i, n) for i, n in sorted(units.items())),
+        lines=lines,
     )
 
 
@@ -209,12 +225,10 @@ def return_authorization(
     *, rma_number: str, status: str, reason: str, comment: str | None,
     created_at: datetime, lines: list[ReturnLine], order: Order,
 ) -> ReturnAuthorization:
-    prices = {line.line_id: line.unit_price for line in order.lines}
-    amount = sum((prices.get(line.line_id, Decimal(0)) * line.quantity for line in lines),
-                 Decimal("0.00"))
     return ReturnAuthorization(
         rma_number=rma_number, status=status, reason=reason, comment=comment,
-        label_url="", instructions=RETURN_INSTRUCTIONS, refund_amount=amount,
+        label_url="", instructions=RETURN_INSTRUCTIONS,
+        refund_amount=refund_due(lines, unit_prices(order.lines)),
         currency=order.currency, created_at=created_at, lines=tuple(lines),
     )
 

@@ -4,11 +4,13 @@ functions over the Admin API's shapes, no server."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 import pytest
 
 from integrations.shopify import models as shopify
 from integrations.store.errors import StoreUnavailable
+from integrations.store.models import ReturnLine
 from integrations.store.shopify_orders import (
     numeric_id,
     order_facts,
@@ -55,7 +57,9 @@ def test_ids_are_the_numbers_of_shopifys_gids() -> None:
         numeric_id("gid://shopify/LineItem/abc")
 
 
-def _order(*, display_status: str | None, delivered: bool, tags: list[str]) -> shopify.Order:
+def _order(
+    *, display_status: str | None, delivered: bool, tags: list[str], returns: list | None = None
+) -> shopify.Order:
     money = {"shopMoney": {"amount": "10.00", "currencyCode": "GBP"}}
     line = {"id": "gid://shopify/LineItem/11", "name": "Tee", "title": "Tee", "sku": "T",
             "quantity": 2, "currentQuantity": 2, "originalUnitPriceSet": money,
@@ -80,7 +84,7 @@ def _order(*, display_status: str | None, delivered: bool, tags: list[str]) -> s
         "shippingAddress": {"name": "A B", "address1": "1 Road", "address2": None,
                             "city": "Leeds", "zip": "LS1 4AP", "countryCodeV2": "GB"},
         "lineItems": {"nodes": [line]}, "fulfillments": fulfillments, "refunds": [],
-        "returns": {"nodes": []},
+        "returns": {"nodes": returns or []},
     })
 
 
@@ -111,3 +115,16 @@ def test_delivered_with_units_left_to_return_and_the_final_sale_tag() -> None:
     (facts,) = order_facts(order, returnable).lines
     # Shopify will take back one of two: the other is already returned (or refunded).
     assert (facts.returned_quantity, facts.delivered_on) == (1, date(2026, 11, 30))
+
+
+def test_a_return_already_made_is_worth_its_units_at_the_prices_paid() -> None:
+    returned = {"id": "gid://shopify/Return/5", "name": "#1001-R1", "status": "OPEN",
+                "createdAt": WHEN, "returnLineItems": {"nodes": [
+                    {"quantity": 1, "customerNote": None, "returnReasonNote": None,
+                     "fulfillmentLineItem": {"lineItem": {"id": "gid://shopify/LineItem/11"}}},
+                ]}}
+    raw = _order(display_status="DELIVERED", delivered=True, tags=[], returns=[returned])
+    (made,) = convert(raw, {11: [("gid://shopify/FulfillmentLineItem/7", 1)]}).returns
+    assert (made.rma_number, made.status, made.lines, made.refund_amount, made.currency) == (
+        "#1001-R1", "authorized", (ReturnLine(11, 1),), Decimal("10.00"), "GBP"
+    )
