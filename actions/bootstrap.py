@@ -42,6 +42,7 @@ def build_store(settings: ActionSettings) -> StorePort:
             client,
             policy=StorePolicy.from_json(settings.shopify_policy.to_json()),
             final_sale_tag=settings.shopify.final_sale_tag,
+            create_returns_open=settings.shopify.return_mode == "create",
         )
     from integrations.store.client import StoreClient
 

@@ -1,14 +1,15 @@
 """The Shopify backend's settings, read once at start-up (never at import).
 
 Exactly these names: SHOPIFY_SHOP, SHOPIFY_ACCESS_TOKEN, SHOPIFY_CLIENT_ID,
-SHOPIFY_CLIENT_SECRET, SHOPIFY_API_VERSION, SHOPIFY_ADMIN_URL, SHOPIFY_FINAL_SALE_TAG.
+SHOPIFY_CLIENT_SECRET, SHOPIFY_API_VERSION, SHOPIFY_ADMIN_URL, SHOPIFY_FINAL_SALE_TAG,
+SHOPIFY_RETURN_MODE.
 A malformed or missing one raises `ShopifySettingError` naming it.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Self
+from typing import Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
@@ -39,6 +40,9 @@ class ShopifySettings(EnvSettings):
     # Origin replacing https://<shop> (a proxy, or the demo Shopify); no path.
     admin_url: str | None = Field(None, alias="SHOPIFY_ADMIN_URL")
     final_sale_tag: str = Field(DEFAULT_FINAL_SALE_TAG, alias="SHOPIFY_FINAL_SALE_TAG")
+    # How a return is made: `request` (returnRequest: it waits for the merchant's approval)
+    # or `create` (returnCreate: open at once).
+    return_mode: Literal["request", "create"] = Field("request", alias="SHOPIFY_RETURN_MODE")
 
     @property
     def admin_origin(self) -> str:

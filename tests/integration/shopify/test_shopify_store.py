@@ -10,6 +10,8 @@ from decimal import Decimal
 
 import pytest
 
+from actions.bootstrap import build_store
+from actions.settings import ActionSettings
 from integrations.shopify.client import ShopifyClient
 from integrations.store.errors import (
     OrderNotFound,
@@ -252,3 +254,28 @@ async def test_the_same_line_again_with_a_new_request_is_a_second_return(
              demo.shop.orders["gid://shopify/Order/10002"]["returns"]["nodes"]
              for item in ret["returnLineItems"]["nodes"]]
     assert notes[0].startswith("too tight (shopdesk:") and notes[0] != notes[1]
+
+
+async def test_shopify_return_mode_create_opens_the_return_at_once(
+    origin: str, demo: DemoShopify
+) -> None:
+    settings = ActionSettings.from_env({
+        "SHOPDESK_STORE_BACKEND": "shopify",
+        "SHOPIFY_SHOP": "shopdesk-demo.myshopify.com",
+        "SHOPIFY_ADMIN_URL": origin,
+        "SHOPIFY_ACCESS_TOKEN": TOKEN,
+        "SHOPIFY_RETURN_MODE": "create",
+    })
+    store = build_store(settings)
+    try:
+        order = await store.lookup_order(order_number="10010", email="jo@example.com")
+        sweater = next(line for line in order.lines if line.name == "Merino Crew Sweater")
+        made = await store.create_return(
+            order_number="10010", email="jo@example.com", lines=[ReturnLine(sweater.line_id, 1)],
+            reason="damaged", idempotency_key="return-open-1",
+        )
+    finally:
+        await store.aclose()
+    (created,) = demo.shop.orders["gid://shopify/Order/10010"]["returns"]["nodes"]
+    assert (made.rma_number, created["status"]) == ("#10010-R1", "OPEN")
+    assert created["returnLineItems"]["nodes"][0]["returnReason"] == "DEFECTIVE"

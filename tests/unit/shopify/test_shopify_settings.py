@@ -15,6 +15,7 @@ def test_a_token_and_the_defaults() -> None:
     assert settings == ShopifySettings(shop="acme.myshopify.com", access_token="shpat_x")
     assert settings.api_version == "2026-07"
     assert settings.final_sale_tag == "final-sale"
+    assert settings.return_mode == "request"
     assert settings.admin_origin == "https://acme.myshopify.com"
 
 
@@ -26,12 +27,14 @@ def test_client_credentials_version_origin_and_tag() -> None:
         "SHOPIFY_API_VERSION": "2026-04",
         "SHOPIFY_ADMIN_URL": "http://127.0.0.1:8300/",
         "SHOPIFY_FINAL_SALE_TAG": "no-returns",
+        "SHOPIFY_RETURN_MODE": "create",
     })
     assert (settings.client_id, settings.client_secret) == ("id", "secret")
     assert settings.access_token is None
     assert settings.api_version == "2026-04"
     assert settings.admin_origin == "http://127.0.0.1:8300"
     assert settings.final_sale_tag == "no-returns"
+    assert settings.return_mode == "create"
 
 
 @pytest.mark.parametrize(
@@ -52,6 +55,8 @@ def test_client_credentials_version_origin_and_tag() -> None:
           "SHOPIFY_ADMIN_URL": "https://proxy/admin"}, "SHOPIFY_ADMIN_URL"),
         ({"SHOPIFY_SHOP": "acme.myshopify.com", "SHOPIFY_ACCESS_TOKEN": "t",
           "SHOPIFY_FINAL_SALE_TAG": "a,b"}, "SHOPIFY_FINAL_SALE_TAG"),
+        ({"SHOPIFY_SHOP": "acme.myshopify.com", "SHOPIFY_ACCESS_TOKEN": "t",
+          "SHOPIFY_RETURN_MODE": "approve"}, "SHOPIFY_RETURN_MODE"),
     ],
 )
 def test_a_bad_setting_is_named(env: dict[str, str], named: str) -> None:
