@@ -52,9 +52,8 @@ from integrations.shopify.models import (
     ReturnLineRequest,
 )
 from integrations.shopify.settings import ShopifySettings
+from integrations.store.port import DEFAULT_TIMEOUT  # the store's one default, waits included
 
-# Seconds for one call, waits for the rate limit included, leaving the bot time to reply.
-DEFAULT_TIMEOUT = 2.5
 # A client-credentials token is exchanged again this long before Shopify says it expires.
 TOKEN_REFRESH_MARGIN = 300.0
 # No attempt is started with less time than this left before the deadline.

@@ -1,7 +1,7 @@
 """The store port (port.py) and its backends: the reference store's HTTP API (client.py)
 and Shopify (shopify.py); Shopdesk's own rules over their data in rules/."""
 
-from integrations.store.client import StoreClient, StoreClientSettings
+from integrations.store.client import StoreClient
 from integrations.store.errors import (
     InvalidRequest,
     OrderNotFound,
@@ -45,7 +45,6 @@ __all__ = [
     "Shipment",
     "ShippingMethod",
     "StoreClient",
-    "StoreClientSettings",
     "StoreError",
     "StorePolicy",
     "StorePort",

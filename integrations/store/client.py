@@ -19,10 +19,8 @@ from typing import Any, Self, TypeVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import Field, field_validator
 
 from common.order_numbers import REFERENCE_FORMAT, OrderNumberFormat
-from common.settings import SECRET, EnvSettings
 from integrations.store.errors import (
     InvalidRequest,
     OrderNotFound,
@@ -44,7 +42,6 @@ from integrations.store.models import (
 )
 from integrations.store.port import DEFAULT_TIMEOUT
 
-DEFAULT_BASE_URL = "http://127.0.0.1:8100"
 # The shopper a call is made for, so the store limits failed lookups per shopper rather
 # than per action server; trusted by the store only with a valid signature.
 CLIENT_HEADER = "Shopdesk-Client"
@@ -53,21 +50,6 @@ MAX_CLIENT_KEY_LENGTH = 200
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-class StoreClientSettings(EnvSettings):
-    """Client configuration, read once at start-up by the action server's bootstrap."""
-
-    base_url: str = Field(DEFAULT_BASE_URL, alias="STORE_URL")
-    api_token: str | None = Field(None, alias="STORE_API_TOKEN", json_schema_extra=SECRET)
-    timeout: float = Field(DEFAULT_TIMEOUT, gt=0, le=60, alias="STORE_TIMEOUT_SECONDS")
-
-    @field_validator("base_url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError(f"STORE_URL must be an http(s) URL, got {value!r}")
-        return value
 
 
 def client_signature(secret: bytes, client: str) -> str:
@@ -114,17 +96,6 @@ class StoreClient:
             timeout=httpx.Timeout(timeout),
             transport=transport,
             follow_redirects=False,
-        )
-
-    @classmethod
-    def from_settings(
-        cls, settings: StoreClientSettings, *, transport: httpx.AsyncBaseTransport | None = None
-    ) -> StoreClient:
-        return cls(
-            base_url=settings.base_url,
-            api_token=settings.api_token,
-            timeout=settings.timeout,
-            transport=transport,
         )
 
     async def aclose(self) -> None:

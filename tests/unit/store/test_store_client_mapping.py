@@ -13,11 +13,12 @@ from typing import Any
 import httpx
 import pytest
 
+from actions.settings import ActionSettings
 from integrations.store import (
+    DEFAULT_TIMEOUT,
     InvalidRequest,
     OrderNotFound,
     StoreClient,
-    StoreClientSettings,
     StoreRefusal,
     StoreUnauthorized,
     StoreUnavailable,
@@ -152,17 +153,13 @@ async def test_lookup_needs_exactly_one_proof() -> None:
             await client.lookup_order(order_number="1", email="a@b.co", postcode="M1 1AE")
 
 
-def test_client_settings_from_env() -> None:
-    settings = StoreClientSettings.from_env(
-        {"STORE_URL": "http://store:8100", "STORE_API_TOKEN": "t", "STORE_TIMEOUT_SECONDS": "1.5"}
+def test_the_action_servers_store_settings() -> None:
+    settings = ActionSettings.from_env(
+        {"STORE_URL": "http://store:8100/", "STORE_API_TOKEN": "t", "STORE_TIMEOUT_SECONDS": "1.5"}
     )
-    assert (settings.base_url, settings.api_token, settings.timeout) == (
+    assert (settings.store_url, settings.store_api_token, settings.store_timeout) == (
         "http://store:8100",
         "t",
         1.5,
     )
-    assert StoreClientSettings.from_env({}).timeout == 2.5
-    with pytest.raises(ValueError, match="STORE_TIMEOUT_SECONDS"):
-        StoreClientSettings.from_env({"STORE_TIMEOUT_SECONDS": "soon"})
-    with pytest.raises(ValueError, match="STORE_URL"):
-        StoreClientSettings.from_env({"STORE_URL": "store:8100"})
+    assert ActionSettings.from_env({}).store_timeout == DEFAULT_TIMEOUT == 2.5
