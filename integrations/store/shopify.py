@@ -19,11 +19,12 @@ import hashlib
 import hmac
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import date
+
+from cachetools import LRUCache
 
 from common.order_numbers import OrderNumberFormat, order_number_format
 from integrations.shopify import models as shopify
@@ -83,6 +84,8 @@ RETURN_REASONS = {
     "other": "OTHER",
 }
 JOB_POLL_SECONDS = 0.1
+# Returns made by this process, by idempotency key (a retried turn answers from here).
+MADE_RETURNS_KEPT = 1024
 
 
 def _digest(value: str) -> bytes:
@@ -129,7 +132,7 @@ class ShopifyStore:
         self._today = today
         self._sleep = sleep
         self._clock = clock
-        self._made: OrderedDict[str, ReturnAuthorization] = OrderedDict()
+        self._made: LRUCache[str, ReturnAuthorization] = LRUCache(maxsize=MADE_RETURNS_KEPT)
 
     @property
     def order_numbers(self) -> OrderNumberFormat:
@@ -475,8 +478,6 @@ class ShopifyStore:
 
     def _remember(self, key: str, made: ReturnAuthorization) -> ReturnAuthorization:
         self._made[key] = made
-        while len(self._made) > 1024:
-            self._made.popitem(last=False)
         return made
 
 
