@@ -25,7 +25,7 @@ from actions.order_access import (
     verified_store_order,
 )
 from actions.replies import Reply, money, plain_date, send
-from actions.return_rules import item_list
+from actions.return_replies import item_list
 from analytics.outcomes import value_field
 from integrations.store.errors import StoreError, StoreRefusal
 from integrations.store.models import Order

@@ -3,7 +3,7 @@
 Flow: `start_return` -> verification_form -> `action_start_return` (sets `return_eligible`)
 -> `return_form` (return_line, return_reason, return_confirmed) -> `action_submit_return`.
 Eligibility is never decided here: the store's eligibility endpoint says which lines may
-be returned and, when not, which rule applied; the replies (actions/return_rules.py) name
+be returned and, when not, which rule applied; the replies (actions/return_replies.py) name
 that rule in plain words.
 """
 
@@ -29,7 +29,7 @@ from actions.order_access import (
     verified_store_order,
 )
 from actions.replies import money, send
-from actions.return_rules import (
+from actions.return_replies import (
     REASON_TITLES,
     ReturnableLine,
     choose_lines,

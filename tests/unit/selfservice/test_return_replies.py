@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from actions.return_rules import (
+from actions.return_replies import (
     ReturnableLine,
     choose_lines,
     decode_lines,
