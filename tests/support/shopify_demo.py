@@ -14,6 +14,11 @@ import uvicorn
 
 from store.shopify_demo.server import DemoShopify, create_app
 
+# What the tests' demo Shopify accepts: an access token, and the app's client credentials.
+TOKEN = "shpat_test_token"
+CLIENT_ID = "app-id"
+CLIENT_SECRET = "app-secret"
+
 
 @dataclass
 class FakeClock:

@@ -3,7 +3,6 @@ deadline, failures as typed errors, and the client-credentials token's exchange 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 
@@ -23,21 +22,7 @@ from integrations.shopify.errors import (
 )
 from integrations.shopify.models import ReturnLineRequest
 from store.shopify_demo.server import ALL_SCOPES, DemoShopify
-from tests.support.shopify_demo import FakeClock, serve_demo
-
-TOKEN = "shpat_demo_token"
-
-
-@pytest.fixture()
-def demo() -> DemoShopify:
-    return DemoShopify(access_tokens=frozenset({TOKEN}), client_id="app-id",
-                       client_secret="app-secret")
-
-
-@pytest.fixture()
-def origin(demo: DemoShopify) -> Iterator[str]:
-    with serve_demo(demo) as url:
-        yield url
+from tests.support.shopify_demo import CLIENT_ID, CLIENT_SECRET, TOKEN, FakeClock, serve_demo
 
 
 class RecordingSleep:
@@ -244,8 +229,8 @@ async def test_client_credentials_exchanged_then_refreshed_before_expiry(
     demo.clock = clock
     demo.token_lifetime = 600
     with serve_demo(demo) as origin:
-        async with client(origin, access_token=None, client_id="app-id",
-                          client_secret="app-secret", clock=clock) as shopify:
+        async with client(origin, access_token=None, client_id=CLIENT_ID,
+                          client_secret=CLIENT_SECRET, clock=clock) as shopify:
             await shopify.health()
             await shopify.health()
             assert (shopify.token_exchanges, demo.token_exchanges) == (1, 1)
@@ -256,8 +241,8 @@ async def test_client_credentials_exchanged_then_refreshed_before_expiry(
 
 async def test_a_revoked_token_is_exchanged_again_once(demo: DemoShopify) -> None:
     with serve_demo(demo) as origin:
-        async with client(origin, access_token=None, client_id="app-id",
-                          client_secret="app-secret") as shopify:
+        async with client(origin, access_token=None, client_id=CLIENT_ID,
+                          client_secret=CLIENT_SECRET) as shopify:
             await shopify.health()
             demo._issued.clear()  # the shop revoked the app's token
             health = await shopify.health()
@@ -266,7 +251,7 @@ async def test_a_revoked_token_is_exchanged_again_once(demo: DemoShopify) -> Non
 
 
 async def test_wrong_client_credentials(origin: str) -> None:
-    async with client(origin, access_token=None, client_id="app-id",
+    async with client(origin, access_token=None, client_id=CLIENT_ID,
                       client_secret="wrong") as shopify:
         with pytest.raises(ShopifyAuthError) as raised:
             await shopify.health()

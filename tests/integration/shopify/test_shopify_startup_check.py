@@ -7,26 +7,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
-
-import pytest
 
 from bot import paths
 from store.shopify_demo.server import ALL_SCOPES, DemoShopify
-from tests.support.shopify_demo import serve_demo
-
-TOKEN = "shpat_check_token"
-
-
-@pytest.fixture()
-def demo() -> DemoShopify:
-    return DemoShopify(access_tokens=frozenset({TOKEN}))
-
-
-@pytest.fixture()
-def origin(demo: DemoShopify) -> Iterator[str]:
-    with serve_demo(demo) as url:
-        yield url
+from tests.support.shopify_demo import TOKEN, serve_demo
 
 
 def check(origin: str, **settings: str) -> subprocess.CompletedProcess[str]:

@@ -4,7 +4,7 @@ Shopify's data, and no second return, cancellation or address change for a retri
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from decimal import Decimal
 
@@ -23,25 +23,17 @@ from integrations.store.models import Address, ReturnLine, StorePolicy
 from integrations.store.shopify import ShopifyStore
 from store.policy import StorePolicy as ConfiguredPolicy
 from store.shopify_demo.server import ALL_SCOPES, DemoShopify
-from tests.support.shopify_demo import serve_demo
+from tests.support.shopify_demo import TOKEN, serve_demo
 
-TOKEN = "shpat_store_port_token"
 POLICY = StorePolicy.from_json(ConfiguredPolicy().to_json())
-
-
-@pytest.fixture()
-def demo() -> DemoShopify:
-    return DemoShopify(access_tokens=frozenset({TOKEN}))
-
-
-@pytest.fixture()
-def origin(demo: DemoShopify) -> Iterator[str]:
-    with serve_demo(demo) as url:
-        yield url
+# Deadlines are tested on an injected clock (test_shopify_client.py); here a call of several
+# requests on a loaded machine must not miss the 2.5 s default and fail for that reason.
+TIMEOUT = 30.0
 
 
 def make_store(origin: str, *, token: str = TOKEN, version: str = "2026-07") -> ShopifyStore:
-    client = ShopifyClient(admin_origin=origin, api_version=version, access_token=token)
+    client = ShopifyClient(admin_origin=origin, api_version=version, access_token=token,
+                           timeout=TIMEOUT)
     return ShopifyStore(client, policy=POLICY, final_sale_tag="final-sale")
 
 
@@ -265,6 +257,7 @@ async def test_shopify_return_mode_create_opens_the_return_at_once(
         "SHOPIFY_ADMIN_URL": origin,
         "SHOPIFY_ACCESS_TOKEN": TOKEN,
         "SHOPIFY_RETURN_MODE": "create",
+        "STORE_TIMEOUT_SECONDS": str(TIMEOUT),
     })
     store = build_store(settings)
     try:
