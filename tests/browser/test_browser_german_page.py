@@ -6,22 +6,26 @@ from __future__ import annotations
 import re
 
 from browser_chat import BOT_TIMEOUT_MS, Shop
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import Page, expect
 
 TRACKING_URL = "https://www.ups.com/track?tracknum=1Z999AA10123456784"
-
-
-def serve_in_german(route: Route) -> None:
-    """The storefront's own page, with its <html lang> set to German."""
-    response = route.fetch()
-    body = response.text().replace('<html lang="en">', '<html lang="de">', 1)
-    assert '<html lang="de">' in body
-    route.fulfill(response=response, body=body)
+# The demo storefront is an English page: make it a German one as the browser builds it,
+# before the widget's script runs. (Serving a rewritten page through Playwright instead
+# makes Chromium treat it as a public page that may not call the loopback Rasa server.)
+GERMAN_PAGE = """
+new MutationObserver((_, observer) => {
+  if (document.documentElement) {
+    document.documentElement.lang = "de";
+    observer.disconnect();
+  }
+}).observe(document, { childList: true });
+"""
 
 
 def test_german_page_gets_german_answers(page: Page, shop: Shop) -> None:
-    page.route(shop.storefront_url + "/", serve_in_german)
+    page.add_init_script(GERMAN_PAGE)
     page.goto(shop.storefront_url + "/")
+    assert page.evaluate("document.documentElement.lang") == "de"
 
     page.get_by_role("button", name="Chat mit dem Shop-Assistenten öffnen").click()
     host = page.locator("shopdesk-widget")
