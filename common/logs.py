@@ -7,6 +7,9 @@ action server, handoff; the Rasa server through `bot.channels`). It masks in two
   message and its string arguments, keeping their shape for formatters that unpack them);
 - the process's `sys.stdout` and `sys.stderr`, line by line, for what bypasses logging
   (prints, tracebacks, handlers that were created on these streams after start-up).
+
+Not switchable: it only uses Python's public `sys` and `logging` hooks (no library's
+internals), and a switch would let card numbers and emails into the logs.
 """
 
 from __future__ import annotations
