@@ -14,17 +14,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.profiles import rasa_events_url
+from common import db
 
 CONNECT_TIMEOUT_SECONDS = 5
 
 
 def _engine(url: str) -> Engine:
-    return create_engine(url, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
+    """common.db's engine: connect and statement timeouts, `postgresql://` read with psycopg."""
+    return db.make_engine(url, connect_timeout=CONNECT_TIMEOUT_SECONDS, create_sqlite_folder=False)
 
 
 def _alembic_current(engine: Engine, config: object) -> bool:
