@@ -19,8 +19,8 @@ from common.settings import (
     PositiveInt,
 )
 from integrations.shopify.settings import ShopifySettingError, ShopifySettings
+from integrations.store.configured_policy import PolicyError, StorePolicy, load_policy
 from integrations.store.port import DEFAULT_TIMEOUT
-from store.policy import PolicyError, StorePolicy, load_policy
 
 
 class ConfigError(ValueError):

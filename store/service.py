@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from integrations.store import rules
+from integrations.store.configured_policy import StorePolicy
 from store import views
 from store.models import (
     Customer,
@@ -32,7 +33,6 @@ from store.models import (
     ReturnLine,
     Shipment,
 )
-from store.policy import StorePolicy
 
 Clock = Callable[[], datetime]
 

@@ -21,7 +21,7 @@ from common.settings import (
     PositiveInt,
 )
 from common.settings import SettingsError as SettingsError
-from store.policy import PolicyError, StorePolicy, load_policy
+from integrations.store.configured_policy import PolicyError, StorePolicy, load_policy
 
 DEFAULT_DATABASE_URL = "sqlite:///var/store.db"
 
@@ -51,7 +51,7 @@ class StoreSettings(EnvSettings):
     api_token: str | None = Field(None, alias="STORE_API_TOKEN", json_schema_extra=SECRET)
     # Public base for RMA label links; None means http://<host>:<port>.
     public_base_url: str | None = Field(None, alias="STORE_PUBLIC_URL")
-    # Defaults, then STORE_POLICY_FILE, then single STORE_* overrides (store.policy).
+    # Defaults, then STORE_POLICY_FILE, then single STORE_* overrides (configured_policy.py).
     policy: StorePolicy = Field(default_factory=StorePolicy)
     # Failed ownership checks (wrong email/postcode, no such order) one client may make
     # within the window before the API answers 429 (see store.ratelimit).

@@ -7,8 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 from integrations.store import rules
+from integrations.store.configured_policy import StorePolicy
 from store.models import Order, Refund, ReturnAuthorization, Shipment
-from store.policy import StorePolicy
 
 
 def money(cents: int) -> str:

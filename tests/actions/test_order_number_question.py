@@ -14,9 +14,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import bootstrap
 from actions.order_number_question import ActionAskOrderNumber
 from integrations.shopify.client import ShopifyClient
+from integrations.store.configured_policy import StorePolicy as ConfiguredPolicy
 from integrations.store.models import StorePolicy
 from integrations.store.shopify import ShopifyStore
-from store.policy import StorePolicy as ConfiguredPolicy
 from store.shopify_demo.server import DemoShopify
 from tests.actions.conftest import IDENTITY_SECRET, configure, load_tracker
 from tests.support.shopify_demo import serve_demo

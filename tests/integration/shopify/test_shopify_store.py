@@ -13,6 +13,7 @@ import pytest
 from actions.bootstrap import build_store
 from actions.settings import ActionSettings
 from integrations.shopify.client import ShopifyClient
+from integrations.store.configured_policy import StorePolicy as ConfiguredPolicy
 from integrations.store.errors import (
     OrderNotFound,
     StoreRefusal,
@@ -21,7 +22,6 @@ from integrations.store.errors import (
 )
 from integrations.store.models import Address, ReturnLine, StorePolicy
 from integrations.store.shopify import ShopifyStore
-from store.policy import StorePolicy as ConfiguredPolicy
 from store.shopify_demo.server import ALL_SCOPES, DemoShopify
 from tests.support.shopify_demo import TOKEN, serve_demo
 

@@ -274,7 +274,7 @@ class _CountingPolicyServer:
     """Answers GET /api/v1/policy with the store's policy JSON (or 503 while `down`)."""
 
     def __init__(self) -> None:
-        from store.policy import StorePolicy
+        from integrations.store.configured_policy import StorePolicy
 
         self.body = json.dumps(StorePolicy().to_json()).encode()
         self.calls = 0

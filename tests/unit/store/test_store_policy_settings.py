@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from store.policy import PolicyError, StorePolicy, load_policy
+from integrations.store.configured_policy import PolicyError, StorePolicy, load_policy
 from store.settings import REPO_ROOT, SettingsError, StoreSettings
 
 

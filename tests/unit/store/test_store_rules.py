@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from integrations.store import rules
-from store.policy import StorePolicy
+from integrations.store.configured_policy import StorePolicy
 
 TODAY = date(2026, 3, 15)
 POLICY = StorePolicy(return_window_days=30, max_units_per_return=10)

@@ -1,9 +1,9 @@
-"""The store policy, defined in exactly one place.
-
-Both the rules (``integrations.store.rules``) and ``GET /api/v1/policy`` read the same
-``StorePolicy`` object, so what the bot tells a shopper and what the store enforces cannot disagree.
-Defaults live here; a YAML file (``STORE_POLICY_FILE``) and then single env vars may
-override them.
+"""The store policy as the store owner configures it, defined in exactly one place and the
+same for every backend: the reference store enforces and serves it (``GET /api/v1/policy``),
+the action server hands it to the Shopify adapter. Shopdesk's rules
+(``integrations.store.rules``) read it, so what the bot tells a shopper and what the store
+enforces cannot disagree. Defaults live here; a YAML file (``STORE_POLICY_FILE``) and then
+single env vars may override them.
 """
 
 from __future__ import annotations
