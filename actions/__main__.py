@@ -24,9 +24,8 @@ if TYPE_CHECKING:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m actions")
-    parser.add_argument(
-        "--port", type=int, default=int(os.environ.get("ACTION_SERVER_PORT", "5055"))
-    )
+    parser.add_argument("--port", type=int, default=None,
+                        help="default: ACTION_SERVER_PORT, else 5055")
     parser.add_argument(
         "--check-store", action="store_true",
         help="check the store backend (token, scopes, API version), print what is wrong, exit",
@@ -60,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
 
     executor = ActionExecutor()
     executor.register_package("actions")
-    serve(executor, port=args.port)
+    serve(executor, host=settings.host, port=args.port or settings.port)
     return 0
 
 
@@ -75,7 +74,7 @@ async def store_problems(settings: ActionSettings) -> list[str]:
         await store.aclose()
 
 
-def serve(executor: ActionExecutor, *, port: int) -> None:
+def serve(executor: ActionExecutor, *, host: str, port: int) -> None:
     """rasa_sdk.endpoint.run, with the app from `actions.webhook` (malformed calls get a
     400, a failing action an apology, never a 500 that echoes the request)."""
     from functools import partial
@@ -89,7 +88,7 @@ def serve(executor: ActionExecutor, *, port: int) -> None:
     loader = AppLoader(factory=partial(create_app, executor))
     app = loader.load()
     app.prepare(
-        host=os.environ.get("SANIC_HOST", "127.0.0.1"),
+        host=host,
         port=port,
         workers=number_of_sanic_workers(),
     )

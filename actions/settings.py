@@ -15,6 +15,7 @@ from common.settings import (
     EnvSettings,
     LongSecretBytes,
     NonNegativeFloat,
+    Port,
     PositiveFloat,
     PositiveInt,
 )
@@ -31,6 +32,9 @@ class ActionSettings(EnvSettings):
     settings_error = ConfigError
 
     profile: str = Field("embedded", alias="SHOPDESK_PROFILE")
+    # Where the action server listens (`--port` wins over ACTION_SERVER_PORT).
+    host: str = Field("127.0.0.1", alias="SANIC_HOST")
+    port: Port = Field(5055, alias="ACTION_SERVER_PORT")
     store_url: str = Field("http://127.0.0.1:8100", alias="STORE_URL")
     store_api_token: str | None = Field(None, alias="STORE_API_TOKEN", json_schema_extra=SECRET)
     store_timeout: PositiveFloat = Field(DEFAULT_TIMEOUT, alias="STORE_TIMEOUT_SECONDS")

@@ -162,10 +162,13 @@ def test_settings_fail_loudly_and_by_name() -> None:
         ActionSettings.from_env({"STORE_TIMEOUT_SECONDS": "soon"})
     with pytest.raises(ConfigError, match="SHOPDESK_VERIFICATION_SECRET"):
         ActionSettings.from_env({"SHOPDESK_PROFILE": "production"})
+    with pytest.raises(ConfigError, match="ACTION_SERVER_PORT"):
+        ActionSettings.from_env({"ACTION_SERVER_PORT": "fifty"})
 
 
 def test_embedded_settings_have_safe_defaults() -> None:
     settings = ActionSettings.from_env({})
+    assert (settings.host, settings.port) == ("127.0.0.1", 5055)
     assert settings.store_url == "http://127.0.0.1:8100"
     assert settings.store_timeout == 2.5
     assert len(settings.verification_secret) >= 32
