@@ -193,30 +193,21 @@ class ShopifyClient:
         deadline: float | None = None,
     ) -> CreatedReturn:
         """`returnRequest` (the merchant approves it), or `returnCreate` with `create`."""
-        if create:
-            items = [
-                _drop_none({
-                    "fulfillmentLineItemId": line.fulfillment_line_item_id,
-                    "quantity": line.quantity,
-                    "returnReason": line.return_reason,
-                    "returnReasonNote": line.note,
-                })
-                for line in lines
-            ]
-            variables = {"returnInput": {"orderId": order_id, "returnLineItems": items}}
-            name, field = "return_create", "returnCreate"
-        else:
-            items = [
-                _drop_none({
-                    "fulfillmentLineItemId": line.fulfillment_line_item_id,
-                    "quantity": line.quantity,
-                    "returnReason": line.return_reason,
-                    "customerNote": line.note,
-                })
-                for line in lines
-            ]
-            variables = {"input": {"orderId": order_id, "returnLineItems": items}}
-            name, field = "return_request", "returnRequest"
+        # The two mutations differ in their input's name and in where a line's note goes.
+        name, field, input_name, note_name = (
+            ("return_create", "returnCreate", "returnInput", "returnReasonNote") if create
+            else ("return_request", "returnRequest", "input", "customerNote")
+        )
+        items = [
+            _drop_none({
+                "fulfillmentLineItemId": line.fulfillment_line_item_id,
+                "quantity": line.quantity,
+                "returnReason": line.return_reason,
+                note_name: line.note,
+            })
+            for line in lines
+        ]
+        variables = {input_name: {"orderId": order_id, "returnLineItems": items}}
         payload = await self._mutate(name, field, variables, deadline=deadline)
         created = payload.get("return")
         if created is None:
