@@ -1,9 +1,12 @@
 // The link to Rasa's socket.io channel (session_persistence: true).
 // Protocol: on every (re)connect emit `session_request {session_id}` and wait for
-// `session_confirm <id>`; then `user_uttered {message, session_id, customData}` goes up
-// and `bot_uttered {...}` comes down to the session's room. Every message carries its own
-// `message_id` (in customData): the server handles an id once, so resending it after a lost
-// connection or a `shopdesk_retry` (the server's stores were unreachable) never repeats a turn.
+// `session_confirm <id>`, then ask for the stored conversation (`sync_request {session_id}`
+// -> `transcript {state, messages}`: what was missed while offline or away); then
+// `user_uttered {message, session_id, customData}` goes up and `bot_uttered {id, ...}` comes
+// down to the session's room. Every message carries its own `message_id` (in customData):
+// the server handles an id once, so resending it after a lost connection or a
+// `shopdesk_retry` (the server's stores were unreachable) never repeats a turn, and the
+// transcript shows it once.
 
 import { io, type Socket } from "socket.io-client";
 
@@ -15,6 +18,7 @@ export interface ConnectionHandlers {
   onBotMessage(data: unknown): void;
   /** The server could not take the message now: send it again (same id) in `afterSeconds`. */
   onRetry(messageId: string | null, afterSeconds: number): void;
+  onTranscript(data: unknown): void;
 }
 
 export interface ConnectionOptions {
@@ -71,10 +75,16 @@ export class RasaConnection {
       if (typeof id !== "string" || !id) return;
       this.sessionId = id;
       this.confirmed = true;
+      // Asked before anything queued is sent, so the answer's cut-off is known.
+      socket.emit("sync_request", { session_id: id });
       handlers.onSession(id);
       handlers.onStatus("online");
     });
     socket.on("bot_uttered", (data: unknown) => handlers.onBotMessage(data));
+    socket.on("transcript", (data: unknown) => {
+      const record = data as { session_id?: unknown } | null;
+      if (record && record.session_id === this.sessionId) handlers.onTranscript(data);
+    });
     socket.on(RETRY_EVENT, (data: unknown) => {
       const body = (data ?? {}) as { message_id?: unknown; retry_after?: unknown };
       const id = typeof body.message_id === "string" ? body.message_id : null;

@@ -14,6 +14,14 @@ export interface Strings {
   queued: string;
   messages: string;
   suggestions: string;
+  /** After an agent's name: "Sam (our team)". */
+  ourTeam: string;
+  /** Shown while a person has the conversation. */
+  withTeam: string;
+  /** Announced when a reply arrives while the chat is closed; `{from}` is who sent it. */
+  newMessageFrom: string;
+  /** Added to the launcher's name while there are unread replies; `{count}` of them. */
+  unread: string;
 }
 
 const EN: Strings = {
@@ -30,6 +38,10 @@ const EN: Strings = {
   queued: "Will be sent when the connection is back",
   messages: "Conversation",
   suggestions: "Suggested replies",
+  ourTeam: "our team",
+  withTeam: "A person from our team has this conversation. Their answers appear here.",
+  newMessageFrom: "New message from {from}",
+  unread: "{count} unread",
 };
 
 const TABLE: Record<string, Strings> = {
@@ -48,6 +60,10 @@ const TABLE: Record<string, Strings> = {
     queued: "Wird gesendet, sobald die Verbindung wieder steht",
     messages: "Unterhaltung",
     suggestions: "Antwortvorschläge",
+    ourTeam: "unser Team",
+    withTeam: "Eine Person aus unserem Team betreut diese Unterhaltung. Antworten erscheinen hier.",
+    newMessageFrom: "Neue Nachricht von {from}",
+    unread: "{count} ungelesen",
   },
   fr: {
     openChat: "Ouvrir le chat avec l’assistant de la boutique",
@@ -63,6 +79,10 @@ const TABLE: Record<string, Strings> = {
     queued: "Sera envoyé dès le retour de la connexion",
     messages: "Conversation",
     suggestions: "Réponses suggérées",
+    ourTeam: "notre équipe",
+    withTeam: "Une personne de notre équipe s’occupe de cette conversation. Ses réponses apparaissent ici.",
+    newMessageFrom: "Nouveau message de {from}",
+    unread: "{count} non lu(s)",
   },
   es: {
     openChat: "Abrir el chat con el asistente de la tienda",
@@ -78,8 +98,17 @@ const TABLE: Record<string, Strings> = {
     queued: "Se enviará cuando vuelva la conexión",
     messages: "Conversación",
     suggestions: "Respuestas sugeridas",
+    ourTeam: "nuestro equipo",
+    withTeam: "Una persona de nuestro equipo atiende esta conversación. Sus respuestas aparecen aquí.",
+    newMessageFrom: "Nuevo mensaje de {from}",
+    unread: "{count} sin leer",
   },
 };
+
+/** A string with `{name}` placeholders filled in. */
+export function fill(template: string, values: Record<string, string | number>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
+}
 
 /** Strings for a BCP 47 locale ("de-AT" falls back to "de", unknown to English). */
 export function stringsFor(locale: string): Strings {

@@ -1,6 +1,6 @@
-// Normalises Rasa socket.io `bot_uttered` payloads (see rasa/core/channels/socketio.py):
-// {text}, {text, quick_replies: [{title, payload}]}, custom {buttons: [...]},
-// {attachment: {type: "image", payload: {src}}}.
+// Normalises Rasa socket.io `bot_uttered` payloads (see rasa/core/channels/socketio.py and
+// bot/chat_transcript.py): {id, text, from, author, state}, {text, quick_replies: [{title,
+// payload}]}, custom {buttons: [...]}, {attachment: {type: "image", payload: {src}}}.
 
 import { safeHref } from "./text";
 
@@ -9,11 +9,22 @@ export interface QuickReply {
   payload: string;
 }
 
+/** "with_team": a person has the conversation (the assistant stays quiet); "bot": it doesn't. */
+export type ChatState = "with_team" | "bot";
+
 export interface BotMessage {
   text: string | null;
   quickReplies: QuickReply[];
   imageUrl: string | null;
+  /** The server's id for this message (the same live and in a re-sync). */
+  id?: string;
+  /** Set when an agent wrote it: their name. */
+  author?: string;
+  /** Whether a person has the conversation from this message on, when the message says. */
+  state?: ChatState;
 }
+
+const ID = /^[A-Za-z0-9_.:-]{1,80}$/;
 
 function asRecord(value: unknown): Record<string, unknown> | null {
   return value && typeof value === "object" && !Array.isArray(value)
@@ -49,5 +60,11 @@ export function normaliseBotMessage(data: unknown): BotMessage | null {
     imageUrl = href && /^https?:/.test(href) ? href : null;
   }
   if (!text && !imageUrl && quickReplies.length === 0) return null;
-  return { text, quickReplies, imageUrl };
+  const message: BotMessage = { text, quickReplies, imageUrl };
+  if (typeof record.id === "string" && ID.test(record.id)) message.id = record.id;
+  if (record.from === "agent" && typeof record.author === "string" && record.author.trim()) {
+    message.author = record.author.trim().slice(0, 100);
+  }
+  if (record.state === "with_team" || record.state === "bot") message.state = record.state;
+  return message;
 }

@@ -3,12 +3,15 @@
 // tabs), plus per-tab UI state (sessionStorage). Storage can be unavailable (privacy
 // modes, sandboxed iframes): then everything lives in memory for this page only.
 
-import type { QuickReply } from "./messages";
+import type { ChatState, QuickReply } from "./messages";
 
 export interface StoredMessage {
+  /** The server's id (a shopper message keeps the id the widget sent it with). */
   id: string;
   from: "bot" | "user";
   text: string | null;
+  /** An agent's message: their name (shown as "Sam (our team)"). */
+  author?: string;
   imageUrl?: string | null;
   quickReplies?: QuickReply[];
   /** Quick replies were used (or superseded by a newer message): do not show them again. */
@@ -19,6 +22,8 @@ export interface StoredMessage {
   pending?: boolean;
   /** Sent, and no reply seen yet: sent again (same id) after a reconnect. */
   awaiting?: boolean;
+  /** Shown by this widget only, never on the server (the configured greeting). */
+  local?: boolean;
   at: number;
 }
 
@@ -59,7 +64,8 @@ export function randomId(): string {
 export class ConversationStore {
   readonly transcriptKey: string;
   private readonly sessionKey: string;
-  private readonly lastSenderKey: string;
+  private readonly stateKey: string;
+  private readonly unreadKey: string;
   private readonly openKey: string;
   private readonly tabKey: string;
   private readonly shared: KeyValue;
@@ -69,7 +75,8 @@ export class ConversationStore {
     const p = options.prefix;
     this.sessionKey = `${p}:session`;
     this.transcriptKey = `${p}:transcript`;
-    this.lastSenderKey = `${p}:last-sender-tab`;
+    this.stateKey = `${p}:state`;
+    this.unreadKey = `${p}:unread`;
     this.openKey = `${p}:open`;
     this.tabKey = `${p}:tab`;
     this.shared = options.shared ?? usable(() => window.localStorage);
@@ -95,7 +102,7 @@ export class ConversationStore {
     }
   }
 
-  private save(messages: StoredMessage[]): void {
+  save(messages: StoredMessage[]): void {
     try {
       this.shared.setItem(this.transcriptKey, JSON.stringify(messages.slice(-MAX_MESSAGES)));
     } catch {
@@ -103,12 +110,15 @@ export class ConversationStore {
     }
   }
 
-  append(message: StoredMessage): void {
+  /** Add a message once: false (nothing changed) if one with its id is already there. */
+  append(message: StoredMessage): boolean {
     const messages = this.messages();
+    if (messages.some((m) => m.id === message.id)) return false;
     // Any newer message retires older quick replies.
     for (const m of messages) if (m.quickReplies?.length) m.repliesDone = true;
     messages.push(message);
     this.save(messages);
+    return true;
   }
 
   update(id: string, patch: Partial<StoredMessage>): void {
@@ -129,15 +139,23 @@ export class ConversationStore {
     return id;
   }
 
-  // Every tab in the session receives the bot's replies (they share a Socket.IO room);
-  // only the tab that sent the last message records them, the others re-read storage.
-  markSender(): void {
-    this.shared.setItem(this.lastSenderKey, this.tabId());
+  /** Whether a person has the conversation (shared by the store's tabs). */
+  chatState(): ChatState {
+    return this.shared.getItem(this.stateKey) === "with_team" ? "with_team" : "bot";
   }
 
-  shouldRecordBotMessages(): boolean {
-    const sender = this.shared.getItem(this.lastSenderKey);
-    return sender === null || sender === this.tabId();
+  setChatState(state: ChatState): void {
+    this.shared.setItem(this.stateKey, state);
+  }
+
+  /** Messages that arrived while this tab's panel was closed. */
+  unread(): number {
+    const n = Number(this.perTab.getItem(this.unreadKey) ?? "0");
+    return Number.isFinite(n) && n > 0 ? Math.floor(n) : 0;
+  }
+
+  setUnread(count: number): void {
+    this.perTab.setItem(this.unreadKey, String(Math.max(0, count)));
   }
 
   isOpen(): boolean {

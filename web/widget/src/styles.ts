@@ -72,6 +72,17 @@ button { font: inherit; }
   border-bottom: 1px solid #fcd34d;
 }
 .sd-status:empty { display: none; }
+.sd-team { padding: 8px 16px; font-size: 13px; background: #ecfdf5; color: #065f46; border-bottom: 1px solid #a7f3d0; }
+.sd-team[hidden] { display: none; }
+.sd-launcher { overflow: visible; }
+.sd-badge {
+  position: absolute; top: -4px; right: -4px; min-width: 22px; height: 22px; padding: 0 6px;
+  border-radius: 11px; background: #b91c1c; color: #ffffff; font-size: 12px; font-weight: 700;
+  line-height: 22px; text-align: center; box-shadow: 0 0 0 2px #ffffff;
+}
+.sd-badge[hidden] { display: none; }
+.sd-author { font-size: 12px; color: var(--sd-muted); margin: 0 0 2px 4px; }
+.sd-msg-agent .sd-bubble { background: #e0f2fe; color: #0c4a6e; }
 .sd-log {
   flex: 1; overflow-y: auto; padding: 16px; display: flex; flex-direction: column; gap: 8px;
   overscroll-behavior: contain;

@@ -1,7 +1,7 @@
 // DOM construction. Every piece of bot or shopper text goes through textContent or
 // element attributes set from validated values; nothing is ever assigned to innerHTML.
 
-import type { Strings } from "./i18n";
+import { fill, type Strings } from "./i18n";
 import type { QuickReply } from "./messages";
 import type { StoredMessage } from "./storage";
 import { type LinkPolicy, tokenize } from "./text";
@@ -37,9 +37,12 @@ function chatIcon(): SVGSVGElement {
 export interface WidgetDom {
   root: HTMLDivElement;
   launcher: HTMLButtonElement;
+  badge: HTMLSpanElement;
+  announcer: HTMLDivElement;
   panel: HTMLDivElement;
   close: HTMLButtonElement;
   status: HTMLDivElement;
+  team: HTMLDivElement;
   log: HTMLDivElement;
   typing: HTMLDivElement;
   typingAnnouncement: HTMLDivElement;
@@ -61,6 +64,11 @@ export function buildDom(options: { title: string; subtitle: string; strings: St
     "aria-controls": panelId,
   });
   launcher.append(chatIcon());
+  const badge = el("span", { class: "sd-badge", "aria-hidden": "true" });
+  badge.hidden = true;
+  launcher.append(badge);
+  // Outside the panel, so a reply is announced while the chat is closed too.
+  const announcer = el("div", { class: "sd-visually-hidden", role: "status", "aria-live": "polite" });
 
   const close = el("button", { type: "button", class: "sd-close", "aria-label": s.closeChat }, "×");
   const titles = el("div", { class: "sd-titles" }, el("h2", { class: "sd-title", id: titleId }, options.title));
@@ -68,6 +76,8 @@ export function buildDom(options: { title: string; subtitle: string; strings: St
   const header = el("div", { class: "sd-header" }, titles, close);
 
   const status = el("div", { class: "sd-status", role: "status", "aria-live": "polite" });
+  const team = el("div", { class: "sd-team" }, s.withTeam);
+  team.hidden = true;
   const log = el("div", {
     class: "sd-log",
     role: "log",
@@ -108,13 +118,14 @@ export function buildDom(options: { title: string; subtitle: string; strings: St
     { class: "sd-panel", id: panelId, role: "dialog", "aria-labelledby": titleId },
     header,
     status,
+    team,
     log,
     typingAnnouncement,
     form,
   );
   panel.hidden = true;
-  const root = el("div", { class: "sd-root" }, panel, launcher);
-  return { root, launcher, panel, close, status, log, typing, typingAnnouncement, form, input };
+  const root = el("div", { class: "sd-root" }, panel, launcher, announcer);
+  return { root, launcher, badge, announcer, panel, close, status, team, log, typing, typingAnnouncement, form, input };
 }
 
 function textWithLinks(text: string, allowLink: LinkPolicy): DocumentFragment {
@@ -131,13 +142,25 @@ function textWithLinks(text: string, allowLink: LinkPolicy): DocumentFragment {
   return fragment;
 }
 
+/** Who a message is from, as the shopper reads it: "Sam (our team)", "Assistant", "You". */
+export function senderLabel(message: StoredMessage, strings: Strings): string {
+  if (message.from === "user") return strings.you;
+  return message.author ? `${message.author} (${strings.ourTeam})` : strings.assistant;
+}
+
+export function announcement(message: StoredMessage, strings: Strings): string {
+  return fill(strings.newMessageFrom, { from: senderLabel(message, strings) });
+}
+
 export function renderMessage(message: StoredMessage, strings: Strings, allowLink: LinkPolicy): HTMLElement {
-  const from = message.from === "bot" ? strings.assistant : strings.you;
+  const from = senderLabel(message, strings);
+  const agent = message.from === "bot" && !!message.author;
   const wrapper = el("div", {
-    class: `sd-msg sd-msg-${message.from}${message.pending ? " sd-msg-pending" : ""}`,
+    class: `sd-msg sd-msg-${message.from}${agent ? " sd-msg-agent" : ""}${message.pending ? " sd-msg-pending" : ""}`,
     "data-message-id": message.id,
-    "data-from": message.from,
+    "data-from": agent ? "agent" : message.from,
   });
+  if (agent) wrapper.append(el("div", { class: "sd-author", "aria-hidden": "true" }, from));
   if (message.text) {
     const bubble = el("div", { class: "sd-bubble" }, el("span", { class: "sd-visually-hidden" }, `${from}: `));
     bubble.append(textWithLinks(message.text, allowLink));

@@ -3,13 +3,14 @@
 import { accessibleAccent, readableTextOn } from "./color";
 import type { WidgetConfig } from "./config";
 import { RasaConnection, type ConnectionStatus } from "./connection";
-import { stringsFor, type Strings } from "./i18n";
-import { normaliseBotMessage, type QuickReply } from "./messages";
+import { fill, stringsFor, type Strings } from "./i18n";
+import { normaliseBotMessage, type ChatState, type QuickReply } from "./messages";
 import { maskSecrets } from "./privacy";
 import { ConversationStore, randomId, type StoredMessage } from "./storage";
 import { allowDomains, type LinkPolicy } from "./text";
 import { buildCss } from "./styles";
-import { buildDom, renderMessage, renderQuickReplies, type WidgetDom } from "./view";
+import { mergeTranscript, parseTranscript, unseenReplies } from "./transcript";
+import { announcement, buildDom, renderMessage, renderQuickReplies, type WidgetDom } from "./view";
 
 const TYPING_TIMEOUT_MS = 20000;
 
@@ -31,6 +32,8 @@ export class ShopdeskWidget {
   private status: ConnectionStatus | null = null;
   /** Resends of a message the server asked to retry, by message id (for the backoff). */
   private retries = new Map<string, number>();
+  // When the current re-sync was asked for: what is newer than that stays after it.
+  private syncSince = 0;
 
   // The page's language: the `locale` setting, else <html lang>; sent with every message
   // so the assistant answers in it ("" when the page says nothing: the assistant detects).
@@ -73,9 +76,12 @@ export class ShopdeskWidget {
   mount(parent: HTMLElement = document.body): void {
     parent.append(this.host);
     this.renderTranscript();
-    // A conversation in progress stays open across reloads and store navigation.
+    this.renderChatState();
+    this.renderUnread();
+    // A conversation in progress stays open across reloads and store navigation; one that
+    // is closed stays connected, so replies (from our team too) reach it and are announced.
     if (this.store.isOpen() || this.config.openOnLoad) this.open({ focus: false });
-    else if (this.store.sessionId() && this.store.pending().length) this.connect();
+    else if (this.store.sessionId()) this.connect();
   }
 
   // ----- public API ---------------------------------------------------------------
@@ -86,8 +92,10 @@ export class ShopdeskWidget {
     root.classList.add("sd-open");
     launcher.setAttribute("aria-expanded", "true");
     this.store.setOpen(true);
+    this.store.setUnread(0);
+    this.renderUnread();
     if (this.store.messages().length === 0 && this.config.greeting) {
-      this.addMessage({ id: randomId(), from: "bot", text: this.config.greeting, at: Date.now() });
+      this.addMessage({ id: randomId(), from: "bot", text: this.config.greeting, at: Date.now(), local: true });
     }
     this.scrollToEnd();
     this.connect();
@@ -118,12 +126,11 @@ export class ShopdeskWidget {
     const shown = maskSecrets(display.trim() || trimmed);
     const message: StoredMessage = { id: randomId(), from: "user", text: shown, at: Date.now() };
     if (shown !== trimmed) message.payload = trimmed;
-    this.store.markSender();
     this.connect();
     if (this.connection?.send(trimmed, message.id)) {
       if (hasSecret) delete message.payload; // sent: nothing to keep it for
       this.addMessage({ ...message, awaiting: true });
-      this.showTyping(true);
+      this.expectReply();
     } else {
       // Offline: queue it (persisted, so it even survives a reload) and send on reconnect.
       this.addMessage({ ...message, pending: true });
@@ -152,6 +159,7 @@ export class ShopdeskWidget {
     // Another tab of the same store recorded a message: show the shared transcript.
     window.addEventListener("storage", (event) => {
       if (event.key === this.store.transcriptKey) this.renderTranscript();
+      else this.renderChatState();
     });
   }
 
@@ -166,10 +174,12 @@ export class ShopdeskWidget {
         onStatus: (status) => this.setStatus(status),
         onSession: (id) => {
           this.store.setSessionId(id);
+          this.syncSince = Date.now();
           this.resendAwaiting();
           this.flushQueue();
         },
         onBotMessage: (data) => this.receive(data),
+        onTranscript: (data) => this.resync(data),
         onRetry: (messageId, afterSeconds) => this.retryLater(messageId, afterSeconds),
       },
     });
@@ -209,9 +219,9 @@ export class ShopdeskWidget {
     for (const queued of this.store.pending()) {
       if (!this.connection?.send(queued.payload ?? queued.text ?? "", queued.id)) return;
       const sentSecret = queued.payload !== undefined && maskSecrets(queued.payload) !== queued.payload;
-      const sent = { pending: false, awaiting: true };
+      const sent = { pending: false, awaiting: true, at: Date.now() };
       this.store.update(queued.id, sentSecret ? { ...sent, payload: undefined } : sent);
-      this.showTyping(true);
+      this.expectReply();
     }
     this.renderTranscript();
   }
@@ -227,23 +237,77 @@ export class ShopdeskWidget {
       this.retries.clear();
       if (this.status === "online") this.dom.status.textContent = "";
     }
+    if (bot.state) this.setChatState(bot.state);
     const message: StoredMessage = {
-      id: randomId(),
+      id: bot.id ?? randomId(),
       from: "bot",
       text: bot.text,
       imageUrl: bot.imageUrl,
       quickReplies: bot.quickReplies,
       at: Date.now(),
     };
-    if (this.store.shouldRecordBotMessages()) this.addMessage(message);
+    if (bot.author) message.author = bot.author;
+    // Every tab of the session gets each message; the first to store it shows it, the
+    // others re-read storage. A message seen before (a re-sync, a resend) is not shown again.
+    if (this.addMessage(message)) this.noteUnread([message]);
   }
 
-  private addMessage(message: StoredMessage): void {
-    this.store.append(message);
+  /** The server's transcript after a (re)connect: merge, and show what was missed. */
+  private resync(data: unknown): void {
+    const transcript = parseTranscript(data);
+    if (!transcript) return;
+    const local = this.store.messages();
+    const missed = transcript.messages.filter((m) => m.from === "bot" && !local.some((l) => l.id === m.id));
+    this.store.save(mergeTranscript(local, transcript.messages, this.syncSince));
+    this.setChatState(transcript.state);
+    this.renderTranscript();
+    if (unseenReplies(local, transcript.messages) > 0) this.noteUnread(missed);
+  }
+
+  /** While the panel is closed, replies count as unread and the newest is announced. */
+  private noteUnread(messages: StoredMessage[]): void {
+    const last = messages[messages.length - 1];
+    if (!last || last.from !== "bot") return;
+    if (!this.dom.panel.hidden) return;
+    this.store.setUnread(this.store.unread() + messages.filter((m) => m.from === "bot").length);
+    this.renderUnread();
+    this.dom.announcer.textContent = announcement(last, this.strings);
+  }
+
+  private renderUnread(): void {
+    const count = this.store.unread();
+    const { badge, launcher } = this.dom;
+    badge.hidden = count === 0;
+    badge.textContent = count > 99 ? "99+" : String(count);
+    const name = this.strings.openChat;
+    launcher.setAttribute("aria-label", count ? `${name} (${fill(this.strings.unread, { count })})` : name);
+  }
+
+  private setChatState(state: ChatState): void {
+    if (state === this.store.chatState()) return;
+    this.store.setChatState(state);
+    this.renderChatState();
+  }
+
+  private renderChatState(): void {
+    const withTeam = this.store.chatState() === "with_team";
+    this.dom.team.hidden = !withTeam;
+    if (withTeam) this.showTyping(false);
+  }
+
+  /** After the shopper's message: the assistant's typing dots, unless a person has the
+   * conversation (their answer may take a while; the assistant stays quiet). */
+  private expectReply(): void {
+    if (this.store.chatState() !== "with_team") this.showTyping(true);
+  }
+
+  private addMessage(message: StoredMessage): boolean {
+    if (!this.store.append(message)) return false;
     this.retireQuickReplies();
     this.dom.log.insertBefore(renderMessage(message, this.strings, this.allowLink), this.dom.typing.parentNode ? this.dom.typing : null);
     this.renderQuickRepliesFor(message);
     this.scrollToEnd();
+    return true;
   }
 
   private renderTranscript(): void {
