@@ -15,6 +15,8 @@ Registered in `bot/credentials.yml` by module path. Before a message reaches the
 - handles a message once per client message id (`metadata.message_id`: a retry gets the
   same replies, bot/turns.py) and answers a backing-store outage with 503, `Retry-After`
   and `"retryable": true` (socket.io: a `shopdesk_retry` event), never an empty reply.
+- (socket.io) puts an id on every message out and answers `sync_request` with the stored
+  conversation (bot/chat_transcript.py), so the widget shows each message once.
 
 `GET /webhooks/rest/ready` is the server's readiness check (bot/readiness.py).
 
@@ -39,6 +41,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import readiness, strict_tracker_store
+from bot.chat_transcript import TranscriptOutput, register_transcript_sync
 from bot.guard import ChannelGuard, GuardSettings, Verdict
 from bot.rasa_patches import WRITTEN_FOR, version_mismatches
 from bot.turns import OUTAGE_BODY, RETRY_AFTER_SECONDS, handle_turn, is_outage, message_id
@@ -193,6 +196,11 @@ class GuardedSocketIOInput(SocketIOInput):
 
     guard: ChannelGuard
 
+    def get_output_channel(self) -> TranscriptOutput | None:
+        """Every message out carries an id (bot/chat_transcript.py); also what Rasa's HTTP
+        API uses with `output_channel=socketio` (agents' replies from the handoff service)."""
+        return TranscriptOutput(self.sio, self.bot_message_evt) if self.sio else None
+
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         if not hasattr(self, "guard"):
             self.guard = _guard()
@@ -200,6 +208,7 @@ class GuardedSocketIOInput(SocketIOInput):
         apps: list[Any] = []  # the Rasa server's app, known from the first connection
 
         async def handle(message: UserMessage) -> None:
+            message.output_channel = self.get_output_channel() or message.output_channel
             try:
                 if apps:
                     await handle_turn(apps[0].ctx.agent, message)
@@ -224,6 +233,7 @@ class GuardedSocketIOInput(SocketIOInput):
         rasa_disconnect = handlers["disconnect"]
         rasa_message = handlers[self.user_message_evt]
         addresses: dict[str, str] = {}
+        register_transcript_sync(sio, namespace=self.namespace)
 
         async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
             request = environ.get("sanic.request")

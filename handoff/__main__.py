@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 from datetime import timedelta
@@ -25,10 +26,10 @@ from handoff.followups import (
     run_after_handoff,
 )
 from handoff.outbox import PARKED
-from handoff.rasa_api import RasaClient
 from handoff.report_schedule import DailyReport, ReportScheduleError, run_daily
 from handoff.settings import SettingsError
 from handoff.worker import DeliveryWorker, RetryPolicy
+from handoff.zendesk_sync import ZendeskSync
 
 logger = logging.getLogger("handoff")
 
@@ -41,7 +42,18 @@ def _worker(s: HandoffServices) -> DeliveryWorker:
         notifier=s.notifier,
         policy=RetryPolicy(max_attempts=st.max_attempts, max_delay_seconds=st.max_backoff_seconds),
         lease=timedelta(seconds=st.lease_seconds),
+        activity=s.activity,
     )
+
+
+def run_zendesk_sync(sync: ZendeskSync, stop: threading.Event, *, every: float) -> None:
+    holder = f"{socket.gethostname()}:{os.getpid()}"
+    while not stop.is_set():
+        try:
+            sync.poll_if_leader(holder=holder, lease=timedelta(seconds=max(3 * every, 60)))
+        except Exception:
+            logger.exception("Zendesk sync failed; retrying")
+        stop.wait(every)
 
 
 def serve(
@@ -74,13 +86,35 @@ def serve(
         poller = FollowUpPoller(
             store=s.store,
             source=BrokerEventSource(create_db_engine(st.rasa_events_url)),
+            activity=s.activity,
+            ack_quiet=timedelta(seconds=st.ack_quiet_seconds),
         )
     else:
         logger.warning(
             "HANDOFF_RASA_EVENTS_URL not set: later shopper messages are not added to tickets"
         )
-    rasa = RasaClient(base_url=st.rasa_url, token=st.rasa_token) if st.rasa_url else None
-    resumer = Resumer(store=s.store, helpdesk=s.helpdesk, rasa=rasa, resume_after=st.resume_after)
+    resumer = Resumer(store=s.store, activity=s.activity, resume_after=st.resume_after)
+    threads.append(
+        threading.Thread(
+            target=s.relay.run_forever,
+            args=(stop,),
+            kwargs={"idle_seconds": st.poll_seconds},
+            name="chat-relay",
+            daemon=True,
+        )
+    )
+    if s.zendesk_sync is not None and st.zendesk is not None:
+        # With the webhook, polling only catches what a missed call left behind.
+        every = st.zendesk.poll_seconds if st.zendesk.webhook_secret is None else 600.0
+        threads.append(
+            threading.Thread(
+                target=run_zendesk_sync,
+                args=(s.zendesk_sync, stop),
+                kwargs={"every": every},
+                name="zendesk-sync",
+                daemon=True,
+            )
+        )
     threads.append(
         threading.Thread(
             target=run_after_handoff,

@@ -1,5 +1,6 @@
-"""After the handoff: the shopper's further messages go to the ticket, and the bot resumes
-when the ticket is solved, after a configured time, or when the shopper starts over.
+"""After the handoff: the shopper's further messages go to the ticket (the first of each
+burst is acknowledged in the chat), and the bot resumes after a configured time or when the
+shopper starts over. (A solved ticket resumes it through `handoff.activity`.)
 
 The shopper's messages are read from Rasa's SQL event broker table (`events`: id,
 sender_id, data as JSON), which Rasa keeps writing while a conversation is paused.
@@ -20,16 +21,16 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from handoff.activity import ACK_RESPONSE, AgentActivity
 from handoff.masking import mask_sensitive
 from handoff.models import FollowUp
-from handoff.outbox import OutboxStore
-from handoff.ports import SOLVED_STATUSES, Helpdesk
-from handoff.rasa_api import RasaClient
+from handoff.outbox import Ack, OutboxStore
 
 logger = logging.getLogger(__name__)
 
 CURSOR = "rasa_event_broker"
 _RESTART_INTENTS = {"restart", "session_start"}
+_EXTERNAL_PREFIX = "EXTERNAL"
 
 
 @dataclass(frozen=True)
@@ -95,11 +96,15 @@ class FollowUpPoller:
         *,
         store: OutboxStore,
         source: BrokerEventSource,
+        activity: AgentActivity | None = None,
+        ack_quiet: timedelta = timedelta(minutes=2),
         gap_grace_seconds: float = GAP_GRACE_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
         self.source = source
+        self.activity = activity
+        self.ack_quiet = ack_quiet
         self.gap_grace_seconds = gap_grace_seconds
         self.clock = clock
         self._holes_seen_at: dict[int, float] = {}
@@ -129,7 +134,9 @@ class FollowUpPoller:
         if not events:
             return 0
         paused = {c.conversation_id: c for c in self.store.paused_conversations()}
+        last_message = {c.conversation_id: c.last_follow_up_at for c in paused.values()}
         follow_ups: list[FollowUp] = []
+        acks: list[Ack] = []
         resumed: list[tuple[str, str]] = []
         for event in events:
             conversation = paused.get(event.sender_id)
@@ -142,7 +149,11 @@ class FollowUpPoller:
             if kind == "user":
                 text = (event.data.get("text") or "").strip()
                 intent = ((event.data.get("parse_data") or {}).get("intent") or {}).get("name")
-                if text and not text.startswith("/") and intent not in _RESTART_INTENTS:
+                if (
+                    text
+                    and not text.startswith(("/", _EXTERNAL_PREFIX))
+                    and intent not in _RESTART_INTENTS
+                ):
                     follow_ups.append(
                         FollowUp(
                             conversation_id=event.sender_id,
@@ -151,6 +162,19 @@ class FollowUpPoller:
                             at=at,
                         )
                     )
+                    previous = last_message.get(event.sender_id)
+                    if self.activity is not None and (
+                        previous is None or at - previous >= self.ack_quiet
+                    ):
+                        acks.append(
+                            Ack(
+                                conversation_id=event.sender_id,
+                                event_id=event.id,
+                                body=self.activity.render_ack(conversation),
+                                response=ACK_RESPONSE,
+                            )
+                        )
+                    last_message[event.sender_id] = at
             elif kind in ("restart", "resume"):
                 resumed.append(
                     (
@@ -165,58 +189,33 @@ class FollowUpPoller:
             new_position=events[-1].id,
             follow_ups=follow_ups,
             resumed=resumed,
+            acks=acks,
         )
+        if acks and self.activity is not None:
+            self.activity.wake()
         return len(events)
 
 
 class Resumer:
-    """Resumes paused conversations whose ticket is solved or whose pause has run out."""
+    """Hands paused conversations back to the bot when the pause has run out (the shopper
+    is told, in the chat, that the team still has their request)."""
 
-    def __init__(
-        self,
-        *,
-        store: OutboxStore,
-        helpdesk: Helpdesk,
-        rasa: RasaClient | None,
-        resume_after: timedelta,
-    ) -> None:
+    def __init__(self, *, store: OutboxStore, activity: AgentActivity, resume_after: timedelta):
         self.store = store
-        self.helpdesk = helpdesk
-        self.rasa = rasa
+        self.activity = activity
         self.resume_after = resume_after
 
     def check_once(self, now: datetime | None = None) -> list[str]:
         now = now or datetime.now(UTC)
         resumed = []
         for conversation in self.store.paused_conversations():
-            reason = None
-            if conversation.ticket_id is not None:
-                try:
-                    if self.helpdesk.ticket_status(conversation.ticket_id) in SOLVED_STATUSES:
-                        reason = "ticket_solved"
-                except Exception as exc:  # noqa: BLE001 - any helpdesk failure: check later
-                    logger.warning("ticket %s status unknown: %s", conversation.ticket_id, exc)
-            if reason is None and now - conversation.paused_at >= self.resume_after:
-                reason = "timeout"
-            if reason is None:
+            if now - conversation.paused_at < self.resume_after:
                 continue
-            if self.rasa is not None:
-                try:
-                    self.rasa.resume(conversation.conversation_id)
-                except Exception as exc:  # noqa: BLE001 - retried on the next round
-                    logger.warning(
-                        "resume %s failed, will retry: %s",
-                        conversation.conversation_id,
-                        exc,
-                    )
-                    continue
-            else:
-                logger.warning(
-                    "RASA_URL not set: cannot resume %s in Rasa",
-                    conversation.conversation_id,
-                )
-            self.store.mark_resumed(conversation.conversation_id, reason=reason, now=now)
-            resumed.append(conversation.conversation_id)
+            if self.activity.timed_out(
+                conversation_id=conversation.conversation_id,
+                key=f"timeout:{conversation.conversation_id}:{conversation.paused_at.isoformat()}",
+            ):
+                resumed.append(conversation.conversation_id)
         return resumed
 
 

@@ -93,3 +93,84 @@ def _parse_time(text: str) -> time:
     if not (0 <= hours <= 23 and 0 <= minutes <= 59):
         raise BusinessHoursError(f"invalid time {text!r}")
     return time(hours, minutes)
+
+
+def closing_time(hours: BusinessHours, at: datetime) -> datetime:
+    """When the opening window that contains `at` closes (`at` must be in one)."""
+    local = at.astimezone(hours.tz)
+    ends = [
+        datetime.combine(local.date(), w.closes, tzinfo=hours.tz)
+        for w in hours.windows
+        if local.weekday() in w.days and w.opens <= local.time() < w.closes
+    ]
+    return max(ends)
+
+
+def add_business_time(hours: BusinessHours, start: datetime, duration: timedelta) -> datetime:
+    """`start` plus `duration` counted only while someone is at work."""
+    remaining = duration
+    moment = hours.next_opening(start)
+    while True:
+        closes = closing_time(hours, moment)
+        if moment + remaining <= closes:
+            return moment + remaining
+        remaining -= closes - moment
+        moment = hours.next_opening(closes)
+
+
+@dataclass(frozen=True)
+class ReplyPromise:
+    """What the shopper is told about when a person will answer."""
+
+    open_now: bool
+    within_hours: int | None  # "usually within N hours": the answer is due before closing
+    due: datetime | None  # open now, but the answer is due after closing: by then
+    opens: datetime | None  # closed now: when the team is back
+
+
+def reply_promise(hours: BusinessHours, now: datetime, *, within_hours: int) -> ReplyPromise:
+    """Within N hours of business time: said as "within N hours" when that ends before
+    closing today, else as the moment it ends; when closed, when the team is back."""
+    local = now.astimezone(hours.tz)
+    if not hours.is_open(local):
+        return ReplyPromise(open_now=False, within_hours=None, due=None,
+                            opens=hours.next_opening(local))
+    due = add_business_time(hours, local, timedelta(hours=within_hours))
+    if due - local == timedelta(hours=within_hours) and due.date() == local.date():
+        return ReplyPromise(open_now=True, within_hours=within_hours, due=None, opens=None)
+    return ReplyPromise(open_now=True, within_hours=None, due=due, opens=None)
+
+
+# A moment said in the shopper's language, relative to their day: "today at 09:00",
+# "tomorrow at 09:00", "on Monday at 09:00"; `deadline` says it as a limit ("by ...").
+_PHRASES: dict[str, dict[str, object]] = {
+    "en": {"days": ("today", "tomorrow", "on {weekday}"), "at": "{day} at {time}",
+           "by": "by {day} at {time}", "by_days": ("today", "tomorrow", "{weekday}"),
+           "weekdays": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
+                        "Sunday")},
+    "de": {"days": ("heute", "morgen", "am {weekday}"), "at": "{day} um {time} Uhr",
+           "by": "bis {day} um {time} Uhr", "by_days": ("heute", "morgen", "{weekday}"),
+           "weekdays": ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag",
+                        "Sonntag")},
+    "fr": {"days": ("aujourd'hui", "demain", "{weekday}"), "at": "{day} à {time}",
+           "by": "{day} à {time} au plus tard", "by_days": ("aujourd'hui", "demain", "{weekday}"),
+           "weekdays": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi",
+                        "dimanche")},
+    "es": {"days": ("hoy", "mañana", "el {weekday}"), "at": "{day} a las {time}",
+           "by": "{day} a las {time} como muy tarde", "by_days": ("hoy", "mañana", "el {weekday}"),
+           "weekdays": ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado",
+                        "domingo")},
+}
+
+
+def when(moment: datetime, now: datetime, *, language: str = "en", deadline: bool = False) -> str:
+    """`moment` in words, as seen from `now` (both in the business time zone)."""
+    phrases = _PHRASES.get(language, _PHRASES["en"])
+    days = (moment.date() - now.date()).days
+    names = phrases["by_days" if deadline else "days"]
+    assert isinstance(names, tuple)
+    weekday = phrases["weekdays"][moment.weekday()]  # type: ignore[index]
+    day = (names[0] if days == 0 else names[1] if days == 1 else names[2]).format(weekday=weekday)
+    template = phrases["by" if deadline else "at"]
+    assert isinstance(template, str)
+    return template.format(day=day, time=f"{moment:%H:%M}")

@@ -20,6 +20,42 @@ REASONS = (
 
 
 @dataclass(frozen=True)
+class OrderContext:
+    """What an agent needs to know about the verified order, as lines of text."""
+
+    order_number: str
+    status: str
+    total: str
+    placed_on: str | None = None
+    items: tuple[str, ...] = ()
+    shipments: tuple[str, ...] = ()
+    returns: str | None = None  # return eligibility in words; None: not known
+
+    def to_payload(self) -> dict[str, Any]:
+        return {
+            "order_number": self.order_number,
+            "status": self.status,
+            "total": self.total,
+            "placed_on": self.placed_on,
+            "items": list(self.items),
+            "shipments": list(self.shipments),
+            "returns": self.returns,
+        }
+
+    @classmethod
+    def from_payload(cls, data: dict[str, Any]) -> OrderContext:
+        return cls(
+            order_number=data["order_number"],
+            status=data["status"],
+            total=data["total"],
+            placed_on=data.get("placed_on"),
+            items=tuple(data.get("items") or ()),
+            shipments=tuple(data.get("shipments") or ()),
+            returns=data.get("returns"),
+        )
+
+
+@dataclass(frozen=True)
 class Escalation:
     """One request for a person, as written to the outbox (already masked)."""
 
@@ -37,6 +73,12 @@ class Escalation:
     turns: tuple[Turn, ...]
     created_at: datetime
     name: str | None = None
+    order_context: OrderContext | None = None
+    # Order numbers the shopper named but did not prove (the agent may need to check them).
+    claimed_orders: tuple[str, ...] = ()
+    # A request after the conversation's earlier ticket was solved follows up on it.
+    previous_reference: str | None = None
+    previous_ticket_id: str | None = None
     # the conversation's language (en/de/fr/es); None in escalations written before it existed
     language: str | None = None
 
@@ -61,6 +103,10 @@ class Escalation:
             "tags": list(self.tags),
             "turns": [t.to_dict() for t in self.turns],
             "created_at": self.created_at.isoformat(),
+            "order_context": self.order_context.to_payload() if self.order_context else None,
+            "claimed_orders": list(self.claimed_orders),
+            "previous_reference": self.previous_reference,
+            "previous_ticket_id": self.previous_ticket_id,
             "language": self.language,
         }
 
@@ -81,6 +127,14 @@ class Escalation:
             tags=tuple(data.get("tags") or ()),
             turns=tuple(Turn.from_dict(t) for t in data.get("turns") or ()),
             created_at=datetime.fromisoformat(data["created_at"]),
+            order_context=(
+                OrderContext.from_payload(data["order_context"])
+                if data.get("order_context")
+                else None
+            ),
+            claimed_orders=tuple(data.get("claimed_orders") or ()),
+            previous_reference=data.get("previous_reference"),
+            previous_ticket_id=data.get("previous_ticket_id"),
             language=data.get("language"),
         )
 

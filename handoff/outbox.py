@@ -17,8 +17,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from handoff.db import conversations, cursors, now_utc, outbox
+from handoff.chat import ACK, enqueue
+from handoff.db import conversations, cursors, now_utc, outbox, ticket_events
 from handoff.models import Escalation, FollowUp, TicketRef
+from handoff.ports import SOLVED_STATUSES
 from handoff.rules import new_reference
 
 PENDING, DONE, PARKED = "pending", "done", "parked"
@@ -34,7 +36,13 @@ class EscalationContext:
     sequence: int
     reference: str
     previous_contacts: int  # earlier conversations of the same email address
-    ticket_id: str | None  # the ticket of an earlier escalation in this conversation
+    ticket_id: str | None  # the open ticket of an earlier escalation in this conversation
+    # The shopper came back about the same order (another conversation), or asked again
+    # while this conversation's ticket is still open.
+    repeat_contact: bool = False
+    # This conversation's earlier ticket, solved: the new one follows up on it.
+    previous_reference: str | None = None
+    previous_ticket_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,30 @@ class Conversation:
     ticket_url: str | None
     paused_at: datetime
     resumed_at: datetime | None
+    resume_reason: str | None = None
+    order_number: str | None = None
+    language: str | None = None
+    ticket_status: str | None = None
+    ticket_updated_at: str | None = None
+    last_comment_id: int | None = None
+    polled_at: datetime | None = None
+    previous_reference: str | None = None
+    previous_ticket_id: str | None = None
+    assignee: str | None = None
+    alert_channel: str | None = None
+    alert_ts: str | None = None
+    last_follow_up_at: datetime | None = None
+    last_ack_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Ack:
+    """An "added to your request" for the first message of a burst while paused."""
+
+    conversation_id: str
+    event_id: int
+    body: str
+    response: str
 
 
 def _row(r: Any) -> OutboxRow:
@@ -87,38 +119,74 @@ class OutboxStore:
         conversation_id: str,
         email: str,
         build: Callable[[EscalationContext], Escalation],
+        order_number: str | None = None,
+        language: str | None = None,
+        helpdesk: str = "builtin",
         now: datetime | None = None,
     ) -> Escalation:
-        """Write an escalation and pause the conversation, in one transaction."""
+        """Write an escalation and pause the conversation, in one transaction.
+
+        After the conversation's ticket was solved, a new escalation gets a new reference
+        and ticket, and says which one it follows up on.
+        """
         now = now or now_utc()
         with self.engine.begin() as db:
             existing = db.execute(
                 sa.select(conversations).where(conversations.c.conversation_id == conversation_id)
             ).first()
-            previous_contacts = db.execute(
-                sa.select(sa.func.count())
-                .select_from(conversations)
-                .where(conversations.c.email == email)
-                .where(conversations.c.conversation_id != conversation_id)
-            ).scalar_one()
+            others = sa.select(sa.func.count()).select_from(conversations).where(
+                conversations.c.email == email,
+                conversations.c.conversation_id != conversation_id,
+            )
+            previous_contacts = db.execute(others).scalar_one()
+            same_order = (
+                db.execute(others.where(conversations.c.order_number == order_number)).scalar_one()
+                if order_number
+                else 0
+            )
+            follows_solved = existing is not None and existing.ticket_status in SOLVED_STATUSES
+            open_ticket = existing is not None and not follows_solved and existing.ticket_id
             context = EscalationContext(
                 sequence=(existing.escalations + 1) if existing else 1,
-                reference=existing.reference if existing else new_reference(),
+                reference=(
+                    existing.reference if existing and not follows_solved else new_reference()
+                ),
                 previous_contacts=previous_contacts,
-                ticket_id=existing.ticket_id if existing else None,
+                ticket_id=existing.ticket_id if open_ticket else None,
+                repeat_contact=same_order > 0 or bool(open_ticket),
+                previous_reference=existing.reference if follows_solved else None,
+                previous_ticket_id=existing.ticket_id if follows_solved else None,
             )
             escalation = build(context)
+            values: dict[str, Any] = {
+                "state": PAUSED,
+                "paused_at": now,
+                "resumed_at": None,
+                "resume_reason": None,
+                "order_number": order_number,
+                "language": language,
+            }
             if existing:
+                if follows_solved:
+                    values.update(
+                        reference=context.reference,
+                        previous_reference=context.previous_reference,
+                        previous_ticket_id=context.previous_ticket_id,
+                        ticket_id=None,
+                        ticket_url=None,
+                        ticket_status=None,
+                        ticket_updated_at=None,
+                        last_comment_id=None,
+                        assignee=None,
+                        alert_channel=None,
+                        alert_ts=None,
+                        last_follow_up_at=None,
+                        last_ack_at=None,
+                    )
                 db.execute(
                     sa.update(conversations)
                     .where(conversations.c.conversation_id == conversation_id)
-                    .values(
-                        state=PAUSED,
-                        escalations=context.sequence,
-                        paused_at=now,
-                        resumed_at=None,
-                        resume_reason=None,
-                    )
+                    .values(escalations=context.sequence, **values)
                 )
             else:
                 db.execute(
@@ -126,9 +194,8 @@ class OutboxStore:
                         conversation_id=conversation_id,
                         reference=context.reference,
                         email=email,
-                        state=PAUSED,
                         escalations=1,
-                        paused_at=now,
+                        **values,
                     )
                 )
             self._insert(
@@ -138,6 +205,18 @@ class OutboxStore:
                 conversation_id=conversation_id,
                 payload=escalation.to_payload(),
                 now=now,
+            )
+            db.execute(
+                sa.insert(ticket_events).values(
+                    conversation_id=conversation_id,
+                    reference=context.reference,
+                    ticket_id=context.ticket_id,
+                    helpdesk=helpdesk,
+                    kind="escalated",
+                    source="bot",
+                    actor=None,
+                    at=now,
+                )
             )
         return escalation
 
@@ -158,9 +237,10 @@ class OutboxStore:
         new_position: int,
         follow_ups: Iterable[FollowUp],
         resumed: Iterable[tuple[str, str]] = (),
+        acks: Iterable[Ack] = (),
         now: datetime | None = None,
     ) -> bool:
-        """Advance the cursor and enqueue follow-ups atomically.
+        """Advance the cursor and enqueue follow-ups (and acknowledgements) atomically.
 
         Returns False (and writes nothing) if another poller advanced the cursor first.
         """
@@ -172,6 +252,7 @@ class OutboxStore:
                 new_position=new_position,
                 follow_ups=follow_ups,
                 resumed=resumed,
+                acks=acks,
                 now=now,
             )
         except sa.exc.IntegrityError:
@@ -185,6 +266,7 @@ class OutboxStore:
         new_position: int,
         follow_ups: Iterable[FollowUp],
         resumed: Iterable[tuple[str, str]],
+        acks: Iterable[Ack],
         now: datetime,
     ) -> bool:
         with self.engine.begin() as db:
@@ -217,6 +299,26 @@ class OutboxStore:
                     conversation_id=follow_up.conversation_id,
                     payload=follow_up.to_payload(),
                     now=now,
+                )
+                db.execute(
+                    sa.update(conversations)
+                    .where(conversations.c.conversation_id == follow_up.conversation_id)
+                    .values(last_follow_up_at=follow_up.at)
+                )
+            for ack in acks:
+                enqueue(
+                    db,
+                    conversation_id=ack.conversation_id,
+                    key=f"ack:{ack.conversation_id}:{ack.event_id}",
+                    kind=ACK,
+                    body=ack.body,
+                    response=ack.response,
+                    now=now,
+                )
+                db.execute(
+                    sa.update(conversations)
+                    .where(conversations.c.conversation_id == ack.conversation_id)
+                    .values(last_ack_at=now)
                 )
             for conversation_id, reason in resumed:
                 self._mark_resumed(db, conversation_id, reason=reason, now=now)
@@ -327,6 +429,14 @@ class OutboxStore:
                 )
             ).first()
         return found is not None
+
+    def attach_alert(self, conversation_id: str, *, channel: str, ts: str) -> None:
+        with self.engine.begin() as db:
+            db.execute(
+                sa.update(conversations)
+                .where(conversations.c.conversation_id == conversation_id)
+                .values(alert_channel=channel, alert_ts=ts)
+            )
 
     def attach_ticket(self, conversation_id: str, ticket: TicketRef) -> None:
         with self.engine.begin() as db:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from handoff.models import Alert, Escalation, FollowUp, TicketRef
+from integrations.slack import PostedMessage
 
 SOLVED_STATUSES = frozenset({"solved", "closed"})
 
@@ -32,5 +33,9 @@ class Helpdesk(Protocol):
 
 
 class Notifier(Protocol):
-    def notify(self, alert: Alert) -> None:
-        """Tell the team about a new escalation."""
+    def notify(self, alert: Alert, *, maybe_posted: bool = False) -> PostedMessage | None:
+        """Tell the team about a new escalation, once: `maybe_posted` says an earlier
+        attempt may have got through (look for it before posting again)."""
+
+    def notify_parked(self, escalation: Escalation, error: str) -> None:
+        """Tell the team that an escalation could not be delivered to the helpdesk."""

@@ -1,10 +1,13 @@
-"""The one call the handoff service makes to Rasa's HTTP API: resume a conversation."""
+"""The handoff service's calls to Rasa's HTTP API: append events to a conversation (agent
+replies, notices, resume) and look for a message already appended."""
 
 from __future__ import annotations
 
-import time
+from typing import Any
 
 import httpx
+
+from common.chat_messages import MESSAGE_ID
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -26,20 +29,55 @@ class RasaClient:
         self.token = token
         self.timeout = timeout
 
-    def resume(self, conversation_id: str) -> None:
-        """Append a `resume` event so the bot answers this conversation again."""
-        params = {"token": self.token} if self.token else {}
-        url = f"{self.base_url}/conversations/{conversation_id}/tracker/events"
+    def _params(self, **extra: str) -> dict[str, str]:
+        return {**({"token": self.token} if self.token else {}), **extra}
+
+    def _request(self, method: str, path: str, what: str, **kwargs: Any) -> httpx.Response:
         try:
-            response = httpx.post(
-                url,
-                params=params,
-                json={"event": "resume", "timestamp": time.time()},
-                timeout=self.timeout,
+            response = httpx.request(
+                method, f"{self.base_url}{path}", timeout=self.timeout, **kwargs
             )
         except httpx.HTTPError as exc:
-            raise RasaApiError(
-                f"Rasa resume {conversation_id}: {type(exc).__name__}: {exc}"
-            ) from exc
+            raise RasaApiError(f"Rasa {what}: {type(exc).__name__}: {exc}") from exc
         if response.status_code != 200:
-            raise RasaApiError(f"Rasa resume {conversation_id}: HTTP {response.status_code}")
+            raise RasaApiError(f"Rasa {what}: HTTP {response.status_code}")
+        return response
+
+    def append_events(
+        self,
+        conversation_id: str,
+        events: list[dict[str, Any]],
+        *,
+        output_channel: str | None = None,
+    ) -> None:
+        """Append `events`; with `output_channel`, bot messages among them are sent there
+        too (Rasa's `execute_side_effects`)."""
+        params = self._params()
+        if output_channel:
+            params.update(output_channel=output_channel, execute_side_effects="true")
+        self._request(
+            "POST",
+            f"/conversations/{conversation_id}/tracker/events",
+            f"append to {conversation_id}",
+            params=params,
+            json=events,
+        )
+
+    def resume(self, conversation_id: str) -> None:
+        """Append a `resume` event so the bot answers this conversation again."""
+        self.append_events(conversation_id, [{"event": "resume"}])
+
+    def has_message(self, conversation_id: str, message_id: str) -> bool:
+        """Whether a bot event with this Shopdesk message id is in the conversation."""
+        response = self._request(
+            "GET",
+            f"/conversations/{conversation_id}/tracker",
+            f"read {conversation_id}",
+            params=self._params(include_events="ALL"),
+        )
+        events = (response.json() or {}).get("events") or []
+        return any(
+            e.get("event") == "bot" and (e.get("metadata") or {}).get(MESSAGE_ID) == message_id
+            for e in events
+            if isinstance(e, dict)
+        )

@@ -18,20 +18,28 @@ def priority_for(
     reason: str,
     order_total: Decimal | None,
     high_value_threshold: Decimal,
-    previous_contacts: int,
-    sequence: int,
+    repeat_contact: bool,
 ) -> str:
-    """High for a complaint, a high-value order, or a shopper who has contacted us before."""
+    """High only for a reason: a complaint, a high-value order, or a shopper who comes back
+    about the same order (or asks again while their ticket is open). An earlier contact
+    about something else is no reason."""
     if reason == "complaint":
         return HIGH
     if order_total is not None and order_total >= high_value_threshold:
         return HIGH
-    if previous_contacts > 0 or sequence > 1:
+    if repeat_contact:
         return HIGH
     return NORMAL
 
 
-def tags_for(*, reason: str, intent: str | None, verified: bool, priority: str) -> tuple[str, ...]:
+def tags_for(
+    *,
+    reason: str,
+    intent: str | None,
+    verified: bool,
+    priority: str,
+    follows_up: bool = False,
+) -> tuple[str, ...]:
     tags = [
         "shopdesk",
         f"reason_{_tag(reason)}",
@@ -41,6 +49,8 @@ def tags_for(*, reason: str, intent: str | None, verified: bool, priority: str) 
         tags.append(f"intent_{_tag(intent)}")
     if priority == HIGH:
         tags.append("priority_high")
+    if follows_up:
+        tags.append("follow_up")
     return tuple(tags)
 
 

@@ -25,12 +25,26 @@ class ZendeskSettings(EnvSettings):
     domain: str = Field("zendesk.com", alias="ZENDESK_DOMAIN")
     order_field_id: int | None = Field(None, alias="ZENDESK_ORDER_FIELD_ID")
     conversation_field_id: int | None = Field(None, alias="ZENDESK_CONVERSATION_FIELD_ID")
+    # Routing: the group (and brand) new tickets go to.
+    group_id: int | None = Field(None, alias="ZENDESK_GROUP_ID")
+    brand_id: int | None = Field(None, alias="ZENDESK_BRAND_ID")
+    # Set: agents' comments and solves arrive by webhook (verified with it); unset: the open
+    # handoffs are polled every `poll_seconds`, within `requests_per_minute`.
+    webhook_secret: str | None = Field(
+        None, alias="ZENDESK_WEBHOOK_SECRET", json_schema_extra=SECRET
+    )
+    requests_per_minute: PositiveInt = Field(30, alias="HANDOFF_ZENDESK_REQUESTS_PER_MINUTE")
+    poll_seconds: PositiveFloat = Field(15.0, alias="HANDOFF_ZENDESK_POLL_SECONDS")
 
 
 class SlackSettings(EnvSettings):
     token: str = Field(alias="SLACK_BOT_TOKEN", json_schema_extra=SECRET)
     channel: str = Field(alias="SLACK_CHANNEL")
     base_url: str | None = Field(None, alias="SLACK_BASE_URL")
+    # Set: the alert has Claim / Reply / Solve buttons (Slack interactivity, verified with it).
+    signing_secret: str | None = Field(
+        None, alias="SLACK_SIGNING_SECRET", json_schema_extra=SECRET
+    )
 
 
 class HandoffSettings(EnvSettings):
@@ -55,6 +69,8 @@ class HandoffSettings(EnvSettings):
     max_attempts: PositiveInt = Field(15, alias="HANDOFF_MAX_ATTEMPTS")
     max_backoff_seconds: PositiveFloat = Field(300.0, alias="HANDOFF_MAX_BACKOFF_SECONDS")
     reply_within_hours: PositiveInt = Field(4, alias="HANDOFF_REPLY_WITHIN_HOURS")
+    # One "added to your request" per burst: the shopper's first message after this quiet.
+    ack_quiet_seconds: PositiveFloat = Field(120.0, alias="HANDOFF_ACK_QUIET_SECONDS")
     # The agent pages (inbox, deliveries, KPI report) ask for these when a password is set;
     # without one they are only served on the loopback interface.
     host: str = Field("127.0.0.1", alias="HELPDESK_HOST")

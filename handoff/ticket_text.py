@@ -15,20 +15,45 @@ def ticket_subject(escalation: Escalation) -> str:
     return one_line(f"[{escalation.reference}] {escalation.summary}{order}", limit=150)
 
 
-def ticket_body(escalation: Escalation, tz: ZoneInfo) -> str:
+def order_lines(escalation: Escalation) -> list[str]:
+    """The order the shopper proved, in detail, and the ones they only named."""
     if escalation.order_number:
         verified = "verified" if escalation.verified else "not verified"
-        order = f"{escalation.order_number} ({verified})"
+        lines = [f"Order: {escalation.order_number} ({verified})"]
     else:
-        order = "none given"
+        lines = ["Order: none given"]
+    context = escalation.order_context
+    if context is not None:
+        placed = f", placed {context.placed_on}" if context.placed_on else ""
+        lines.append(f"  Status: {context.status}, total {context.total}{placed}")
+        lines += [f"  Item: {item}" for item in context.items]
+        lines += [f"  Shipment: {shipment}" for shipment in context.shipments]
+        if context.returns:
+            lines.append(f"  Returns: {context.returns}")
+    if escalation.claimed_orders:
+        lines.append(
+            "Orders named but not verified: " + ", ".join(escalation.claimed_orders)
+        )
+    return lines
+
+
+def ticket_body(escalation: Escalation, tz: ZoneInfo) -> str:
+    follows = (
+        [f"Follows up: {escalation.previous_reference} (ticket #{escalation.previous_ticket_id},"
+         " solved)"]
+        if escalation.previous_reference
+        else []
+    )
+    who = f"{escalation.name} <{escalation.email}>" if escalation.name else escalation.email
     header = "\n".join(
         [
             f"Shopdesk handoff {escalation.reference} (escalation #{escalation.sequence})",
+            *follows,
             f"Summary: {escalation.summary}",
             f"Reason: {reason_label(escalation.reason)}",
             f"Intent: {escalation.intent or 'unknown'}",
-            f"Order: {order}",
-            f"Contact: {escalation.email}",
+            *order_lines(escalation),
+            f"Contact: {who}",
             *_language_lines(escalation),
             f"Conversation: {escalation.conversation_id}",
             f"Priority: {escalation.priority}",

@@ -1,19 +1,28 @@
 """The agent inbox page and the operator view, served by `python -m handoff serve`.
 
-/health                       liveness + outbox counts (JSON)
-/inbox                        built-in helpdesk: ticket list
-/inbox/tickets/{id}           transcript and comments; POST .../solve marks it solved
-/api/tickets                  built-in helpdesk tickets as JSON (?conversation_id=, ?status=)
+/health                       liveness + outbox and chat delivery counts (JSON)
+/inbox                        built-in helpdesk: tickets (?view=open|mine|solved, ?q= search)
+/inbox/tickets/{id}           transcript and comments, a reply box (the answer reaches the
+                              shopper's chat), assign to me, mark solved (POST .../reply,
+                              .../assign, .../solve)
+/api/tickets                  built-in helpdesk tickets as JSON (?conversation_id=, ?status=,
+                              ?assignee=, ?q=)
 /api/tickets/{id}             one ticket with its comments as JSON
+POST /api/tickets/{id}/replies  {"body": "...", "author": "Sam"}: an agent's reply, to the
+                              ticket and the shopper's chat (201)
+POST /api/tickets/{id}/solve, /assignee {"assignee": "Sam"}: as the inbox's buttons
 /outbox                       operator view: parked and pending deliveries; POST /outbox/{id}/retry
 /reports/latest               the newest KPI report (python -m analytics report) from report_dir
 /reports, /inbox/conversations/{sender}   the KPI pages (analytics/web.py), when mounted
+/webhooks/...                 Zendesk and Slack (handoff.webhooks): signed requests only
 
-Everything but /health shows shoppers' data, so with `agent_login` set (HELPDESK_AGENT_USER /
-HELPDESK_AGENT_PASSWORD; required by the production profile) every other page asks for it
-(HTTP Basic, over the TLS of the proxy in front), and form posts from other sites are refused.
+Everything but /health and the webhooks shows shoppers' data, so with `agent_login` set
+(HELPDESK_AGENT_USER / HELPDESK_AGENT_PASSWORD; required by the production profile) every
+other page asks for it (HTTP Basic, over the TLS of the proxy in front), and form posts from
+other sites are refused.
 
-In every profile: each state-changing form (solve, retry) carries a CSRF token, an HMAC of a
+In every profile: each state-changing form (solve, retry, reply, assign, your name) carries
+a CSRF token (the JSON API refuses posts from another site), an HMAC of a
 random nonce kept in a SameSite=Strict cookie (a post without both, or from another site, is
 a 403); every page is sent with a Content-Security-Policy that allows no scripts, no framing
 and forms only to this site, plus X-Frame-Options: DENY. Ids in paths are bounded (1 to
@@ -30,25 +39,47 @@ from dataclasses import asdict
 from html import escape
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
+from pydantic import BaseModel, StringConstraints
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from analytics.web import ReportPages
 from analytics.web import router as report_router
 from common.paths import REPORTS
 from handoff.bootstrap import HandoffServices
+from handoff.chat import MAX_BODY_CHARS
 from handoff.helpdesks import InboxComment, InboxTicket
-from handoff.outbox import PARKED, PENDING
+from handoff.outbox import ESCALATION, PARKED, PENDING, STAGE_HELPDESK
+from handoff.webhooks import add_webhooks
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem;color:#222}
 table{border-collapse:collapse;width:100%}td,th{padding:.4rem .6rem;border-bottom:1px solid #ddd;
 text-align:left;vertical-align:top}pre{white-space:pre-wrap;background:#f6f6f6;padding:.8rem}
 .high{color:#b00;font-weight:600}.solved{color:#070}nav a{margin-right:1rem}
+.banner{background:#fde8e8;border:1px solid #b00;padding:.6rem .8rem;margin:1rem 0}
+.tabs a{margin-right:1rem}.tabs a.on{font-weight:700}textarea{width:100%;min-height:6rem}
+form.inline{display:inline-block;margin-right:1rem}
 """
+AGENT_COOKIE = "shopdesk_agent"
+VIEWS = ("open", "mine", "solved")
+
+AgentName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+ReplyText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_BODY_CHARS)
+]
+
+
+class ReplyIn(BaseModel):
+    body: ReplyText
+    author: AgentName
+
+
+class AssigneeIn(BaseModel):
+    assignee: AgentName
 
 
 # Row ids as the databases keep them (BIGINT / SQLite INTEGER): a larger number is no row.
@@ -117,6 +148,36 @@ def _json(item: InboxTicket | InboxComment) -> dict[str, Any]:
     }
 
 
+def _comment_author(comment: InboxComment) -> str:
+    if comment.author == "agent" and comment.author_name:
+        return f"{comment.author_name} (agent)"
+    return comment.author
+
+
+def _basic_user(header: str) -> str | None:
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        return base64.b64decode(encoded, validate=True).decode().partition(":")[0] or None
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def agent_name(request: Request) -> str | None:
+    """Who is working the inbox: the name they gave it (a cookie), else their login."""
+    given = (request.cookies.get(AGENT_COOKIE) or "").strip()
+    if 0 < len(given) <= 100:
+        return given
+    return _basic_user(request.headers.get("authorization", ""))
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """An HTML form post (application/x-www-form-urlencoded), first value of each field."""
+    raw = (await request.body())[:64 * 1024].decode("utf-8", errors="replace")
+    return {key: values[0] for key, values in parse_qs(raw).items()}
+
+
 def latest_report(report_dir: Path) -> Path | None:
     """The newest report HTML in report_dir (reports are named by their period)."""
     found = sorted(report_dir.glob("shopdesk-report-*.html"), key=lambda p: p.stat().st_mtime)
@@ -138,14 +199,15 @@ def _login_matches(header: str, login: tuple[str, str]) -> bool:
 
 
 class AgentOnly(BaseHTTPMiddleware):
-    """Basic auth on every page but /health; no cross-site form posts (the solve button)."""
+    """Basic auth on every page but /health and the webhooks (Zendesk and Slack sign their
+    calls instead); no cross-site form posts (the inbox's buttons)."""
 
     def __init__(self, app: Any, *, login: tuple[str, str]) -> None:
         super().__init__(app)
         self.login = login
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        if request.url.path == "/health":
+        if request.url.path == "/health" or request.url.path.startswith("/webhooks/"):
             return await call_next(request)
         if not _login_matches(request.headers.get("authorization", ""), self.login):
             return JSONResponse(
@@ -171,6 +233,7 @@ def create_app(
         app.include_router(report_router(report_pages))
     if agent_login is not None:
         app.add_middleware(AgentOnly, login=agent_login)
+    add_webhooks(app, services)
     store, builtin = services.store, services.builtin
     # Per process: a form rendered by one process is posted back to the same one.
     csrf = CsrfTokens(csrf_secret or secrets.token_bytes(32))
@@ -206,42 +269,113 @@ def create_app(
 
     checked_form = [Depends(require_csrf)]
 
+    async def require_same_site(request: Request) -> None:
+        if not _same_site(request):
+            raise HTTPException(status_code=403, detail="posts from another site are refused")
+
+    same_site = [Depends(require_same_site)]
+
     @app.get("/health")
     def health() -> dict[str, object]:
         return {
             "status": "ok",
             "helpdesk": services.helpdesk.name,
             "outbox": store.counts(),
+            "chat": services.chat.counts(),
         }
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
         return RedirectResponse("/inbox")
 
+    def parked_banner() -> str:
+        parked = [
+            r for r in store.rows(status=PARKED)
+            if r.kind == ESCALATION and r.stage == STAGE_HELPDESK
+        ]
+        if not parked:
+            return ""
+        return (
+            f"<p class='banner' role='alert'>{len(parked)} escalation(s) could not be delivered "
+            "to the helpdesk and are parked; their shoppers were told and the assistant answers "
+            "them again. <a href='/outbox'>See deliveries</a> to retry once the cause is fixed."
+            "</p>"
+        )
+
+    def tickets_of_view(view: str, agent: str | None, search: str | None) -> list[InboxTicket]:
+        assert builtin is not None
+        if view == "mine":
+            if not agent:
+                return []
+            return builtin.list_tickets(status="open", assignee=agent, search=search)
+        return builtin.list_tickets(status=view, search=search)
+
     @app.get("/inbox", response_class=HTMLResponse)
-    def inbox(status: str | None = None) -> HTMLResponse:
+    def inbox(request: Request, view: str = "open", q: str | None = None) -> HTMLResponse:
         if builtin is None:
             return _page(
                 "Inbox",
-                "<p>Tickets go to Zendesk. See <a href='/outbox'>deliveries</a> for their "
+                parked_banner()
+                + "<p>Tickets go to Zendesk. See <a href='/outbox'>deliveries</a> for their "
                 "state.</p>",
             )
+        view = view if view in VIEWS else "open"
+        agent = agent_name(request)
+        search = (q or "").strip()[:200] or None
+        page = HTMLResponse("")
+        token = form_token(request, page)
+        query = f"&q={quote(search)}" if search else ""
+        tabs = "".join(
+            f"<a href='/inbox?view={v}{query}'{' class=on' if v == view else ''}>{v}</a>"
+            for v in VIEWS
+        )
+        me = (
+            f"<p>Working as <b>{escape(agent)}</b>.</p>"
+            if agent
+            else "<p>Tell the inbox your name to use “mine” and to sign replies.</p>"
+        )
+        forms = (
+            "<form class='inline' method='get' action='/inbox'>"
+            f"<input type='hidden' name='view' value='{escape(view)}'>"
+            f"<label>Search <input name='q' value='{escape(search or '')}'></label> "
+            "<button>Search</button></form>"
+            "<form class='inline' method='post' action='/inbox/me'>"
+            f"<input type='hidden' name='{CSRF_FIELD}' value='{token}'>"
+            f"<label>Your name <input name='name' maxlength='100' "
+            f"value='{escape(agent or '')}'></label> <button>Save</button></form>"
+        )
         rows = "".join(
             f"<tr><td><a href='/inbox/tickets/{t.id}'>#{t.id}</a></td>"
             f"<td>{escape(t.reference)}</td>"
-            f"<td>{escape(t.subject)}</td><td>{escape(t.requester_email)}</td>"
+            f"<td>{escape(t.subject)}</td><td>{escape(t.requester_name or '')} "
+            f"{escape(t.requester_email)}</td>"
             f"<td class='{escape(t.priority)}'>{escape(t.priority)}</td>"
             f"<td class='{escape(t.status)}'>{escape(t.status)}</td>"
+            f"<td>{escape(t.assignee or '')}</td>"
             f"<td>{t.created_at:%Y-%m-%d %H:%M} UTC</td></tr>"
-            for t in builtin.list_tickets(status=status)
+            for t in tickets_of_view(view, agent, search)
         )
         table = (
             "<table><tr><th>Ticket</th><th>Ref</th><th>Subject</th><th>Shopper</th>"
-            f"<th>Priority</th><th>Status</th><th>Created</th></tr>{rows}</table>"
+            "<th>Priority</th><th>Status</th><th>Assignee</th><th>Created</th></tr>"
+            f"{rows}</table>"
             if rows
             else "<p>No tickets yet. Ask the assistant for a person to see one here.</p>"
         )
-        return _page("Inbox", table)
+        return _with_cookies(
+            _page("Inbox", parked_banner() + me + f"<p class='tabs'>{tabs}</p>" + forms + table),
+            page,
+        )
+
+    @app.post("/inbox/me", dependencies=checked_form)
+    async def set_agent_name(request: Request) -> RedirectResponse:
+        name = (await _form(request)).get("name", "").strip()[:100]
+        redirect = RedirectResponse("/inbox", status_code=303)
+        if name:
+            redirect.set_cookie(AGENT_COOKIE, name, httponly=True, samesite="strict")
+        else:
+            redirect.delete_cookie(AGENT_COOKIE)
+        return redirect
 
     @app.get("/inbox/tickets/{ticket_id}", response_class=HTMLResponse)
     def ticket(ticket_id: Annotated[int, Depends(_ticket_id)], request: Request) -> HTMLResponse:
@@ -249,43 +383,148 @@ def create_app(
         if found is None:
             raise HTTPException(status_code=404, detail="no such ticket")
         t, thread = found
+        agent = agent_name(request) or ""
         items = "".join(
-            f"<h3>{escape(c.author)}{'' if c.public else ' (internal)'} · "
+            f"<h3>{escape(_comment_author(c))}{'' if c.public else ' (internal)'} · "
             f"{c.created_at:%Y-%m-%d %H:%M:%S} UTC</h3><pre>{escape(c.body)}</pre>"
             for c in thread
         )
         page = HTMLResponse("")
-        solve = (
-            f"<form method='post' action='/inbox/tickets/{t.id}/solve'>"
+        csrf_input = (
             f"<input type='hidden' name='{CSRF_FIELD}' value='{form_token(request, page)}'>"
-            "<button type='submit'>Mark solved</button></form>"
+        )
+        reply = (
+            f"<form method='post' action='/inbox/tickets/{t.id}/reply'>{csrf_input}"
+            "<h2>Reply to the shopper</h2>"
+            "<p>Your answer appears in the shopper's chat at once (and stays there).</p>"
+            f"<label>Your name <input name='author' required maxlength='100' "
+            f"value='{escape(agent)}'></label><br>"
+            f"<label>Answer<br><textarea name='body' required maxlength='{MAX_BODY_CHARS}'>"
+            "</textarea></label><br><button type='submit'>Send reply</button></form>"
+        )
+        assign = (
+            f"<form class='inline' method='post' action='/inbox/tickets/{t.id}/assign'>"
+            f"{csrf_input}<input type='hidden' name='assignee' value='{escape(agent)}'>"
+            "<button type='submit'>Assign to me</button></form>"
+            if agent and t.assignee != agent
+            else ""
+        )
+        solve = (
+            f"<form class='inline' method='post' action='/inbox/tickets/{t.id}/solve'>"
+            f"{csrf_input}<button type='submit'>Mark solved</button></form>"
             if t.status != "solved"
             else "<p class='solved'>Solved. The assistant answers this shopper again.</p>"
         )
-        meta = (
-            f"<p>{escape(t.reference)} · {escape(t.requester_email)} · order "
-            f"{escape(t.order_number or 'none')} · priority {escape(t.priority)} · status "
-            f"{escape(t.status)} · tags {escape(', '.join(t.tags))}</p>"
+        previous = (
+            f" · follows up <a href='/inbox/tickets/{t.previous_ticket_id}'>"
+            f"#{t.previous_ticket_id}</a>"
+            if t.previous_ticket_id
+            else ""
         )
-        return _with_cookies(_page(f"#{t.id} {t.subject}", meta + solve + items), page)
+        meta = (
+            f"<p>{escape(t.reference)} · {escape(t.requester_name or '')} "
+            f"{escape(t.requester_email)} · order "
+            f"{escape(t.order_number or 'none')} · priority {escape(t.priority)} · status "
+            f"{escape(t.status)} · assignee {escape(t.assignee or 'nobody')} · tags "
+            f"{escape(', '.join(t.tags))}{previous}</p>"
+        )
+        return _with_cookies(
+            _page(f"#{t.id} {t.subject}", meta + assign + solve + items + reply), page
+        )
+
+    @app.post("/inbox/tickets/{ticket_id}/reply", dependencies=checked_form)
+    async def reply_form(
+        ticket_id: Annotated[int, Depends(_ticket_id)], request: Request
+    ) -> RedirectResponse:
+        form = await _form(request)
+        try:
+            given = ReplyIn(body=form.get("body", ""), author=form.get("author", ""))
+        except ValueError:
+            raise HTTPException(
+                status_code=422, detail="a reply needs your name and an answer"
+            ) from None
+        if builtin is None or builtin.reply(
+            ticket_id, body=given.body, author=given.author, source="inbox",
+            activity=services.activity,
+        ) is None:
+            raise HTTPException(status_code=404, detail="no such ticket")
+        redirect = RedirectResponse(f"/inbox/tickets/{ticket_id}", status_code=303)
+        redirect.set_cookie(AGENT_COOKIE, given.author, httponly=True, samesite="strict")
+        return redirect
+
+    @app.post("/inbox/tickets/{ticket_id}/assign", dependencies=checked_form)
+    async def assign_form(
+        ticket_id: Annotated[int, Depends(_ticket_id)], request: Request
+    ) -> RedirectResponse:
+        assignee = (await _form(request)).get("assignee", "").strip()[:100]
+        if not assignee:
+            raise HTTPException(status_code=422, detail="assign to whom?")
+        if builtin is None or not builtin.assign(
+            ticket_id, assignee=assignee, activity=services.activity
+        ):
+            raise HTTPException(status_code=404, detail="no such ticket")
+        return RedirectResponse(f"/inbox/tickets/{ticket_id}", status_code=303)
 
     @app.post("/inbox/tickets/{ticket_id}/solve", dependencies=checked_form)
-    def solve(ticket_id: Annotated[int, Depends(_ticket_id)]) -> RedirectResponse:
+    def solve(
+        ticket_id: Annotated[int, Depends(_ticket_id)], request: Request
+    ) -> RedirectResponse:
         if builtin is None or builtin.get_ticket(ticket_id) is None:
             raise HTTPException(status_code=404, detail="no such ticket")
-        builtin.solve(ticket_id)
+        builtin.solve(ticket_id, activity=services.activity, actor=agent_name(request))
         return RedirectResponse(f"/inbox/tickets/{ticket_id}", status_code=303)
+
+    @app.post("/api/tickets/{ticket_id}/replies", status_code=201, dependencies=same_site)
+    def reply_api(
+        ticket_id: Annotated[int, Depends(_ticket_id)], given: ReplyIn
+    ) -> dict[str, Any]:
+        comment = (
+            builtin.reply(
+                ticket_id, body=given.body, author=given.author, source="api",
+                activity=services.activity,
+            )
+            if builtin
+            else None
+        )
+        if comment is None:
+            raise HTTPException(status_code=404, detail="no such ticket")
+        return {"ticket_id": ticket_id, **_json(comment)}
+
+    @app.post("/api/tickets/{ticket_id}/solve", dependencies=same_site)
+    def solve_api(
+        ticket_id: Annotated[int, Depends(_ticket_id)], request: Request
+    ) -> dict[str, Any]:
+        if builtin is None or builtin.get_ticket(ticket_id) is None:
+            raise HTTPException(status_code=404, detail="no such ticket")
+        builtin.solve(ticket_id, activity=services.activity, actor=agent_name(request),
+                      source="api")
+        return {"ticket_id": ticket_id, "status": "solved"}
+
+    @app.post("/api/tickets/{ticket_id}/assignee", dependencies=same_site)
+    def assign_api(
+        ticket_id: Annotated[int, Depends(_ticket_id)], given: AssigneeIn
+    ) -> dict[str, Any]:
+        if builtin is None or not builtin.assign(
+            ticket_id, assignee=given.assignee, activity=services.activity
+        ):
+            raise HTTPException(status_code=404, detail="no such ticket")
+        return {"ticket_id": ticket_id, "assignee": given.assignee}
 
     @app.get("/api/tickets")
     def tickets_json(
-        status: str | None = None, conversation_id: str | None = None
+        status: str | None = None,
+        conversation_id: str | None = None,
+        assignee: str | None = None,
+        q: str | None = None,
     ) -> list[dict[str, Any]]:
         if builtin is None:
             raise HTTPException(status_code=404, detail="tickets are kept in Zendesk")
         return [
             _json(t)
-            for t in builtin.list_tickets(status=status)
-            if conversation_id is None or t.conversation_id == conversation_id
+            for t in builtin.list_tickets(
+                status=status, conversation_id=conversation_id, assignee=assignee,
+                search=(q or "")[:200] or None,
+            )
         ]
 
     @app.get("/api/tickets/{ticket_id}")

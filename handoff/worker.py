@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+from handoff.activity import AgentActivity
 from handoff.models import Alert, Escalation, FollowUp, TicketRef
 from handoff.outbox import (
     ESCALATION,
@@ -62,10 +63,12 @@ class DeliveryWorker:
         policy: RetryPolicy | None = None,
         lease: timedelta = timedelta(seconds=120),
         worker_id: str | None = None,
+        activity: AgentActivity | None = None,
     ) -> None:
         self.store = store
         self.helpdesk = helpdesk
         self.notifier = notifier
+        self.activity = activity
         self.policy = policy or RetryPolicy()
         self.lease = lease
         self.worker_id = worker_id or f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
@@ -105,7 +108,13 @@ class DeliveryWorker:
                     )
                     stage, attempts = STAGE_NOTIFY, 0
                 assert ticket is not None
-                self.notifier.notify(Alert(escalation=escalation, ticket=ticket))
+                posted = self.notifier.notify(
+                    Alert(escalation=escalation, ticket=ticket), maybe_posted=attempts > 0
+                )
+                if posted is not None:
+                    self.store.attach_alert(
+                        escalation.conversation_id, channel=posted.channel, ts=posted.ts
+                    )
             else:
                 self._follow_up(row)
             self.store.advance(row.id, worker_id=self.worker_id, stage=STAGE_DONE)
@@ -156,12 +165,30 @@ class DeliveryWorker:
             conversation.ticket_id, follow_up, requester_email=conversation.email
         )
 
+    def _parked(self, row: OutboxRow, *, stage: str, error: str) -> None:
+        """An escalation no helpdesk took: the shopper is told and the bot answers again,
+        and the team is alerted. (A parked alert or follow-up leaves the ticket in place.)"""
+        if row.kind != ESCALATION or stage != STAGE_HELPDESK:
+            return
+        escalation = Escalation.from_payload(row.payload)
+        if self.activity is not None:
+            self.activity.parked(
+                conversation_id=escalation.conversation_id,
+                key=f"parked:{escalation.external_id}:{row.id}:{row.attempts}",
+            )
+        try:
+            self.notifier.notify_parked(escalation, error)
+        except Exception:  # noqa: BLE001 - the log line below is the alert of last resort
+            logger.exception("could not alert the team about parked handoff %s",
+                             escalation.reference)
+
     def _failed(self, row: OutboxRow, *, stage: str, attempts: int, exc: Exception) -> None:
         error = f"{stage}: {type(exc).__name__}: {exc}"
         retryable = bool(getattr(exc, "retryable", True))
         if not retryable or attempts + 1 >= self.policy.max_attempts:
             logger.error("outbox row %s parked: %s", row.id, error)
-            self.store.park(row.id, worker_id=self.worker_id, error=error)
+            if self.store.park(row.id, worker_id=self.worker_id, error=error):
+                self._parked(row, stage=stage, error=error)
             return
         delay = self.policy.delay(
             attempts=attempts + 1, retry_after=getattr(exc, "retry_after", None)

@@ -3,12 +3,16 @@
 zenpy sleeps inside the call when Zendesk answers 429; a delivery worker must not, so a
 response hook on the requests session turns every 429 into `ZendeskRateLimited` carrying
 `Retry-After` before zenpy sees it. All other failures become typed `ZendeskError`s.
+
+A client may be given a request budget (`request_budget`, asked before every request): past
+it, requests are not sent and `ZendeskBudgetSpent` is raised (the ticket poller's reads
+must leave the account's rate limit to ticket creation).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -18,12 +22,13 @@ from zenpy.lib.api_objects import Comment, CustomField, Ticket, User
 from zenpy.lib.exception import APIException, ZenpyException
 
 from integrations.zendesk.errors import (
+    ZendeskBudgetSpent,
     ZendeskError,
     ZendeskRateLimited,
     ZendeskRejected,
     ZendeskUnavailable,
 )
-from integrations.zendesk.models import ZendeskTicket, ZendeskUser
+from integrations.zendesk.models import ZendeskComment, ZendeskTicket, ZendeskUser
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -53,9 +58,10 @@ class _IdempotentSession(requests.Session):
     zenpy has no per-request headers; a thread-local keeps concurrent workers apart.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, budget: Callable[[], bool] | None = None) -> None:
         super().__init__()
         self._local = threading.local()
+        self.budget = budget
 
     @contextmanager
     def idempotent(self, key: str) -> Iterator[None]:
@@ -68,6 +74,8 @@ class _IdempotentSession(requests.Session):
     def request(
         self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
     ) -> requests.Response:  # type: ignore[override]
+        if self.budget is not None and not self.budget():
+            raise ZendeskBudgetSpent(f"Zendesk request budget spent: {method} not sent")
         key = getattr(self._local, "key", None)
         if key and str(method).upper() == "POST":
             kwargs["headers"] = {**(kwargs.get("headers") or {}), "Idempotency-Key": key}
@@ -86,8 +94,9 @@ class ZendeskClient:
         domain: str = "zendesk.com",
         timeout: float = DEFAULT_TIMEOUT,
         session: _IdempotentSession | None = None,
+        request_budget: Callable[[], bool] | None = None,
     ) -> None:
-        session = session or _IdempotentSession()
+        session = session or _IdempotentSession(request_budget)
         self._session = session
         self._timeout = timeout
         session.hooks["response"].append(_raise_on_rate_limit)
@@ -102,11 +111,36 @@ class ZendeskClient:
             disable_cache=True,
         )
 
-    def create_or_update_user(self, *, email: str, name: str | None = None) -> ZendeskUser:
-        """Find the end user with this email, or create them (users/create_or_update)."""
-        with _errors("create_or_update user", self._timeout):
-            user = self._zenpy.users.create_or_update(User(email=email, name=name or email))
-        return ZendeskUser(id=int(user.id), email=getattr(user, "email", email))
+    def find_user(self, *, email: str) -> ZendeskUser | None:
+        """The user with exactly this email (users/search), or None."""
+        with _errors("search users", self._timeout):
+            found = list(self._zenpy.users.search(query=f"email:{email}"))
+        wanted = email.lower()
+        for user in found:
+            if (getattr(user, "email", None) or "").lower() == wanted:
+                return _user(user)
+        return None
+
+    def create_user(self, *, email: str, name: str) -> ZendeskUser:
+        """A new end user (users/create_or_update: a user created meanwhile is matched by
+        email, never duplicated)."""
+        with _errors("create user", self._timeout):
+            user = self._zenpy.users.create_or_update(User(email=email, name=name))
+        return _user(user, email=email)
+
+    def requester(self, *, email: str, name: str | None) -> ZendeskUser:
+        """The end user for `email`: an existing one as they are (their name is theirs, never
+        replaced), else a new one named `name` (or, with no name known, the email)."""
+        return self.find_user(email=email) or self.create_user(email=email, name=name or email)
+
+    def show_user(self, user_id: int) -> ZendeskUser:
+        with _errors("show user", self._timeout):
+            return _user(self._zenpy.users(id=user_id))
+
+    def me(self) -> ZendeskUser:
+        """The API user (Shopdesk's own comments are authored by it)."""
+        with _errors("show users/me", self._timeout):
+            return _user(self._zenpy.users.me())
 
     def tickets_by_external_id(self, external_id: str) -> list[ZendeskTicket]:
         with _errors("list tickets by external_id", self._timeout):
@@ -124,6 +158,8 @@ class ZendeskClient:
         priority: str,
         custom_fields: dict[int, str],
         public: bool = False,
+        group_id: int | None = None,
+        brand_id: int | None = None,
     ) -> ZendeskTicket:
         ticket = Ticket(
             subject=subject,
@@ -134,6 +170,10 @@ class ZendeskClient:
             comment=Comment(body=body, public=public),
             custom_fields=[CustomField(id=k, value=v) for k, v in custom_fields.items()],
         )
+        if group_id is not None:
+            ticket.group_id = group_id
+        if brand_id is not None:
+            ticket.brand_id = brand_id
         # Zendesk does not enforce unique external_ids: a create that timed out may still be
         # running when the retry looks the ticket up. The Idempotency-Key makes the retried
         # POST return the first ticket instead of opening a second one.
@@ -145,6 +185,32 @@ class ZendeskClient:
         with _errors("show ticket", self._timeout):
             return _ticket(self._zenpy.tickets(id=ticket_id))
 
+    def show_tickets(self, ticket_ids: list[int]) -> list[ZendeskTicket]:
+        """Up to 100 tickets in one request (tickets/show_many)."""
+        if not ticket_ids:
+            return []
+        with _errors("show many tickets", self._timeout):
+            return [_ticket(t) for t in self._zenpy.tickets(ids=ticket_ids[:100])]
+
+    def update_ticket(
+        self,
+        ticket_id: int,
+        *,
+        status: str | None = None,
+        assignee_id: int | None = None,
+        comment: str | None = None,
+        public: bool = False,
+    ) -> None:
+        ticket = Ticket(id=ticket_id)
+        if status is not None:
+            ticket.status = status
+        if assignee_id is not None:
+            ticket.assignee_id = assignee_id
+        if comment is not None:
+            ticket.comment = Comment(body=comment, public=public)
+        with _errors("update ticket", self._timeout):
+            self._zenpy.tickets.update(ticket)
+
     def add_comment(
         self, ticket_id: int, *, body: str, public: bool, author_id: int | None = None
     ) -> None:
@@ -155,18 +221,47 @@ class ZendeskClient:
             self._zenpy.tickets.update(Ticket(id=ticket_id, comment=comment))
 
     def comment_bodies(self, ticket_id: int) -> list[str]:
+        return [c.body for c in self.comments(ticket_id)]
+
+    def comments(self, ticket_id: int) -> list[ZendeskComment]:
         with _errors("list comments", self._timeout):
-            return [c.body or "" for c in self._zenpy.tickets.comments(ticket=ticket_id)]
+            found = list(self._zenpy.tickets.comments(ticket=ticket_id))
+        return [
+            ZendeskComment(
+                id=int(c.id),
+                author_id=int(c.author_id) if getattr(c, "author_id", None) else None,
+                public=bool(getattr(c, "public", True)),
+                body=getattr(c, "body", None) or "",
+            )
+            for c in found
+        ]
 
     def agent_url(self, ticket_id: int) -> str:
         return f"{self.agent_base_url}/{ticket_id}"
 
 
 def _ticket(ticket: Any) -> ZendeskTicket:
+    def optional_int(name: str) -> int | None:
+        value = getattr(ticket, name, None)
+        return int(value) if value else None
+
+    updated = getattr(ticket, "updated_at", None)  # a change marker, compared as text
     return ZendeskTicket(
         id=int(ticket.id),
         status=getattr(ticket, "status", None) or "new",
         external_id=getattr(ticket, "external_id", None),
+        requester_id=optional_int("requester_id"),
+        assignee_id=optional_int("assignee_id"),
+        updated_at=str(updated) if updated else None,
+    )
+
+
+def _user(user: Any, *, email: str | None = None) -> ZendeskUser:
+    return ZendeskUser(
+        id=int(user.id),
+        email=getattr(user, "email", None) or email,
+        name=getattr(user, "name", None),
+        role=getattr(user, "role", None),
     )
 
 

@@ -34,3 +34,7 @@ class ZendeskRateLimited(ZendeskUnavailable):
 
 class ZendeskRejected(ZendeskError):
     """A 4xx other than 429: the request itself is wrong; retrying will not help."""
+
+
+class ZendeskBudgetSpent(ZendeskUnavailable):
+    """Not sent: this client's own request budget for the minute is spent."""

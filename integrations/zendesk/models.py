@@ -9,6 +9,8 @@ from dataclasses import dataclass
 class ZendeskUser:
     id: int
     email: str | None
+    name: str | None = None
+    role: str | None = None
 
 
 @dataclass(frozen=True)
@@ -16,3 +18,14 @@ class ZendeskTicket:
     id: int
     status: str
     external_id: str | None
+    requester_id: int | None = None
+    assignee_id: int | None = None
+    updated_at: str | None = None
+
+
+@dataclass(frozen=True)
+class ZendeskComment:
+    id: int
+    author_id: int | None
+    public: bool
+    body: str

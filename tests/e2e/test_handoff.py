@@ -110,11 +110,18 @@ def test_verified_shopper_gets_a_person_and_the_bot_steps_back_until_solved(
     ticket = ticket_of(shopdesk, me)
     assert ticket["reference"] == reference
     assert ticket["requester_email"] == "jo@example.com"
+    assert ticket["requester_name"] == "Jo Rivera"  # the verified customer's name
     assert ticket["order_number"] == "10023"
     assert ticket["status"] == "open"
-    assert {"reason_requested", "verified"} <= set(ticket["tags"])
+    # What the conversation was about, not what the typed summary sounds like.
+    assert {"reason_requested", "verified", "intent_order_status"} <= set(ticket["tags"])
+    assert ticket["priority"] == "normal"
     body = ticket["comments"][0]["body"]
     assert "Summary: The parcel must arrive before Saturday" in body
+    assert "Contact: Jo Rivera <jo@example.com>" in body
+    assert re.search(r"^  Status: shipped, total [\d.]+ GBP, placed \d{4}-\d\d-\d\d$", body,
+                     re.MULTILINE), body
+    assert "  Item: " in body and "  Shipment: UPS 1Z999AA10123456784: in transit" in body
     assert "Shopper: where is order 10023?" in body  # the transcript, masked where needed
     assert "Assistant:" in body and "UPS" in body
     page = httpx.get(f"{shopdesk.helpdesk_url}/inbox/tickets/{ticket['id']}", timeout=10).text
@@ -130,7 +137,24 @@ def test_verified_shopper_gets_a_person_and_the_bot_steps_back_until_solved(
         what="the follow-up comment",
     )
 
-    # The agent solves the ticket in the inbox: the bot answers again.
+    # An agent answers from the inbox: the answer is in the conversation, from them.
+    replied = httpx.post(
+        f"{shopdesk.helpdesk_url}/api/tickets/{ticket['id']}/replies",
+        json={"body": "Hi Jo, Sam here. It will arrive on Friday.", "author": "Sam"},
+        timeout=10,
+    )
+    assert replied.status_code == 201
+    agent_says = eventually(
+        lambda: [e for e in shopdesk.tracker(me)["events"]
+                 if e["event"] == "bot" and e.get("text", "").startswith("Hi Jo, Sam here")],
+        what="the agent's reply in the conversation",
+    )
+    assert len(agent_says) == 1
+    assert agent_says[0]["metadata"]["shopdesk_from"] == "agent"
+    assert agent_says[0]["metadata"]["shopdesk_author"] == "Sam"
+    assert shopdesk.tracker(me)["paused"] is True  # still with the team
+
+    # The agent solves the ticket in the inbox: the shopper is told, the bot answers again.
     with httpx.Client(base_url=shopdesk.helpdesk_url, timeout=10) as inbox:
         solved = post_form(
             inbox,
@@ -140,6 +164,11 @@ def test_verified_shopper_gets_a_person_and_the_bot_steps_back_until_solved(
         )
     assert solved.status_code == 200 and "Solved" in solved.text
     eventually(lambda: not shopdesk.tracker(me)["paused"], what="the conversation to resume")
+    told = [e["text"] for e in shopdesk.tracker(me)["events"] if e["event"] == "bot"]
+    assert told[-1] == (
+        f"Our team has marked your request {reference} as solved. "
+        "I'm here again if you need anything else."
+    )
     assert "/order_status" in buttons(shopdesk.say(me, "hi"))
 
 
@@ -262,3 +291,51 @@ def test_a_high_value_order_escalates_with_high_priority(shopdesk: ShopdeskStack
     assert ticket["order_number"] == "10009"
     assert ticket["priority"] == "high"
     assert {"reason_requested", "verified", "priority_high"} <= set(ticket["tags"])
+
+
+def test_a_new_rasa_session_does_not_end_the_pause(shopdesk: ShopdeskStack) -> None:
+    me = shopper()
+    shopdesk.say(me, "the courier threw my parcel over the fence and i want to complain")
+    reference_in(shopdesk.say(me, f"{me}@example.com"))
+    assert shopdesk.tracker(me)["paused"] is True
+    # An hour of silence: the shopper's last message is older than the session expiry.
+    earlier = {"intent": {"name": "inform", "confidence": 1.0}, "entities": [], "text": "earlier"}
+    shopdesk.append_events(me, [{"event": "user", "text": "earlier", "parse_data": earlier,
+                                 "timestamp": time.time() - 2 * 3600}])
+    assert shopdesk.say(me, "hello? anyone?") == []
+    tracker = shopdesk.tracker(me)
+    assert tracker["paused"] is True
+    names = [e.get("name") for e in tracker["events"] if e["event"] == "action"]
+    assert "action_session_start" in names
+    assert tracker["slots"]["handoff_reference"]  # the reference survives the new session
+
+
+def test_typed_yes_accepts_the_offer_of_a_person(shopdesk: ShopdeskStack) -> None:
+    me = shopper()
+    shopdesk.say(me, "where is my order")
+    last: list[dict[str, Any]] = []
+    for attempt in range(3):
+        shopdesk.say(me, "10023")
+        last = shopdesk.say(me, f"wrong{attempt}@example.com")
+    assert "/human_agent" in buttons(last)
+    asked = texts(shopdesk.say(me, "yes please"))
+    assert "pass you to a person" in asked and "which email address" in asked.lower()
+    reference_in(shopdesk.say(me, f"{me}@example.com"))
+    ticket = ticket_of(shopdesk, me)
+    assert {"reason_verification_failed", "intent_order_status"} <= set(ticket["tags"])
+    # A typed yes to nothing in particular is answered, not escalated.
+    other = shopper()
+    shopdesk.say(other, "hi")
+    assert "anything else" in texts(shopdesk.say(other, "yes")).lower()
+
+
+def test_a_typed_dispute_of_a_refusal_goes_to_a_person(shopdesk: ShopdeskStack) -> None:
+    me = shopper()
+    refused = shopdesk.say(me, "I want to return order 10003, my email is cara@example.com")
+    assert "/human_agent" in buttons(refused)
+    asked = texts(shopdesk.say(me, "that's not fair, I disagree"))
+    assert "pass" in asked and "Have a lovely day" not in asked
+    ticket = ticket_of(shopdesk, me)
+    assert {"reason_refusal_disputed", "verified", "intent_start_return"} <= set(ticket["tags"])
+    body = ticket["comments"][0]["body"]
+    assert "  Returns: " in body and "not returnable" in body

@@ -1,5 +1,6 @@
-"""A fake of the one Rasa HTTP API call the handoff service makes (append tracker events),
-and a writer for Rasa's SQL event broker table, shaped as rasa/core/brokers/sql.py makes it."""
+"""A fake of the Rasa HTTP API calls the handoff service makes (append events to a
+conversation, read a conversation's events), and a writer for Rasa's SQL event broker
+table, shaped as rasa/core/brokers/sql.py makes it."""
 
 from __future__ import annotations
 
@@ -20,13 +21,19 @@ class FakeRasa(FakeServer):
         self.appended: dict[str, list[dict[str, Any]]] = {}
 
     def handle(self, request: Recorded) -> Reply:
-        match = re.fullmatch(r"/conversations/([^/]+)/tracker/events", request.path)
-        if not match or request.method != "POST":
+        match = re.fullmatch(r"/conversations/([^/]+)/tracker(/events)?", request.path)
+        if not match or request.method not in ("GET", "POST"):
             return Reply(404, {"status": "failure", "reason": "NotFound"})
         if self.token and request.query.get("token") != [self.token]:
             return Reply(401, {"status": "failure", "reason": "NotAuthenticated"})
-        self.appended.setdefault(match[1], []).append(request.body)
-        return Reply(200, {"sender_id": match[1], "events": []})
+        events = self.appended.setdefault(match[1], [])
+        if request.method == "GET" and not match[2]:
+            return Reply(200, {"sender_id": match[1], "events": events})
+        if request.method != "POST" or not match[2]:
+            return Reply(404, {"status": "failure", "reason": "NotFound"})
+        body = request.body if isinstance(request.body, list) else [request.body]
+        events.extend(body)
+        return Reply(200, {"sender_id": match[1], "events": events})
 
 
 class BrokerTable:

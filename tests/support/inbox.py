@@ -20,7 +20,15 @@ def form_token(page_html: str) -> str:
     return found.group(1)
 
 
-def post_form(client: _Client, *, page: str, action: str, **kwargs: Any) -> Any:
-    """GET `page` (cookie + token), then POST `action` with the token, as the form does."""
+def post_form(
+    client: _Client,
+    *,
+    page: str,
+    action: str,
+    fields: dict[str, str] | None = None,
+    **kwargs: Any,
+) -> Any:
+    """GET `page` (cookie + token), then POST `action` with the token (and the form's other
+    `fields`), as the form does."""
     token = form_token(client.get(page, **kwargs).text)
-    return client.post(action, data={"csrf_token": token}, **kwargs)
+    return client.post(action, data={**(fields or {}), "csrf_token": token}, **kwargs)

@@ -97,6 +97,17 @@ class ShopdeskStack:
         with urllib.request.urlopen(url, timeout=30) as response:
             return json.loads(response.read())
 
+    def append_events(self, sender: str, events: list[dict[str, Any]]) -> None:
+        """Append events to a conversation through Rasa's HTTP API."""
+        url = f"{self.rasa_url}/conversations/{sender}/tracker/events"
+        if self.rasa_token:
+            url += f"?token={self.rasa_token}"
+        request = urllib.request.Request(
+            url, data=json.dumps(events).encode(), headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+
     def stop_store(self) -> None:
         """Takes the store's platform down (to test what shoppers see when it is): the
         reference store, or the demo Shopify with the Shopify backend."""

@@ -20,14 +20,19 @@ from sqlalchemy.engine import Engine
 
 from common.ci import in_ci
 from handoff import migrations
+from handoff.activity import AgentActivity
+from handoff.chat import ChatRelay, ChatStore
 from handoff.db import create_db_engine
 from handoff.hours import BusinessHours
 from handoff.models import Escalation
 from handoff.outbox import EscalationContext, OutboxStore
+from handoff.rasa_api import RasaClient
+from handoff.responses import Responses
 from handoff.rules import priority_for, tags_for
 from handoff.transcript import Turn
 from integrations.slack import SlackClient
 from integrations.zendesk import ZendeskClient
+from tests.fakes.rasa import FakeRasa
 from tests.fakes.slack import FakeSlack
 from tests.fakes.zendesk import FakeZendesk
 
@@ -36,6 +41,7 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 ZD_EMAIL, ZD_TOKEN = "bot@example.com", "zd-token"
 SLACK_TOKEN, SLACK_CHANNEL = "xoxb-test", "#support"
+RASA_TOKEN = "rasa-secret"
 TZ = BusinessHours.parse("Mon-Fri 09:00-17:00", "Europe/Berlin").tz
 
 
@@ -83,6 +89,31 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def store(engine: Engine) -> OutboxStore:
     return OutboxStore(engine)
+
+
+@pytest.fixture
+def fake_rasa() -> Iterator[FakeRasa]:
+    fake = FakeRasa(token=RASA_TOKEN).start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def activity(engine: Engine) -> AgentActivity:
+    """What agents do, as the handoff service records it (its chat messages, timeline)."""
+    return AgentActivity(engine, helpdesk="zendesk", responses=Responses.load())
+
+
+@pytest.fixture
+def relay(engine: Engine, fake_rasa: FakeRasa, activity: AgentActivity) -> ChatRelay:
+    """The chat relay, delivering into the fake Rasa's conversations."""
+    chat_relay = ChatRelay(
+        store=ChatStore(engine),
+        rasa=RasaClient(base_url=fake_rasa.url, token=RASA_TOKEN, timeout=1.0),
+        max_delay_seconds=0.2,
+    )
+    activity.wake = chat_relay.wake.set
+    return chat_relay
 
 
 @pytest.fixture
@@ -162,8 +193,7 @@ def record_escalation(
             reason=reason,
             order_total=None,
             high_value_threshold=250,  # type: ignore[arg-type]
-            previous_contacts=context.previous_contacts,
-            sequence=context.sequence,
+            repeat_contact=context.repeat_contact,
         )
         values: dict[str, Any] = {
             "conversation_id": conversation_id,
@@ -181,11 +211,16 @@ def record_escalation(
                 intent="order_status",
                 verified=order_number is not None,
                 priority=priority,
+                follows_up=context.previous_reference is not None,
             ),
             "turns": turns,
             "created_at": datetime.now(UTC),
+            "previous_reference": context.previous_reference,
+            "previous_ticket_id": context.previous_ticket_id,
         }
         values.update(overrides)
         return Escalation(**values)
 
-    return store.record_escalation(conversation_id=conversation_id, email=email, build=build)
+    return store.record_escalation(
+        conversation_id=conversation_id, email=email, build=build, order_number=order_number
+    )

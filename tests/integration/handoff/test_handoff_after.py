@@ -5,7 +5,6 @@ time, or when the shopper starts over."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,9 +16,8 @@ from handoff.helpdesks import ZendeskHelpdesk
 from handoff.hours import BusinessHours
 from handoff.notifiers import LogNotifier
 from handoff.outbox import PAUSED, PENDING, RESUMED
-from handoff.rasa_api import RasaClient
 from handoff.worker import DeliveryWorker, RetryPolicy
-from tests.fakes.rasa import BrokerTable, FakeRasa
+from tests.fakes.rasa import BrokerTable
 
 TZ = BusinessHours.parse("Mon-Fri 09:00-17:00", "UTC").tz
 
@@ -27,13 +25,6 @@ TZ = BusinessHours.parse("Mon-Fri 09:00-17:00", "UTC").tz
 @pytest.fixture
 def broker(tmp_path: Path) -> BrokerTable:
     return BrokerTable(create_db_engine(f"sqlite:///{tmp_path / 'rasa_events.db'}"))
-
-
-@pytest.fixture
-def fake_rasa() -> Iterator[FakeRasa]:
-    fake = FakeRasa(token="rasa-secret").start()
-    yield fake
-    fake.stop()
 
 
 def deliver_all(worker: DeliveryWorker) -> None:
@@ -147,47 +138,51 @@ def test_a_comment_is_not_duplicated_when_the_worker_retries(
     assert [c["body"].count("any news?") for c in ticket.comments] == [0, 1]
 
 
-def test_resume_when_solved_or_after_the_configured_time(
-    store, escalate, fake_zendesk, zendesk_client, fake_rasa
+def test_the_bot_resumes_after_the_configured_time_and_says_so(
+    store, escalate, fake_zendesk, zendesk_client, fake_rasa, activity, relay
 ):
     helpdesk = ZendeskHelpdesk(zendesk_client, tz=TZ)
     worker = DeliveryWorker(store=store, helpdesk=helpdesk, notifier=LogNotifier())
-    escalate(store, conversation_id="solved-one")
-    escalate(store, conversation_id="waiting-one", email="w@example.com")
+    escalate(store, conversation_id="long-wait")
+    escalate(store, conversation_id="just-now", email="w@example.com")
     deliver_all(worker)
-    resumer = Resumer(
-        store=store,
-        helpdesk=helpdesk,
-        rasa=RasaClient(base_url=fake_rasa.url, token="rasa-secret"),
-        resume_after=timedelta(hours=2),
-    )
+    resumer = Resumer(store=store, activity=activity, resume_after=timedelta(hours=2))
     assert resumer.check_once() == []
-    solved = int(store.conversation("solved-one").ticket_id)
-    fake_zendesk.solve(solved)
-    assert resumer.check_once() == ["solved-one"]
-    assert fake_rasa.appended["solved-one"][0]["event"] == "resume"
-    assert store.conversation("waiting-one").state == PAUSED
 
     later = datetime.now(UTC) + timedelta(hours=2, minutes=1)
-    assert resumer.check_once(now=later) == ["waiting-one"]
-    assert store.conversation("waiting-one").state == RESUMED
-
-
-def test_resume_is_retried_while_rasa_is_down(
-    store, escalate, fake_zendesk, zendesk_client, fake_rasa
-):
-    helpdesk = ZendeskHelpdesk(zendesk_client, tz=TZ)
-    escalate(store)
-    DeliveryWorker(store=store, helpdesk=helpdesk, notifier=LogNotifier()).run_once()
-    fake_zendesk.solve(int(store.conversation("conv-1").ticket_id))
-    fake_rasa.fail_for(30, status=500)
-    resumer = Resumer(
-        store=store,
-        helpdesk=helpdesk,
-        rasa=RasaClient(base_url=fake_rasa.url, token="rasa-secret"),
-        resume_after=timedelta(hours=1),
+    assert sorted(resumer.check_once(now=later)) == ["just-now", "long-wait"]
+    assert resumer.check_once(now=later) == []  # once: it is on its way
+    relay.run_once()
+    resume, told = fake_rasa.appended["long-wait"]
+    assert resume["event"] == "resume"
+    reference = store.conversation("long-wait").reference
+    assert told["text"] == (
+        f"Our team still has your request {reference} and will reply to shopper@example.com. "
+        "Meanwhile I'm here again for anything else."
     )
-    assert resumer.check_once() == []
+    assert told["metadata"]["chat_state"] == "bot"
+    assert told["metadata"]["utter_action"] == "utter_handoff_timed_out"
+    assert store.conversation("long-wait").state == RESUMED
+    assert store.conversation("long-wait").resume_reason == "timeout"
+
+
+def test_a_chat_message_waits_while_rasa_is_down_and_arrives_once(
+    store, escalate, fake_rasa, activity, relay
+):
+    escalate(store)
+    fake_rasa.fail_for(30, status=500)
+    assert activity.reply(
+        conversation_id="conv-1", body="Sam here, looking now", author="Sam", source="api",
+        key="test:1",
+    )
+    relay.run_once()
+    (message,) = relay.store.messages("conv-1")
+    assert (message.status, message.attempts) == ("pending", 1)
     assert store.conversation("conv-1").state == PAUSED
     fake_rasa.faults.clear()
-    assert resumer.check_once() == ["conv-1"]
+    deadline = time.monotonic() + 10
+    while relay.store.messages("conv-1")[0].status != "done" and time.monotonic() < deadline:
+        relay.run_once()
+        time.sleep(0.05)
+    delivered = [e for e in fake_rasa.appended["conv-1"] if e.get("event") == "bot"]
+    assert [e["text"] for e in delivered] == ["Sam here, looking now"]

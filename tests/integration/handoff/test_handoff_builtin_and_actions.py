@@ -7,10 +7,12 @@ import asyncio
 import dataclasses
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -20,13 +22,15 @@ from actions.handoff import ActionEscalate, ActionStartHandoff, ValidateHandoffF
 from actions.settings import ActionSettings
 from actions.verification import make_proof
 from handoff import bootstrap
-from handoff.db import create_db_engine
-from handoff.followups import Resumer
+from handoff.chat import ChatRelay
+from handoff.db import create_db_engine, ticket_events
 from handoff.notifiers import LogNotifier
 from handoff.outbox import DONE, PAUSED, RESUMED, OutboxStore
+from handoff.rasa_api import RasaClient
 from handoff.settings import HandoffSettings
 from handoff.web import create_app
 from handoff.worker import DeliveryWorker
+from tests.fakes.rasa import FakeRasa
 from tests.support.inbox import post_form
 
 
@@ -59,6 +63,7 @@ def services(database_url: str, engine: Any) -> Iterator[bootstrap.HandoffServic
 
 
 VERIFICATION_SECRET = b"handoff-test-verification-secret"
+RASA_TOKEN = "rasa-secret"  # as in conftest.py (fake_rasa)
 
 
 def proven(order_number: str, email: str, sender: str = "web-42") -> dict[str, str]:
@@ -226,12 +231,14 @@ def test_escalate_writes_the_outbox_tells_the_reference_and_pauses(
             "task": "order_status",
         },
     )
-    events, messages = run(ActionEscalate(), t)
+    monday_morning = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    events, messages = run(ActionEscalate(clock=lambda: monday_morning), t)
     (row,) = services.store.rows()
     payload = row.payload
     reference = payload["reference"]
     assert messages[0]["response"] == "utter_handoff_done_open"
     assert messages[0]["reference"] == reference and messages[0]["email"] == "v@example.com"
+    assert messages[0]["reply_within"] == 4 and messages[0]["chat_state"] == "with_team"
     assert events == [
         {
             "event": "slot",
@@ -241,6 +248,7 @@ def test_escalate_writes_the_outbox_tells_the_reference_and_pauses(
         },
         {"event": "slot", "timestamp": None, "name": "handoff_summary", "value": None},
         {"event": "slot", "timestamp": None, "name": "handoff_reason", "value": None},
+        {"event": "slot", "timestamp": None, "name": "handoff_offer_accepted", "value": None},
         {
             "event": "action",
             "timestamp": None,
@@ -263,7 +271,9 @@ def test_escalate_writes_the_outbox_tells_the_reference_and_pauses(
     assert services.store.conversation("web-42").state == PAUSED
 
 
-def test_builtin_helpdesk_and_agent_inbox(services: bootstrap.HandoffServices) -> None:
+def test_builtin_helpdesk_and_agent_inbox(
+    services: bootstrap.HandoffServices, fake_rasa: FakeRasa
+) -> None:
     t = tracker(
         [
             user(
@@ -307,22 +317,78 @@ def test_builtin_helpdesk_and_agent_inbox(services: bootstrap.HandoffServices) -
     assert "this is the third time my parcel is late" in detail["comments"][0]["body"]
     assert client.get("/api/tickets/9999").status_code == 404
 
-    solved = post_form(
-        client,
-        page=f"/inbox/tickets/{row.ticket_id}",
-        action=f"/inbox/tickets/{row.ticket_id}/solve",
-        follow_redirects=False,
+    # An agent answers (API, then the inbox's form) and takes the ticket.
+    ticket_id = int(row.ticket_id or 0)
+    api = client.post(
+        f"/api/tickets/{ticket_id}/replies", json={"body": "Hi, Sam here.", "author": "Sam"}
     )
+    assert api.status_code == 201
+    assert api.json()["author_name"] == "Sam" and api.json()["public"] is True
+    too_long = {"body": "x" * 4001, "author": "S"}
+    for bad in ({"body": "  ", "author": "Sam"}, {"body": "x"}, too_long):
+        assert client.post(f"/api/tickets/{ticket_id}/replies", json=bad).status_code == 422
+    assert client.post(
+        "/api/tickets/9999/replies", json={"body": "x", "author": "Sam"}
+    ).status_code == 404
+    page = f"/inbox/tickets/{ticket_id}"
+    form = post_form(client, page=page, action=f"{page}/reply", follow_redirects=False,
+                     fields={"author": "Sam", "body": "Found it, it ships today."})
+    assert form.status_code == 303 and form.cookies.get("shopdesk_agent") == "Sam"
+    # A form without its token, or from another site, changes nothing.
+    assert client.post(f"{page}/reply", data={"author": "Eve", "body": "x"}).status_code == 403
+    client.cookies.set("shopdesk_agent", "Sam")
+    assigned = post_form(client, page=page, action=f"{page}/assign", follow_redirects=False,
+                         fields={"assignee": "Sam"})
+    assert assigned.status_code == 303
+    mine = client.get("/inbox", params={"view": "mine"}).text
+    assert row.payload["reference"] in mine and "Working as <b>Sam</b>" in mine
+    assert row.payload["reference"] in client.get("/inbox", params={"q": "parcel is LATE"}).text
+    assert row.payload["reference"] not in client.get("/inbox", params={"q": "sweater"}).text
+    assert [t["id"] for t in client.get("/api/tickets", params={"q": "ships today"}).json()] == [
+        ticket_id
+    ]
+    assert client.get("/api/tickets", params={"assignee": "Alex"}).json() == []
+
+    solved = post_form(client, page=page, action=f"{page}/solve", follow_redirects=False)
     assert solved.status_code == 303
     assert services.helpdesk.ticket_status(row.ticket_id) == "solved"
-    resumer = Resumer(
-        store=services.store,
-        helpdesk=services.helpdesk,
-        rasa=None,
-        resume_after=timedelta(days=1),
-    )
-    assert resumer.check_once() == ["web-42"]
+    assert row.payload["reference"] in client.get("/inbox", params={"view": "solved"}).text
+    assert row.payload["reference"] not in client.get("/inbox", params={"view": "mine"}).text
+
+    # Each answer and the solve reach the shopper's chat, in order, once; the bot resumes.
+    relay = ChatRelay(store=services.chat, rasa=RasaClient(base_url=fake_rasa.url,
+                                                           token=RASA_TOKEN))
+    assert relay.run_once() == 3
+    assert relay.run_once() == 0
+    appended = fake_rasa.appended["web-42"]
+    assert [(e["event"], e.get("text")) for e in appended] == [
+        ("bot", "Hi, Sam here."),
+        ("bot", "Found it, it ships today."),
+        ("resume", None),
+        ("bot", f"Our team has marked your request {row.payload['reference']} as solved. "
+                "I'm here again if you need anything else."),
+    ]
+    assert appended[0]["metadata"] == {
+        "shopdesk_id": appended[0]["metadata"]["shopdesk_id"],
+        "shopdesk_from": "agent",
+        "shopdesk_author": "Sam",
+        "chat_state": "with_team",
+    }
     assert services.store.conversation("web-42").state == RESUMED
+    assert services.store.conversation("web-42").resume_reason == "ticket_solved"
+    with services.engine.connect() as db:
+        timeline = db.execute(
+            sa.select(ticket_events.c.kind, ticket_events.c.source, ticket_events.c.actor)
+            .where(ticket_events.c.conversation_id == "web-42")
+            .order_by(ticket_events.c.id)
+        ).all()
+    assert [tuple(r) for r in timeline] == [
+        ("escalated", "bot", None),
+        ("agent_reply", "api", "Sam"),
+        ("agent_reply", "inbox", "Sam"),
+        ("claimed", "inbox", "Sam"),
+        ("solved", "inbox", "Sam"),
+    ]
     assert "Deliveries" in client.get("/outbox").text
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -9,7 +10,7 @@ import pytest
 
 from handoff.hours import BusinessHours, BusinessHoursError
 from handoff.masking import luhn_valid, mask_sensitive
-from handoff.models import Alert, Escalation, TicketRef
+from handoff.models import Alert, Escalation, OrderContext, TicketRef
 from handoff.notifiers import alert_blocks
 from handoff.rules import (
     auto_summary,
@@ -68,18 +69,18 @@ def test_business_hours_errors(spec: str) -> None:
         BusinessHours.parse("Mon 09:00-10:00", "Mars/Olympus")
 
 
-def test_priority_rules() -> None:
+def test_priority_is_high_only_for_a_reason() -> None:
     base = {
         "order_total": None,
         "high_value_threshold": Decimal(250),
-        "previous_contacts": 0,
-        "sequence": 1,
+        "repeat_contact": False,
     }
     assert priority_for(reason="requested", **base) == "normal"
+    assert priority_for(reason="verification_failed", **base) == "normal"
     assert priority_for(reason="complaint", **base) == "high"
     assert priority_for(reason="requested", **{**base, "order_total": Decimal(300)}) == "high"
-    assert priority_for(reason="requested", **{**base, "previous_contacts": 1}) == "high"
-    assert priority_for(reason="requested", **{**base, "sequence": 2}) == "high"
+    assert priority_for(reason="requested", **{**base, "order_total": Decimal(30)}) == "normal"
+    assert priority_for(reason="requested", **{**base, "repeat_contact": True}) == "high"
 
 
 def test_tags_summary_email_reference() -> None:
@@ -95,6 +96,9 @@ def test_tags_summary_email_reference() -> None:
         "intent_order_status",
         "priority_high",
     )
+    assert tags_for(
+        reason="requested", intent=None, verified=True, priority="normal", follows_up=True
+    ) == ("shopdesk", "reason_requested", "verified", "follow_up")
     assert auto_summary(reason="requested", order_number=None, complaint_text=None) is None
     assert auto_summary(
         reason="verification_failed", order_number="12345", complaint_text=None
@@ -164,6 +168,44 @@ def test_ticket_text_and_payload_round_trip() -> None:
         and "Order: 12345 (verified)" in body
         and "Shopper: help" in body
     )
+
+
+def test_ticket_carries_the_order_the_names_and_the_earlier_ticket() -> None:
+    e = dataclasses.replace(
+        _escalation(),
+        name="Jo Rivera",
+        order_context=OrderContext(
+            order_number="12345",
+            status="shipped",
+            total="129.00 GBP",
+            placed_on="2024-05-01",
+            items=("1 × Wool sweater (89.00 GBP) — final sale", "2 × Socks (20.00 GBP)"),
+            shipments=("UPS 1Z999: in transit, expected 2024-05-08 (https://ups.example/1Z999)",),
+            returns="Wool sweater: not returnable (final sale); Socks: returnable until "
+            "2024-06-07",
+        ),
+        claimed_orders=("10077", "10078"),
+        previous_reference="SD-PREV23",
+        previous_ticket_id="41",
+    )
+    assert Escalation.from_payload(e.to_payload()) == e
+    lines = ticket_body(e, HOURS.tz).splitlines()
+    assert lines[:12] == [
+        "Shopdesk handoff SD-ABCDEF (escalation #1)",
+        "Follows up: SD-PREV23 (ticket #41, solved)",
+        "Summary: Parcel damaged",
+        "Reason: complaint",
+        "Intent: order_status",
+        "Order: 12345 (verified)",
+        "  Status: shipped, total 129.00 GBP, placed 2024-05-01",
+        "  Item: 1 × Wool sweater (89.00 GBP) — final sale",
+        "  Item: 2 × Socks (20.00 GBP)",
+        "  Shipment: UPS 1Z999: in transit, expected 2024-05-08 (https://ups.example/1Z999)",
+        "  Returns: Wool sweater: not returnable (final sale); Socks: returnable until "
+        "2024-06-07",
+        "Orders named but not verified: 10077, 10078",
+    ]
+    assert "Contact: Jo Rivera <a@example.com>" in lines
 
 
 def test_slack_blocks_name_who_what_order_reason_priority_and_link() -> None:

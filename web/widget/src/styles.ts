@@ -82,7 +82,6 @@ button { font: inherit; }
 }
 .sd-badge[hidden] { display: none; }
 .sd-author { font-size: 12px; color: var(--sd-muted); margin: 0 0 2px 4px; }
-.sd-msg-agent .sd-bubble { background: #e0f2fe; color: #0c4a6e; }
 .sd-log {
   flex: 1; overflow-y: auto; padding: 16px; display: flex; flex-direction: column; gap: 8px;
   overscroll-behavior: contain;
@@ -95,6 +94,7 @@ button { font: inherit; }
 }
 .sd-msg-bot .sd-bubble { background: var(--sd-bot-bubble); color: var(--sd-bot-text); border-bottom-left-radius: 4px; }
 .sd-msg-user .sd-bubble { background: var(--sd-primary); color: var(--sd-on-primary); border-bottom-right-radius: 4px; }
+.sd-msg-agent .sd-bubble { background: #e0f2fe; color: #0c4a6e; }
 .sd-msg-bot a { color: #1e40af; text-decoration: underline; }
 .sd-msg-user a { color: inherit; text-decoration: underline; }
 .sd-msg img { max-width: 100%; border-radius: 10px; margin-top: 4px; }
