@@ -1,6 +1,7 @@
 """The widget's messages with ids, live and re-synced, for the socket.io channel.
 
-- `TranscriptOutput` is Rasa's socket.io output with an id on every message, plus who sent
+- `TranscriptOutput` is Rasa's socket.io output with an id on every message (a shopper's
+  message keeps the widget's id, `metadata.message_id`), plus who sent
   it (the assistant, or an agent and their name) and, when the message says so, whether a
   person now has the conversation (`state`). Used for the bot's replies in a turn and for
   the messages the handoff service appends to a conversation from outside a turn (agent
@@ -120,7 +121,13 @@ def transcript(
                 text = last_buttons.get(text, "")  # a button: shown by its title
                 if not text:
                     continue
-            message: dict[str, Any] = {"id": event.get("message_id"), "from": "user", "text": text}
+            # The widget's own id for it (metadata.message_id, as bot/turns.py reads it).
+            client_id = (event.get("metadata") or {}).get("message_id")
+            message: dict[str, Any] = {
+                "id": client_id if isinstance(client_id, str) else event.get("message_id"),
+                "from": "user",
+                "text": text,
+            }
             if isinstance(event.get("timestamp"), int | float):
                 message["at"] = int(event["timestamp"] * 1000)
             messages.append(message)

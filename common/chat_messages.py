@@ -2,7 +2,8 @@
 re-syncs messages) and the handoff service (which puts agent replies into the conversation).
 
 Every message the widget shows has an id that is the same live and in a re-sync, so the
-widget shows each message once: a shopper message keeps the id the widget gave it, a bot
+widget shows each message once: a shopper message keeps the id the widget gave it (its
+`metadata.message_id`), a bot
 message's id is derived from its event (timestamp and text), and a message the handoff
 service adds carries its own id in the event's metadata.
 """
@@ -10,7 +11,6 @@ service adds carries its own id in the event's metadata.
 from __future__ import annotations
 
 import hashlib
-import re
 
 # Keys in a bot event's metadata (Rasa merges them into the message its output channel
 # gets, and keeps them in the tracker).
@@ -21,13 +21,6 @@ CHAT_STATE = "chat_state"  # "with_team" while a person has the conversation, el
 
 ASSISTANT, AGENT = "assistant", "agent"
 WITH_TEAM, BOT = "with_team", "bot"
-
-# Ids the widget may give its own messages (anything else gets a server-side id).
-_CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-
-
-def valid_client_id(value: object) -> str | None:
-    return value if isinstance(value, str) and _CLIENT_ID.match(value) else None
 
 
 def bot_message_id(timestamp: float | None, text: str | None) -> str:

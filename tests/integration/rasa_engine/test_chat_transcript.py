@@ -47,7 +47,8 @@ def test_live_and_resynced_messages_have_the_same_ids() -> None:
     })
     picture = create_bot_utterance({"text": "Here it is", "image": "https://example.com/a.png"})
     emitted = live(menu) + live(picture)
-    clicked = UserUttered("/order_status", message_id="w1d2g3e4t5", input_channel="socketio")
+    clicked = UserUttered("/order_status", input_channel="socketio",
+                          metadata={"message_id": "w1d2g3e4t5"})
     resynced = transcript([stored(menu), stored(clicked), stored(picture)])
 
     assert [(m["id"], m.get("text")) for m in emitted] == [
