@@ -35,10 +35,6 @@ class StorePort(Protocol):
         """How this platform's order numbers look (what shoppers type and see)."""
         ...
 
-    async def health(self) -> bool:
-        """True when the platform answers; never raises for platform failures."""
-        ...
-
     async def check(self) -> list[str]:
         """What stops this backend from working, in words for the operator (bad token,
         missing scope, API version not served...); empty when nothing does."""

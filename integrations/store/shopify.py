@@ -143,13 +143,6 @@ class ShopifyStore:
 
     # --- health -------------------------------------------------------------------------
 
-    async def health(self) -> bool:
-        try:
-            await self._shopify.health()
-        except ShopifyError:
-            return False
-        return True
-
     async def check(self) -> list[str]:
         """Problems an operator must fix, each in one sentence; [] when Shopify is usable.
         Reads the store's order-name prefix and suffix as well."""
