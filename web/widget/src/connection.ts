@@ -107,6 +107,13 @@ export class RasaConnection {
     socket.connect();
   }
 
+  /** Ask for the stored conversation again (answered by a `transcript` event). */
+  sync(): boolean {
+    if (!this.ready || !this.socket || !this.sessionId) return false;
+    this.socket.emit("sync_request", { session_id: this.sessionId });
+    return true;
+  }
+
   /** Send a user message with its id (the same id when resending it); returns false
    * (message not sent) while not ready. */
   send(message: string, messageId: string): boolean {

@@ -13,6 +13,10 @@ import { mergeTranscript, parseTranscript, unseenReplies } from "./transcript";
 import { announcement, buildDom, renderMessage, renderQuickReplies, type WidgetDom } from "./view";
 
 const TYPING_TIMEOUT_MS = 20000;
+// While a person has the conversation the widget also re-syncs this often: an agent's reply
+// pushed through another Rasa instance than the one holding this connection (several
+// instances behind a balancer) still arrives.
+const TEAM_SYNC_MS = 10000;
 
 // A message the server asked to retry is resent after 1, 2, 4, ... seconds (at most 10); the
 // shopper is told the chat is reconnecting from the third attempt on.
@@ -34,6 +38,7 @@ export class ShopdeskWidget {
   private retries = new Map<string, number>();
   // When the current re-sync was asked for: what is newer than that stays after it.
   private syncSince = 0;
+  private teamSync: number | undefined;
 
   // The page's language: the `locale` setting, else <html lang>; sent with every message
   // so the assistant answers in it ("" when the page says nothing: the assistant detects).
@@ -293,6 +298,15 @@ export class ShopdeskWidget {
     const withTeam = this.store.chatState() === "with_team";
     this.dom.team.hidden = !withTeam;
     if (withTeam) this.showTyping(false);
+    if (withTeam && this.teamSync === undefined) {
+      this.teamSync = window.setInterval(() => {
+        this.syncSince = Date.now();
+        this.connection?.sync();
+      }, TEAM_SYNC_MS);
+    } else if (!withTeam && this.teamSync !== undefined) {
+      window.clearInterval(this.teamSync);
+      this.teamSync = undefined;
+    }
   }
 
   /** After the shopper's message: the assistant's typing dots, unless a person has the
