@@ -250,6 +250,16 @@ def _purge_handoff(
             outbox.delete().where(outbox.c.status == "done", outbox.c.updated_at < stamp)
         )
         report.add("handoff.handoff_outbox", result.rowcount)
+    chat = tables.get("handoff_chat_messages")
+    if chat is not None:  # messages delivered into the chat (kept there, in the tracker)
+        result = connection.execute(
+            chat.delete().where(chat.c.status == "done", chat.c.created_at < stamp)
+        )
+        report.add("handoff.handoff_chat_messages", result.rowcount)
+    timeline = tables.get("handoff_ticket_events")
+    if timeline is not None:
+        result = connection.execute(timeline.delete().where(timeline.c.at < stamp))
+        report.add("handoff.handoff_ticket_events", result.rowcount)
     conversations = tables.get("handoff_conversations")
     if conversations is not None:
         result = connection.execute(

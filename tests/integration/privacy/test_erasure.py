@@ -23,7 +23,15 @@ import sqlalchemy as sa
 from bot import paths
 from bot.erasure import DataStores, forget, purge
 from handoff import migrations
-from handoff.db import comments, conversations, create_db_engine, outbox, tickets
+from handoff.db import (
+    chat_messages,
+    comments,
+    conversations,
+    create_db_engine,
+    outbox,
+    ticket_events,
+    tickets,
+)
 from tests.conftest import require_service
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -157,6 +165,16 @@ def fill(stores: DataStores, *, senders: dict[str, datetime]) -> None:
                 "ticket_id": ticket_id, "author": "shopper", "public": True,
                 "body": f"Shopper: hi, I am {email}", "created_at": at,
             })
+            db.execute(chat_messages.insert(), {
+                "conversation_id": sender, "idempotency_key": f"reply:{sender}", "kind": "reply",
+                "author": "Sam", "body": f"Hi {email}, Sam here", "resume": False,
+                "status": "done", "attempts": 0, "next_attempt_at": at, "created_at": at,
+                "delivered_at": at,
+            })
+            db.execute(ticket_events.insert(), {
+                "conversation_id": sender, "reference": f"SD-{n:06d}", "ticket_id": "1",
+                "helpdesk": "builtin", "kind": "solved", "source": "inbox", "at": at,
+            })
     for engine in (*engines.values(), store_engine):
         engine.dispose()
 
@@ -180,7 +198,7 @@ def mentions(stores: DataStores, needle: str) -> list[str]:
 def test_forget_erases_one_shopper_everywhere(environment: dict[str, str]) -> None:
     stores = DataStores.from_env(environment)
     fill(stores, senders={"ann-1": NOW, "bob-2": NOW})
-    assert len(mentions(stores, "ann-1")) == 6  # every conversation table has her
+    assert len(mentions(stores, "ann-1")) == 8  # every conversation table has her
 
     report = forget("ann-1", stores)
 
@@ -191,9 +209,11 @@ def test_forget_erases_one_shopper_everywhere(environment: dict[str, str]) -> No
         "handoff.helpdesk_tickets": 1,
         "handoff.handoff_outbox": 1,
         "handoff.handoff_conversations": 1,
+        "handoff.handoff_chat_messages": 1,
+        "handoff.handoff_ticket_events": 1,
     }
     assert mentions(stores, "ann-1") == []  # her id and her email alike
-    assert len(mentions(stores, "bob-2")) == 6  # nobody else's
+    assert len(mentions(stores, "bob-2")) == 8  # nobody else's
 
 
 def test_purge_keeps_what_is_within_the_retention_period(environment: dict[str, str]) -> None:
@@ -209,10 +229,12 @@ def test_purge_keeps_what_is_within_the_retention_period(environment: dict[str, 
         "handoff.helpdesk_tickets": 1,
         "handoff.handoff_outbox": 1,
         "handoff.handoff_conversations": 1,
+        "handoff.handoff_chat_messages": 1,
+        "handoff.handoff_ticket_events": 1,
         "store.idempotency_keys": 1,
     }
     assert mentions(stores, "old-1") == []
-    assert len(mentions(stores, "new-2")) == 6
+    assert len(mentions(stores, "new-2")) == 8
 
 
 def test_purge_never_drops_an_escalation_still_to_be_delivered(tmp_path: Path) -> None:
@@ -248,7 +270,7 @@ def test_the_commands_print_counts_and_refuse_bad_arguments(tmp_path: Path) -> N
 
     forgot = bot("forget", "--sender", "cat-3")
     assert forgot.returncode == 0, forgot.stderr
-    assert "forgot conversation 'cat-3': 7 row(s) deleted" in forgot.stdout
+    assert "forgot conversation 'cat-3': 9 row(s) deleted" in forgot.stdout
     assert "tracker store.events: 2 row(s)" in forgot.stdout
     assert bot("purge", "--days", "-1").returncode == 2
     assert bot("forget", "--sender", " ").returncode == 2
