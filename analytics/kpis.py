@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 from analytics import outcomes as oc
 from analytics.queue import ConversationRef, MessageGroup
@@ -188,9 +189,10 @@ class Escalated:
     at: datetime
 
 
-def conversation_link(ref: ConversationRef, *, inbox_url: str) -> str:
-    from urllib.parse import quote
-
+def conversation_link(ref: ConversationRef | str, *, inbox_url: str) -> str:
+    """The inbox page of a conversation (a sender id: all its sessions), at its session."""
+    if isinstance(ref, str):
+        return f"{inbox_url}/inbox/conversations/{quote(ref, safe='')}"
     return f"{inbox_url}/inbox/conversations/{quote(ref.sender_id, safe='')}#s{int(ref.started_at)}"
 
 
@@ -202,7 +204,7 @@ def queue_figures(
     inbox_url: str,
     top: int = 10,
 ) -> dict[str, Any]:
-    def link(ref: ConversationRef) -> str:
+    def link(ref: ConversationRef | str) -> str:
         return conversation_link(ref, inbox_url=inbox_url)
 
     reasons: dict[str, list[Escalated]] = {}
@@ -233,12 +235,7 @@ def queue_figures(
             {
                 "reason": reason,
                 "count": len(items),
-                "conversations": [
-                    link(i.conversation)
-                    if i.conversation
-                    else f"{inbox_url}/inbox/conversations/{i.conversation_id}"
-                    for i in items[:3]
-                ],
+                "conversations": [link(i.conversation or i.conversation_id) for i in items[:3]],
             }
             for reason, items in sorted(reasons.items(), key=lambda kv: (-len(kv[1]), kv[0]))
         ],
@@ -248,6 +245,7 @@ def queue_figures(
 def figures(
     *,
     days: dict[date, DaySummary],
+    days_stored: int,
     previous: DaySummary,
     previous_days_stored: int,
     period: tuple[datetime, datetime],
@@ -266,6 +264,7 @@ def figures(
             "from": period[0].isoformat(),
             "to": period[1].isoformat(),
             "timezone": timezone,
+            "days_from_summary_table": days_stored,
         },
         "previous_period": {
             "from": previous_period[0].isoformat(),

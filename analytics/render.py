@@ -543,11 +543,16 @@ class ReportFiles:
     csv: Path
 
 
-def write(figures: dict[str, Any], *, out_dir: Path, stem: str, generated: str) -> ReportFiles:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    files = ReportFiles(
+def files_for(out_dir: Path, stem: str) -> ReportFiles:
+    """Where a report of this stem (its period) is written."""
+    return ReportFiles(
         html=out_dir / f"{stem}.html", json=out_dir / f"{stem}.json", csv=out_dir / f"{stem}.csv"
     )
+
+
+def write(figures: dict[str, Any], *, out_dir: Path, stem: str, generated: str) -> ReportFiles:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = files_for(out_dir, stem)
     # JSON and CSV first: the HTML is what the inbox serves as "latest" (newest file wins).
     files.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     files.csv.write_text(csv_text(figures), encoding="utf-8")

@@ -26,6 +26,8 @@ REPORT_STATEMENT_TIMEOUT_SECONDS = 600.0
 LOOKBACK = timedelta(days=1)
 # ... and this long after it, so conversations that started inside run to their end.
 TAIL = timedelta(days=1)
+# `report --reuse`: a report of a period that has not ended is written again after this.
+FRESH_FOR = timedelta(minutes=10)
 
 
 class PeriodError(ValueError):
@@ -121,6 +123,93 @@ class _Collected:
     unanswered: list[tuple[int, str, ConversationRef]] = field(default_factory=list)
     low_ratings: list[kpis.LowRating] = field(default_factory=list)
     handed_off: dict[str, ConversationRef] = field(default_factory=dict)
+    escalated: list[kpis.Escalated] = field(default_factory=list)
+
+
+@dataclass
+class _RawDays:
+    """Day summaries computed from the raw conversations and escalations."""
+
+    current: dict[date, DaySummary]
+    before: dict[date, DaySummary]
+    collected: _Collected
+
+
+def _raw_days(
+    *,
+    tracker: Engine,
+    handoff: Engine,
+    period: Period,
+    previous: Period | None,
+    settings: ReportSettings,
+) -> _RawDays:
+    """One pass over the period's (and, if given, the previous period's) conversations and
+    escalations; the improvement queue's items are gathered for `period` only."""
+    tz = settings.tz
+    first = period.start if previous is None else previous.start
+    rows = source.tracker_rows(
+        tracker,
+        lo=(first - LOOKBACK).timestamp(),
+        hi=(period.end + TAIL).timestamp(),
+        excluded_prefixes=settings.test_sender_prefixes,
+    )
+    current = {d: DaySummary() for d in days_of(period, tz)}
+    before = {} if previous is None else {d: DaySummary() for d in days_of(previous, tz)}
+    collected = _Collected()
+    lo, start, end = first.timestamp(), period.start.timestamp(), period.end.timestamp()
+    for conv in conversations(rows):
+        if start <= conv.started_at < end:
+            current[local_day(conv.started_at, tz)].add(conv)
+            _collect(conv, collected)
+        elif previous is not None and lo <= conv.started_at < start:
+            before[local_day(conv.started_at, tz)].add(conv)
+    for e in source.escalations(handoff, start=first, end=period.end):
+        if e.conversation_id.startswith(settings.test_sender_prefixes):
+            continue
+        moment = e.created_at.timestamp()
+        target = current if moment >= start else before
+        target[local_day(moment, tz)].add_escalation(
+            reason=e.reason, status=e.status, wait=e.wait_seconds, solve=e.solve_seconds
+        )
+        if moment >= start:
+            collected.escalated.append(
+                kpis.Escalated(
+                    conversation=collected.handed_off.get(e.conversation_id),
+                    conversation_id=e.conversation_id,
+                    reason=e.reason,
+                    at=e.created_at,
+                )
+            )
+    return _RawDays(current=current, before=before, collected=collected)
+
+
+def _chosen(
+    raw: dict[date, DaySummary], stored: dict[date, DaySummary]
+) -> tuple[dict[date, DaySummary], set[date]]:
+    """Each day's summary from the raw conversations, or from the daily summary table where
+    the stored one counts more conversations (raw ones were purged or erased since it was
+    written); and the days taken from the table."""
+    chosen, from_table = dict(raw), set()
+    for day, computed in raw.items():
+        kept = stored.get(day)
+        if kept is not None and kept.conversations > computed.conversations:
+            chosen[day] = kept
+            from_table.add(day)
+    return chosen, from_table
+
+
+def _save_fresh(
+    handoff: Engine,
+    days: dict[date, DaySummary],
+    *,
+    whole: set[date],
+    settings: ReportSettings,
+    now: datetime,
+) -> list[date]:
+    """Writes the days computed from raw conversations that are whole and finished."""
+    fresh = {d: s for d, s in days.items() if d in whole and _final(d, settings.tz, now)}
+    daily_table.save(handoff, fresh, timezone=settings.timezone, now=now)
+    return sorted(fresh)
 
 
 def figures(
@@ -133,71 +222,78 @@ def figures(
 ) -> dict[str, Any]:
     tz = settings.tz
     previous = Period(start=period.start - (period.end - period.start), end=period.start)
-    stored = daily_table.load(handoff, whole_days(previous, tz), timezone=settings.timezone)
-    raw_previous = any(d not in stored for d in days_of(previous, tz))
-    first = previous.start if raw_previous else period.start
-    rows = source.tracker_rows(
-        tracker,
-        lo=(first - LOOKBACK).timestamp(),
-        hi=(period.end + TAIL).timestamp(),
-        excluded_prefixes=settings.test_sender_prefixes,
-    )
-    current = {d: DaySummary() for d in days_of(period, tz)}
-    before = {d: DaySummary() for d in days_of(previous, tz)} if raw_previous else {}
-    collected = _Collected()
-    lo, start, end = first.timestamp(), period.start.timestamp(), period.end.timestamp()
-    for conv in conversations(rows):
-        if start <= conv.started_at < end:
-            current[local_day(conv.started_at, tz)].add(conv)
-            _collect(conv, collected)
-        elif raw_previous and lo <= conv.started_at < start:
-            before[local_day(conv.started_at, tz)].add(conv)
-    escalated: list[kpis.Escalated] = []
-    for e in source.escalations(handoff, start=first, end=period.end):
-        if e.conversation_id.startswith(settings.test_sender_prefixes):
-            continue
-        moment = e.created_at.timestamp()
-        target = current if moment >= start else before
-        target[local_day(moment, tz)].add_escalation(
-            reason=e.reason, status=e.status, wait=e.wait_seconds, solve=e.solve_seconds
-        )
-        if moment >= start:
-            escalated.append(
-                kpis.Escalated(
-                    conversation=collected.handed_off.get(e.conversation_id),
-                    conversation_id=e.conversation_id,
-                    reason=e.reason,
-                    at=e.created_at,
-                )
-            )
-    computed = {**{d: s for d, s in before.items() if d not in stored}, **current}
     whole = set(whole_days(period, tz)) | set(whole_days(previous, tz))
-    daily_table.save(
-        handoff,
-        {d: s for d, s in computed.items() if d in whole and _final(d, tz, now)},
-        timezone=settings.timezone,
-        now=now,
+    stored = daily_table.load(handoff, sorted(whole), timezone=settings.timezone)
+    # The previous period is read raw only when the table lacks one of its days.
+    read_previous = any(d not in stored for d in days_of(previous, tz))
+    raw = _raw_days(
+        tracker=tracker,
+        handoff=handoff,
+        period=period,
+        previous=previous if read_previous else None,
+        settings=settings,
     )
+    current, current_stored = _chosen(raw.current, stored)
+    if read_previous:
+        before, before_stored = _chosen(raw.before, stored)
+    else:
+        before = {d: stored[d] for d in days_of(previous, tz)}
+        before_stored = set(before)
+    fresh = {d: s for d, s in current.items() if d not in current_stored}
+    fresh.update({d: s for d, s in raw.before.items() if d not in before_stored})
+    _save_fresh(handoff, fresh, whole=whole, settings=settings, now=now)
+    collected = raw.collected
     texts = source.message_texts(tracker, (i for i, _, _ in collected.unanswered))
     groups = group_similar(
         (masked(texts.get(i, "")), kind, ref) for i, kind, ref in collected.unanswered
     )
     return kpis.figures(
         days=current,
-        previous=kpis.merged([*stored.values(), *(computed[d] for d in before if d not in stored)]),
-        previous_days_stored=len(stored),
+        days_stored=len(current_stored),
+        previous=kpis.merged(before.values()),
+        previous_days_stored=len(before_stored),
         period=(period.start.astimezone(tz), period.end.astimezone(tz)),
         previous_period=(previous.start.astimezone(tz), previous.end.astimezone(tz)),
         queue=kpis.queue_figures(
             groups=groups,
             low_ratings=collected.low_ratings,
-            escalated=escalated,
+            escalated=collected.escalated,
             inbox_url=settings.inbox_url,
         ),
         cost_per_ticket=settings.cost_per_ticket,
         currency=settings.currency,
         timezone=settings.timezone,
     )
+
+
+def keep_days(
+    *, tracker: Engine, handoff: Engine, first: date, last: date, settings: ReportSettings,
+    now: datetime,
+) -> list[date]:
+    """Writes the daily summaries of the finished days first..last (in BUSINESS_TZ) from
+    their raw conversations, before a purge deletes them; a day whose stored summary counts
+    more conversations than are left raw keeps it. Returns the days written."""
+    tz = settings.tz
+    period = Period(start=day_start(first, tz), end=day_start(last + timedelta(days=1), tz))
+    days = [d for d in days_of(period, tz) if _final(d, tz, now)]
+    if not days:
+        return []
+    period = Period(start=day_start(days[0], tz), end=day_start(days[-1] + timedelta(days=1), tz))
+    stored = daily_table.load(handoff, days, timezone=settings.timezone)
+    raw = _raw_days(tracker=tracker, handoff=handoff, period=period, previous=None,
+                    settings=settings)
+    chosen, from_table = _chosen(raw.current, stored)
+    fresh = {d: s for d, s in chosen.items() if d not in from_table}
+    return _save_fresh(handoff, fresh, whole=set(days), settings=settings, now=now)
+
+
+def is_current(path: Path, period: Period, *, now: datetime) -> bool:
+    """The report file exists and what it counts has not changed since it was written (the
+    period had ended, with its tail), or it is less than FRESH_FOR old."""
+    if not path.is_file():
+        return False
+    written = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    return written >= period.end + TAIL or written >= now - FRESH_FOR
 
 
 def _final(day: date, tz: tzinfo, now: datetime) -> bool:
@@ -216,15 +312,23 @@ def _collect(conv: Conversation, collected: _Collected) -> None:
         collected.handed_off[conv.sender_id] = ref
 
 
-def _engine(url: str, *, what: str) -> Engine:
-    """An engine for url; a SQLite file must exist already (never created by a report)."""
+def _missing_sqlite(url: str) -> str | None:
+    """The file of a SQLite URL when it does not exist (a report never creates one)."""
     parsed = sa.engine.make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         if not Path(parsed.database).is_file():
-            raise source.ReportSourceError(
-                f"no {what} at {parsed.database} yet: has the assistant run here "
-                "(make run)? Or point ANALYTICS_TRACKER_DB_URL / HELPDESK_DATABASE_URL at it."
-            )
+            return parsed.database
+    return None
+
+
+def existing_engine(url: str, *, what: str) -> Engine:
+    """An engine for url; a SQLite file must exist already (never created by a report)."""
+    missing = _missing_sqlite(url)
+    if missing is not None:
+        raise source.ReportSourceError(
+            f"no {what} at {missing} yet: has the assistant run here "
+            "(make run)? Or point ANALYTICS_TRACKER_DB_URL / HELPDESK_DATABASE_URL at it."
+        )
     return report_engine(url)
 
 
@@ -236,8 +340,8 @@ def report_engine(url: str) -> Engine:
 
 
 def run(settings: ReportSettings, period: Period, *, now: datetime) -> render.ReportFiles:
-    tracker = _engine(settings.tracker_url, what="tracker store")
-    handoff = _engine(settings.handoff_url, what="handoff database")
+    tracker = existing_engine(settings.tracker_url, what="tracker store")
+    handoff = existing_engine(settings.handoff_url, what="handoff database")
     try:
         result = figures(
             tracker=tracker, handoff=handoff, period=period, settings=settings, now=now
@@ -251,3 +355,28 @@ def run(settings: ReportSettings, period: Period, *, now: datetime) -> render.Re
         stem=period.stem,
         generated=now.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M %Z"),
     )
+
+
+def keep_before_purge(settings: ReportSettings, *, days: int, now: datetime) -> list[date]:
+    """The daily summaries of every finished day that `purge --days days` is about to delete
+    (from the oldest raw event to the day of the cutoff), written to the table first."""
+    if _missing_sqlite(settings.tracker_url):
+        return []  # no conversations here: nothing to keep
+    tracker = existing_engine(settings.tracker_url, what="tracker store")
+    handoff = existing_engine(settings.handoff_url, what="handoff database")
+    try:
+        oldest = source.oldest_event_time(tracker)
+        cutoff = now - timedelta(days=days)
+        if oldest is None or oldest >= cutoff.timestamp():
+            return []
+        return keep_days(
+            tracker=tracker,
+            handoff=handoff,
+            first=local_day(oldest, settings.tz),
+            last=cutoff.astimezone(settings.tz).date(),
+            settings=settings,
+            now=now,
+        )
+    finally:
+        tracker.dispose()
+        handoff.dispose()

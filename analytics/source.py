@@ -156,6 +156,18 @@ def _sqlite_rows(
         raw.close()
 
 
+def oldest_event_time(engine: Engine) -> float | None:
+    """The timestamp of the oldest event in the tracker store (None: no events)."""
+    try:
+        with engine.connect() as conn:
+            if not sa.inspect(conn).has_table("events"):
+                return None
+            value = conn.execute(sa.text("SELECT min(timestamp) FROM events")).scalar()
+    except SQLAlchemyError as exc:
+        raise _failed("the tracker store", engine, exc) from None
+    return None if value is None else float(value)
+
+
 def message_texts(engine: Engine, event_ids: Iterable[int]) -> dict[int, str]:
     """The text of the shopper messages with these event ids (read in batches)."""
     text = _json_sql(engine.dialect.name, "text")

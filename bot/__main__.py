@@ -203,7 +203,8 @@ Press Ctrl-C to stop everything.
 
 
 def erase(args: argparse.Namespace) -> int:
-    """`forget --sender ID` / `purge --days N`: prints what was deleted, per table."""
+    """`forget --sender ID` / `purge --days N`: prints what was deleted, per table; a purge
+    exits 3 when the KPI report's daily summaries of what it deleted could not be kept."""
     from bot.erasure import DataStores, forget, purge
 
     try:
@@ -221,10 +222,40 @@ def erase(args: argparse.Namespace) -> int:
         if args.days < 0:
             print("--days must be zero or more", file=sys.stderr)
             return 2
+        kept = keep_daily_summaries(args.days)
         report = purge(args.days, stores)
         print(f"purged data older than {args.days} day(s): {report.total} row(s) deleted")
+        print("\n".join(report.lines()))
+        return 0 if kept else 3
     print("\n".join(report.lines()))
     return 0
+
+
+# Seconds `analytics summarize` may take; past them the purge goes ahead without it.
+SUMMARIZE_TIMEOUT = 1800.0
+
+
+def keep_daily_summaries(days: int) -> bool:
+    """Before a purge: `python -m analytics summarize` writes the KPI report's daily
+    summaries of the days about to be deleted, so their trend outlives them. False (and
+    said on stderr) when it could not; retention goes ahead all the same."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "analytics", "summarize", "--days", str(days)],
+            cwd=paths.ROOT,
+            capture_output=True,
+            text=True,
+            timeout=SUMMARIZE_TIMEOUT,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        print(f"purge: daily summaries not kept: {exc}", file=sys.stderr)
+        return False
+    if done.returncode != 0:
+        print(f"purge: daily summaries not kept: {done.stderr.strip()}", file=sys.stderr)
+        return False
+    print(done.stdout.strip())
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,8 +12,6 @@ import sys
 import threading
 from datetime import timedelta
 
-from analytics.settings import ReportSettings, ReportSettingsError
-from analytics.web import ReportPages
 from common import paths
 from common.logs import install_log_masking
 from handoff import migrations
@@ -26,6 +24,7 @@ from handoff.followups import (
     run_after_handoff,
 )
 from handoff.outbox import PARKED
+from handoff.report_pages import ReportPages, ReportPagesError
 from handoff.report_schedule import DailyReport, ReportScheduleError, run_daily
 from handoff.settings import SettingsError
 from handoff.worker import DeliveryWorker, RetryPolicy
@@ -60,7 +59,7 @@ def serve(
     s: HandoffServices,
     *,
     web: bool = True,
-    report_settings: ReportSettings | None = None,
+    report_pages: ReportPages | None = None,
     daily: DailyReport | None = None,
 ) -> None:
     import uvicorn
@@ -155,7 +154,7 @@ def serve(
                 s,
                 report_dir=paths.report_dir(os.environ),
                 agent_login=(st.agent_user, st.agent_password) if st.agent_password else None,
-                report_pages=None if report_settings is None else ReportPages(report_settings),
+                report_pages=report_pages,
             ),
             host=st.host,
             port=st.port,
@@ -202,16 +201,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "serve":
         try:  # the KPI pages' and the daily report's settings
-            report_settings = ReportSettings.from_env()
+            report_pages = ReportPages.from_env()
             daily = DailyReport.from_env()
-        except (ReportSettingsError, ReportScheduleError) as exc:
+        except (ReportPagesError, ReportScheduleError) as exc:
             print(f"configuration error: {exc}", file=sys.stderr)
             return 2
     if args.command == "migrate":
         migrations.upgrade(s.engine)
         print(f"handoff tables are current ({s.engine.url.render_as_string(hide_password=True)})")
     elif args.command == "serve":
-        serve(s, report_settings=report_settings, daily=daily)
+        serve(s, report_pages=report_pages, daily=daily)
     elif args.command == "deliver-once":
         while _worker(s).run_once():
             pass

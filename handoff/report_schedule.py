@@ -56,12 +56,7 @@ class DailyReport(EnvSettings):
     @field_validator("tz", mode="before")
     @classmethod
     def _known_zone(cls, value: object) -> object:
-        if isinstance(value, str):
-            try:
-                return ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"BUSINESS_TZ: unknown time zone {value!r}") from None
-        return value
+        return business_zone(value)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Self | None:  # type: ignore[override]
@@ -92,17 +87,25 @@ class DailyReport(EnvSettings):
 
     def command(self, now: datetime) -> list[str]:
         first, last = self.period(now)
-        return [
-            self.python,
-            "-m",
-            "analytics",
-            "report",
-            "--from",
-            first.isoformat(),
-            "--to",
-            last.isoformat(),
-            *(["--email"] if self.email else []),
-        ]
+        return report_command(self.python, first, last, *(["--email"] if self.email else []))
+
+
+def business_zone(value: object) -> object:
+    """BUSINESS_TZ as a ZoneInfo; an unknown name is an error that names the variable."""
+    if isinstance(value, str):
+        try:
+            return ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"BUSINESS_TZ: unknown time zone {value!r}") from None
+    return value
+
+
+def report_command(python: str, first: date, last: date, *options: str) -> list[str]:
+    """`python -m analytics report` for the whole days first..last (in BUSINESS_TZ)."""
+    return [
+        python, "-m", "analytics", "report", "--from", first.isoformat(), "--to",
+        last.isoformat(), *options,
+    ]
 
 
 Runner = Callable[[list[str]], subprocess.CompletedProcess[str]]

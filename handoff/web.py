@@ -13,7 +13,7 @@ POST /api/tickets/{id}/replies  {"body": "...", "author": "Sam"}: an agent's rep
 POST /api/tickets/{id}/solve, /assignee {"assignee": "Sam"}: as the inbox's buttons
 /outbox                       operator view: parked and pending deliveries; POST /outbox/{id}/retry
 /reports/latest               the newest KPI report (python -m analytics report) from report_dir
-/reports, /inbox/conversations/{sender}   the KPI pages (analytics/web.py), when mounted
+/reports, /inbox/conversations/{sender}   the KPI pages (handoff/report_pages.py), when mounted
 /webhooks/...                 Zendesk and Slack (handoff.webhooks): signed requests only
 
 Everything but /health and the webhooks shows shoppers' data, so with `agent_login` set
@@ -46,13 +46,13 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Redirect
 from pydantic import BaseModel, StringConstraints
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
-from analytics.web import ReportPages
-from analytics.web import router as report_router
 from common.paths import REPORTS
 from handoff.bootstrap import HandoffServices
 from handoff.chat import MAX_BODY_CHARS
 from handoff.helpdesks import InboxComment, InboxTicket
 from handoff.outbox import ESCALATION, PARKED, PENDING, STAGE_HELPDESK
+from handoff.report_pages import ReportPages
+from handoff.report_pages import router as report_router
 from handoff.webhooks import add_webhooks
 
 _STYLE = """

@@ -595,10 +595,60 @@ def test_change_against_the_previous_period_outlives_the_purge(
     assert second["previous_period"]["days_from_summary_table"] == 3
     assert second["headline"] == first["headline"]
 
-    # A week later the purged days are the current period: their figures are gone with
-    # them, and no table fills them in (the table only speaks for the previous period).
-    later = report_for(db_url, tmp_path / "c", "2026-03-05", "2026-03-07")
+    # A period reaching into the purged days shows them from the table (a year's trend
+    # outlives the raw conversations), and leaves their stored figures as they were.
+    table = "select day, figures from analytics_daily where day >= '2026-02-27' order by day"
+    with engine.connect() as db:
+        kept = db.execute(sa.text(table)).all()
+    span = report_for(db_url, tmp_path / "c", "2026-02-27", "2026-03-04")
+    assert span["period"]["days_from_summary_table"] == 3
+    per_day = Counter(c.day for c in before + now)
+    assert [d["conversations"] for d in span["daily"]] == [per_day[n] for n in range(-3, 3)]
+    assert span["headline"]["conversations"]["current"] == len(before) + len(now)
+    resolved = sum(c.outcome[0] == "resolved" for c in before + now)
+    assert span["outcomes"]["resolved"]["count"] == resolved
+    with engine.connect() as db:
+        assert db.execute(sa.text(table)).all() == kept
+
+    later = report_for(db_url, tmp_path / "d", "2026-03-05", "2026-03-07")
     assert later["headline"]["conversations"]["previous"] == len(now)
+
+
+def test_purge_first_keeps_the_daily_summaries_of_what_it_deletes(
+    tmp_path: Path, report_for: Any
+) -> None:
+    path = tmp_path / "shopdesk.db"
+    url = f"sqlite:///{path}"
+    engine = create_db_engine(url)
+    migrations.upgrade(engine)
+    synthetic.create_tables(engine)
+    write(engine, scenario())
+    before = report_for(url, tmp_path / "a", "2026-03-02", "2026-03-04")
+    with engine.begin() as db:  # as if no report had ever run
+        db.execute(sa.text("delete from analytics_daily"))
+    # A retention that ends two days after the last conversation's day (in the past).
+    days = (datetime.now(UTC).date() - DAY0.date()).days - 4
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("ANALYTICS_")},
+        "SHOPDESK_PROFILE": "embedded",
+        "RASA_TRACKER_DB": str(path),
+        "RASA_EVENTS_DB": str(tmp_path / "no-broker.db"),
+        "HELPDESK_DATABASE_URL": url,
+        "STORE_DATABASE_URL": f"sqlite:///{tmp_path / 'no-store.db'}",
+    }
+    done = subprocess.run(
+        [APP_PYTHON, "-m", "bot", "purge", "--days", str(days)],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "daily summaries of 5 day(s) kept (2026-03-02 to 2026-03-06)" in done.stdout
+    with engine.connect() as db:
+        assert db.execute(sa.text("select count(*) from events")).scalar_one() == 0
+    after = report_for(url, tmp_path / "b", "2026-03-02", "2026-03-04")
+    assert after["period"]["days_from_summary_table"] == 3
+    for figure in ("headline", "outcomes", "daily", "timing", "by_first_intent", "value"):
+        assert after[figure] == before[figure], figure
+    engine.dispose()
 
 
 def test_empty_days_are_zero(

@@ -1,7 +1,7 @@
 """Getting the report to people: the inbox's date picker and conversation view (through the
-real inbox app and a real report subprocess), email through a local SMTP server (aiosmtpd,
-started here), and the handoff service's daily run (its clock injected; the command it
-builds run for real)."""
+real inbox app and real `python -m analytics` subprocesses), email through a local SMTP
+server (aiosmtpd, started here), and the handoff service's daily run (its clock injected;
+the command it builds run for real)."""
 
 from __future__ import annotations
 
@@ -23,10 +23,9 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from fastapi.testclient import TestClient
 
 from analytics.__main__ import main
-from analytics.settings import ReportSettings
-from analytics.web import ReportPages
 from handoff import bootstrap, migrations
 from handoff.db import create_db_engine
+from handoff.report_pages import ReportPages
 from handoff.report_schedule import DailyReport, ReportScheduleError, run_daily
 from handoff.settings import HandoffSettings
 from handoff.web import create_app
@@ -56,10 +55,10 @@ def client_for(db_url: str, reports: Path, monkeypatch: pytest.MonkeyPatch, **kw
     monkeypatch.setenv("ANALYTICS_TRACKER_DB_URL", db_url)
     monkeypatch.setenv("HELPDESK_DATABASE_URL", db_url)
     services = bootstrap.build_services(HandoffSettings.from_env({"HELPDESK_DATABASE_URL": db_url}))
-    settings = ReportSettings.from_env({**os.environ, "REPORT_DIR": str(reports)})
-    app = create_app(
-        services, report_dir=reports, report_pages=ReportPages(settings, python=APP_PYTHON), **kw
+    pages = ReportPages.from_env({"REPORT_DIR": str(reports)}).model_copy(
+        update={"python": APP_PYTHON}
     )
+    app = create_app(services, report_dir=reports, report_pages=pages, **kw)
     return TestClient(app), services
 
 
