@@ -14,7 +14,7 @@ Definitions (the same words appear in the report and the README):
   bot asked for the street) are answers, not intents.
 - bot reply time: from a shopper message to the bot's first reply to it (p50/p95);
   wait for a person: from the handoff to the first agent reply; solve time: from the
-  handoff to the ticket being solved (built-in helpdesk; Zendesk keeps its own).
+  handoff to the ticket being solved (the handoff service's ticket timeline, any helpdesk).
 - value: orders cancelled before shipping (order total), returns started (refund due),
   refunds queried (refund amounts), in the currency the store answered in; cost saved:
   resolved conversations x ANALYTICS_COST_PER_TICKET.

@@ -55,8 +55,9 @@ DEFINITIONS = (
     ),
     (
         "Wait for a person, solve time",
-        "From the handoff to the first agent reply, and to the ticket being solved, in the "
-        "built-in helpdesk (Zendesk keeps its own figures).",
+        "From the handoff to the first agent reply, and to the ticket being solved, in "
+        "whichever helpdesk has the ticket (the inbox, Zendesk or Slack), as the handoff "
+        "service records them.",
     ),
     (
         "Value handled by the bot",

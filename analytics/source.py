@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from analytics import outcomes as oc
 from analytics.conversations import EventRow
-from handoff.db import UTCDateTime
+from handoff.db import comments, outbox, ticket_events, tickets
 
 ACTIONS_READ = (*sorted(oc.FALLBACK_ACTIONS), oc.ESCALATE_ACTION, oc.START_HANDOFF_ACTION)
 SLOTS_READ = (
@@ -194,8 +194,8 @@ class EscalationRow:
     status: str  # pending | done | parked
     created_at: datetime
     reference: str = ""
-    first_agent_reply_at: datetime | None = None  # built-in helpdesk only
-    solved_at: datetime | None = None  # built-in helpdesk only
+    first_agent_reply_at: datetime | None = None
+    solved_at: datetime | None = None
 
     @property
     def wait_seconds(self) -> float | None:
@@ -211,21 +211,14 @@ class EscalationRow:
         return max(0.0, (self.solved_at - self.created_at).total_seconds())
 
 
-# What agents did to each handoff, whichever helpdesk holds the ticket (agent_reply, solved,
-# ...), as the handoff service records it; read when the table is there.
-ticket_events = sa.Table(
-    "handoff_ticket_events",
-    sa.MetaData(),
-    sa.Column("conversation_id", sa.String(255)),
-    sa.Column("reference", sa.String(20)),
-    sa.Column("kind", sa.String(20)),
-    sa.Column("at", UTCDateTime),
-)
+# The kinds of the handoff service's ticket timeline (handoff.db.ticket_events, written by
+# handoff.chat.record_ticket_event for every helpdesk) that the report reads.
 AGENT_REPLY, SOLVED = "agent_reply", "solved"
 
 
 def _agent_times(conn: Connection, *, start: datetime) -> dict[tuple[str, str, str], datetime]:
-    """(conversation, reference, kind) -> the first agent reply / solve since `start`."""
+    """(conversation, reference, kind) -> the first agent reply / solve since `start`; the
+    timeline is read when the handoff tables have it (migrated)."""
     if not sa.inspect(conn).has_table(ticket_events.name):
         return {}
     query = (
@@ -255,8 +248,6 @@ def escalations(engine: Engine, *, start: datetime, end: datetime) -> list[Escal
     """Escalations written to the handoff outbox with start <= created_at < end, with the
     first agent reply and the solve of each: from the handoff service's ticket events (any
     helpdesk) when it keeps them, else from the built-in helpdesk's tickets and comments."""
-    from handoff.db import comments, outbox, tickets
-
     first_reply = (
         sa.select(comments.c.ticket_id, sa.func.min(comments.c.created_at).label("at"))
         .where(comments.c.author == "agent")

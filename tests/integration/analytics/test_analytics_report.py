@@ -832,15 +832,16 @@ def test_benchmark_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> Non
     assert ("PASS" in out) == passed and ("FAIL" in out) != passed
 
 
-def ticket_event(engine: sa.Engine, **values: Any) -> None:
-    """A row of the handoff service's ticket timeline (created here if not migrated yet)."""
-    from analytics.source import ticket_events
+def ticket_event(engine: sa.Engine, *, conversation_id: str, kind: str, at: datetime) -> None:
+    """A line of the handoff service's ticket timeline, written by its own code (what the
+    Zendesk sync and the Slack app record for an agent's reply or a solve)."""
+    from handoff.chat import record_ticket_event
 
-    ticket_events.create(engine, checkfirst=True)
-    table = sa.Table(ticket_events.name, sa.MetaData(), autoload_with=engine)
-    row = {"helpdesk": "zendesk", "source": "zendesk", "ticket_id": "77", **values}
     with engine.begin() as db:
-        db.execute(table.insert(), {k: v for k, v in row.items() if k in table.c})
+        record_ticket_event(
+            db, conversation_id=conversation_id, helpdesk="zendesk", kind=kind,
+            source="zendesk", actor="Sam", at=at,
+        )
 
 
 def test_wait_and_solve_times_from_the_ticket_timeline_of_any_helpdesk(
@@ -850,19 +851,12 @@ def test_wait_and_solve_times_from_the_ticket_timeline_of_any_helpdesk(
     builtin = Conv(0, "policy", handoff="requested", agent_reply_after=300, solved_after=900)
     write(engine, [zendesk, builtin])
     assert zendesk.escalated_at is not None
-    with engine.connect() as db:
-        [reference] = db.execute(
-            sa.text("select reference from handoff_conversations where conversation_id = :c"),
-            {"c": zendesk.sender},
-        ).scalars()
-    at = zendesk.escalated_at.replace(tzinfo=None)
     for kind, after in (("agent_reply", 1200), ("agent_reply", 4000), ("solved", 7200)):
         ticket_event(
             engine,
             conversation_id=zendesk.sender,
-            reference=reference,
             kind=kind,
-            at=at + timedelta(seconds=after),
+            at=zendesk.escalated_at + timedelta(seconds=after),
         )
     report = report_for(db_url, tmp_path / "out", "2026-03-02", "2026-03-02")
     timing = report["timing"]
