@@ -9,31 +9,37 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.language import conversation_language
+from actions.locale_format import local_date, local_money
 from actions.order_access import NoAccess, verified_store_order
-from actions.replies import Reply, money, plain_date, send
+from actions.replies import Reply, send
 from analytics.outcomes import value_field
+from common.languages import DEFAULT_LANGUAGE
 from integrations.store.models import Order, Refund
 
 # Returns that are on their way back or being checked: their refund is still to come.
 _OPEN_RETURNS = ("authorized", "received")
 
 
-def describe_refund(refund: Refund, *, today: date) -> Reply:
+def describe_refund(refund: Refund, *, today: date, language: str = DEFAULT_LANGUAGE) -> Reply:
     values = {
-        "amount": money(refund.amount, refund.currency),
+        "amount": local_money(refund.amount, refund.currency, language=language),
         "method": refund.method,
-        "requested_on": plain_date(refund.created_at, today=today),
+        "requested_on": local_date(refund.created_at, today=today, language=language),
     }
     if refund.status == "issued":
-        values["issued_on"] = plain_date(refund.issued_at or refund.created_at, today=today)
+        issued = refund.issued_at or refund.created_at
+        values["issued_on"] = local_date(issued, today=today, language=language)
         return Reply("utter_refund_issued", values)
     if refund.status == "pending":
-        values["expected_by"] = plain_date(refund.expected_by, today=today)
+        values["expected_by"] = local_date(refund.expected_by, today=today, language=language)
         return Reply("utter_refund_pending", values)
     return Reply("utter_refund_failed", values)
 
 
-def describe_refunds(order: Order, *, today: date) -> list[Reply]:
+def describe_refunds(
+    order: Order, *, today: date, language: str = DEFAULT_LANGUAGE
+) -> list[Reply]:
     """Every refund of the order; or, when there is none, why (an open return, or nothing)."""
     number = order.order_number
     if order.refunds:
@@ -42,7 +48,10 @@ def describe_refunds(order: Order, *, today: date) -> list[Reply]:
         intro = Reply(
             "utter_refunds_intro", {"order_number": number, "count": len(order.refunds), **value}
         )
-        return [intro, *(describe_refund(r, today=today) for r in order.refunds)]
+        return [
+            intro,
+            *(describe_refund(r, today=today, language=language) for r in order.refunds),
+        ]
     open_return = next((r for r in order.returns if r.status in _OPEN_RETURNS), None)
     if open_return is not None:
         response = (
@@ -65,7 +74,9 @@ class ActionRefundStatus(Action):
             _, order = await verified_store_order(dispatcher, tracker)
         except NoAccess as denied:
             return denied.events
-        replies = describe_refunds(order, today=date.today())
+        replies = describe_refunds(
+            order, today=date.today(), language=conversation_language(tracker)
+        )
         send(dispatcher, replies)
         if any(r.response == "utter_refund_failed" for r in replies):
             return [SlotSet("handoff_reason", "refund_failed")]

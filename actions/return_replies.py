@@ -14,7 +14,9 @@ from datetime import date
 from typing import Any
 
 from actions.idempotency import idempotency_key
-from actions.replies import Reply, plain_date
+from actions.locale_format import local_date
+from actions.replies import Reply
+from common.languages import DEFAULT_LANGUAGE
 from integrations.store.models import (
     LineEligibility,
     Order,
@@ -113,6 +115,7 @@ def refusal_replies(
     window_days: int,
     max_units: int | None = None,
     today: date,
+    language: str = DEFAULT_LANGUAGE,
 ) -> list[Reply]:
     """What to say when the store's rule `code` refuses a return (and what the shopper can do)."""
     values: dict[str, Any] = {
@@ -122,7 +125,10 @@ def refusal_replies(
     }
     if code == "return_window_expired":
         ends = [e.return_by for e in eligibility if e.return_by is not None]
-        values["return_by"] = plain_date(max(ends), today=today) if ends else "some time ago"
+        if ends:
+            values["return_by"] = local_date(max(ends), today=today, language=language)
+        else:
+            values["return_by"] = "some time ago"
         return [Reply("utter_return_refused_window_expired", values)]
     if code == "final_sale":
         return [Reply("utter_return_refused_final_sale", values)]

@@ -20,6 +20,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.bootstrap import services
 from actions.idempotency import earlier_runs
+from actions.language import conversation_language
 from actions.order_access import (
     REFUSAL_DISPUTED,
     NoAccess,
@@ -128,6 +129,7 @@ class ActionStartReturn(Action):
                     eligibility=[e for _, e in lines],
                     window_days=eligibility.return_window_days,
                     today=date.today(),
+                    language=conversation_language(tracker),
                 ),
             )
             return [
@@ -300,7 +302,11 @@ class ActionSubmitReturn(Action):
                 idempotency_key=key,
             )
         except StoreRefusal as refusal:
-            return [*reset, *await self._refused(dispatcher, refusal, order, eligibility, chosen)]
+            language = conversation_language(tracker)
+            refused = await self._refused(
+                dispatcher, refusal, order, eligibility, chosen, language=language
+            )
+            return [*reset, *refused]
         except InvalidRequest:
             logger.exception("store rejected a return request")
             dispatcher.utter_message(response="utter_something_went_wrong")
@@ -334,6 +340,8 @@ class ActionSubmitReturn(Action):
         order: Order,
         eligibility: ReturnEligibility,
         chosen: list[int],
+        *,
+        language: str,
     ) -> list[EventType]:
         max_units = None
         if refusal.code == "quantity_exceeded":
@@ -352,6 +360,7 @@ class ActionSubmitReturn(Action):
                 window_days=eligibility.return_window_days,
                 max_units=max_units,
                 today=date.today(),
+                language=language,
             ),
         )
         return [SlotSet("handoff_reason", REFUSAL_DISPUTED)]

@@ -1,0 +1,109 @@
+"""Dates, amounts and phrases in the replies, in the conversation's language."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+import yaml
+
+from actions.locale_format import join_names, local_date, local_money
+from actions.order_status import describe_order
+from actions.refunds import describe_refunds
+from actions.replies import Reply, money, plain_date
+from integrations.store.models import Shipment
+from tests.unit.selfservice.builders import DOMAIN, TODAY, order, refund
+
+WEDNESDAY = date(2026, 12, 2)  # TODAY is Friday 27 November 2026
+
+
+def rendered(reply: Reply, language: str) -> str:
+    """The reply as a shopper in `language` reads it (its variation for that language)."""
+    for path in DOMAIN.glob("*.yml"):
+        variations = (yaml.safe_load(path.read_text()).get("responses") or {}).get(reply.response)
+        if variations:
+            for variation in variations:
+                codes = [c["value"] for c in variation.get("condition") or []]
+                if codes == [language] or (not codes and language == "en"):
+                    assert not set(re.findall(r"{(\w+)}", variation["text"])) - set(reply.values)
+                    return variation["text"].format(**reply.values)
+    raise AssertionError(f"no {language} variation of {reply.response}")
+
+
+@pytest.mark.parametrize(
+    "language,expected",
+    [
+        ("de", "Mittwoch, 2. Dezember"),
+        ("fr", "mercredi 2 décembre"),
+        ("es", "miércoles, 2 de diciembre"),
+    ],
+)
+def test_dates_are_written_the_local_way(language, expected):
+    assert local_date(WEDNESDAY, today=TODAY, language=language) == expected
+    assert local_date(date(2027, 1, 6), today=TODAY, language=language).endswith("2027")
+
+
+@pytest.mark.parametrize(
+    "language,expected", [("de", "89,00\xa0£"), ("fr", "89,00\xa0£GB"), ("es", "89,00\xa0GBP")]
+)
+def test_amounts_are_written_the_local_way(language, expected):
+    assert local_money(Decimal("89.00"), "GBP", language=language) == expected
+
+
+def test_english_keeps_its_words():
+    for value in (TODAY, WEDNESDAY, None):
+        assert local_date(value, today=TODAY, language="en") == plain_date(value, today=TODAY)
+    assert local_money(Decimal("89.00"), "GBP", language="en") == money(Decimal("89.00"), "GBP")
+    assert join_names(["a", "b", "c"], language="en") == "a, b and c"
+    assert join_names(["a", "b"], language="es") == "a y b"
+
+
+def test_order_status_in_german():
+    shipped = order(
+        status="shipped",
+        shipments=(
+            Shipment(
+                carrier="UPS",
+                tracking_number="1Z",
+                tracking_url="https://www.ups.com/track?tracknum=1Z",
+                status="in_transit",
+                eta=WEDNESDAY,
+                shipped_at=None,
+                delivered_at=None,
+                line_ids=(100101, 100102),
+            ),
+        ),
+    )
+    [reply] = describe_order(shipped, today=TODAY, language="de")
+    assert rendered(reply, "de").startswith(
+        "Bestellung 10010: unterwegs mit UPS, voraussichtliche Zustellung: Mittwoch, 2. Dezember."
+    )
+    [english] = describe_order(shipped, today=TODAY)
+    assert "Order 10010: on its way with UPS, expected Wednesday 2 December." in rendered(
+        english, "en"
+    )
+
+
+def test_cancelled_order_and_its_refund_in_french():
+    cancelled = order(
+        status="cancelled",
+        cancelled_at=datetime(2026, 11, 25, 9, tzinfo=UTC),
+        refunds=(refund("issued", amount="104.00", issued=datetime(2026, 11, 26, tzinfo=UTC)),),
+    )
+    [reply] = describe_order(cancelled, today=TODAY, language="fr")
+    assert rendered(reply, "fr") == (
+        "La commande 10010 a été annulée le mercredi 25 novembre. Un remboursement de "
+        "104,00\xa0£GB a été effectué le jeudi 26 novembre sur card ending 4242."
+    )
+
+
+def test_refund_status_in_spanish():
+    replies = describe_refunds(
+        order(refunds=(refund("pending", amount="15.00", expected=WEDNESDAY),)),
+        today=TODAY,
+        language="es",
+    )
+    assert "antes del miércoles, 2 de diciembre" in rendered(replies[1], "es")
+    assert rendered(replies[1], "es").startswith("15,00\xa0GBP: en trámite")
