@@ -1,5 +1,6 @@
 """Every GraphQL document the Shopify client sends is valid against Shopify's real Admin
-schema (the introspection shipped in @shopify/dev-mcp), and uses no deprecated field."""
+schema (the introspection shipped in @shopify/dev-mcp), and selects no deprecated field.
+(The variables are checked where the demo Shopify executes them: tests/integration/shopify.)"""
 
 from __future__ import annotations
 
