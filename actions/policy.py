@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.bootstrap import services
-from actions.countries import display_name, named_countries
+from actions.countries import joined, named_countries
 from actions.replies import Reply, money, send
 from integrations.store.errors import StoreError
 from integrations.store.models import ShippingMethod, StorePolicy
@@ -70,9 +70,12 @@ def describe_delivery_options(policy: StorePolicy) -> list[Reply]:
     return [intro, *methods]
 
 
-def describe_delivery_to(policy: StorePolicy, asked: list[str]) -> list[Reply]:
+def describe_delivery_to(
+    policy: StorePolicy, asked: list[str], *, language: str = "en"
+) -> list[Reply]:
     """Delivery options, answering first for each country the question names ("do you ship
-    to canada?" gets a yes or a no for Canada, not only the list of countries served)."""
+    to canada?" gets a yes or a no for Canada, not only the list of countries served), with
+    the countries' names in the conversation's language."""
     if not asked:
         return describe_delivery_options(policy)
     served = [c for c in asked if c in policy.shipping_countries]
@@ -80,8 +83,8 @@ def describe_delivery_to(policy: StorePolicy, asked: list[str]) -> list[Reply]:
         Reply(
             "utter_delivery_country_not_served",
             {
-                "country": display_name(code),
-                "countries": ", ".join(display_name(c) for c in policy.shipping_countries),
+                "country": joined([code], language),
+                "countries": joined(list(policy.shipping_countries), language),
             },
         )
         for code in asked
@@ -91,7 +94,7 @@ def describe_delivery_to(policy: StorePolicy, asked: list[str]) -> list[Reply]:
         replies.append(
             Reply(
                 "utter_delivery_country_served",
-                {"country": " and ".join(display_name(c) for c in served)},
+                {"country": joined(served, language)},
             )
         )
         replies += [
@@ -134,5 +137,8 @@ class ActionDeliveryOptions(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        asked = named_countries(str(tracker.latest_message.get("text") or ""))
-        return await _answer(dispatcher, lambda policy: describe_delivery_to(policy, asked))
+        language = str(tracker.get_slot("language") or "en")
+        asked = named_countries(str(tracker.latest_message.get("text") or ""), language)
+        return await _answer(
+            dispatcher, lambda policy: describe_delivery_to(policy, asked, language=language)
+        )

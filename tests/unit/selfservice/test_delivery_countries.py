@@ -39,3 +39,33 @@ def test_a_country_served_gets_a_yes_and_the_methods() -> None:
 def test_no_country_named_gets_the_usual_answer() -> None:
     store = policy()
     assert describe_delivery_to(store, []) == describe_delivery_options(store)
+
+
+def test_countries_named_in_german_french_and_spanish() -> None:
+    assert named_countries("Liefert ihr auch nach Österreich?", "de") == ["AT"]
+    assert named_countries("lieferzeit nach osterreich?", "de") == ["AT"]  # no umlaut typed
+    assert named_countries("Versand in die Schweiz oder nach Kanada?", "de") == ["CH", "CA"]
+    assert named_countries("Vous livrez en Belgique ?", "fr") == ["BE"]
+    assert named_countries("vous livrez aux États-Unis ?", "fr") == ["US"]
+    assert named_countries("livraison vers l'Italie ?", "fr") == ["IT"]
+    assert named_countries("¿Envían a Canadá?", "es") == ["CA"]
+    assert named_countries("¿hacen envíos fuera de España?", "es") == ["ES"]
+    # Another language's short words are not prepositions here: "a" is English's article.
+    assert named_countries("do you sell a jersey", "en") == []
+    assert named_countries("Liefert ihr nach Kanada?", None) == []  # German words unknown
+
+
+def test_a_message_that_is_only_a_country_names_it() -> None:
+    assert named_countries("Canada?") == ["CA"]
+    assert named_countries("shipping canada?") == ["CA"]
+    assert named_countries("Canada is lovely this time of year") == []
+
+
+def test_the_answer_names_the_countries_in_the_conversations_language() -> None:
+    store = policy(shipping_countries=("GB", "IE"))
+    [no] = describe_delivery_to(store, named_countries("nach Kanada?", "de"), language="de")
+    assert no.response == "utter_delivery_country_not_served"
+    assert no.values == {"country": "Kanada", "countries": "Vereinigtes Königreich und Irland"}
+    yes, *methods = describe_delivery_to(store, ["IE", "GB"], language="es")
+    assert yes.values == {"country": "Irlanda y Reino Unido"}
+    assert len(methods) == len(store.shipping_methods)
