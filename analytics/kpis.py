@@ -161,8 +161,14 @@ def _sorted(counts: Counter[str] | dict[str, int]) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def _split(nested: dict[str, Counter[str]]) -> dict[str, dict[str, Any]]:
-    """Per key (first intent, language, channel): conversations and each outcome's count."""
+def _split(
+    nested: dict[str, Counter[str]],
+    *,
+    values: dict[str, dict[str, Decimal]] | None = None,
+    cost_per_ticket: Decimal | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Per key (first intent, language, channel): conversations and each outcome's count;
+    with `values`, the value handled (per currency) and the cost saved of each key too."""
     rows = {}
     for key, counts in sorted(nested.items(), key=lambda kv: (-sum(kv[1].values()), kv[0])):
         total = sum(counts.values())
@@ -171,6 +177,14 @@ def _split(nested: dict[str, Counter[str]]) -> dict[str, dict[str, Any]]:
             **{o: counts.get(o, 0) for o in oc.OUTCOMES},
             "resolution_rate": rate(counts.get(oc.RESOLVED, 0), total),
         }
+        if values is not None:
+            resolved = counts.get(oc.RESOLVED, 0)
+            rows[key]["value"] = {
+                cur: _money(a) for cur, a in sorted(values.get(key, {}).items())
+            }
+            rows[key]["cost_saved"] = (
+                None if cost_per_ticket is None else _money(cost_per_ticket * resolved)
+            )
     return rows
 
 
@@ -290,8 +304,12 @@ def figures(
             },
         },
         "by_first_intent": _split(s.by_first_intent),
-        "by_language": _split(s.by_language),
-        "by_channel": _split(s.by_channel),
+        "by_language": _split(
+            s.by_language, values=s.values_by_language, cost_per_ticket=cost_per_ticket
+        ),
+        "by_channel": _split(
+            s.by_channel, values=s.values_by_channel, cost_per_ticket=cost_per_ticket
+        ),
         "messages": {
             "shopper_messages": s.user_messages,
             "unanswered": unanswered,

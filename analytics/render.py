@@ -235,15 +235,21 @@ def _links(urls: list[str]) -> Markup:
     )
 
 
-def _split_rows(split: dict[str, dict[str, Any]]) -> list[list[Any]]:
-    return [
-        [human(key), row["conversations"], *(row[o] for o in oc.OUTCOMES),
-         _pct(row["resolution_rate"])]
-        for key, row in split.items()
-    ]
+def _split_rows(split: dict[str, dict[str, Any]], currency: str = "") -> list[list[Any]]:
+    """One row per key; with `currency`, the value handled and the cost saved too."""
+    rows = []
+    for key, row in split.items():
+        cells = [human(key), row["conversations"], *(row[o] for o in oc.OUTCOMES),
+                 _pct(row["resolution_rate"])]
+        if currency:
+            value = "; ".join(f"{a} {c}" for c, a in row["value"].items()) or "–"
+            cells += [value, _money(row["cost_saved"], currency)]
+        rows.append(cells)
+    return rows
 
 
 SPLIT_HEAD = [*(human(o) for o in oc.OUTCOMES), "resolved"]
+VALUE_HEAD = [*SPLIT_HEAD, "Value handled", "Cost saved"]
 
 
 def sections(figures: dict[str, Any]) -> list[Section]:
@@ -412,8 +418,14 @@ def sections(figures: dict[str, Any]) -> list[Section]:
         Section(
             "language",
             "By language and channel",
-            _table(["Language", "Conversations", *SPLIT_HEAD], _split_rows(figures["by_language"]))
-            + _table(["Channel", "Conversations", *SPLIT_HEAD], _split_rows(figures["by_channel"])),
+            _table(
+                ["Language", "Conversations", *VALUE_HEAD],
+                _split_rows(figures["by_language"], currency),
+            )
+            + _table(
+                ["Channel", "Conversations", *VALUE_HEAD],
+                _split_rows(figures["by_channel"], currency),
+            ),
         ),
         Section(
             "self-service",

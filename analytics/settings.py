@@ -10,7 +10,8 @@ What the report shows: days in `BUSINESS_TZ` (default UTC, as the handoff servic
 `ANALYTICS_TEST_SENDER_PREFIXES` (comma-separated) leaves test traffic out;
 `ANALYTICS_COST_PER_TICKET` (an amount in `ANALYTICS_CURRENCY`, default GBP) prices a
 resolved conversation; `ANALYTICS_INBOX_URL` makes the links to conversations absolute (for
-the emailed report; default: links relative to the inbox that serves the report).
+the emailed report; default `HELPDESK_PUBLIC_URL`, where agents open the inbox, else links
+relative to the inbox that serves the report).
 Email (`--email`): `REPORT_EMAIL_TO` (comma-separated), `REPORT_EMAIL_FROM`, `SMTP_HOST`,
 `SMTP_PORT` (default 587 with `SMTP_STARTTLS=true`, the default; 25 without),
 `SMTP_USER` / `SMTP_PASSWORD` (both or neither).
@@ -124,6 +125,8 @@ class ReportSettings(EnvSettings):
         values: dict[str, Any] = {}
         if "ANALYTICS_TRACKER_DB_URL" not in env:
             values["ANALYTICS_TRACKER_DB_URL"] = _tracker_url(env)
+        if env.get("HELPDESK_PUBLIC_URL"):
+            values["ANALYTICS_INBOX_URL"] = env["HELPDESK_PUBLIC_URL"]
         if "REPORT_EMAIL_TO" in env:
             values["email"] = EmailSettings.from_env(env)
         return values

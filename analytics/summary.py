@@ -17,7 +17,8 @@ from analytics import outcomes as oc
 from analytics.conversations import Conversation
 from analytics.durations import Durations
 
-# Bump when what a day holds changes: rows of another version are recomputed, not read.
+# Bump when what a day holds changes meaning: rows of another version are not read. A
+# field added later reads as empty from older rows (the table outlives the raw data).
 VERSION = 2
 NO_LANGUAGE = "not recorded"
 
@@ -55,6 +56,9 @@ class DaySummary:
     escalations: Counter[str] = field(default_factory=Counter)  # outbox rows by reason
     deliveries: Counter[str] = field(default_factory=Counter)  # outbox rows by status
     values: dict[str, dict[str, Decimal]] = field(default_factory=dict)  # kind -> currency
+    # Value handled (all kinds) per language and per channel: key -> currency -> amount.
+    values_by_language: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+    values_by_channel: dict[str, dict[str, Decimal]] = field(default_factory=dict)
 
     def add(self, conv: Conversation) -> None:
         outcome, detail = conv.outcome
@@ -94,9 +98,15 @@ class DaySummary:
             self.csat_scores[conv.csat_score] += 1
         if conv.csat_comment:
             self.csat_comments += 1
+        language = conv.language or NO_LANGUAGE
         for kind, amount, currency in conv.values:
-            by_currency = self.values.setdefault(kind, {})
-            by_currency[currency] = by_currency.get(currency, Decimal(0)) + amount
+            for key, table in (
+                (kind, self.values),
+                (language, self.values_by_language),
+                (conv.channel, self.values_by_channel),
+            ):
+                by_currency = table.setdefault(key, {})
+                by_currency[currency] = by_currency.get(currency, Decimal(0)) + amount
 
     def add_escalation(
         self, *, reason: str, status: str, wait: float | None, solve: float | None
@@ -134,10 +144,15 @@ class DaySummary:
         self.csat_comments += other.csat_comments
         self.escalations.update(other.escalations)
         self.deliveries.update(other.deliveries)
-        for kind, by_currency in other.values.items():
-            mine_values = self.values.setdefault(kind, {})
-            for currency, amount in by_currency.items():
-                mine_values[currency] = mine_values.get(currency, Decimal(0)) + amount
+        for mine_table, their_table in (
+            (self.values, other.values),
+            (self.values_by_language, other.values_by_language),
+            (self.values_by_channel, other.values_by_channel),
+        ):
+            for key, by_currency in their_table.items():
+                mine_values = mine_table.setdefault(key, {})
+                for currency, amount in by_currency.items():
+                    mine_values[currency] = mine_values.get(currency, Decimal(0)) + amount
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -165,7 +180,9 @@ class DaySummary:
             "csat_comments": self.csat_comments,
             "escalations": dict(self.escalations),
             "deliveries": dict(self.deliveries),
-            "values": {k: {c: str(a) for c, a in v.items()} for k, v in self.values.items()},
+            "values": _amounts_json(self.values),
+            "values_by_language": _amounts_json(self.values_by_language),
+            "values_by_channel": _amounts_json(self.values_by_channel),
         }
 
     @classmethod
@@ -197,7 +214,15 @@ class DaySummary:
             csat_comments=int(data["csat_comments"]),
             escalations=Counter(data["escalations"]),
             deliveries=Counter(data["deliveries"]),
-            values={
-                k: {c: Decimal(a) for c, a in v.items()} for k, v in data["values"].items()
-            },
+            values=_amounts(data["values"]),
+            values_by_language=_amounts(data.get("values_by_language")),
+            values_by_channel=_amounts(data.get("values_by_channel")),
         )
+
+
+def _amounts_json(table: dict[str, dict[str, Decimal]]) -> dict[str, dict[str, str]]:
+    return {k: {c: str(a) for c, a in v.items()} for k, v in table.items()}
+
+
+def _amounts(data: dict[str, dict[str, str]] | None) -> dict[str, dict[str, Decimal]]:
+    return {k: {c: Decimal(a) for c, a in v.items()} for k, v in (data or {}).items()}

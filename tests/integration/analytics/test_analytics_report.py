@@ -486,6 +486,14 @@ def test_known_conversations_give_exact_figures(
     assert {k: v["conversations"] for k, v in report["by_language"].items()} == languages
     channels = Counter(c.channel for c in convs)
     assert {k: v["conversations"] for k, v in report["by_channel"].items()} == channels
+    for split, key_of in (("by_language", lambda c: c.language or "not recorded"),
+                          ("by_channel", lambda c: c.channel)):
+        for key, row in report[split].items():
+            mine = [c for c in convs if key_of(c) == key]
+            handled = sum((Decimal(c.value[1]) for c in mine if c.value), Decimal(0))
+            assert row["value"] == ({"GBP": str(handled)} if handled else {}), (split, key)
+            resolved_here = sum(c.outcome[0] == "resolved" for c in mine)
+            assert row["cost_saved"] == str(Decimal("4.50") * resolved_here), (split, key)
 
     for n, day in enumerate(report["daily"]):
         on_day = [c for c in convs if c.day == n]

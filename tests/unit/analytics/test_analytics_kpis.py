@@ -274,6 +274,12 @@ def test_a_day_summary_survives_its_round_trip() -> None:
     assert again.to_json() == summary.to_json()
     assert again.by_language == {"de": Counter({oc.RESOLVED: 1})}
     assert again.values == {oc.CANCELLED_VALUE: {"EUR": Decimal("10.00")}}
+    assert again.values_by_language == {"de": {"EUR": Decimal("10.00")}}
+    assert again.values_by_channel == {"rest": {"EUR": Decimal("10.00")}}
+    # A row written before the value breakdowns existed reads with them empty.
+    older = summary.to_json()
+    del older["values_by_language"], older["values_by_channel"]
+    assert DaySummary.from_json(older).values_by_language == {}
 
 
 def test_unanswered_messages_are_masked_and_grouped_by_similarity() -> None:
@@ -394,7 +400,11 @@ def test_settings_follow_the_profile_and_name_what_is_wrong() -> None:
     with pytest.raises(ReportSettingsError, match="RASA_DB_HOST"):
         ReportSettings.from_env({"SHOPDESK_PROFILE": "production"})
     override = ReportSettings.from_env({"ANALYTICS_TRACKER_DB_URL": "sqlite:///x.db"})
-    assert override.tracker_url == "sqlite:///x.db"
+    assert override.tracker_url == "sqlite:///x.db" and override.inbox_url == ""
+    public = {"HELPDESK_PUBLIC_URL": "https://agents.shop.example/"}
+    assert ReportSettings.from_env(public).inbox_url == "https://agents.shop.example"
+    own = {**public, "ANALYTICS_INBOX_URL": "https://kpi.shop.example"}
+    assert ReportSettings.from_env(own).inbox_url == "https://kpi.shop.example"
     full = ReportSettings.from_env(
         {
             "BUSINESS_TZ": "Europe/Berlin",
