@@ -40,7 +40,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import readiness, strict_tracker_store
+from bot import rasa_patches, readiness
 from bot.chat_transcript import TranscriptOutput, register_transcript_sync
 from bot.guard import ChannelGuard, GuardSettings, Verdict
 from bot.rasa_patches import WRITTEN_FOR, version_mismatches
@@ -55,7 +55,6 @@ UNREADABLE_REPLY = "Sorry, I couldn't read that message. Please try again."
 
 def _guard() -> ChannelGuard:
     install_log_masking()
-    strict_tracker_store.install()  # a failing tracker store fails the turn (start-up)
     return ChannelGuard(GuardSettings.from_env())
 
 
@@ -222,7 +221,8 @@ class GuardedSocketIOInput(SocketIOInput):
                 await self._ask_to_retry(message)
 
         blueprint = super().blueprint(handle)
-        blueprint.listener("before_server_stop")(_stop_socketio_tasks)
+        if rasa_patches.enabled("engineio_shutdown"):
+            blueprint.listener("before_server_stop")(_stop_socketio_tasks)
         sio = self.sio
         assert sio is not None  # set by super().blueprint
         namespace = self.namespace or "/"
@@ -315,7 +315,7 @@ def _require_socketio_internals() -> None:
 # python-engineio 4.5 runs tasks of its own (one pings the widgets' sessions, one per
 # session sends pings) and offers no way to stop them; left pending when the server stops,
 # asyncio logs "Task was destroyed but it is pending!" as an ERROR at every shutdown. They
-# are cancelled before Sanic closes the loop.
+# are cancelled before Sanic closes the loop (bot/rasa_patches.py's `engineio_shutdown`).
 async def _stop_socketio_tasks(app: Any, loop: Any) -> None:
     tasks = [task for task in asyncio.all_tasks() if _runs_engineio_code(task)]
     for task in tasks:

@@ -1,6 +1,7 @@
-"""Shopdesk's patches to Rasa 3.6.21, each found by profiling the Rasa server under load
-(figures: docs/performance.md). Rasa is frozen at that version, which is what makes
-replacing a few of its functions defensible, and only like this:
+"""Shopdesk's patches to Rasa 3.6.21: most found by profiling the Rasa server under load
+(figures: docs/performance.md), two that make a failure loud instead of silent
+(`strict_tracker_store`) or a clean stop quiet (`engineio_shutdown`). Rasa is frozen at that
+version, which is what makes replacing a few of its functions defensible, and only like this:
 
 - applied explicitly by the Rasa entry point (`python -m bot.rasa_cli`, which the launcher,
   training and the tests start), never as a side effect of an import;
@@ -40,8 +41,18 @@ The patches (name: what it replaces, why):
   pickle protocol (~4%); the same shallow copy, made directly (3.8x quicker).
 - `quick_empty_domain_check` (Domain.is_empty): built a whole empty Domain per message to
   compare with (~0.7 ms); its dictionary is built once.
+- `strict_tracker_store` (Agent._create_tracker_store): Rasa wraps the tracker store in a
+  `FailSafeTrackerStore` that, on any error, logs it and carries on with an in-memory
+  store: with PostgreSQL down a conversation silently started again from nothing and none
+  of it was stored. The same wrapper is built with its public `on_tracker_store_error`
+  callback set to raise `TrackerStoreUnavailable` from the error, so the turn fails and the
+  channel answers 503 with `Retry-After` (bot/turns.py). A working store is used as before.
 - `atomic_lock_store` (bot.lock_store.AtomicRedisLockStore): a switch, not an attribute:
   off, the production profile's lock store behaves as Rasa's RedisLockStore.
+- `engineio_shutdown` (bot/channels.py): a switch, not an attribute: python-engineio 4.5
+  runs ping tasks it offers no way to stop; when the server stops, the socket.io channel
+  cancels the tasks running engineio's code, instead of asyncio logging "Task was destroyed
+  but it is pending!" as an ERROR at every shutdown.
 
 Not switchable, but held to the same version check: the socket.io channel's guard
 (bot/channels.py reads python-socketio's handler table), which refuses to start on other
@@ -68,7 +79,7 @@ logger = logging.getLogger(__name__)
 SETTING = "SHOPDESK_RASA_PATCHES"
 # The installed distributions the patches were written and tested against.
 WRITTEN_FOR = {"rasa": "3.6.21", "jsonschema": "4.17.3", "aiohttp": "3.9.5",
-               "SQLAlchemy": "1.4.54", "python-socketio": "5.8.0"}
+               "SQLAlchemy": "1.4.54", "python-socketio": "5.8.0", "python-engineio": "4.5.1"}
 _ABSENT = object()  # the class did not define the attribute itself
 
 
@@ -121,7 +132,7 @@ class Patch:
 
 
 # Switches that are not an attribute replacement (see the module docstring).
-SWITCHES = frozenset({"atomic_lock_store"})
+SWITCHES = frozenset({"atomic_lock_store", "engineio_shutdown"})
 _enabled: frozenset[str] | None = None  # what `install` applied; None: not installed
 
 
@@ -695,6 +706,31 @@ def _quick_empty_domain_check(original: Any) -> Any:
     return is_empty
 
 
+class TrackerStoreUnavailable(RuntimeError):
+    """The tracker store could not read or write a conversation; `__cause__` says why."""
+
+
+def fail_the_turn(error: Exception) -> None:
+    """FailSafeTrackerStore's error callback (`strict_tracker_store`): the error leaves the
+    turn instead of the conversation going on in memory."""
+    raise TrackerStoreUnavailable(f"the tracker store failed: {error}") from error
+
+
+def _strict_tracker_store(original: Any) -> Any:
+    from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore, TrackerStore
+    from rasa.shared.core.domain import Domain
+
+    def _create_tracker_store(store: TrackerStore | None, domain: Domain) -> TrackerStore:
+        # Rasa's own body, with the wrapper's error callback set
+        if store is not None:
+            store.domain = domain
+        else:
+            store = InMemoryTrackerStore(domain)
+        return FailSafeTrackerStore(store, on_tracker_store_error=fail_the_turn)
+
+    return _create_tracker_store
+
+
 PATCHES: dict[str, Patch] = {
     patch.name: patch
     for patch in (
@@ -715,5 +751,7 @@ PATCHES: dict[str, Patch] = {
         Patch("quick_slot_copy", "rasa.shared.core.slots:Slot", "__copy__", _quick_slot_copy),
         Patch("quick_empty_domain_check", "rasa.shared.core.domain:Domain", "is_empty",
               _quick_empty_domain_check),
+        Patch("strict_tracker_store", "rasa.core.agent:Agent", "_create_tracker_store",
+              _strict_tracker_store),
     )
 }

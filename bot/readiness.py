@@ -39,7 +39,8 @@ async def _probe(probe: Any) -> str:
 
 
 async def _read_tracker_store(agent: Any) -> None:
-    # Fails when the database does not answer (bot/strict_tracker_store.py).
+    # Fails when the database does not answer (rasa_patches' strict_tracker_store; with it
+    # switched off Rasa's fallback answers instead, and the instance counts as ready).
     await agent.tracker_store.retrieve(PROBE_SENDER)
 
 

@@ -1,6 +1,7 @@
-"""bot/strict_tracker_store.py against the original it replaces (Rasa's FailSafeTrackerStore
-hooks), and bot/turns.py's pieces that read Rasa's events: which replies a resent message
-gets, and which failures are outages (503) rather than errors.
+"""The `strict_tracker_store` patch (bot/rasa_patches.py) against the original it replaces
+(Rasa's `Agent._create_tracker_store`, captured at run time), and bot/turns.py's pieces that
+read Rasa's events: which replies a resent message gets, and which failures are outages
+(503) rather than errors.
 
 Runs in the Rasa engine's environment (`make test` runs it there)."""
 
@@ -11,16 +12,16 @@ from collections.abc import Iterator
 
 import psycopg2
 import pytest
-import rasa
 import sqlalchemy.exc
+from rasa.core.agent import Agent
 from rasa.core.lock_store import LockError
-from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
+from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot import strict_tracker_store
-from bot.strict_tracker_store import TrackerStoreUnavailable
+from bot import rasa_patches
+from bot.rasa_patches import PATCHES, TrackerStoreUnavailable
 from bot.turns import is_outage, message_id, replies_to
 
 
@@ -36,9 +37,22 @@ class DatabaseDown(InMemoryTrackerStore):
 
 @pytest.fixture
 def strict() -> Iterator[None]:
-    assert strict_tracker_store.install({})
+    rasa_patches.remove_all()
+    assert rasa_patches.install("strict_tracker_store") == {"strict_tracker_store"}
     yield
-    strict_tracker_store.uninstall()
+    rasa_patches.remove_all()
+
+
+@pytest.fixture
+def unpatched() -> Iterator[None]:
+    rasa_patches.remove_all()
+    yield
+    rasa_patches.remove_all()
+
+
+def _agents_store(store: TrackerStore) -> TrackerStore:
+    """The tracker store an Agent (what `rasa run` builds) uses for `store`."""
+    return Agent(domain=Domain.empty(), tracker_store=store).tracker_store
 
 
 def _tracker(sender: str = "jo") -> DialogueStateTracker:
@@ -46,7 +60,7 @@ def _tracker(sender: str = "jo") -> DialogueStateTracker:
 
 
 def test_with_the_patch_a_failing_store_fails_the_turn(strict: None) -> None:
-    store = FailSafeTrackerStore(DatabaseDown(Domain.empty()))
+    store = _agents_store(DatabaseDown(Domain.empty()))
     with pytest.raises(TrackerStoreUnavailable) as read:
         asyncio.run(store.retrieve("jo"))
     assert isinstance(read.value.__cause__, psycopg2.OperationalError)
@@ -55,34 +69,41 @@ def test_with_the_patch_a_failing_store_fails_the_turn(strict: None) -> None:
     assert is_outage(read.value)
 
 
-def test_the_original_falls_back_to_memory_which_the_patch_removes() -> None:
-    strict_tracker_store.uninstall()
-    store = FailSafeTrackerStore(DatabaseDown(Domain.empty()))
+def test_the_original_falls_back_to_memory_which_the_patch_removes(strict: None) -> None:
+    rasas = PATCHES["strict_tracker_store"].original  # Rasa's own, captured when applied
+    store = rasas(DatabaseDown(Domain.empty()), Domain.empty())
+    assert isinstance(store, FailSafeTrackerStore)
     assert asyncio.run(store.retrieve("jo")) is None  # a fresh conversation: forgotten
     asyncio.run(store.save(_tracker()))  # "saved" in memory only
     assert asyncio.run(store.fallback_tracker_store.retrieve("jo")) is not None
 
 
 def test_a_working_store_is_used_as_before(strict: None) -> None:
-    store = FailSafeTrackerStore(InMemoryTrackerStore(Domain.empty()))
+    domain = Domain.from_dict({"intents": ["greet"]})
+    primary = InMemoryTrackerStore(Domain.empty())
+    store = Agent(domain=domain, tracker_store=primary).tracker_store
+    assert isinstance(store, FailSafeTrackerStore) and primary.domain is domain  # as Rasa's
     asyncio.run(store.save(_tracker()))
     tracker = asyncio.run(store.retrieve("jo"))
     assert tracker is not None and tracker.latest_message.text == "hi"
+    assert asyncio.run(primary.retrieve("jo")) is not None  # in the primary store
+    assert isinstance(_agents_store(None), FailSafeTrackerStore)  # no store: memory, as Rasa
 
 
-def test_switched_off_it_keeps_rasas_behaviour() -> None:
-    assert strict_tracker_store.install({"SHOPDESK_TRACKER_STORE_FALLBACK": "memory"}) is False
-    store = FailSafeTrackerStore(DatabaseDown(Domain.empty()))
+def test_switched_off_it_keeps_rasas_behaviour(unpatched: None) -> None:
+    assert "strict_tracker_store" not in rasa_patches.install("none")
+    store = _agents_store(DatabaseDown(Domain.empty()))
     assert asyncio.run(store.retrieve("jo")) is None
-    with pytest.raises(ValueError, match="SHOPDESK_TRACKER_STORE_FALLBACK"):
-        strict_tracker_store.install({"SHOPDESK_TRACKER_STORE_FALLBACK": "sometimes"})
+    assert "strict_tracker_store" not in rasa_patches.install("event_type_cache")
+    assert asyncio.run(_agents_store(DatabaseDown(Domain.empty())).retrieve("jo")) is None
 
 
-def test_another_rasa_version_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    strict_tracker_store.uninstall()
-    monkeypatch.setattr(rasa, "__version__", "3.7.0")
-    with pytest.raises(RuntimeError, match="written for Rasa 3.6.21, not 3.7.0"):
-        strict_tracker_store.install({})
+def test_another_rasa_version_is_refused(
+    unpatched: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(rasa_patches.WRITTEN_FOR, "rasa", "3.7.0")
+    assert rasa_patches.install("strict_tracker_store") == frozenset()
+    assert asyncio.run(_agents_store(DatabaseDown(Domain.empty())).retrieve("jo")) is None
 
 
 def test_a_resent_message_gets_the_replies_it_got_the_first_time() -> None:
