@@ -137,7 +137,7 @@ class GuardedRestInput(RestInput):
                 logger.error("rest channel: handling a message timed out (sender %s)", sender_id)
             except Exception as exc:
                 if is_outage(exc):
-                    logger.warning("rest channel: conversation store unreachable (%s: %s); "
+                    logger.warning("rest channel: conversation store unavailable (%s: %s); "
                                    "answered 503", type(exc).__name__, exc)
                     return _unavailable()
                 logger.exception("rest channel: handling a message failed (sender %s)", sender_id)
@@ -216,7 +216,7 @@ class GuardedSocketIOInput(SocketIOInput):
             except Exception as exc:
                 if not is_outage(exc):
                     raise
-                logger.warning("socketio channel: conversation store unreachable (%s: %s); "
+                logger.warning("socketio channel: conversation store unavailable (%s: %s); "
                                "asked the client to retry", type(exc).__name__, exc)
                 await self._ask_to_retry(message)
 

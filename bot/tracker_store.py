@@ -20,9 +20,13 @@ tests/integration/rasa_engine/test_postgres_tracker_store.py compare the two):
 
 What differs:
 - plain SQL through the engine's pooled DBAPI connections (psycopg2), one round trip per
-  statement: a retrieve is one query; a save is one multi-row insert per table, plus the
-  count of stored events when the tracker was not read by this store (a tracker it read
-  carries how many stored rows that read returned: STORED_ROWS_ATTR);
+  statement: a retrieve is one query; a save is one round trip that locks the conversation
+  for the transaction and counts its stored events, and one multi-row insert per table;
+- a save is fenced: a tracker this store read carries how many stored rows that read
+  returned (STORED_ROWS_ATTR), and if the conversation has other rows by the time it is
+  saved (another instance took the conversation over while this one was frozen past its
+  lock's lease, then went on), the save writes nothing and raises `ConversationChanged`:
+  the turn fails, retryable, instead of its events landing after the other instance's;
 - a turn's new events are one transaction in each database (Rasa: one per event in the
   broker, one for the tracker rows), and each event is turned into a dict once, not twice;
 - the database work runs in a worker thread, so while one conversation waits for PostgreSQL
@@ -52,6 +56,8 @@ from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from bot.turns import ConversationChanged
+
 # a stored conversation is read with ujson: ~2x quicker than `json.loads`, the same value
 from common.fast_json import loads as read_json
 
@@ -74,6 +80,12 @@ _RETRIEVE_ALL = """
     WHERE sender_id = %(sender)s
 """
 _COUNT_SINCE_SESSION_START = _SINCE_SESSION_START.format(columns="count(*)")
+# The same count, after taking a lock on the conversation that the transaction holds until
+# it ends: two saves of one conversation count and insert one after the other.
+_LOCK_AND_COUNT = (
+    "SELECT pg_advisory_xact_lock(hashtextextended(%(sender)s, 0));"
+    + _COUNT_SINCE_SESSION_START
+)
 _INSERT_TRACKER_ROW = "(%s, %s, %s, %s, %s, %s)"
 _INSERT_TRACKER_ROWS = (
     "INSERT INTO events (sender_id, type_name, timestamp, intent_name, action_name, data) "
@@ -84,8 +96,8 @@ _INSERT_BROKER_ROWS = "INSERT INTO events (sender_id, data) VALUES "
 
 # Set on a tracker this store read (since its latest session start): how many of the
 # conversation's stored rows that read returned, kept up to date by this store's saves. A
-# save of that tracker then needs no count query: under the lock store nobody else writes
-# the conversation between the read and the save (Rasa's own count has the same premise).
+# save of that tracker expects the same count: under the lock store nobody else writes the
+# conversation between the read and the save, and a different count means someone did.
 # Dropped when a save writes a session start (the stored count "since the latest session
 # start" then follows timestamps, and the count query decides again).
 # Kept with the tracker's id, so that a copy of the tracker (copy.deepcopy copies its
@@ -174,13 +186,16 @@ class PostgresTrackerStore(SQLTrackerStore):
         broker: SQLEventBroker | None,
         new_events: list[Any] | None = None,
     ) -> None:
-        """Counts, publishes (SQL broker) and stores one turn's new events."""
+        """Counts, publishes (SQL broker) and stores one turn's new events; nothing if the
+        conversation changed since this tracker was read (ConversationChanged)."""
         sender_id = tracker.sender_id
-        stored = stored_rows(tracker)
+        read = stored_rows(tracker)
         with _transaction(self.engine) as cur:
+            cur.execute(_LOCK_AND_COUNT, _params(sender_id))
+            stored = int(cur.fetchone()[0])
+            if read is not None and stored != read:
+                raise ConversationChanged(sender_id, read=read, stored=stored)
             if new_events is None:
-                if stored is None:
-                    stored = _count_stored(cur, sender_id)
                 new_events = list(tracker.events)[stored:]
             if not new_events:
                 return
@@ -200,7 +215,7 @@ class PostgresTrackerStore(SQLTrackerStore):
             values = ",".join([_INSERT_TRACKER_ROW] * len(dicts))
             cur.execute(_INSERT_TRACKER_ROWS + values, rows)
         # committed: the tracker's rows now include these (see STORED_ROWS_ATTR)
-        if stored is None or any(isinstance(e, SessionStarted) for e in new_events):
+        if read is None or any(isinstance(e, SessionStarted) for e in new_events):
             _mark_stored_rows(tracker, None)
         else:
             _mark_stored_rows(tracker, stored + len(new_events))

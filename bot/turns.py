@@ -11,7 +11,9 @@ the same answer. A message without an id is handled as before.
 `is_outage()` tells a backing-store outage (the tracker store's database or the lock store's
 Redis unreachable) from other failures; the channels answer it with 503, `Retry-After` and
 `"retryable": true` (`OUTAGE_BODY`), so clients retry the same message id instead of
-reading an empty reply as an answer.
+reading an empty reply as an answer. A turn whose save was refused because another instance
+handled the conversation meanwhile (`ConversationChanged`, bot/tracker_store.py) is answered
+the same way: nothing of it was kept, and a resend gets the replies the conversation has.
 """
 
 from __future__ import annotations
@@ -33,6 +35,17 @@ OUTAGE_BODY = {
     "error": "the assistant cannot reach its conversation store; please try again",
     "retryable": True,
 }
+
+
+class ConversationChanged(RuntimeError):
+    """A turn's save found the conversation changed since its read (another instance took
+    it over): nothing of the turn was stored."""
+
+    def __init__(self, sender_id: str, *, read: int, stored: int) -> None:
+        super().__init__(
+            f"conversation {sender_id!r} changed during the turn: read with {read} stored "
+            f"event(s), {stored} at the save; the turn was not stored"
+        )
 
 
 def message_id(metadata: Mapping[str, Any] | None) -> str | None:
@@ -77,12 +90,13 @@ async def handle_turn(agent: Any, message: UserMessage) -> None:
 
 
 def is_outage(error: BaseException) -> bool:
-    """True when `error` (or what caused it) is a backing store being unreachable."""
+    """True when `error` (or what caused it) is a backing store being unreachable, or the
+    conversation having changed under the turn: either way nothing was kept, so retry."""
     seen: set[int] = set()
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, LockError) or _is_connection_error(current):
+        if isinstance(current, LockError | ConversationChanged) or _is_connection_error(current):
             return True
         current = current.__cause__ or current.__context__
     return False

@@ -217,3 +217,57 @@ def test_refuses_a_database_other_than_postgresql(tmp_path) -> None:
 
     with pytest.raises(ValueError, match="dialect: postgresql"):
         PostgresTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "t.db"))
+
+
+def test_a_save_after_another_instance_took_the_conversation_over_is_refused(
+    new_database,
+) -> None:
+    """Fencing: instance A reads a conversation and is frozen past its lock's lease; B takes
+    the conversation over, handles a turn and saves it; A resumes and saves its own turn.
+    A's save must write nothing (its events would land after B's, or repeat them) and fail
+    the turn as retryable; a save of a tracker read after B's is accepted."""
+    from rasa.core.brokers.sql import SQLEventBroker
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.tracker_store import PostgresTrackerStore
+    from bot.turns import ConversationChanged, is_outage
+
+    tracker_db, events_db = new_database(), new_database()
+
+    def instance() -> PostgresTrackerStore:
+        broker = SQLEventBroker(dialect="postgresql", host="127.0.0.1", port=5432,
+                                db=events_db, username="postgres")
+        return PostgresTrackerStore(Domain.empty(), dialect="postgresql", host="127.0.0.1",
+                                    port=5432, db=tracker_db, username="postgres",
+                                    event_broker=broker)
+
+    def turn(tracker: DialogueStateTracker, t: float, text: str) -> None:
+        tracker.update(UserUttered(text, timestamp=t))
+        tracker.update(ActionExecuted("action_listen", timestamp=t + 0.1))
+
+    a, b = instance(), instance()
+
+    async def main() -> None:
+        first = DialogueStateTracker.from_events(
+            "c", [SessionStarted(timestamp=1.0), ActionExecuted("action_listen", timestamp=1.1)]
+        )
+        await a.save(first)
+        on_a = await a.retrieve("c")  # A's turn starts; A is frozen here
+        on_b = await b.retrieve("c")  # B takes the conversation over
+        turn(on_b, 2.0, "handled by B")
+        await b.save(on_b)
+        turn(on_a, 3.0, "handled by A")  # A resumes
+        with pytest.raises(ConversationChanged) as refused:
+            await a.save(on_a)
+        assert is_outage(refused.value)  # answered 503, retryable
+        again = await a.retrieve("c")  # a resend on A reads B's turn, and is accepted
+        turn(again, 4.0, "resent to A")
+        await a.save(again)
+
+    asyncio.run(main())
+    stored = [json.loads(d) for (d,) in _table(tracker_db, "data")]
+    published = [json.loads(d) for (d,) in _table(events_db, "data")]
+    assert [e["text"] for e in stored if e["event"] == "user"] == ["handled by B", "resent to A"]
+    assert len(published) == len(stored) == 2 + 2 * 2  # nothing of A's refused turn anywhere
