@@ -4,6 +4,7 @@ HAProxy configuration."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,8 @@ import yaml
 from bot import lb
 from bot.profiles import Profile
 from bot.stack import Scale
+from common.settings import SECRET
+from integrations.shopify.settings import ShopifySettings
 
 ROOT = Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "deploy"
@@ -123,13 +126,43 @@ def test_kubernetes_counts_settings_and_haproxy_config_match() -> None:
     assert (DEPLOY / "k8s" / "haproxy.cfg").read_text() == expected
 
 
+def _compose_default(value: str) -> str:
+    """A compose value as it is when the operator sets nothing (`${NAME:-default}`)."""
+    found = re.fullmatch(r"\$\{[A-Z_]+:-(.*)\}", value)
+    return found.group(1) if found else value
+
+
 def test_compose_and_kubernetes_share_their_settings() -> None:
     compose_env = _compose()["services"]["rasa-1"]["environment"]
     k8s_config = _k8s_named("ConfigMap", "shopdesk-config")["data"]
     for key, value in k8s_config.items():
         if key.endswith(("_HOST", "_URL")):
             continue  # service addresses differ by platform
-        assert compose_env.get(key) == value, key
+        assert _compose_default(compose_env.get(key, "")) == value, key
+
+
+def test_the_shopify_backend_is_an_option_with_its_credentials_kept_secret() -> None:
+    shopify = {field.alias for field in ShopifySettings.model_fields.values()}
+    secret = {field.alias for field in ShopifySettings.model_fields.values()
+              if (field.json_schema_extra or {}) == SECRET}
+    assert secret == {"SHOPIFY_ACCESS_TOKEN", "SHOPIFY_CLIENT_SECRET"}
+    compose_env = _compose()["services"]["actions-1"]["environment"]
+    for name in shopify | {"SHOPDESK_STORE_BACKEND"}:
+        assert compose_env[name].startswith(f"${{{name}:-"), name  # optional
+    assert _compose_default(compose_env["SHOPDESK_STORE_BACKEND"]) == "reference"
+    k8s_config = _k8s_named("ConfigMap", "shopdesk-config")["data"]
+    assert k8s_config["SHOPDESK_STORE_BACKEND"] == "reference"
+    assert not secret & set(k8s_config)  # credentials only in the secret
+    readme = (DEPLOY / "README.md").read_text()
+    assert all(f"--from-literal={name}=" in readme or f"`{name}`" in readme for name in secret)
+    # what the ConfigMap sets is valid once an operator adds a shop and its token
+    configured = ShopifySettings.from_env({
+        **{k: v for k, v in k8s_config.items() if k in shopify},
+        "SHOPIFY_SHOP": "your-shop.myshopify.com", "SHOPIFY_ACCESS_TOKEN": "shpat_example",
+    })
+    assert configured == ShopifySettings.from_env({
+        "SHOPIFY_SHOP": "your-shop.myshopify.com", "SHOPIFY_ACCESS_TOKEN": "shpat_example",
+    })  # the defaults
 
 
 def test_migrate_steps_create_rasas_tables_before_the_instances_start() -> None:
