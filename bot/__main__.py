@@ -1,7 +1,9 @@
 """Shopdesk's launcher: `python -m bot run | train | prepare | forget | purge | wait-migrated`.
 
-`run` prepares the demo store, trains the model if its inputs changed, starts every
-process, waits until all are healthy, prints where to talk to the assistant, and supervises
+`run` migrates the databases (the embedded profile also resets the demo store to its demo
+orders; the production profile never loads or resets data: `prepare` does, once, for a
+demo), trains the model if its inputs changed, starts every process, waits until all are
+healthy, prints where to talk to the assistant, and supervises
 them (`bot.supervisor`: a process that dies or hangs is restarted with backoff while the
 rest keep serving). On Ctrl-C or SIGTERM, or when one process keeps failing, it stops
 everything it started.
@@ -40,9 +42,12 @@ from bot.supervisor import RestartPolicy, Supervisor, SupervisorGaveUp
 from bot.training import ensure_model
 
 
-def prepare_store() -> None:
-    """Migrate the databases and load the demo store's data (idempotent)."""
-    for module, command in (("store", "migrate"), ("store", "seed"), ("handoff", "migrate")):
+def prepare_store(*, demo_data: bool = True) -> None:
+    """Migrate the databases and, with `demo_data`, reset the store to the demo orders."""
+    steps = [("store", "migrate"), ("store", "seed"), ("handoff", "migrate")]
+    if not demo_data:
+        steps.remove(("store", "seed"))
+    for module, command in steps:
         result = subprocess.run([APP_PYTHON, "-m", module, command], cwd=paths.ROOT)
         if result.returncode != 0:
             raise SystemExit(f"{module} {command} failed (exit {result.returncode})")
@@ -52,7 +57,8 @@ def run(ports: Ports, profile: Profile) -> int:
     policy = RestartPolicy.from_env()
     paths.VAR.mkdir(exist_ok=True)
     os.environ.update(profile.env)
-    prepare_store()
+    # The production profile's databases are the store's own: never reset them on a start.
+    prepare_store(demo_data=profile.name != PRODUCTION)
     model = ensure_model()
     handoff_env = {"RASA_TOKEN": profile.rasa_auth_token or ""}
     if profile.name == PRODUCTION:
@@ -264,7 +270,9 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("run", help="prepare, train if needed, start everything")
     train = commands.add_parser("train", help="train the model if its inputs changed")
     train.add_argument("--force", action="store_true", help="train even if up to date")
-    commands.add_parser("prepare", help="migrate and seed the demo store")
+    commands.add_parser(
+        "prepare", help="migrate, and reset the store to the demo orders (empties it first)"
+    )
     forget = commands.add_parser("forget", help="erase one shopper's conversations everywhere")
     forget.add_argument("--sender", required=True, help="the conversation (sender) id")
     purge = commands.add_parser("purge", help="delete conversation data older than N days")

@@ -16,65 +16,22 @@ import pytest
 from bot import paths
 from bot.stack import is_healthy
 from bot.training import ensure_model
+from tests.support.launcher import alive as _alive
+from tests.support.launcher import children_of as _children_of
+from tests.support.launcher import embedded_env, start_launcher, wait_for, wait_until_ready
 from tests.support.stack import free_port
 
 pytestmark = pytest.mark.e2e
-
-
-def _children_of(pid: int) -> set[int]:
-    """Every descendant process of pid (from /proc)."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    found: set[int] = set()
-    frontier = {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:
-        return "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()
-    except OSError:
-        return False
 
 
 def test_run_prints_ready_and_ctrl_c_stops_everything(tmp_path: Path) -> None:
     ensure_model(quiet=True)
     ports = {name: free_port() for name in ("RASA_PORT", "ACTION_SERVER_PORT", "STORE_PORT",
                                             "HELPDESK_PORT")}
-    env = {
-        **os.environ,
-        **{name: str(port) for name, port in ports.items()},
-        "STORE_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}",
-        "HELPDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'handoff.db'}",
-        "RASA_TRACKER_DB": str(tmp_path / "tracker.db"),
-        "RASA_EVENTS_DB": str(tmp_path / "events.db"),
-        "PYTHONUNBUFFERED": "1",
-    }
     log = tmp_path / "launcher.log"
-    with open(log, "wb") as out:
-        launcher = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"], cwd=paths.ROOT, env=env,
-            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )
+    launcher = start_launcher(embedded_env(tmp_path, ports), log)
     try:
-        deadline = time.monotonic() + 300
-        while "Shopdesk is ready" not in log.read_text(errors="replace"):
-            assert launcher.poll() is None, log.read_text(errors="replace")[-3000:]
-            assert time.monotonic() < deadline, "not ready after 300 s"
-            time.sleep(1)
+        wait_until_ready(launcher, log)
         children = _children_of(launcher.pid)
         assert len(children) >= 4
         for port in ports.values():
@@ -86,8 +43,8 @@ def test_run_prints_ready_and_ctrl_c_stops_everything(tmp_path: Path) -> None:
 
         launcher.send_signal(signal.SIGINT)  # what Ctrl-C sends
         assert launcher.wait(timeout=60) == 0
-        time.sleep(1)
-        assert [pid for pid in children if _alive(pid)] == []
+        wait_for(lambda: not any(_alive(pid) for pid in children), "every child has exited",
+                 timeout=15)
         assert "all Shopdesk processes stopped" in log.read_text(errors="replace")
     finally:
         if launcher.poll() is None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -31,8 +32,15 @@ import pytest
 
 from bot import lb, paths
 from tests.conftest import require_service
-from tests.e2e.test_launcher import _alive, _children_of
 from tests.support.cluster import PG, postgres_up, redis_command, redis_up
+from tests.support.launcher import (
+    alive,
+    children_of,
+    command_line,
+    start_launcher,
+    wait_for,
+    wait_until_ready,
+)
 from tests.support.stack import texts
 
 pytestmark = pytest.mark.e2e
@@ -40,6 +48,7 @@ pytestmark = pytest.mark.e2e
 TOKEN = "e2e-rasa-api-token-" + uuid.uuid4().hex
 AGENT_PASSWORD = "e2e-agent-password-" + uuid.uuid4().hex
 REDIS_DB = 3
+KEPT_NAME = "Ivy Changed-Before-Start"
 
 
 def _free_block(size: int) -> int:
@@ -75,6 +84,7 @@ class Launched:
     rasa_url: str
     rasa_db: str
     inbox_url: str
+    store_db: str
 
     def say(self, sender: str, text: str) -> list[dict[str, Any]]:
         request = urllib.request.Request(
@@ -124,20 +134,18 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launched]:
         "REDIS_HOST": "127.0.0.1",
         "REDIS_DB": str(REDIS_DB),
     }
+    # The production profile loads no data itself: the demo orders, once, as the README says.
+    subprocess.run([sys.executable, "-m", "bot", "prepare"], cwd=paths.ROOT, env=env,
+                   check=True, capture_output=True, timeout=300)
+    with psycopg.connect(**PG, dbname=names["store"]) as conn:  # the store's own change
+        conn.execute("UPDATE customers SET name = %s WHERE email = 'ivy@example.com'",
+                     (KEPT_NAME,))
     log = workdir / "launcher.log"
-    with open(log, "wb") as out:
-        launcher = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"], cwd=paths.ROOT, env=env,
-            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )
+    launcher = start_launcher(env, log)
     try:
-        deadline = time.monotonic() + 300
-        while "Shopdesk is ready" not in log.read_text(errors="replace"):
-            assert launcher.poll() is None, log.read_text(errors="replace")[-3000:]
-            assert time.monotonic() < deadline, "not ready after 300 s"
-            time.sleep(1)
+        wait_until_ready(launcher, log)
         yield Launched(launcher, log, f"http://127.0.0.1:{rasa_port}", names["rasa"],
-                       f"http://127.0.0.1:{other + 1}/inbox")
+                       f"http://127.0.0.1:{other + 1}/inbox", names["store"])
     finally:
         if launcher.poll() is None:
             os.killpg(launcher.pid, signal.SIGKILL)
@@ -171,6 +179,15 @@ def test_conversations_go_through_the_balancer_to_postgresql_locked_in_redis(
         assert redis_command("EXISTS", f"lock:{me}", db=REDIS_DB).endswith(b":0\r\n")
 
 
+def test_the_launcher_loads_and_resets_no_data(production: Launched) -> None:
+    """Unlike the embedded profile, a start leaves the store's database as it was."""
+    with psycopg.connect(**PG, dbname=production.store_db) as conn:
+        (name,) = conn.execute(
+            "SELECT name FROM customers WHERE email = 'ivy@example.com'"
+        ).fetchone()
+    assert name == KEPT_NAME
+
+
 def test_rasa_http_api_requires_the_token(production: Launched) -> None:
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(f"{production.rasa_url}/status", timeout=10)
@@ -190,16 +207,51 @@ def test_the_agent_inbox_requires_the_agents_login(production: Launched) -> None
         assert ok.status == 200 and "Inbox" in ok.read().decode()
 
 
+def _balancer_ready(production: Launched) -> bool:
+    try:
+        with urllib.request.urlopen(f"{production.rasa_url}/lb-ready", timeout=5) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def test_a_killed_rasa_instance_is_restarted_while_the_other_serves(
+    production: Launched,
+) -> None:
+    """SIGKILL of one Rasa instance (as the OOM killer would) under the launcher users run:
+    the other instance answers meanwhile, the launcher's supervisor starts the killed one
+    again, the balancer takes it back, and nothing else is stopped or restarted."""
+    def printed() -> str:
+        return production.log.read_text(errors="replace")
+
+    before = {pid for pid in children_of(production.process.pid) if alive(pid)}
+    rasa = sorted(pid for pid in before if "bot.rasa_cli" in command_line(pid))
+    assert len(rasa) == 2, rasa
+    os.kill(rasa[0], signal.SIGKILL)
+    for n in range(4):  # refused connections to the dead one are resent to the live one
+        assert "UPS" in texts(production.say(f"prod-kill-{n}-{uuid.uuid4().hex[:8]}",
+                                             "where is order 10023? it's jo@example.com"))
+    wait_for(lambda: re.search(r"rasa-\d restarted \(restart 1\)", printed()) is not None,
+             "the launcher restarts the killed instance")
+    wait_for(lambda: _balancer_ready(production), "the balancer has both instances again")
+    assert production.process.poll() is None
+    assert re.search(r"rasa-\d exited with code -9; restarting in 0.5 s", printed())
+    assert printed().count(" restarted (restart ") == 1  # only the killed one
+    after = {pid for pid in children_of(production.process.pid) if alive(pid)}
+    assert before - after == {rasa[0]}  # every other process kept running
+    assert "UPS" in texts(production.say(f"prod-back-{uuid.uuid4().hex[:8]}",
+                                         "where is order 10023? it's jo@example.com"))
+
+
 def test_ctrl_c_stops_every_process_of_the_profile(production: Launched) -> None:
-    children = _children_of(production.process.pid)
-    commands = " ".join(Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
-                        for pid in children if _alive(pid))
+    children = children_of(production.process.pid)
+    commands = " ".join(" ".join(command_line(pid)) for pid in children if alive(pid))
     assert commands.count("-m bot.rasa_cli run") == 2
     assert commands.count("-m actions") == 2
     assert commands.count("-m handoff serve") == 2
     assert "haproxy" in commands and "-m store serve" in commands
     production.process.send_signal(signal.SIGINT)
     assert production.process.wait(timeout=60) == 0
-    time.sleep(1)
-    assert [pid for pid in children if _alive(pid)] == []
+    wait_for(lambda: not any(alive(pid) for pid in children), "every child has exited",
+             timeout=15)
     assert "all Shopdesk processes stopped" in production.log.read_text(errors="replace")
