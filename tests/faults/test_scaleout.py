@@ -420,34 +420,24 @@ def _assert_conversation_kept(
           f"back after {refused} more refused attempt(s) once it returned")
 
 
-def test_redis_down_is_a_retryable_503_and_recovers_by_itself(
-    cluster: ProductionCluster, own_redis: OwnRedis
+@pytest.mark.parametrize("store", ["Redis", "PostgreSQL"])
+def test_a_store_down_is_a_retryable_503_never_a_conversation_in_memory(
+    store: str, cluster: ProductionCluster, own_redis: OwnRedis, own_postgres: OwnPostgres
 ) -> None:
-    me = shopper("redis")
+    """Redis (the conversation locks) or PostgreSQL (the conversations) stopped: every
+    message is refused loudly and nothing is stored; once it is back the conversation goes
+    on where it was, without a restart."""
+    server = own_redis if store == "Redis" else own_postgres
+    me = shopper(store.lower())
     status, asked = cluster.post(cluster.url, me, "where is my order?")
     assert status == 200 and "order number" in texts(asked).lower(), asked
-    own_redis.stop()
+    server.stop()
     try:
         results = _during_outage(cluster, me)
     finally:
-        own_redis.start()
+        server.start()
     _assert_refused_loudly(results)
-    _assert_conversation_kept(cluster, me, "Redis")
-
-
-def test_postgres_down_is_a_retryable_503_never_a_conversation_in_memory(
-    cluster: ProductionCluster, own_postgres: OwnPostgres
-) -> None:
-    me = shopper("postgres")
-    status, asked = cluster.post(cluster.url, me, "where is my order?")
-    assert status == 200 and "order number" in texts(asked).lower(), asked
-    own_postgres.stop()
-    try:
-        results = _during_outage(cluster, me)
-    finally:
-        own_postgres.start()
-    _assert_refused_loudly(results)
-    _assert_conversation_kept(cluster, me, "PostgreSQL")
+    _assert_conversation_kept(cluster, me, store)
 
 
 def test_readiness_follows_the_stores_and_is_not_public(
