@@ -515,9 +515,27 @@ def test_widget_messages_are_handled_once_and_retried_after_an_outage(
     assert retry["retry_after"] >= 1, retry
     say("what is your return policy?", "w-2")
     assert widget.wait_for("bot_uttered", source="127.0.0.1")
+    # the widget hears the replies while the turn runs; its events are stored when it ends
+    _wait_until_turns_stored(cluster, me, turns=2)
     assert cluster.user_texts(me) == [  # each message once: the resends ran nothing twice
         "where is order 10023? it's jo@example.com", "what is your return policy?"
     ]
+
+
+def _wait_until_turns_stored(cluster: ProductionCluster, sender: str, *, turns: int) -> None:
+    """Returns once `turns` shopper messages are stored and the last turn has ended (the bot
+    listens again). Bounded: 60 s."""
+
+    def stored() -> bool:
+        events = cluster.events(sender)
+        users = [e for e in events if e.get("event") == "user"]
+        listening = bool(events) and events[-1].get("name") == "action_listen"
+        return len(users) >= turns and listening
+
+    deadline = time.monotonic() + 60
+    while not stored():
+        assert time.monotonic() < deadline, f"{sender}: {turns} turns not stored within 60 s"
+        time.sleep(0.2)
 
 
 def test_killing_a_rasa_instance_mid_run_loses_and_duplicates_nothing(

@@ -1,8 +1,8 @@
 """bot.lock_store.AtomicRedisLockStore's leases on the machine's Redis: a live instance keeps
 its lock for as long as its turn runs, however much longer than the ticket lifetime; an
 instance that dies holding a lock (SIGKILL) stops extending it, and the next turn of the
-conversation gets the lock once the lease runs out, not after Rasa's 60 s (or the 20 s the
-production profile used to set). The wait is printed; the tests bound it, they do not time it.
+conversation gets the lock once the lease runs out, not after Rasa's 60 s. The wait is
+printed; the tests bound it, they do not time it.
 
 Runs in the Rasa engine's environment (`make test` runs it there)."""
 
