@@ -25,6 +25,7 @@ from analytics.report import (
     existing_engine,
     is_current,
     keep_before_purge,
+    missing_sqlite,
     parse_range,
     parse_since,
     run,
@@ -123,6 +124,9 @@ def _summarize(settings: ReportSettings, *, days: int, now: datetime) -> int:
 def _conversation(settings: ReportSettings, *, sender: str, html: bool) -> int:
     if not sender or len(sender) > MAX_SENDER:
         print(f"conversation: no such conversation: {sender[:MAX_SENDER]!r}", file=sys.stderr)
+        return NOT_FOUND
+    if missing_sqlite(settings.tracker_url):
+        print("conversation: no conversations here yet (no tracker store)", file=sys.stderr)
         return NOT_FOUND
     engine = existing_engine(settings.tracker_url, what="tracker store")
     try:

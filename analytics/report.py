@@ -312,7 +312,7 @@ def _collect(conv: Conversation, collected: _Collected) -> None:
         collected.handed_off[conv.sender_id] = ref
 
 
-def _missing_sqlite(url: str) -> str | None:
+def missing_sqlite(url: str) -> str | None:
     """The file of a SQLite URL when it does not exist (a report never creates one)."""
     parsed = sa.engine.make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
@@ -323,7 +323,7 @@ def _missing_sqlite(url: str) -> str | None:
 
 def existing_engine(url: str, *, what: str) -> Engine:
     """An engine for url; a SQLite file must exist already (never created by a report)."""
-    missing = _missing_sqlite(url)
+    missing = missing_sqlite(url)
     if missing is not None:
         raise source.ReportSourceError(
             f"no {what} at {missing} yet: has the assistant run here "
@@ -360,7 +360,7 @@ def run(settings: ReportSettings, period: Period, *, now: datetime) -> render.Re
 def keep_before_purge(settings: ReportSettings, *, days: int, now: datetime) -> list[date]:
     """The daily summaries of every finished day that `purge --days days` is about to delete
     (from the oldest raw event to the day of the cutoff), written to the table first."""
-    if _missing_sqlite(settings.tracker_url):
+    if missing_sqlite(settings.tracker_url):
         return []  # no conversations here: nothing to keep
     tracker = existing_engine(settings.tracker_url, what="tracker store")
     handoff = existing_engine(settings.handoff_url, what="handoff database")

@@ -195,7 +195,7 @@ def router(pages: ReportPages) -> APIRouter:
 
     @routes.get("/inbox/conversations/{sender_id}", response_class=HTMLResponse)
     async def conversation(sender_id: str) -> HTMLResponse:
-        if not sender_id or len(sender_id) > MAX_SENDER:
+        if not sender_id or len(sender_id) > MAX_SENDER or "\x00" in sender_id:
             raise HTTPException(status_code=404, detail="no such conversation")
         command = [
             pages.python, "-m", "analytics", "conversation", f"--sender={sender_id}", "--html"

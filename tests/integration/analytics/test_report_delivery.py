@@ -6,6 +6,7 @@ the command it builds run for real)."""
 from __future__ import annotations
 
 import email
+import json
 import os
 import subprocess
 import threading
@@ -96,7 +97,11 @@ def test_date_picker_writes_the_report_once_and_refuses_bad_dates(
 
 
 def test_conversation_view_shows_each_session_masked_with_its_outcome(
-    engine: sa.Engine, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    engine: sa.Engine,
+    db_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     s = synthetic.Script("shopper-1", clock=datetime(2026, 3, 2, 9, tzinfo=UTC).timestamp())
     s.session().user("my card is 4111 1111 1111 1111, mail jo@example.com", "out_of_scope")
@@ -120,6 +125,16 @@ def test_conversation_view_shows_each_session_masked_with_its_outcome(
         assert f"id='s{int(first)}'" in text  # the report's links land on the session
     assert client.get("/inbox/conversations/nobody").status_code == 404
     assert client.get("/inbox/conversations/" + "x" * 300).status_code == 404
+    assert client.get("/inbox/conversations/a%00b").status_code == 404  # never an argv
+    # The same view as data: `python -m analytics conversation --sender ID` prints JSON.
+    capsys.readouterr()
+    assert main(["conversation", "--sender=shopper-1"]) == 0
+    sessions = json.loads(capsys.readouterr().out)
+    assert [x["outcome"] for x in sessions] == [
+        "Unanswered: Out of scope", "Resolved by the bot: Order status answered"
+    ]
+    assert "4111 1111" not in json.dumps(sessions)
+    assert main(["conversation", "--sender=nobody"]) == 4
     services.engine.dispose()
 
 
