@@ -9,6 +9,7 @@ Days without conversations are drawn as zero, never skipped or joined over.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from html import escape
 
@@ -86,18 +87,23 @@ def stacked_columns(
     """One column per label (a day), stacked by series, its total written above it.
 
     A single series is a plain column chart. Labels are ISO days: the axis shows MM-DD.
+    Columns too narrow for a label each (a long period) carry one on every n-th column, so
+    labels never overlap; every column keeps its value in `<title>` and `data-value`.
     """
     totals = [sum(values[i] for _, values in series) for i in range(len(labels))]
     if not labels or not any(totals):
         return _empty(chart_id, title)
     legend_rows = len(series) if len(series) > 1 else 0  # one per line: names stay whole
-    top, axis, left = 22, 34, 4
+    step = (WIDTH - 4) / len(labels)
+    rotate = step < 26  # too narrow for a level value label
+    value_every = math.ceil((SMALL_FONT + 2) / step) if rotate else 1
+    longest = max(len(fmt(t)) for t in totals)
+    # Room above the tallest column for its label, written upwards when rotated.
+    top, axis, left = (round(8 + 0.62 * SMALL_FONT * longest) if rotate else 22), 34, 4
     plot_h = 150
     height = top + plot_h + axis + legend_rows * 20
     top_value = max(totals) or 1
-    step = (WIDTH - left) / len(labels)
     bar_w = max(2.0, step * 0.72)
-    rotate = step < 26  # too narrow for a level value label
     parts = [_open(chart_id, title, height)]
     base = top + plot_h
     parts.append(f'<line x1="0" y1="{base}" x2="{WIDTH}" y2="{base}" stroke="#999"/>')
@@ -118,19 +124,22 @@ def stacked_columns(
             )
         cx = x + bar_w / 2
         text = fmt(totals[i])
-        if rotate:
+        if i % value_every == 0 and rotate:
+            # Written upwards, its glyphs left of x: centred on the column, inside the chart.
+            tx = min(max(cx + SMALL_FONT / 3, float(SMALL_FONT)), float(WIDTH))
             parts.append(
-                f'<text x="{cx:.1f}" y="{y - 4:.1f}" font-size="{SMALL_FONT}" '
-                f'transform="rotate(-90 {cx:.1f} {y - 4:.1f})">{escape(text)}</text>'
+                f'<text x="{tx:.1f}" y="{y - 4:.1f}" font-size="{SMALL_FONT}" '
+                f'transform="rotate(-90 {tx:.1f} {y - 4:.1f})">{escape(text)}</text>'
             )
-        else:
+        elif i % value_every == 0:
             parts.append(
                 f'<text x="{cx:.1f}" y="{y - 5:.1f}" text-anchor="middle" '
                 f'font-weight="600">{escape(text)}</text>'
             )
         if i % label_every == 0:
+            ax = min(max(cx, 18.0), WIDTH - 18.0)  # an MM-DD label stays inside the chart
             parts.append(
-                f'<text x="{cx:.1f}" y="{base + 18}" text-anchor="middle" '
+                f'<text x="{ax:.1f}" y="{base + 18}" text-anchor="middle" '
                 f'font-size="{SMALL_FONT}">{escape(label[5:] if len(label) == 10 else label)}'
                 "</text>"
             )

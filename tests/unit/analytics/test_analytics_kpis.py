@@ -433,3 +433,19 @@ def test_settings_follow_the_profile_and_name_what_is_wrong() -> None:
     ):
         with pytest.raises(ReportSettingsError, match=name):
             ReportSettings.from_env(env)
+
+
+def test_a_long_period_keeps_every_value_and_labels_that_do_not_overlap() -> None:
+    days = [f"2026-{m:02d}-{d:02d}" for m in (1, 2, 3) for d in range(1, 29)] + ["2026-04-01"]
+    values = [float(100 + n) for n in range(len(days))]
+    svg = charts.column_chart("c", "C", days, values)
+    assert svg.count('class="mark"') == len(days)  # every day a column, read back by value
+    assert [float(v) for v in re.findall(r'data-value="([\d.]+)"', svg)] == values
+    upright = re.findall(r'<text x="([\d.]+)" y="[\d.]+" font-size="12" transform', svg)
+    xs = [float(x) for x in upright]
+    assert len(xs) >= 8  # labelled every few days, not never
+    assert all(b - a >= charts.SMALL_FONT for a, b in zip(xs, xs[1:], strict=False))
+    assert all(charts.SMALL_FONT <= x <= charts.WIDTH for x in xs)  # none clipped
+    axis = [float(x) for x in re.findall(r'<text x="([\d.]+)" y="\d+" text-anchor="middle" '
+                                         r'font-size="12">\d\d-\d\d<', svg)]
+    assert axis and all(18 <= x <= charts.WIDTH - 18 for x in axis)
