@@ -124,8 +124,8 @@ def scripts(count: int, *, start: datetime, days: int, seed: int) -> Iterator[Sc
 def write_outbox(url: str, tracker: sa.Engine) -> int:
     """One escalation per handed-off conversation, as action_escalate writes it, and its
     built-in helpdesk ticket: an agent's first reply after 2-120 minutes, three in four
-    solved after 1-48 hours."""
-    from handoff.db import comments, outbox, tickets
+    solved after 1-48 hours; the handoff service's ticket timeline has the same moments."""
+    from handoff.db import comments, outbox, ticket_events, tickets
     from handoff.db import metadata as handoff_metadata
 
     engine = sa.create_engine(url)
@@ -145,7 +145,7 @@ def write_outbox(url: str, tracker: sa.Engine) -> int:
             if value:
                 reason_of[sender] = value
         found = list(conn.execute(query))
-    rows, ticket_rows, comment_rows = [], [], []
+    rows, ticket_rows, comment_rows, timeline = [], [], [], []
     rng = random.Random(3)
     for number, (sender, timestamp) in enumerate(found, start=1):
         created = datetime.fromtimestamp(timestamp, UTC)
@@ -166,14 +166,31 @@ def write_outbox(url: str, tracker: sa.Engine) -> int:
                 "solved_at": created + timedelta(hours=rng.uniform(1, 48)) if solved else None,
             }
         )
-        for author, after in (("system", 0.0), ("agent", rng.uniform(120, 7200))):
+        replied = created + timedelta(seconds=rng.uniform(120, 7200))
+        for kind, at in (
+            ("escalated", created),
+            ("agent_reply", replied),
+            *((("solved", ticket_rows[-1]["solved_at"]),) if solved else ()),
+        ):
+            timeline.append(
+                {
+                    "conversation_id": sender,
+                    "reference": f"SD-{number:06d}",
+                    "ticket_id": str(number),
+                    "helpdesk": "builtin",
+                    "kind": kind,
+                    "source": "inbox",
+                    "at": at,
+                }
+            )
+        for author, at in (("system", created), ("agent", replied)):
             comment_rows.append(
                 {
                     "ticket_id": number,
                     "author": author,
                     "public": author == "agent",
                     "body": "...",
-                    "created_at": created + timedelta(seconds=after),
+                    "created_at": at,
                 }
             )
         rows.append(
@@ -181,7 +198,10 @@ def write_outbox(url: str, tracker: sa.Engine) -> int:
                 "idempotency_key": f"shopdesk:{sender}:1",
                 "conversation_id": sender,
                 "kind": "escalation",
-                "payload": {"reason": reason_of.get(sender, "requested")},
+                "payload": {
+                    "reason": reason_of.get(sender, "requested"),
+                    "reference": f"SD-{number:06d}",
+                },
                 "status": "done",
                 "stage": "done",
                 "attempts": 1,
@@ -195,6 +215,7 @@ def write_outbox(url: str, tracker: sa.Engine) -> int:
             conn.execute(outbox.insert(), rows)
             conn.execute(tickets.insert(), ticket_rows)
             conn.execute(comments.insert(), comment_rows)
+            conn.execute(ticket_events.insert(), timeline)
     engine.dispose()
     return len(rows)
 
