@@ -267,7 +267,12 @@ def figures(
 
 
 def keep_days(
-    *, tracker: Engine, handoff: Engine, first: date, last: date, settings: ReportSettings,
+    *,
+    tracker: Engine,
+    handoff: Engine,
+    first: date,
+    last: date,
+    settings: ReportSettings,
     now: datetime,
 ) -> list[date]:
     """Writes the daily summaries of the finished days first..last (in BUSINESS_TZ) from
@@ -280,8 +285,9 @@ def keep_days(
         return []
     period = Period(start=day_start(days[0], tz), end=day_start(days[-1] + timedelta(days=1), tz))
     stored = daily_table.load(handoff, days, timezone=settings.timezone)
-    raw = _raw_days(tracker=tracker, handoff=handoff, period=period, previous=None,
-                    settings=settings)
+    raw = _raw_days(
+        tracker=tracker, handoff=handoff, period=period, previous=None, settings=settings
+    )
     chosen, from_table = _chosen(raw.current, stored)
     fresh = {d: s for d, s in chosen.items() if d not in from_table}
     return _save_fresh(handoff, fresh, whole=set(days), settings=settings, now=now)

@@ -181,7 +181,10 @@ def router(pages: ReportPages) -> APIRouter:
             return picker("another report is still being written: try again shortly", 503)
         try:
             command = report_command(
-                pages.python, first, last, "--out", str(pages.report_dir), "--reuse"
+                pages.python,
+                first=first,
+                last=last,
+                options=("--out", str(pages.report_dir), "--reuse"),
             )
             ran = await _analytics(command, seconds=REPORT_TIMEOUT)
         finally:

@@ -87,7 +87,9 @@ class DailyReport(EnvSettings):
 
     def command(self, now: datetime) -> list[str]:
         first, last = self.period(now)
-        return report_command(self.python, first, last, *(["--email"] if self.email else []))
+        return report_command(
+            self.python, first=first, last=last, options=("--email",) if self.email else ()
+        )
 
 
 def business_zone(value: object) -> object:
@@ -100,7 +102,9 @@ def business_zone(value: object) -> object:
     return value
 
 
-def report_command(python: str, first: date, last: date, *options: str) -> list[str]:
+def report_command(
+    python: str, *, first: date, last: date, options: tuple[str, ...] = ()
+) -> list[str]:
     """`python -m analytics report` for the whole days first..last (in BUSINESS_TZ)."""
     return [
         python, "-m", "analytics", "report", "--from", first.isoformat(), "--to",
