@@ -17,6 +17,8 @@ from rasa_sdk.types import DomainDict
 
 from actions.bootstrap import services
 from actions.idempotency import idempotency_key
+from actions.language import conversation_language
+from actions.locale_format import join_names, local_date, local_money
 from actions.order_access import (
     REFUSAL_DISPUTED,
     NoAccess,
@@ -24,9 +26,10 @@ from actions.order_access import (
     verified_ref,
     verified_store_order,
 )
-from actions.replies import Reply, money, plain_date, send
+from actions.replies import Reply, send
 from actions.return_replies import item_list
 from analytics.outcomes import value_field
+from common.languages import DEFAULT_LANGUAGE
 from integrations.store.errors import StoreError, StoreRefusal
 from integrations.store.models import Order
 
@@ -40,19 +43,29 @@ def cannot_cancel(order: Order) -> list[Reply]:
     return [Reply("utter_cancel_refused_shipped", {"order_number": order.order_number})]
 
 
-def cancellation_summary(order: Order) -> Reply:
+def cancellation_summary(order: Order, *, language: str = DEFAULT_LANGUAGE) -> Reply:
     return Reply(
         "utter_ask_cancel_confirmed",
         {
             "order_number": order.order_number,
-            "items": item_list([line.name for line in order.lines]),
-            "total": money(order.total, order.currency),
+            "items": _items([line.name for line in order.lines], language=language),
+            "total": local_money(order.total, order.currency, language=language),
             "payment_method": order.payment_method,
         },
     )
 
 
-def cancelled_replies(order: Order, *, today: date) -> list[Reply]:
+def _items(names: list[str], *, language: str) -> str:
+    """"the Sweater and the Tee" in English; the names joined in the other languages (their
+    sentence has no article to agree with)."""
+    if language == DEFAULT_LANGUAGE:
+        return item_list(names)
+    return join_names(names, language=language)
+
+
+def cancelled_replies(
+    order: Order, *, today: date, language: str = DEFAULT_LANGUAGE
+) -> list[Reply]:
     # The order's value goes with the reply, for the KPI report's "cancelled before shipping".
     value = value_field(order.total, order.currency)
     refund = next((r for r in order.refunds if r.status in ("pending", "issued")), None)
@@ -63,9 +76,9 @@ def cancelled_replies(order: Order, *, today: date) -> list[Reply]:
             "utter_order_cancelled_now_refund",
             {
                 "order_number": order.order_number,
-                "amount": money(refund.amount, refund.currency),
+                "amount": local_money(refund.amount, refund.currency, language=language),
                 "method": refund.method,
-                "expected_by": plain_date(refund.expected_by, today=today),
+                "expected_by": local_date(refund.expected_by, today=today, language=language),
                 **value,
             },
         )
@@ -110,7 +123,7 @@ class ActionAskCancelConfirmed(Action):
             _, order = await verified_store_order(dispatcher, tracker)
         except NoAccess as denied:
             return denied.events
-        send(dispatcher, [cancellation_summary(order)])
+        send(dispatcher, [cancellation_summary(order, language=conversation_language(tracker))])
         return []
 
 
@@ -151,5 +164,6 @@ class ActionSubmitCancellation(Action):
         except StoreError:
             logger.warning("store unavailable cancelling an order", exc_info=True)
             return [*reset, *store_down(dispatcher)]
-        send(dispatcher, cancelled_replies(order, today=date.today()))
+        language = conversation_language(tracker)
+        send(dispatcher, cancelled_replies(order, today=date.today(), language=language))
         return reset

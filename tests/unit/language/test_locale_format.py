@@ -107,3 +107,24 @@ def test_refund_status_in_spanish():
     )
     assert "antes del miércoles, 2 de diciembre" in rendered(replies[1], "es")
     assert rendered(replies[1], "es").startswith("15,00\xa0GBP: en trámite")
+
+
+def test_cancellation_summary_and_refund_in_german():
+    from actions.cancellation import cancellation_summary, cancelled_replies
+
+    cancellable = order(order_number="10001", status="processing", can_cancel=True)
+    assert rendered(cancellation_summary(cancellable, language="de"), "de") == (
+        "Bestellung 10001 ist noch nicht verschickt und kann noch storniert werden: "
+        "Merino Crew Sweater und Clearance Linen Scarf, insgesamt 104,00\xa0£, Erstattung auf "
+        "Ihr Zahlungsmittel (card ending 4242). Soll ich die ganze Bestellung stornieren?"
+    )
+    cancelled = order(
+        status="cancelled", refunds=(refund("pending", amount="104.00", expected=WEDNESDAY),)
+    )
+    [reply] = cancelled_replies(cancelled, today=TODAY, language="de")
+    assert "104,00\xa0£ auf card ending 4242" in rendered(reply, "de")
+    assert "bis Mittwoch, 2. Dezember" in rendered(reply, "de")
+    [english] = cancelled_replies(cancelled, today=TODAY)
+    assert "£104.00" in rendered(english, "en") and "Wednesday 2 December" in rendered(
+        english, "en"
+    )
