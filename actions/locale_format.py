@@ -19,6 +19,7 @@ from babel.numbers import format_currency
 
 from actions.replies import money, plain_date
 from common.languages import DEFAULT_LANGUAGE
+from common.order_numbers import OrderNumberFormat
 
 LOCALES = {"de": "de_DE", "fr": "fr_FR", "es": "es_ES"}
 # weekday, day and month, as each language writes them (CLDR patterns; the year when it is
@@ -34,6 +35,12 @@ ORDER_LABEL = {"en": "Order {number}", "de": "Bestellung {number}", "fr": "Comma
                "es": "Pedido {number}"}
 ONE_PARCEL = {"en": "One parcel", "de": "Ein Paket", "fr": "Un colis", "es": "Un paquete"}
 AND = {"en": "and", "de": "und", "fr": "et", "es": "y"}
+# how a shopper recognises an order number: exactly n digits, or n or more
+DIGITS_HINT = {
+    "de": ("{n} Ziffern, z. B. {example}", "{n} oder mehr Ziffern, z. B. {example}"),
+    "fr": ("{n} chiffres, par exemple {example}", "{n} chiffres ou plus, par exemple {example}"),
+    "es": ("{n} cifras, como {example}", "{n} o más cifras, como {example}"),
+}
 NOT_AVAILABLE = {"en": "not available yet", "de": "noch nicht verfügbar",
                  "fr": "pas encore disponible", "es": "aún no disponible"}
 
@@ -84,3 +91,12 @@ def join_names(names: Sequence[str], *, language: str) -> str:
         return "".join(names)
     word = AND.get(language, AND[DEFAULT_LANGUAGE])
     return ", ".join(names[:-1]) + f" {word} " + names[-1]
+
+
+def order_number_hint(order_numbers: OrderNumberFormat, *, language: str) -> str:
+    """The store's order-number format for the bot's questions ("5 digits, like 10023")."""
+    if language not in DIGITS_HINT:
+        return order_numbers.hint
+    exact, at_least = DIGITS_HINT[language]
+    pattern = exact if order_numbers.min_digits == order_numbers.max_digits else at_least
+    return pattern.format(n=order_numbers.min_digits, example=order_numbers.example)

@@ -18,6 +18,8 @@ from rasa_sdk.types import DomainDict
 
 from actions.bootstrap import services
 from actions.identity import METADATA_KEY
+from actions.language import conversation_language
+from actions.locale_format import order_number_hint
 from actions.replies import plain_date
 from actions.verification import logged_in_shopper
 from integrations.store.errors import StoreError
@@ -74,7 +76,6 @@ class ActionAskOrderNumber(Action):
                     buttons=order_buttons(recent, today=date.today()),
                 )
                 return []
-        dispatcher.utter_message(
-            response="utter_ask_order_number_hint", hint=store.order_numbers.hint
-        )
+        hint = order_number_hint(store.order_numbers, language=conversation_language(tracker))
+        dispatcher.utter_message(response="utter_ask_order_number_hint", hint=hint)
         return []

@@ -30,6 +30,8 @@ from rasa_sdk.types import DomainDict
 from actions.attempts import client_key
 from actions.bootstrap import services
 from actions.identity import ShopperIdentity, identity_from_metadata
+from actions.language import conversation_language
+from actions.locale_format import order_number_hint
 from common.order_numbers import REFERENCE_FORMAT, OrderNumberFormat
 from integrations.store.errors import (
     OrderNotFound,
@@ -239,7 +241,7 @@ class ValidateVerificationForm(FormValidationAction):
             dispatcher.utter_message(
                 response="utter_invalid_order_number_hint",
                 value=_shown(value),
-                hint=_order_numbers().hint,
+                hint=order_number_hint(_order_numbers(), language=conversation_language(tracker)),
             )
             return {"order_number": None}
         return {"order_number": number}

@@ -128,3 +128,15 @@ def test_cancellation_summary_and_refund_in_german():
     assert "£104.00" in rendered(english, "en") and "Wednesday 2 December" in rendered(
         english, "en"
     )
+
+
+def test_order_number_hint_in_each_language():
+    from actions.locale_format import order_number_hint
+    from common.order_numbers import REFERENCE_FORMAT, SHOPIFY_FORMAT
+
+    assert order_number_hint(REFERENCE_FORMAT, language="en") == REFERENCE_FORMAT.hint
+    assert order_number_hint(REFERENCE_FORMAT, language="de") == "5 Ziffern, z. B. 10023"
+    assert order_number_hint(SHOPIFY_FORMAT, language="fr") == (
+        "4 chiffres ou plus, par exemple #10023"
+    )
+    assert order_number_hint(REFERENCE_FORMAT, language="es") == "5 cifras, como 10023"
