@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass
 
@@ -35,7 +36,24 @@ class HandoffServices:
     activity: AgentActivity
     responses: Responses
     slack: SlackClient | None = None
-    zendesk_sync: ZendeskSync | None = None  # set when tickets are in Zendesk
+
+    @functools.cached_property
+    def zendesk_sync(self) -> ZendeskSync | None:
+        """What agents do in Zendesk, for the chat (tickets in Zendesk only). Built on first
+        use: only the handoff service needs it, not the action server."""
+        z = self.settings.zendesk
+        if z is None:
+            return None
+        # Its own client, within its own request budget (ticket creation is not polled for).
+        budget = RequestBudget(z.requests_per_minute)
+        client = ZendeskClient(subdomain=z.subdomain, email=z.email, token=z.token,
+                               domain=z.domain, request_budget=budget.spend)
+        return ZendeskSync(
+            store=self.store,
+            helpdesk=ZendeskHelpdesk(client, tz=self.settings.business_hours.tz),
+            activity=self.activity,
+            budget=budget,
+        )
 
 
 def build_services(settings: HandoffSettings) -> HandoffServices:
@@ -84,21 +102,6 @@ def build_services(settings: HandoffSettings) -> HandoffServices:
     activity = AgentActivity(
         engine, helpdesk=helpdesk.name, responses=responses, wake=relay.wake.set
     )
-    zendesk_sync = None
-    if settings.zendesk is not None:
-        z = settings.zendesk
-        # Its own client, within its own request budget (ticket creation is not polled for).
-        budget = RequestBudget(z.requests_per_minute)
-        zendesk_sync = ZendeskSync(
-            store=store,
-            helpdesk=ZendeskHelpdesk(
-                ZendeskClient(subdomain=z.subdomain, email=z.email, token=z.token,
-                              domain=z.domain, request_budget=budget.spend),
-                tz=tz,
-            ),
-            activity=activity,
-            budget=budget,
-        )
     return HandoffServices(
         settings=settings,
         engine=engine,
@@ -111,7 +114,6 @@ def build_services(settings: HandoffSettings) -> HandoffServices:
         activity=activity,
         responses=responses,
         slack=slack,
-        zendesk_sync=zendesk_sync,
     )
 
 

@@ -28,6 +28,7 @@ from integrations.slack import SlackClient
 from tests.fakes.rasa import FakeRasa
 from tests.fakes.server import Fault
 from tests.fakes.slack import FakeSlack
+from tests.fakes.zendesk import FakeZendesk
 
 RASA_TOKEN = "rasa-secret"  # as conftest.py's fake_rasa
 APP = "/webhooks/slack/interactions"
@@ -235,4 +236,49 @@ def test_without_a_signing_secret_there_is_no_slack_endpoint(
     response = TestClient(create_app(services)).post(APP, content=body,
                                                      headers=fake_slack.sign(body))
     assert response.status_code == 404
+    services.engine.dispose()
+
+
+def test_claim_and_reply_from_slack_on_zendesk_tickets(
+    database_url: str, engine: Any, fake_slack: FakeSlack, fake_rasa: FakeRasa,
+    fake_zendesk: FakeZendesk, escalate: Any, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ZENPY_FORCE_SCHEME", "http")
+    services = bootstrap.build_services(HandoffSettings.from_env({
+        "HELPDESK_DATABASE_URL": database_url, "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_CHANNEL": "#support", "SLACK_BASE_URL": fake_slack.base_url,
+        "SLACK_SIGNING_SECRET": fake_slack.signing_secret,
+        "ZENDESK_SUBDOMAIN": "127", "ZENDESK_DOMAIN": f"0.0.1:{fake_zendesk.port}",
+        "ZENDESK_EMAIL": "bot@example.com", "ZENDESK_TOKEN": "zd-token",
+        "RASA_URL": fake_rasa.url, "RASA_TOKEN": RASA_TOKEN,
+    }))
+    escalate(services.store, conversation_id="a", email="a@example.com")
+    escalate(services.store, conversation_id="b", email="b@example.com")
+    deliver(services)
+    sam_agent = fake_zendesk.add_agent("Sam Agent", "sam@shop.example")
+    app = SlackApp(TestClient(create_app(services)), fake_slack)
+    sam = fake_slack.add_user("U1", "sam", "sam@shop.example")
+    bob = fake_slack.add_user("U2", "bob", "bob@elsewhere.example")
+    alert_a, alert_b = fake_slack.messages
+    ticket_a = fake_zendesk.tickets[int(services.store.conversation("a").ticket_id or 0)]
+    ticket_b = fake_zendesk.tickets[int(services.store.conversation("b").ticket_id or 0)]
+
+    assert app.click(alert_a, "shopdesk_claim", sam).status_code == 200
+    assert ticket_a.assignee_id == sam_agent
+    # Someone without a Zendesk agent account: the ticket says who took it.
+    assert app.click(alert_b, "shopdesk_claim", bob).status_code == 200
+    assert ticket_b.assignee_id is None
+    assert ticket_b.comments[-1]["body"] == "Claimed in Slack by bob."
+    assert ticket_b.comments[-1]["public"] is False
+    assert services.store.conversation("b").assignee == "bob"
+
+    assert app.click(alert_a, "shopdesk_reply", sam).status_code == 200
+    body, headers = app.submit(fake_slack.views[-1]["view"], "Sam here, on it.", sam, "V9")
+    assert app.post(body, headers).json() == {"response_action": "clear"}
+    assert ticket_a.comments[-1] == {**ticket_a.comments[-1], "public": True,
+                                     "body": "Sam here, on it.\n\n— sam"}
+    # The answer is in the chat once: Zendesk's copy (Shopdesk's own comment) is not relayed.
+    assert services.zendesk_sync is not None
+    services.zendesk_sync.poll_once()
+    assert [m.body for m in services.chat.messages("a")] == ["Sam here, on it."]
     services.engine.dispose()
