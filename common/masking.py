@@ -1,9 +1,11 @@
 """Masks what must never be stored or logged, as plain functions over text (stdlib only).
 
 - Secrets (masked everywhere: tracker store, event broker, outbox, tickets, logs): card
-  numbers (13-19 digits, optionally grouped by spaces or dashes, Luhn-valid), security
-  codes next to a CVV/CVC phrase or written after a card number in the same message, and
-  passwords/PINs.
+  numbers (13-19 digits, Luhn-valid, grouped by spaces, dashes or dots, also doubled, by
+  no-break spaces or with zero-width characters between digits), security codes next to a
+  CVV/CVC phrase or written after a card number in the same message, passwords/PINs
+  ("password is", "pin:", "my pass is", "pw:"), and IBANs (spaced or compact, checked with
+  their mod-97 check digits).
 - Contact details (masked in logs only; tickets keep them because agents need them):
   email addresses and phone numbers.
 
@@ -16,11 +18,23 @@ import re
 from dataclasses import dataclass
 
 CARD_PLACEHOLDER = "[card number ending {last4}]"
+IBAN_PLACEHOLDER = "[IBAN ending {last4}]"
 MASKED = "[masked]"
 EMAIL_PLACEHOLDER = "[email]"
 PHONE_PLACEHOLDER = "[phone]"
 
-_CARD_CANDIDATE = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
+# What people (and their keyboards) put between a card's digits: spaces (also no-break,
+# narrow and thin ones), dashes, dots, and invisible zero-width characters; up to two.
+_GAP = "[ \u00a0\u2007\u2009\u202f.\u2010\u2011\u2012\u2013-]"
+_INVISIBLE = "[\u200b\u200c\u200d\u2060\ufeff]"
+_SEPARATOR = re.compile(f"{_GAP}|{_INVISIBLE}")
+_CARD_CANDIDATE = re.compile(
+    f"(?<![\\d.-])\\d(?:(?:{_GAP}|{_INVISIBLE}){{0,2}}\\d){{12,18}}(?![\\d-])"
+)
+# Two letters, two check digits, then 11-30 letters or digits, optionally in groups of 4.
+_IBAN_CANDIDATE = re.compile(
+    r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[ \u00a0]?[A-Za-z0-9]){11,30}(?![A-Za-z0-9])"
+)
 _SECURITY_CODE = re.compile(
     r"(?P<label>\b(?:cvv2?|cvc2?|cid|csc|security code|card verification (?:code|value))\b"
     r"[^\d\n]{0,12})(?P<code>\d{3,4})\b",
@@ -31,7 +45,9 @@ _SECURITY_CODE = re.compile(
 _CODE_AFTER_CARD = re.compile(r"(?<![\d/.:-])\d{3,4}(?![\d/.:-])")
 _EXPIRY_AFTER_CARD = re.compile(r"(?<![\d/])(?:0?[1-9]|1[0-2])\s?/\s?(?:\d{2}|20\d{2})(?![\d/])")
 _SECRET = re.compile(
-    r"(?P<label>\b(?:password|passwd|passcode|passwort|pwd|pin)\b\s*(?:is|was|:|=)?\s*[:=]?\s*)"
+    r"(?P<label>\b(?:password|passwd|passcode|passwort|pwd|pin)\b\s*(?:is|was|:|=)?\s*[:=]?\s*"
+    # "pass" and "pw" are ordinary words ("pass it on") unless a value follows "is" or ":".
+    r"|\b(?:pass|pw)\b\s*(?:is|was|:|=)\s*[:=]?\s*)"
     r"(?P<secret>[^\s,;]+)",
     re.IGNORECASE,
 )
@@ -49,7 +65,7 @@ _PHONE = re.compile(
 
 @dataclass(frozen=True)
 class Masked:
-    """Masked text and what was found in it (kinds: card, security_code, password)."""
+    """Masked text and what was found in it (kinds: card, security_code, password, iban)."""
 
     text: str
     found: frozenset[str]
@@ -69,6 +85,14 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
+def iban_valid(compact: str) -> bool:
+    """ISO 13616: the check digits make the number (country moved to the end) 1 mod 97."""
+    if not 15 <= len(compact) <= 34 or not compact.isalnum() or not compact.isascii():
+        return False
+    rearranged = compact[4:] + compact[:4]
+    return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
+
+
 def find_secrets(text: str) -> Masked:
     """`text` with card numbers, security codes and passwords masked, and what was found."""
     found: set[str] = set()
@@ -77,7 +101,7 @@ def find_secrets(text: str) -> Masked:
         candidate = match.group(0)
         # The whole run, else the longest prefix ending at a separator: "4111 1111 1111
         # 1111 123" is a card followed by its code, not a 19-digit non-card.
-        ends = [len(candidate)] + [m.start() for m in re.finditer(r"[ -]", candidate)][::-1]
+        ends = [len(candidate)] + [m.start() for m in _SEPARATOR.finditer(candidate)][::-1]
         for end in ends:
             digits = re.sub(r"\D", "", candidate[:end])
             if 13 <= len(digits) <= 19 and luhn_valid(digits):
@@ -92,6 +116,18 @@ def find_secrets(text: str) -> Masked:
 
         return replace
 
+    def iban(match: re.Match[str]) -> str:
+        candidate = match.group(0)
+        # The whole run, else the longest prefix ending at a space ("DE89 ... 00 thanks").
+        ends = [len(candidate)] + [m.start() for m in re.finditer(r"\s", candidate)][::-1]
+        for end in ends:
+            compact = re.sub(r"\s", "", candidate[:end]).upper()
+            if iban_valid(compact):
+                found.add("iban")
+                return IBAN_PLACEHOLDER.format(last4=compact[-4:]) + candidate[end:]
+        return candidate
+
+    text = _IBAN_CANDIDATE.sub(iban, text)
     text = _CARD_CANDIDATE.sub(card, text)
     if "card" in found:
         head, sep, tail = text.rpartition("]")

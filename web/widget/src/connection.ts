@@ -1,12 +1,13 @@
 // The link to Rasa's socket.io channel (session_persistence: true).
-// Protocol: on every (re)connect emit `session_request {session_id}` and wait for
-// `session_confirm <id>`, then ask for the stored conversation (`sync_request {session_id}`
-// -> `transcript {state, messages}`: what was missed while offline or away); then
-// `user_uttered {message, session_id, customData}` goes up and `bot_uttered {id, ...}` comes
-// down to the session's room. Every message carries its own `message_id` (in customData):
-// the server handles an id once, so resending it after a lost connection or a
-// `shopdesk_retry` (the server's stores were unreachable) never repeats a turn, and the
-// transcript shows it once.
+// Protocol: on every (re)connect emit `session_request {session_id, session_token}` and wait
+// for `session_confirm {session_id, session_token}` (the server joins a session only with the
+// token it handed out for it, else it starts a new one), then ask for the stored conversation
+// (`sync_request {session_id}` -> `transcript {state, messages}`: what was missed while
+// offline or away); then `user_uttered {message, session_id, customData}` goes up and
+// `bot_uttered {id, ...}` comes down to the session's room. Every message carries its own
+// `message_id` (in customData): the server handles an id once, so resending it after a lost
+// connection or a `shopdesk_retry` (the server's stores were unreachable) never repeats a
+// turn, and the transcript shows it once.
 
 import { io, type Socket } from "socket.io-client";
 
@@ -14,7 +15,7 @@ export type ConnectionStatus = "connecting" | "online" | "offline";
 
 export interface ConnectionHandlers {
   onStatus(status: ConnectionStatus): void;
-  onSession(sessionId: string): void;
+  onSession(sessionId: string, sessionToken: string | null): void;
   onBotMessage(data: unknown): void;
   /** The server could not take the message now: send it again (same id) in `afterSeconds`. */
   onRetry(messageId: string | null, afterSeconds: number): void;
@@ -25,6 +26,7 @@ export interface ConnectionOptions {
   serverUrl: string;
   socketPath: string;
   sessionId: string | null;
+  sessionToken: string | null;
   /** Sent as `customData` with every message (identity token, locale). */
   metadata: () => Record<string, unknown>;
   handlers: ConnectionHandlers;
@@ -36,10 +38,12 @@ export const RETRY_EVENT = "shopdesk_retry";
 export class RasaConnection {
   private socket: Socket | null = null;
   private sessionId: string | null;
+  private sessionToken: string | null;
   private confirmed = false;
 
   constructor(private readonly options: ConnectionOptions) {
     this.sessionId = options.sessionId;
+    this.sessionToken = options.sessionToken;
   }
 
   /** True once the server confirmed the session on the current connection. */
@@ -67,17 +71,21 @@ export class RasaConnection {
       this.confirmed = false;
       socket.emit("session_request", {
         session_id: this.sessionId,
+        session_token: this.sessionToken,
         [METADATA_KEY]: this.options.metadata(),
       });
     });
     socket.on("session_confirm", (data: unknown) => {
-      const id = typeof data === "string" ? data : (data as { session_id?: unknown } | null)?.session_id;
+      const confirmed = data as { session_id?: unknown; session_token?: unknown } | null;
+      const id = typeof data === "string" ? data : confirmed?.session_id;
       if (typeof id !== "string" || !id) return;
+      const token = typeof confirmed?.session_token === "string" ? confirmed.session_token : null;
       this.sessionId = id;
+      this.sessionToken = token;
       this.confirmed = true;
       // Asked before anything queued is sent, so the answer's cut-off is known.
       socket.emit("sync_request", { session_id: id });
-      handlers.onSession(id);
+      handlers.onSession(id, token);
       handlers.onStatus("online");
     });
     socket.on("bot_uttered", (data: unknown) => handlers.onBotMessage(data));

@@ -66,6 +66,7 @@ export class ConversationStore {
   private readonly sessionKey: string;
   private readonly stateKey: string;
   private readonly unreadKey: string;
+  private readonly sessionTokenKey: string;
   private readonly openKey: string;
   private readonly tabKey: string;
   private readonly shared: KeyValue;
@@ -74,6 +75,7 @@ export class ConversationStore {
   constructor(options: { prefix: string; shared?: KeyValue; perTab?: KeyValue }) {
     const p = options.prefix;
     this.sessionKey = `${p}:session`;
+    this.sessionTokenKey = `${p}:session-token`;
     this.transcriptKey = `${p}:transcript`;
     this.stateKey = `${p}:state`;
     this.unreadKey = `${p}:unread`;
@@ -91,6 +93,15 @@ export class ConversationStore {
     if (id !== this.sessionId()) {
       this.shared.setItem(this.sessionKey, id);
     }
+  }
+
+  /** The server's signature of the session id: proves this browser was given that session. */
+  sessionToken(): string | null {
+    return this.shared.getItem(this.sessionTokenKey);
+  }
+
+  setSessionToken(token: string): void {
+    if (token !== this.sessionToken()) this.shared.setItem(this.sessionTokenKey, token);
   }
 
   messages(): StoredMessage[] {

@@ -174,11 +174,13 @@ export class ShopdeskWidget {
       serverUrl: this.config.serverUrl,
       socketPath: this.config.socketPath,
       sessionId: this.store.sessionId(),
+      sessionToken: this.store.sessionToken(),
       metadata: () => this.metadata(),
       handlers: {
         onStatus: (status) => this.setStatus(status),
-        onSession: (id) => {
+        onSession: (id, token) => {
           this.store.setSessionId(id);
+          if (token) this.store.setSessionToken(token);
           this.syncSince = Date.now();
           this.resendAwaiting();
           this.flushQueue();
