@@ -11,7 +11,14 @@ Where (the same settings the profiles and processes use):
   helpdesk's tickets and their comments, and any other table keyed by the conversation
   (a `sender_id`, `conversation_id` or `sender` column);
 - the store database (`STORE_DATABASE_URL`): only its idempotency keys, by age (they are
-  hashes of the conversation, not linkable to a sender; orders are the store's records).
+  hashes of the conversation, not linkable to a sender; orders are the store's records);
+- the processes' logs (`SHOPDESK_LOG_DIR`, default var/log, current and rotated files):
+  `forget` removes every line naming the conversation, its ticket references or tickets,
+  `purge` deletes rotated logs older than the period (common/logfiles.py).
+
+A GDPR request names a shopper by email: `forget_email()` finds every conversation that
+mentions the address (in the tracker store, the event broker, tickets and the outbox) and
+forgets each.
 
 Tickets in Zendesk are not touched: delete them in Zendesk (their `external_id` starts with
 `shopdesk:<sender>:`).
@@ -33,7 +40,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from bot import paths
 from bot.profiles import EMBEDDED, PRODUCTION, ProfileError, rasa_events_url
-from common import db
+from common import db, logfiles
 from common.settings import EnvSettings
 
 SENDER_COLUMNS = ("sender_id", "conversation_id", "sender")
@@ -56,10 +63,18 @@ class DataStores(EnvSettings):
         "sqlite:///var/store.db", alias="STORE_DATABASE_URL", validate_default=True
     )
 
+    # The processes' logs (current and rotated): the launcher's SHOPDESK_LOG_DIR.
+    log_dir: Path = Field(paths.LOGS, alias="SHOPDESK_LOG_DIR")
+
     @field_validator("helpdesk_url", "store_url")
     @classmethod
     def _relative_to_root(cls, url: str | None) -> str | None:
         return _sqlite_from_root(url) if url else url
+
+    @field_validator("log_dir")
+    @classmethod
+    def _log_dir_from_root(cls, path: Path) -> Path:
+        return path if path.is_absolute() else paths.ROOT / path
 
     @classmethod
     def derived_values(cls, env: Mapping[str, str]) -> dict[str, Any]:
@@ -82,6 +97,12 @@ class DataStores(EnvSettings):
             "tracker_url": f"sqlite:///{_from_root(tracker_file)}",
             "events_url": f"sqlite:///{_from_root(events_file)}",
         }
+
+
+def log_directory(env: Mapping[str, str]) -> Path:
+    """Where the launcher writes the processes' logs: SHOPDESK_LOG_DIR, default var/log."""
+    raw = env.get("SHOPDESK_LOG_DIR")
+    return _from_root(raw) if raw else paths.LOGS
 
 
 def _from_root(path: str) -> Path:
@@ -147,8 +168,9 @@ def _tables(connection: Connection) -> dict[str, sa.Table]:
 
 
 def forget(sender_id: str, stores: DataStores) -> Report:
-    """Delete everything kept about the conversation `sender_id`."""
+    """Delete everything kept about the conversation `sender_id`, its log lines included."""
     report = Report()
+    needles = [sender_id, *_handoff_names(sender_id, stores, report)]
     for name, url in (("tracker store", stores.tracker_url), ("event broker", stores.events_url),
                       ("handoff", stores.helpdesk_url)):
         with _connect(url, name, report) as connection:
@@ -168,7 +190,87 @@ def forget(sender_id: str, stores: DataStores) -> Report:
                     continue
                 result = connection.execute(table.delete().where(column == sender_id))
                 report.add(f"{name}.{table.name}", result.rowcount)
+    if stores.log_dir is not None:
+        for scrubbed in logfiles.scrub(stores.log_dir, needles):
+            report.add(f"logs.{scrubbed.file.name}", scrubbed.lines)
     return report
+
+
+def _handoff_names(sender_id: str, stores: DataStores, report: Report) -> list[str]:
+    """How the logs name this conversation's handoffs: its references (SD-...) and tickets."""
+    names: list[str] = []
+    with _connect(stores.helpdesk_url, "handoff", Report()) as connection:
+        if connection is None:
+            return names
+        tables = _tables(connection)
+        if (tickets := tables.get("helpdesk_tickets")) is not None:
+            for row in connection.execute(
+                sa.select(tickets.c.id, tickets.c.reference).where(
+                    tickets.c.conversation_id == sender_id
+                )
+            ):
+                names += [row.reference, f"ticket {row.id} ", f"ticket #{row.id}"]
+        if (conversations := tables.get("handoff_conversations")) is not None:
+            for row in connection.execute(
+                sa.select(conversations.c.reference, conversations.c.ticket_id).where(
+                    conversations.c.conversation_id == sender_id
+                )
+            ):
+                names.append(row.reference)
+                if row.ticket_id:
+                    names += [f"ticket {row.ticket_id} ", f"ticket {row.ticket_id}:"]
+        if (outbox := tables.get("handoff_outbox")) is not None:
+            for row in connection.execute(
+                sa.select(outbox.c.id).where(outbox.c.conversation_id == sender_id)
+            ):
+                names += [f"outbox row {row.id} ", f"outbox row {row.id}:"]
+    return names
+
+
+def conversations_of(email: str, stores: DataStores) -> list[str]:
+    """Every conversation id that mentions `email` (any letter case): in its events, as a
+    ticket's requester, in a handoff or an outbox entry."""
+    needle = email.strip().lower()
+    found: set[str] = set()
+    for name, url in (("tracker store", stores.tracker_url), ("event broker", stores.events_url),
+                      ("handoff", stores.helpdesk_url)):
+        with _connect(url, name, Report()) as connection:
+            if connection is None:
+                continue
+            for table in _tables(connection).values():
+                column = next((table.c[c] for c in SENDER_COLUMNS if c in table.c), None)
+                if column is None:
+                    continue
+                texts = [c for c in table.c if c.name in _TEXT_COLUMNS]
+                if not texts:
+                    continue
+                condition = sa.or_(
+                    *(
+                        sa.func.lower(sa.cast(c, sa.Text)).contains(needle, autoescape=True)
+                        for c in texts
+                    )
+                )
+                found.update(
+                    str(value)
+                    for value in connection.execute(
+                        sa.select(column).where(condition).distinct()
+                    ).scalars()
+                )
+    return sorted(found)
+
+
+# Columns that can hold a shopper's email address (message JSON, requester, payload).
+_TEXT_COLUMNS = frozenset({"data", "email", "requester_email", "payload"})
+
+
+def forget_email(email: str, stores: DataStores) -> tuple[list[str], Report]:
+    """Forget every conversation of the shopper with this email address."""
+    senders = conversations_of(email, stores)
+    report = Report()
+    for sender in senders:
+        for where, count in forget(sender, stores).deleted.items():
+            report.add(where, count)
+    return senders, report
 
 
 def purge(days: int, stores: DataStores, *, now: datetime | None = None) -> Report:
@@ -179,7 +281,8 @@ def purge(days: int, stores: DataStores, *, now: datetime | None = None) -> Repo
     """
     if days < 0:
         raise ValueError("days must be zero or more")
-    cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
+    now = now or datetime.now(UTC)
+    cutoff = now - timedelta(days=days)
     report = Report()
     with _connect(stores.tracker_url, "tracker store", report) as connection:
         if connection is not None and (events := _tables(connection).get("events")) is not None:
@@ -198,6 +301,10 @@ def purge(days: int, stores: DataStores, *, now: datetime | None = None) -> Repo
         if connection is not None and keys is not None:
             result = connection.execute(keys.delete().where(keys.c.created_at < _naive(cutoff)))
             report.add("store.idempotency_keys", result.rowcount)
+    if stores.log_dir is not None and stores.log_dir.is_dir():
+        expired = logfiles.expire(stores.log_dir, keep_days=days, today=now.date())
+        if expired:
+            report.add("logs.rotated files", len(expired))
     return report
 
 

@@ -21,7 +21,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot import paths
-from bot.erasure import DataStores, forget, purge
+from bot.erasure import DataStores, forget, forget_email, purge
 from handoff import migrations
 from handoff.db import (
     chat_messages,
@@ -92,6 +92,7 @@ def environment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict
             "RASA_EVENTS_DB": str(tmp_path / "rasa-events.db"),
             "HELPDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'handoff.db'}",
             "STORE_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}",
+            "SHOPDESK_LOG_DIR": str(tmp_path / "log"),
         }
         return
     admin = sa.engine.make_url(POSTGRES_ADMIN_URL)
@@ -108,6 +109,7 @@ def environment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict
             "RASA_EVENTS_DB_NAME": names["events"],
             "HELPDESK_DATABASE_URL": f"{base}/{names['handoff']}",
             "STORE_DATABASE_URL": f"{base}/{names['store']}",
+            "SHOPDESK_LOG_DIR": str(tmp_path / "log"),
         }
 
 
@@ -261,7 +263,8 @@ def test_the_commands_print_counts_and_refuse_bad_arguments(tmp_path: Path) -> N
            "RASA_TRACKER_DB": str(tmp_path / "tracker.db"),
            "RASA_EVENTS_DB": str(tmp_path / "rasa-events.db"),
            "HELPDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'handoff.db'}",
-           "STORE_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}"}
+           "STORE_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}",
+           "SHOPDESK_LOG_DIR": str(tmp_path / "log")}
     fill(DataStores.from_env(env), senders={"cat-3": NOW})
 
     def bot(*args: str, **extra: str) -> subprocess.CompletedProcess[str]:
@@ -274,5 +277,70 @@ def test_the_commands_print_counts_and_refuse_bad_arguments(tmp_path: Path) -> N
     assert "tracker store.events: 2 row(s)" in forgot.stdout
     assert bot("purge", "--days", "-1").returncode == 2
     assert bot("forget", "--sender", " ").returncode == 2
+    by_email = bot("forget", "--email", "nobody@example.com")
+    assert by_email.returncode == 0 and "forgot 0 conversation(s)" in by_email.stdout
+    assert bot("forget", "--email", "not-an-address").returncode == 2
     missing = bot("purge", "--days", "30", SHOPDESK_PROFILE="production")
     assert missing.returncode == 2 and "RASA_DB_HOST" in missing.stderr
+
+
+def test_forget_by_email_erases_every_conversation_of_that_shopper(
+    environment: dict[str, str],
+) -> None:
+    stores = DataStores.from_env(environment)
+    fill(stores, senders={"ann-1": NOW, "bob-2": NOW})
+    # Another conversation in which she only typed her address (in other letter case).
+    event = {"event": "user", "text": "it's ANN-1@Example.com", "timestamp": NOW.timestamp()}
+    with create_db_engine(stores.tracker_url or "").begin() as db:
+        db.execute(sa.text("insert into events (sender_id, type_name, timestamp, data) "
+                           "values ('web-77', 'user', :t, :d)"),
+                   {"t": NOW.timestamp(), "d": json.dumps(event)})
+
+    senders, report = forget_email("ann-1@example.com", stores)
+
+    assert senders == ["ann-1", "web-77"]
+    assert report.deleted["tracker store.events"] == 3
+    assert mentions(stores, "ann-1") == []  # her conversations, tickets, outbox rows
+    assert mentions(stores, "web-77") == []
+    assert len(mentions(stores, "bob-2")) == 6  # nobody else's
+    assert forget_email("ann-1@example.com", stores)[0] == []
+
+
+def test_forget_removes_the_shoppers_lines_from_every_log(environment: dict[str, str]) -> None:
+    stores = DataStores.from_env(environment)
+    fill(stores, senders={"ann-1": NOW, "bob-2": NOW})
+    assert stores.log_dir is not None
+    stores.log_dir.mkdir()
+    handoff_log = stores.log_dir / "handoff.log"
+    handoff_log.write_text(
+        "handoff alert (Slack not configured): [normal] Handoff SD-000000: my parcel never "
+        "came ([email])\n"
+        "handoff SD-000001: ticket 2 (builtin)\n"
+        "rest channel: handling a message failed (sender ann-1)\n"
+        "worker started\n"
+    )
+    rotated = stores.log_dir / "rasa.log.2026-05-31"
+    rotated.write_text("conversation ann-1 restarted\nconversation bob-2 restarted\n")
+
+    report = forget("ann-1", stores)
+
+    assert handoff_log.read_text() == (
+        "handoff SD-000001: ticket 2 (builtin)\nworker started\n"
+    )
+    assert rotated.read_text() == "conversation bob-2 restarted\n"
+    assert report.deleted["logs.handoff.log"] == 2
+    assert report.deleted["logs.rasa.log.2026-05-31"] == 1
+
+
+def test_purge_deletes_logs_older_than_the_period(environment: dict[str, str]) -> None:
+    stores = DataStores.from_env(environment)
+    assert stores.log_dir is not None
+    stores.log_dir.mkdir()
+    old = stores.log_dir / f"handoff.log.{(NOW - timedelta(days=31)).date().isoformat()}"
+    kept = stores.log_dir / f"handoff.log.{(NOW - timedelta(days=29)).date().isoformat()}"
+    current = stores.log_dir / "handoff.log"
+    for path in (old, kept, current):
+        path.write_text("a line\n")
+    report = purge(30, stores, now=NOW)
+    assert not old.exists() and kept.exists() and current.exists()
+    assert report.deleted["logs.rotated files"] == 1
