@@ -90,9 +90,9 @@ bench-load: install lb ## load benchmark (open load 5/20/40 turns/s, saturation,
 widget-test: ## the chat widget's TypeScript checks (needs node/npm): typecheck, node:test, bundle up to date
 	cd web/widget && npm ci --no-audit --no-fund --silent && npm run typecheck && npm test && npm run check-dist
 
-forget: install ## erase one shopper's conversations, outbox entries and tickets: make forget SENDER=id
-	@test -n "$(SENDER)" || { echo "usage: make forget SENDER=<conversation id>"; exit 2; }
-	$(APP_PY) -m bot forget --sender "$(SENDER)"
+forget: install ## erase a shopper's conversations, outbox entries, tickets and log lines: make forget EMAIL=address (or SENDER=id)
+	@test -n "$(SENDER)$(EMAIL)" || { echo "usage: make forget EMAIL=<address> | SENDER=<conversation id>"; exit 2; }
+	$(APP_PY) -m bot forget $(if $(EMAIL),--email "$(EMAIL)",--sender "$(SENDER)")
 
 purge: install ## delete conversation data older than DAYS days: make purge DAYS=90
 	@test -n "$(DAYS)" || { echo "usage: make purge DAYS=<days to keep>"; exit 2; }

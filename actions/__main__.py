@@ -15,7 +15,7 @@ import secrets
 import sys
 from typing import TYPE_CHECKING
 
-from actions.settings import ActionSettings, ConfigError
+from actions.settings import TOKEN_SETTING, ActionSettings, ConfigError
 from common.logs import install_log_masking
 
 if TYPE_CHECKING:
@@ -54,12 +54,20 @@ def main(argv: list[str] | None = None) -> int:
         if not problems:
             print(f"store backend {settings.store_backend}: ok")
         return 1 if problems else 0
+    token = os.environ.get(TOKEN_SETTING, "").strip()
+    if not token:
+        print(
+            f"action server: configuration error: {TOKEN_SETTING} is required (Rasa sends it "
+            "with every action call; `python -m bot run` generates one)",
+            file=sys.stderr,
+        )
+        return 2
 
     from rasa_sdk.executor import ActionExecutor
 
     executor = ActionExecutor()
     executor.register_package("actions")
-    serve(executor, host=settings.host, port=args.port or settings.port)
+    serve(executor, host=settings.host, port=args.port or settings.port, token=token)
     return 0
 
 
@@ -74,9 +82,10 @@ async def store_problems(settings: ActionSettings) -> list[str]:
         await store.aclose()
 
 
-def serve(executor: ActionExecutor, *, host: str, port: int) -> None:
-    """rasa_sdk.endpoint.run, with the app from `actions.webhook` (malformed calls get a
-    400, a failing action an apology, never a 500 that echoes the request)."""
+def serve(executor: ActionExecutor, *, host: str, port: int, token: str) -> None:
+    """rasa_sdk.endpoint.run, with the app from `actions.webhook` (callers without the
+    token get a 401, malformed calls a 400, a failing action an apology, never a 500 that
+    echoes the request)."""
     from functools import partial
 
     from rasa_sdk.utils import number_of_sanic_workers
@@ -85,7 +94,7 @@ def serve(executor: ActionExecutor, *, host: str, port: int) -> None:
 
     from actions.webhook import create_app
 
-    loader = AppLoader(factory=partial(create_app, executor))
+    loader = AppLoader(factory=partial(create_app, executor, token=token))
     app = loader.load()
     app.prepare(
         host=host,

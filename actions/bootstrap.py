@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from actions.attempts import BudgetShape, DecayingBudget, FailureBudget, RedisBudget
 from actions.settings import ActionSettings
 from actions.turn_reads import TurnReads
-from common.limits import FailureWindow
 from integrations.store.port import StorePort
 
 
@@ -20,8 +20,8 @@ from integrations.store.port import StorePort
 class Services:
     settings: ActionSettings
     store: StorePort
-    # Failed verifications per client (IP or conversation), across conversations.
-    failures: FailureWindow
+    # Failed verifications per client network, across conversations (actions/attempts.py).
+    failures: FailureBudget
     # Store reads shared by the actions of one turn (actions/turn_reads.py).
     reads: TurnReads = field(default_factory=TurnReads)
 
@@ -60,12 +60,23 @@ def configure(settings: ActionSettings, *, store: StorePort | None = None) -> Se
     _services = Services(
         settings=settings,
         store=store or build_store(settings),
-        failures=FailureWindow(
-            max_failures=settings.max_failed_verifications_per_client,
-            window_seconds=settings.failed_verification_window_seconds,
-        ),
+        failures=failure_budget(settings),
     )
     return _services
+
+
+def failure_budget(settings: ActionSettings) -> FailureBudget:
+    """The per-network verification budget: in Redis when configured, else in memory."""
+    shape = BudgetShape(
+        limit=settings.max_failed_verifications_per_client,
+        window_seconds=settings.failed_verification_window_seconds,
+    )
+    if settings.redis is None:
+        return DecayingBudget(shape)
+    where = settings.redis
+    return RedisBudget.connect(
+        shape, host=where.host, port=where.port, db=where.db, password=where.password
+    )
 
 
 def services() -> Services:

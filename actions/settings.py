@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Self
 
 from pydantic import Field, field_validator, model_validator
 
+from common.client_address import client_proof_key
 from common.order_numbers import BackendSettingError, store_backend
 from common.secrets import derived_forwarding_secret
 from common.settings import (
@@ -22,6 +24,9 @@ from common.settings import (
 from integrations.shopify.settings import ShopifySettingError, ShopifySettings
 from integrations.store.configured_policy import PolicyError, StorePolicy, load_policy
 from integrations.store.port import DEFAULT_TIMEOUT
+
+# The shared token Rasa sends with every action call (bot/endpoints*.yml).
+TOKEN_SETTING = "ACTION_SERVER_TOKEN"
 
 
 class ConfigError(ValueError):
@@ -79,6 +84,31 @@ class ActionSettings(EnvSettings):
             return store_backend({"SHOPDESK_STORE_BACKEND": value})
         except BackendSettingError as exc:
             raise ValueError(str(exc)) from None
+    # The shared token Rasa sends with every action call (checked by actions/webhook.py);
+    # the chat channel's signatures on client addresses use a key derived from it.
+    action_server_token: str | None = Field(
+        None, alias=TOKEN_SETTING, json_schema_extra=SECRET
+    )
+    # Where the per-network failure budgets are shared (production), else in memory.
+    redis_host: str | None = Field(None, alias="REDIS_HOST")
+    redis_port: Port = Field(6379, alias="REDIS_PORT")
+    redis_db: int = Field(0, ge=0, alias="REDIS_DB")
+    redis_password: str | None = Field(None, alias="REDIS_PASSWORD", json_schema_extra=SECRET)
+
+    @property
+    def client_proof_key(self) -> bytes | None:
+        """Checks the chat channel's signature on the client address."""
+        token = self.action_server_token
+        return client_proof_key(token) if token else None
+
+    @property
+    def redis(self) -> RedisLocation | None:
+        if not self.redis_host:
+            return None
+        return RedisLocation(
+            host=self.redis_host, port=self.redis_port, db=self.redis_db,
+            password=self.redis_password,
+        )
 
     @field_validator("store_url")
     @classmethod
@@ -121,3 +151,10 @@ def _forwarding_values(env: Mapping[str, str]) -> dict[str, Any]:
     # As the store does when started on its own with the same environment.
     return {"SHOPDESK_FORWARDING_SECRET": derived_forwarding_secret(verification)}
 
+
+@dataclass(frozen=True)
+class RedisLocation:
+    host: str
+    port: int = 6379
+    db: int = 0
+    password: str | None = None

@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.attempts import client_key
+from actions.attempts import client_network
 from actions.bootstrap import services
 from actions.identity import ShopperIdentity, identity_from_metadata
 from actions.language import conversation_language
@@ -145,9 +146,13 @@ def logged_in_shopper(tracker: Tracker) -> ShopperIdentity | None:
 
 
 def shopper_client(tracker: Tracker) -> str:
-    """Whose failed attempts these are: the client IP the channel recorded, else the
-    conversation. Never anything the shopper can choose freely once the channel sets it."""
-    return client_key(metadata=_latest_metadata(tracker), sender_id=tracker.sender_id)
+    """Whose failed attempts these are: the network a chat channel vouched for (signed),
+    else `api` (actions/attempts.py). Tracker metadata alone cannot choose it."""
+    return client_network(
+        metadata=_latest_metadata(tracker),
+        sender_id=tracker.sender_id,
+        proof_key=services().settings.client_proof_key,
+    )
 
 
 def verified_order(tracker: Tracker) -> VerifiedOrder | None:
@@ -221,9 +226,7 @@ class ValidateVerificationForm(FormValidationAction):
     ) -> list[EventType]:
         events: list[EventType] = []
         if _is_activation(tracker):
-            events += _reset_outcome(tracker)
-            if tracker.get_slot("verification_outcome") == LOCKED:
-                dispatcher.utter_message(response="utter_verification_locked")
+            events += _reset_outcome(tracker, dispatcher)
         validation = await self.get_validation_events(dispatcher, tracker, domain)
         tracker.add_slots(validation)
         events += validation
@@ -269,9 +272,10 @@ class ValidateVerificationForm(FormValidationAction):
             return []
 
         client = shopper_client(tracker)
-        if services().failures.blocked(client):
+        wait = services().failures.retry_after(client)
+        if wait is not None:
             logger.warning("verification refused: too many failures from %s", client)
-            return self._record(tracker, _locked(dispatcher))
+            return self._record(tracker, _network_limited(dispatcher, wait))
         store, reads = services().store, services().reads
         # A return's `action_start_return` comes next in this turn and needs the order's
         # return eligibility too: read it in the same request (actions/turn_reads.py).
@@ -286,9 +290,11 @@ class ValidateVerificationForm(FormValidationAction):
             )
         except OrderNotFound:
             return self._failed_attempt(dispatcher, tracker, client=client)
-        except StoreRateLimited:
+        except StoreRateLimited as exc:
+            # The store counts failures per client network as well (the forwarded key).
             logger.warning("verification refused by the store: too many failures (%s)", client)
-            return self._record(tracker, _locked(dispatcher))
+            wait = int(exc.retry_after or services().settings.failed_verification_window_seconds)
+            return self._record(tracker, _network_limited(dispatcher, wait))
         except StoreUnavailable:
             logger.warning("store unavailable during verification", exc_info=True)
             return self._record(tracker, _store_down(dispatcher))
@@ -304,15 +310,17 @@ class ValidateVerificationForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, *, client: str
     ) -> list[EventType]:
         failures = _failure_count(tracker) + 1
-        client_blocked = services().failures.record_failure(client)
+        services().failures.record_failure(client)
         events: list[EventType] = [
             SlotSet("verification_failures", float(failures)),
             SlotSet("order_number", None),
             SlotSet("email", None),
         ]
-        if failures >= services().settings.max_verification_attempts or client_blocked:
+        if failures >= services().settings.max_verification_attempts:
             events += _locked(dispatcher)
         else:
+            # The network may be at its limit now; the next attempt says so, this one is
+            # answered for what it was.
             dispatcher.utter_message(response="utter_order_not_found")
         return self._record(tracker, events)
 
@@ -325,6 +333,18 @@ class ValidateVerificationForm(FormValidationAction):
 def _locked(dispatcher: CollectingDispatcher) -> list[EventType]:
     """Too many failed attempts: stop asking, offer a person."""
     dispatcher.utter_message(response="utter_verification_locked")
+    return [
+        SlotSet("verification_outcome", LOCKED),
+        SlotSet("handoff_reason", "verification_failed"),
+    ]
+
+
+def _network_limited(dispatcher: CollectingDispatcher, wait_seconds: int) -> list[EventType]:
+    """Too many failed checks from the shopper's network: say so, when to try again, and
+    offer a person. This conversation did nothing wrong: its own count is untouched."""
+    # A bare number: each language's response says "min" its own way.
+    minutes = max(1, math.ceil(wait_seconds / 60))
+    dispatcher.utter_message(response="utter_verification_network_limited", minutes=str(minutes))
     return [
         SlotSet("verification_outcome", LOCKED),
         SlotSet("handoff_reason", "verification_failed"),
@@ -361,17 +381,20 @@ def _is_activation(tracker: Tracker) -> bool:
     return False
 
 
-def _reset_outcome(tracker: Tracker) -> list[EventType]:
-    """A new request starts a new attempt, except after too many failures (in this
-    conversation, or from this client across conversations)."""
-    failures = _failure_count(tracker)
-    if failures >= services().settings.max_verification_attempts or services().failures.blocked(
-        shopper_client(tracker)
-    ):
-        outcome = LOCKED
+def _reset_outcome(tracker: Tracker, dispatcher: CollectingDispatcher) -> list[EventType]:
+    """A new request starts a new attempt, except after too many failures in this
+    conversation, or while the shopper's network is at its limit. A shopper the storefront
+    vouches for is never held back by either: nothing is guessed."""
+    events: list[EventType]
+    if logged_in_shopper(tracker) is not None:
+        events = [SlotSet("verification_outcome", None)]
+    elif _failure_count(tracker) >= services().settings.max_verification_attempts:
+        dispatcher.utter_message(response="utter_verification_locked")
+        events = [SlotSet("verification_outcome", LOCKED)]
+    elif (wait := services().failures.retry_after(shopper_client(tracker))) is not None:
+        events = _network_limited(dispatcher, wait)
     else:
-        outcome = None
-    events: list[EventType] = [SlotSet("verification_outcome", outcome)]
+        events = [SlotSet("verification_outcome", None)]
     tracker.add_slots(events)
     return events
 

@@ -1,4 +1,9 @@
-"""The action server's HTTP app: rasa-sdk's, with hostile input turned away politely.
+"""The action server's HTTP app: rasa-sdk's, behind a token, with hostile input turned away
+politely.
+
+Every route but `/health` needs `Authorization: Bearer <ACTION_SERVER_TOKEN>` (compared in
+constant time), which Rasa sends from its endpoints file: rasa-sdk itself checks no caller,
+and a forged call could otherwise run any action on any tracker it made up.
 
 rasa-sdk answers a body that is not JSON, or JSON of the wrong shape, with a 500 that
 echoes the request and the exception text. Here such requests get a 400 naming the problem
@@ -8,6 +13,7 @@ the shopper an apology with a way to a person (logged with its traceback) instea
 
 from __future__ import annotations
 
+import hmac
 import logging
 import warnings
 import zlib
@@ -26,6 +32,7 @@ from common import fast_json
 logger = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhook"
+HEALTH_PATH = "/health"
 # Rasa sends the whole tracker (every event of the conversation): generous, but bounded.
 MAX_BODY_BYTES = 64 * 1024 * 1024
 APOLOGY = {"response": "utter_something_went_wrong"}
@@ -94,13 +101,24 @@ def decode_call(body: bytes, *, content_encoding: str | None) -> tuple[Any, str 
 VERSION_WARNING = "Your versions of rasa and rasa_sdk might not be compatible"
 
 
+def authorized(header: str | None, *, token: str) -> bool:
+    """True when `header` is `Bearer <token>` (constant-time comparison)."""
+    expected = f"Bearer {token}".encode()
+    return hmac.compare_digest((header or "").encode("utf-8", "replace"), expected)
+
+
 def create_app(
-    action_executor: ActionExecutor, *, cors_origins: str | list[str] | None = None
+    action_executor: ActionExecutor,
+    *,
+    token: str,
+    cors_origins: str | list[str] | None = None,
 ) -> Sanic:
-    """rasa-sdk's app plus the input guard and the polite error handler.
+    """rasa-sdk's app plus the caller check, the input guard and the polite error handler.
 
     Module-level so Sanic's AppLoader can rebuild it in each worker process.
     """
+    if not token:
+        raise ValueError("the action server needs a token")
     # rasa-sdk 3.21 with Rasa 3.6 is this project's deliberate, tested pairing (README,
     # "Python versions"): rasa-sdk's "might not be compatible" warning on calls is noise.
     warnings.filterwarnings("ignore", message=VERSION_WARNING, category=UserWarning)
@@ -108,6 +126,18 @@ def create_app(
     # directory and log an ERROR that it is missing, at every start.
     app = create_app_for_serve(action_executor, cors_origins=cors_origins, endpoints="")
     app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES
+
+    @app.on_request(priority=100)
+    async def require_token(request: Request) -> HTTPResponse | None:
+        if request.path == HEALTH_PATH or authorized(
+            request.headers.get("Authorization"), token=token
+        ):
+            return None
+        return response.json(
+            {"error": "a valid bearer token is required"},
+            status=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
 
     @app.on_request
     async def reject_malformed_calls(request: Request) -> HTTPResponse | None:

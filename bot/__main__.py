@@ -21,6 +21,7 @@ import threading
 from pathlib import Path
 
 from bot import paths
+from bot.erasure import log_directory
 from bot.profiles import PRODUCTION, Profile, ProfileError, rasa_events_url
 from bot.stack import (
     APP_PYTHON,
@@ -40,6 +41,8 @@ from bot.stack import (
 )
 from bot.supervisor import RestartPolicy, Supervisor, SupervisorGaveUp
 from bot.training import ensure_model
+from common.logfiles import DailyRotation, LogSettingError, retention_days
+from common.secrets import PRIVATE_UMASK, make_private
 
 
 def prepare_store(*, demo_data: bool = True) -> None:
@@ -53,21 +56,25 @@ def prepare_store(*, demo_data: bool = True) -> None:
             raise SystemExit(f"{module} {command} failed (exit {result.returncode})")
 
 
-def run(ports: Ports, profile: Profile) -> int:
+def run(ports: Ports, profile: Profile, *, logs: DailyRotation) -> int:
     policy = RestartPolicy.from_env()
     paths.VAR.mkdir(exist_ok=True)
+    make_private(paths.VAR)
+    logs()
     os.environ.update(profile.env)
     # The production profile's databases are the store's own: never reset them on a start.
     prepare_store(demo_data=profile.name != PRODUCTION)
     model = ensure_model()
-    handoff_env = {"RASA_TOKEN": profile.rasa_auth_token or ""}
+    handoff_env = {"RASA_TOKEN": profile.rasa_auth_token}
     if profile.name == PRODUCTION:
         handoff_env["HANDOFF_RASA_EVENTS_URL"] = rasa_events_url(profile.env)
 
     if profile.name == PRODUCTION:
-        return run_cluster(ports, profile, model=model, handoff_env=handoff_env, policy=policy)
+        return run_cluster(
+            ports, profile, model=model, handoff_env=handoff_env, policy=policy, logs=logs
+        )
 
-    stack = Stack()
+    stack = Stack(log_dir=logs.log_dir)
     stop = _StopOnSignal()
     try:
         stack.start(store_spec(ports))
@@ -86,7 +93,7 @@ def run(ports: Ports, profile: Profile) -> int:
         stack.wait_healthy()
         report_store_backend(actions_env)
         print_ready(ports, profile)
-        return _supervise(stack, stop, policy)
+        return _supervise(stack, stop, policy, logs=logs)
     except StackError as exc:
         print(f"could not start: {exc}", file=sys.stderr)
         return 1
@@ -131,6 +138,7 @@ def run_cluster(
     model: Path,
     handoff_env: dict[str, str],
     policy: RestartPolicy,
+    logs: DailyRotation,
 ) -> int:
     """The production profile: N Rasa instances and M action servers behind HAProxy (on
     RASA_PORT and ACTION_SERVER_PORT), K outbox workers (handoff processes)."""
@@ -151,13 +159,14 @@ def run_cluster(
             auth_token=profile.rasa_auth_token,
             env=dict(profile.env),
             handoff_env=handoff_env,
+            log_dir=logs.log_dir,
         )
     except StackError as exc:
         print(f"could not start: {exc}", file=sys.stderr)
         return 1
     try:
         print_ready(ports, profile)
-        return _supervise(cluster.stack, stop, policy)
+        return _supervise(cluster.stack, stop, policy, logs=logs)
     finally:
         cluster.stop()
         print("all Shopdesk processes stopped.")
@@ -175,10 +184,21 @@ class _StopOnSignal:
         self.event.set()
 
 
-def _supervise(stack: Stack, stop: _StopOnSignal, policy: RestartPolicy) -> int:
+def _rotate_logs_daily(logs: DailyRotation, stop: threading.Event) -> None:
+    """Checks once a minute whether a new day has begun (then rotates and expires)."""
+    while not stop.wait(60):
+        logs()
+
+
+def _supervise(
+    stack: Stack, stop: _StopOnSignal, policy: RestartPolicy, *, logs: DailyRotation
+) -> int:
     """Keeps the processes serving until asked to stop (0) or until one of them keeps
-    failing (1); the caller then stops everything."""
+    failing (1); the caller then stops everything. Rotates the logs once a day meanwhile."""
     supervisor = Supervisor(stack, policy=policy, log=_log)
+    threading.Thread(
+        target=_rotate_logs_daily, args=(logs, stop.event), name="log-rotation", daemon=True
+    ).start()
     try:
         supervisor.run(stop.event)
     except SupervisorGaveUp as exc:
@@ -202,6 +222,7 @@ Shopdesk is ready ({profile.name} profile).
                       -d '{{"sender": "me", "message": "where is order 10023? jo@example.com"}}'
   Agent inbox:      http://127.0.0.1:{ports.helpdesk}/inbox   (escalated conversations)
   Store API docs:   http://127.0.0.1:{ports.store}/docs
+  API tokens:       var/secrets.env   (Rasa's HTTP API, the store API, the action server)
 Press Ctrl-C to stop everything.
 """,
         flush=True,
@@ -209,16 +230,27 @@ Press Ctrl-C to stop everything.
 
 
 def erase(args: argparse.Namespace) -> int:
-    """`forget --sender ID` / `purge --days N`: prints what was deleted, per table; a purge
-    exits 3 when the KPI report's daily summaries of what it deleted could not be kept."""
-    from bot.erasure import DataStores, forget, purge
+    """`forget --sender ID | --email ADDRESS` / `purge --days N`: prints what was deleted,
+    per table; a purge exits 3 when the KPI report's daily summaries of what it deleted
+    could not be kept."""
+    from bot.erasure import DataStores, forget, forget_email, purge
 
     try:
         stores = DataStores.from_env()
     except ProfileError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    if args.command == "forget":
+    if args.command == "forget" and args.email is not None:
+        if "@" not in args.email or not args.email.strip():
+            print("--email must be an email address", file=sys.stderr)
+            return 2
+        senders, report = forget_email(args.email, stores)
+        print(
+            f"forgot {len(senders)} conversation(s) of {args.email!r}: "
+            f"{report.total} row(s) and log line(s) deleted"
+        )
+        print("\n".join(f"  conversation {sender}" for sender in senders))
+    elif args.command == "forget":
         if not args.sender.strip():
             print("--sender must not be empty", file=sys.stderr)
             return 2
@@ -274,7 +306,9 @@ def main(argv: list[str] | None = None) -> int:
         "prepare", help="migrate, and reset the store to the demo orders (empties it first)"
     )
     forget = commands.add_parser("forget", help="erase one shopper's conversations everywhere")
-    forget.add_argument("--sender", required=True, help="the conversation (sender) id")
+    who = forget.add_mutually_exclusive_group(required=True)
+    who.add_argument("--sender", help="the conversation (sender) id")
+    who.add_argument("--email", help="the shopper's email: every conversation that names it")
     purge = commands.add_parser("purge", help="delete conversation data older than N days")
     purge.add_argument("--days", required=True, type=int, help="retention period in days")
     wait_migrated = commands.add_parser(
@@ -284,6 +318,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     os.environ["RASA_TELEMETRY_ENABLED"] = "false"
+    # Databases, logs and secrets this command and its processes create: owner only.
+    os.umask(PRIVATE_UMASK)
     if args.command == "train":
         ensure_model(force=args.force)
         return 0
@@ -303,10 +339,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if migrations_check.wait(named_checks, timeout=args.timeout) else 1
     try:
         profile = Profile.from_env()
-    except ProfileError as exc:
+        keep_days = retention_days(os.environ.get("SHOPDESK_LOG_RETENTION_DAYS"))
+    except (ProfileError, LogSettingError) as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    return run(Ports.from_env(), profile)
+    logs = DailyRotation(log_directory(os.environ), keep_days=keep_days)
+    return run(Ports.from_env(), profile, logs=logs)
 
 
 if __name__ == "__main__":

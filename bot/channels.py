@@ -6,7 +6,9 @@ Registered in `bot/credentials.yml` by module path. Before a message reaches the
 - refuses messages longer than `SHOPDESK_MAX_MESSAGE_CHARS` (1000) with a polite reply;
 - limits each conversation to `SHOPDESK_RATE_LIMIT_MESSAGES` (30) messages per
   `SHOPDESK_RATE_LIMIT_WINDOW_SECONDS` (60), with a polite "slow down" reply;
-- masks card numbers, security codes and passwords, and tells the shopper not to share them;
+- masks card numbers, security codes, passwords and IBANs, and tells the shopper not to share
+  them;
+- socket.io: binds each session to the browser it was handed to (a signed session token);
 - puts the client's IP address into the message metadata as `client_ip` (from
   X-Forwarded-For only when the peer is in `SHOPDESK_TRUSTED_PROXIES`);
 - answers a malformed request (not JSON, missing or mistyped fields, a sender id with
@@ -42,7 +44,7 @@ from sanic.response import HTTPResponse
 
 from bot import rasa_patches, readiness
 from bot.chat_transcript import TranscriptOutput, register_transcript_sync
-from bot.guard import ChannelGuard, GuardSettings, Verdict
+from bot.guard import ChannelGuard, GuardSettings, SessionTokens, Verdict
 from bot.rasa_patches import WRITTEN_FOR, version_mismatches
 from bot.turns import OUTAGE_BODY, RETRY_AFTER_SECONDS, handle_turn, is_outage, message_id
 from common.logs import install_log_masking
@@ -170,7 +172,10 @@ class GuardedSocketIOInput(SocketIOInput):
 
     Rasa's own handlers are kept; the message handler is wrapped so that a message is
     checked (and masked) before Rasa sees it, and the connect handler records the client's
-    address for the metadata.
+    address for the metadata. Rasa's `session_request` handler is replaced: it let any
+    client join any session id it named (and read that conversation's replies); here a
+    session is joined only with the signed token the server handed out with it, and a
+    connection may send messages only into the session it joined.
     """
 
     @classmethod
@@ -234,6 +239,9 @@ class GuardedSocketIOInput(SocketIOInput):
         rasa_message = handlers[self.user_message_evt]
         addresses: dict[str, str] = {}
         register_transcript_sync(sio, namespace=self.namespace)
+        # Which session each connection proved it may use (see `session_request`).
+        joined: dict[str, str] = {}
+        sessions = SessionTokens(self.guard.settings.session_key)
 
         async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
             request = environ.get("sanic.request")
@@ -246,7 +254,30 @@ class GuardedSocketIOInput(SocketIOInput):
 
         async def disconnect(sid: str) -> None:
             addresses.pop(sid, None)
+            joined.pop(sid, None)
             await rasa_disconnect(sid)
+
+        async def session_request(sid: str, data: Any) -> None:
+            """Rejoin a session only with the token handed out with it; otherwise (no id, a
+            guessed or stolen id, a forged token) a new session starts."""
+            data = data if isinstance(data, dict) else {}
+            session_id, token = data.get("session_id"), data.get("session_token")
+            if not sessions.joinable(session_id, token):
+                if session_id is not None:
+                    logger.info("socket.io: a join without a valid session token was refused")
+                session_id, token = sessions.new_session()
+            assert isinstance(session_id, str)
+            previous = joined.get(sid)
+            if previous is not None and previous != session_id:
+                sio.leave_room(sid, previous, namespace=self.namespace)
+            joined[sid] = session_id
+            sio.enter_room(sid, session_id, namespace=self.namespace)
+            await sio.emit(
+                "session_confirm",
+                {"session_id": session_id, "session_token": token},
+                room=sid,
+                namespace=self.namespace,
+            )
 
         async def handle_message(sid: str, data: Any) -> None:
             if not isinstance(data, dict) or not isinstance(data.get("message", ""), str):
@@ -255,9 +286,14 @@ class GuardedSocketIOInput(SocketIOInput):
                     namespace=self.namespace,
                 )
                 return
-            room = data.get("session_id") if self.session_persistence else sid
-            if not isinstance(room, str) or not room:
-                return  # Rasa ignores a message without a session id too (and warns)
+            room = joined.get(sid) if self.session_persistence else sid
+            if room is None or (self.session_persistence and data.get("session_id") != room):
+                # Not this connection's session: nothing is read from it or written to it.
+                await sio.emit(
+                    self.bot_message_evt, {"text": UNREADABLE_REPLY}, room=sid,
+                    namespace=self.namespace,
+                )
+                return
             verdict = self.guard.check(
                 sender_id=room,
                 text=data.get("message", ""),
@@ -279,6 +315,8 @@ class GuardedSocketIOInput(SocketIOInput):
         sio.on("connect", connect, namespace=namespace)
         sio.on("disconnect", disconnect, namespace=namespace)
         sio.on(self.user_message_evt, handle_message, namespace=namespace)
+        if self.session_persistence:
+            sio.on("session_request", session_request, namespace=namespace)
         return blueprint
 
     async def _ask_to_retry(self, message: UserMessage) -> None:

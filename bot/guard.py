@@ -10,11 +10,13 @@ environment), imported when it is configured.
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 import json
 import logging
 import os
 import re
+import secrets
 import threading
 import time
 import uuid
@@ -23,6 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from common.client_address import CLIENT_PROOF_KEY, client_proof, client_proof_key
 from common.env import IPNetwork, networks, positive_int, text, whole_number
 from common.masking import find_secrets
 
@@ -40,9 +43,10 @@ RATE_LIMITED_REPLY = (
 )
 SECRETS_WARNING = (
     "For your security I've hidden the {what} you sent. Please never share card numbers, "
-    "security codes or passwords in this chat: we will never ask for them here."
+    "security codes, passwords or bank details in this chat: we will never ask for them here."
 )
-_WHAT = {"card": "card number", "security_code": "security code", "password": "password"}
+_WHAT = {"card": "card number", "security_code": "security code", "password": "password",
+         "iban": "bank account number"}
 
 # Metadata rides along with every event into the tracker store and the event broker: a
 # widget sends a few short fields (identity token, locale), never anything near these.
@@ -69,6 +73,11 @@ class GuardSettings:
     # Shared by every Rasa instance when set (the production profile's REDIS_*), so the
     # limit holds per conversation however many instances a load balancer spreads it on.
     redis: RedisLocation | None = None
+    # Signs the client address for the action server (from ACTION_SERVER_TOKEN).
+    client_proof_key: bytes | None = None
+    # Signs socket.io session ids for the browsers they are handed to (from RASA_API_TOKEN,
+    # which every Rasa instance shares); None: a random key for this process.
+    session_key: bytes | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> GuardSettings:
@@ -84,6 +93,12 @@ class GuardSettings:
             ),
             trusted_proxies=networks(env, "SHOPDESK_TRUSTED_PROXIES", error=error),
             redis=_redis(env),
+            client_proof_key=client_proof_key(token)
+            if (token := env.get("ACTION_SERVER_TOKEN"))
+            else None,
+            session_key=hmac.new(api_token.encode(), b"shopdesk-socket-session", "sha256").digest()
+            if (api_token := env.get("RASA_API_TOKEN"))
+            else None,
         )
 
 
@@ -239,10 +254,14 @@ class ChannelGuard:
         clean_metadata = mask_metadata(dict(metadata or {}))
         # Set here, never taken from the client: crafted metadata cannot choose its IP.
         clean_metadata[CLIENT_IP_KEY] = client_ip
+        clean_metadata.pop(CLIENT_PROOF_KEY, None)
+        if self.settings.client_proof_key is not None:
+            clean_metadata[CLIENT_PROOF_KEY] = client_proof(
+                self.settings.client_proof_key, sender_id=sender_id, client_ip=client_ip
+            )
         replies: tuple[str, ...] = ()
         if masked.changed:
-            what = " and ".join(_WHAT[k] for k in ("card", "security_code", "password")
-                                if k in masked.found)
+            what = " and ".join(_WHAT[k] for k in _WHAT if k in masked.found)
             replies = (SECRETS_WARNING.format(what=what),)
         return Verdict(accepted=True, text=masked.text, metadata=clean_metadata, replies=replies)
 
@@ -250,6 +269,34 @@ class ChannelGuard:
         return client_ip(
             peer=peer, forwarded_for=forwarded_for, trusted=self.settings.trusted_proxies
         )
+
+
+class SessionTokens:
+    """Socket.io sessions bound to the browser they were handed to.
+
+    The server mints every session id and signs it; a browser joins a session only with
+    that signature (the widget keeps it in its storage). Knowing a session id, which agents
+    and logs see, is not enough to read or write that conversation.
+    """
+
+    def __init__(self, key: bytes | None) -> None:
+        self._key = key or secrets.token_bytes(32)
+
+    def token(self, session_id: str) -> str:
+        message = b"socket-session\x00" + session_id.encode("utf-8", "surrogatepass")
+        return hmac.new(self._key, message, "sha256").hexdigest()
+
+    def joinable(self, session_id: object, token: object) -> bool:
+        if not isinstance(session_id, str) or not isinstance(token, str):
+            return False
+        if sender_problem(session_id) is not None:
+            return False
+        expected = self.token(session_id).encode()
+        return hmac.compare_digest(expected, token.encode("utf-8", "replace"))
+
+    def new_session(self) -> tuple[str, str]:
+        session_id = uuid.uuid4().hex
+        return session_id, self.token(session_id)
 
 
 def storable(text: str) -> str:

@@ -1,10 +1,14 @@
 """Deployment profiles: what the launcher starts and with which backing services.
 
 - `embedded` (default): everything on this machine, no accounts — SQLite files in var/,
-  Rasa's HTTP API open on localhost, the built-in helpdesk.
+  the built-in helpdesk, and the secrets (Rasa's API token, the action server's and the
+  store's tokens, the verification, identity and forwarding keys) generated once into
+  `var/secrets.env` (mode 0600; a value in the environment wins).
 - `production`: conversations in PostgreSQL (Rasa's tracker store and event broker),
-  conversation locks in Redis, the store and handoff databases in PostgreSQL, Rasa's HTTP
-  API behind a token, and the secrets required rather than generated.
+  conversation locks in Redis, the store and handoff databases in PostgreSQL, and the
+  secrets required rather than generated.
+
+Every profile puts Rasa's HTTP API, the action server and the store API behind a token.
 
 Read once at start-up from the environment; a missing setting is named.
 """
@@ -19,7 +23,13 @@ from typing import Any, Literal
 from pydantic import Field
 
 from bot import paths
-from common.secrets import DEMO_IDENTITY_SECRET, derived_forwarding_secret
+from common.secrets import (
+    DEMO_IDENTITY_SECRET,
+    SecretsFileError,
+    derived_forwarding_secret,
+    load_or_create_secrets,
+    secrets_with_overrides,
+)
 from common.settings import MIN_SECRET_LENGTH, SECRET, EnvSettings
 
 EMBEDDED = "embedded"
@@ -27,6 +37,8 @@ PRODUCTION = "production"
 
 _PRODUCTION_REQUIRED = (
     "RASA_API_TOKEN",
+    "ACTION_SERVER_TOKEN",
+    "STORE_API_TOKEN",
     "SHOPDESK_VERIFICATION_SECRET",
     "SHOPDESK_IDENTITY_SECRET",
     "STORE_DATABASE_URL",
@@ -47,6 +59,7 @@ class ProfileError(ValueError):
 # Secrets the production profile refuses when short or equal to a published demo value.
 _PRODUCTION_SECRETS = (
     "RASA_API_TOKEN",
+    "ACTION_SERVER_TOKEN",
     "SHOPDESK_VERIFICATION_SECRET",
     "SHOPDESK_IDENTITY_SECRET",
     "SHOPDESK_FORWARDING_SECRET",
@@ -89,20 +102,22 @@ class Profile(EnvSettings):
 
     name: Literal["embedded", "production"] = Field(EMBEDDED, alias="SHOPDESK_PROFILE")
     endpoints: Path = paths.ROOT / "bot" / "endpoints.yml"
-    rasa_auth_token: str | None = Field(None, alias="RASA_API_TOKEN", json_schema_extra=SECRET)
+    rasa_auth_token: str = Field(alias="RASA_API_TOKEN", json_schema_extra=SECRET)
     # Extra environment for every process (database URLs, secrets, Rasa DB settings).
     env: dict[str, str] = Field(default_factory=dict)
 
     @classmethod
     def derived_values(cls, env: Mapping[str, str]) -> dict[str, Any]:
         if env.get("SHOPDESK_PROFILE", EMBEDDED) != PRODUCTION:
-            # The demo storefront signs its logged-in customer with a published demo
-            # key; the action server must know the same key to trust it.
-            return {"env": {
-                "SHOPDESK_IDENTITY_SECRET": env.get("SHOPDESK_IDENTITY_SECRET")
-                or DEMO_IDENTITY_SECRET,
-                "SHOPDESK_FORWARDING_SECRET": forwarding_secret(env),
-            }}
+            secrets_file = env.get("SHOPDESK_SECRETS_FILE")
+            path = Path(secrets_file) if secrets_file else paths.VAR / "secrets.env"
+            try:
+                stored = load_or_create_secrets(path)
+            except (SecretsFileError, OSError) as exc:
+                raise ProfileError(f"the secrets file (SHOPDESK_SECRETS_FILE): {exc}") from None
+            # The storefront, the action server, the store and Rasa all get the same values.
+            generated = secrets_with_overrides(stored, env)
+            return {"rasa_auth_token": generated["RASA_API_TOKEN"], "env": generated}
         missing = [key for key in _PRODUCTION_REQUIRED if not env.get(key)]
         if missing:
             raise ProfileError("the production profile needs: " + ", ".join(missing))
@@ -122,7 +137,7 @@ class Profile(EnvSettings):
 _FORWARDED = frozenset(
     (*_PRODUCTION_REQUIRED, "RASA_DB_PORT", "RASA_DB_PASSWORD", "REDIS_PORT", "REDIS_DB",
      "REDIS_PASSWORD",
-     "SHOPDESK_PROFILE", "STORE_API_TOKEN", "RASA_TOKEN", "HELPDESK_AGENT_USER", "HELPDESK_HOST")
+     "SHOPDESK_PROFILE", "RASA_TOKEN", "HELPDESK_AGENT_USER", "HELPDESK_HOST")
 )
 
 

@@ -50,6 +50,7 @@ from pydantic import Field
 
 from bot import paths
 from bot.training import rasa_env
+from common.secrets import PRIVATE_FILE_MODE, PRIVATE_UMASK
 from common.settings import EnvSettings, Port
 
 APP_PYTHON = sys.executable
@@ -108,7 +109,10 @@ class Stack:
     def start(self, spec: ServiceSpec) -> Running:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log_path = self.log_dir / f"{spec.name}.log"
-        log_file = open(log_path, "ab")
+        # Owner-only, like every database file the process creates (its umask below).
+        log_file = os.fdopen(
+            os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE_FILE_MODE), "ab"
+        )
         env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", **spec.env}
         process = subprocess.Popen(
             spec.command,
@@ -119,6 +123,7 @@ class Stack:
             stderr=subprocess.STDOUT,
             start_new_session=True,
             preexec_fn=_die_with_parent,
+            umask=PRIVATE_UMASK,
         )
         running = Running(spec=spec, process=process, log_path=log_path, log_file=log_file)
         with self._lock:
@@ -327,29 +332,31 @@ def rasa_spec(
     endpoints: Path = paths.ROOT / "bot" / "endpoints.yml",
     tracker_db: Path | None = None,
     events_db: Path | None = None,
-    auth_token: str | None = None,
+    auth_token: str,
     env: dict[str, str] | None = None,
 ) -> ServiceSpec:
+    # bot.rasa_server passes the token and the allowed origins (from the environment below)
+    # to `rasa run`: never on the command line.
     command = [
-        str(paths.RASA_PYTHON), "-m", "bot.rasa_cli", "run",
+        str(paths.RASA_PYTHON), "-m", "bot.rasa_server",
         "--enable-api",
-        "--cors", "*",
         "--interface", "127.0.0.1",
         "--port", str(ports.rasa),
         "--model", str(model),
         "--credentials", str(paths.ROOT / "bot" / "credentials.yml"),
         "--endpoints", str(endpoints),
     ]
-    health = f"http://127.0.0.1:{ports.rasa}/status"
-    if auth_token:
-        command += ["--auth-token", auth_token]
-        health += f"?token={auth_token}"
+    store_origins = f"http://127.0.0.1:{ports.store},http://localhost:{ports.store}"
     return ServiceSpec(
         name="rasa",
         command=command,
-        health_url=health,
+        health_url=f"http://127.0.0.1:{ports.rasa}/status?token={auth_token}",
         env={
             **rasa_env(),
+            "RASA_API_TOKEN": auth_token,
+            # CORS: only the store's pages may call Rasa from a browser (the widget).
+            "SHOPDESK_ALLOWED_ORIGINS": os.environ.get("SHOPDESK_ALLOWED_ORIGINS")
+            or store_origins,
             "ACTION_SERVER_URL": f"http://127.0.0.1:{ports.actions}/webhook",
             "RASA_TRACKER_DB": str(tracker_db or _var_file("RASA_TRACKER_DB", "tracker.db")),
             "RASA_EVENTS_DB": str(events_db or _var_file("RASA_EVENTS_DB", "rasa-events.db")),
@@ -527,7 +534,7 @@ def cluster_specs(
     *,
     model: Path,
     endpoints: Path,
-    auth_token: str | None,
+    auth_token: str,
     env: dict[str, str],
     handoff_env: dict[str, str] | None = None,
     config_dir: Path,
@@ -565,7 +572,7 @@ def cluster_specs(
             behind.model_copy(update={"helpdesk": port}),
             env={
                 **env,
-                "RASA_TOKEN": auth_token or "",
+                "RASA_TOKEN": auth_token,
                 "HELPDESK_PUBLIC_URL": f"http://127.0.0.1:{ports.helpdesk}",
                 **(handoff_env or {}),
             },
@@ -595,7 +602,7 @@ def start_cluster(
     *,
     model: Path,
     endpoints: Path,
-    auth_token: str | None,
+    auth_token: str,
     env: dict[str, str],
     handoff_env: dict[str, str] | None = None,
     log_dir: Path = paths.LOGS,

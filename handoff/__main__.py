@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from common import paths
 from common.logs import install_log_masking
+from common.proxies import uvicorn_proxy_options
 from handoff import migrations
 from handoff.bootstrap import HandoffServices, services
 from handoff.db import create_db_engine
@@ -159,6 +160,8 @@ def serve(
             host=st.host,
             port=st.port,
             log_level="warning",
+            # X-Forwarded-For only from SHOPDESK_TRUSTED_PROXIES (uvicorn trusts 127.0.0.1).
+            **uvicorn_proxy_options(os.environ),
         )
     )
 

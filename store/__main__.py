@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from datetime import UTC, datetime
 
 from common.logs import install_log_masking
+from common.proxies import ProxySettingError, uvicorn_proxy_options
 from store.settings import SettingsError, StoreSettings
 
 
@@ -49,6 +51,18 @@ def main(argv: list[str] | None = None) -> int:
 
         from store.api import create_app
 
+        if settings.api_token is None:
+            print(
+                "configuration error: STORE_API_TOKEN is required (every caller of the store "
+                "API must authenticate; `python -m bot run` generates one)",
+                file=sys.stderr,
+            )
+            return 2
+        try:
+            proxy_options = uvicorn_proxy_options(os.environ)
+        except ProxySettingError as exc:
+            print(f"configuration error: {exc}", file=sys.stderr)
+            return 2
         settings = settings.model_copy(
             update={"host": args.host or settings.host, "port": args.port or settings.port}
         )
@@ -64,7 +78,9 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         app = create_app(settings, engine=engine, identity_secret=storefront.identity_secret)
         app.include_router(create_storefront_router(settings=storefront, engine=engine))
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+        uvicorn.run(
+            app, host=settings.host, port=settings.port, log_level="info", **proxy_options
+        )
     return 0
 
 

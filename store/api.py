@@ -205,6 +205,14 @@ class AddressChangeRequest(Verification):
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
 
+def _email_required(body: Verification, what: str) -> str:
+    """The order's email: a postcode is printed on every parcel, so it may look an order up
+    but never cancel it or send it elsewhere."""
+    if body.email is None:
+        raise service.invalid("email", f"the order's email is required to {what}")
+    return body.email
+
+
 def create_app(
     settings: StoreSettings,
     *,
@@ -406,8 +414,8 @@ def create_app(
             engine,
             ctx,
             order_number=order_number,
-            email=body.email,
-            postcode=body.postcode,
+            email=_email_required(body, "cancel an order"),
+            postcode=None,
             idempotency_key=idempotency_key,
         )
 
@@ -425,8 +433,8 @@ def create_app(
             engine,
             ctx,
             order_number=order_number,
-            email=body.email,
-            postcode=body.postcode,
+            email=_email_required(body, "change the shipping address"),
+            postcode=None,
             address=body.address.model_dump(),
             idempotency_key=idempotency_key,
         )

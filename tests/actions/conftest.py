@@ -12,11 +12,12 @@ from rasa_sdk import Tracker
 
 from actions import bootstrap
 from actions.settings import ActionSettings
-from tests.support.stack import seeded_store
+from tests.support.stack import SEEDED_STORE_TOKEN, seeded_store
 
 TRACKERS = Path(__file__).parent / "trackers"
 VERIFICATION_SECRET = "action-tests-verification-secret-0123456789"
 IDENTITY_SECRET = "action-tests-identity-secret-0123456789"
+ACTION_SERVER_TOKEN = "action-tests-action-server-token-0123456789"
 
 
 @pytest.fixture(scope="session")
@@ -31,8 +32,10 @@ def configure(store_url: str, **changes: Any) -> ActionSettings:
     settings = ActionSettings.from_env(
         {
             "STORE_URL": store_url,
+            "STORE_API_TOKEN": SEEDED_STORE_TOKEN,
             "SHOPDESK_VERIFICATION_SECRET": VERIFICATION_SECRET,
             "SHOPDESK_IDENTITY_SECRET": IDENTITY_SECRET,
+            "ACTION_SERVER_TOKEN": ACTION_SERVER_TOKEN,
             **changes,
         }
     )

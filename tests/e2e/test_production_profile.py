@@ -122,6 +122,8 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launched]:
         "ACTION_SERVERS": "2",
         "OUTBOX_WORKERS": "2",
         "RASA_API_TOKEN": TOKEN,
+        "ACTION_SERVER_TOKEN": "e2e-production-action-token-0123456789abcdef",
+        "STORE_API_TOKEN": "e2e-production-store-token-0123456789abcdef",
         "SHOPDESK_VERIFICATION_SECRET": "e2e-production-verification-secret-0123456789",
         "SHOPDESK_IDENTITY_SECRET": "e2e-production-identity-secret-0123456789abc",
         "HELPDESK_AGENT_PASSWORD": AGENT_PASSWORD,

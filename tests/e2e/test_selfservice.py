@@ -66,7 +66,7 @@ def _run_action(shopdesk: ShopdeskStack, name: str, tracker: dict[str, Any]) -> 
     request = urllib.request.Request(
         f"{shopdesk.action_server_url}/webhook",
         data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", **shopdesk.action_server_headers},
     )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())

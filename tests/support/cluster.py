@@ -176,6 +176,8 @@ def production_cluster(
     settings = {
         "SHOPDESK_PROFILE": "production",
         "RASA_API_TOKEN": token,
+        "ACTION_SERVER_TOKEN": "cluster-action-token-" + uuid.uuid4().hex,
+        "STORE_API_TOKEN": "cluster-store-token-" + uuid.uuid4().hex,
         "SHOPDESK_VERIFICATION_SECRET": "cluster-verification-secret-0123456789abcdef",
         "SHOPDESK_IDENTITY_SECRET": "cluster-identity-secret-0123456789abcdef",
         "HELPDESK_AGENT_PASSWORD": "cluster-agent-password-0123456789abcdef",

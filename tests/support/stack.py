@@ -35,6 +35,8 @@ from bot.stack import (
 from bot.training import ensure_model
 
 IDENTITY_SECRET = "e2e-identity-secret-0123456789abcdef"
+# The store API token of every `seeded_store()` (the store refuses to run without one).
+SEEDED_STORE_TOKEN = "seeded-store-api-token-0123456789abcdef"
 
 
 def free_port() -> int:
@@ -74,6 +76,15 @@ class ShopdeskStack:
     @property
     def action_server_url(self) -> str:
         return f"http://127.0.0.1:{self.ports.actions}"
+
+    @property
+    def action_server_headers(self) -> dict[str, str]:
+        """What Rasa sends with every action call (the action server's token)."""
+        return {"Authorization": f"Bearer {self.store_env['ACTION_SERVER_TOKEN']}"}
+
+    @property
+    def store_api_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.store_env['STORE_API_TOKEN']}"}
 
     def say(
         self, sender: str, text: str, *, metadata: dict[str, Any] | None = None
@@ -156,7 +167,9 @@ def start_stack(
         "SHOPDESK_STORE_BACKEND": backend,
         **(extra_env or {}),
     }
-    profile = Profile.from_env({**_base_env(), **overrides})
+    profile = Profile.from_env(
+        {**_base_env(), "SHOPDESK_SECRETS_FILE": str(workdir / "secrets.env"), **overrides}
+    )
     env = {**overrides, **profile.env}
     for module, command in (("store", "migrate"), ("store", "seed"), ("handoff", "migrate")):
         subprocess.run(
@@ -169,7 +182,7 @@ def start_stack(
     running.rasa_token = profile.rasa_auth_token
     running.stack = Stack(log_dir=workdir / "logs")
     events_db = workdir / "rasa-events.db"
-    handoff_env = {**env, "RASA_TOKEN": profile.rasa_auth_token or ""}
+    handoff_env = {**env, "RASA_TOKEN": profile.rasa_auth_token}
     if profile.name == PRODUCTION:
         handoff_env["HANDOFF_RASA_EVENTS_URL"] = rasa_events_url(env)
     actions_env = dict(env)
@@ -222,9 +235,14 @@ def buttons(replies: list[dict[str, Any]]) -> list[str]:
 def seeded_store(workdir: Path, *, env: dict[str, str] | None = None) -> Iterator[str]:
     """A reference store of its own (fresh SQLite, migrated and seeded) on a free port.
 
-    For tests that change orders and must not disturb anyone else's demo data.
+    For tests that change orders and must not disturb anyone else's demo data. Its API
+    token is SEEDED_STORE_TOKEN.
     """
-    store_env = {"STORE_DATABASE_URL": f"sqlite:///{workdir / 'store.db'}", **(env or {})}
+    store_env = {
+        "STORE_DATABASE_URL": f"sqlite:///{workdir / 'store.db'}",
+        "STORE_API_TOKEN": SEEDED_STORE_TOKEN,
+        **(env or {}),
+    }
     for command in ("migrate", "seed"):
         subprocess.run(
             [APP_PYTHON, "-m", "store", command],

@@ -105,6 +105,8 @@ def production_env(names: dict[str, str]) -> dict[str, str]:
     return {
         "SHOPDESK_PROFILE": "production",
         "RASA_API_TOKEN": RASA_API_TOKEN,
+        "ACTION_SERVER_TOKEN": "bench-action-token-" + uuid.uuid4().hex,
+        "STORE_API_TOKEN": "bench-store-token-" + uuid.uuid4().hex,
         "SHOPDESK_VERIFICATION_SECRET": "bench-verification-secret-" + uuid.uuid4().hex,
         "SHOPDESK_IDENTITY_SECRET": "bench-identity-secret-" + uuid.uuid4().hex,
         "HELPDESK_AGENT_PASSWORD": "bench-agent-password-" + uuid.uuid4().hex,

@@ -1,5 +1,7 @@
-"""Failed verifications are limited per client across conversations, and a store 429 ends
-the form politely; shopper-made slots, entities and metadata never verify anyone.
+"""Failed verifications are limited per client network across conversations (fairly: never
+for a shopper the storefront vouches for, told truthfully, and only as long as the guessing
+goes on), a store 429 ends the form politely; shopper-made slots, entities and metadata
+never verify anyone, and unsigned metadata cannot choose whose failures are counted.
 
 Real actions on saved tracker states against a real store over HTTP.
 """
@@ -7,9 +9,11 @@ Real actions on saved tracker states against a real store over HTTP.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
+import jwt
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -18,7 +22,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.order_access import NoAccess, verified_ref
 from actions.order_status import ActionOrderStatus
 from actions.verification import ValidateVerificationForm, verified_order
-from tests.actions.conftest import TRACKERS, configure
+from common.client_address import client_proof, client_proof_key
+from tests.actions.conftest import ACTION_SERVER_TOKEN, IDENTITY_SECRET, TRACKERS, configure
 from tests.support.stack import seeded_store
 
 DOMAIN: dict[str, Any] = {
@@ -31,8 +36,18 @@ LOCKED = [
 ]
 
 
-def wrong_email(sender: str, *, client_ip: str | None = None, **slots: Any) -> Tracker:
-    """The saved wrong-email state, as another conversation, from a given client IP."""
+def channel_metadata(sender: str, client_ip: str) -> dict[str, str]:
+    """What the chat channel writes: the address and its proof."""
+    key = client_proof_key(ACTION_SERVER_TOKEN)
+    proof = client_proof(key, sender_id=sender, client_ip=client_ip)
+    return {"client_ip": client_ip, "client_ip_proof": proof}
+
+
+def wrong_email(
+    sender: str, *, client_ip: str | None = None, metadata: Any = None, **slots: Any
+) -> Tracker:
+    """The saved wrong-email state, as another conversation, from a given client IP (as a
+    channel signs it) or with the given metadata."""
     state = json.loads((TRACKERS / "wrong_email.json").read_text())
     state["sender_id"] = sender
     state["slots"].update(slots)
@@ -40,7 +55,9 @@ def wrong_email(sender: str, *, client_ip: str | None = None, **slots: Any) -> T
         text = json.dumps(state).replace("nobody@example.com", slots["email"])
         state = json.loads(text)
     if client_ip is not None:
-        state["latest_message"]["metadata"] = {"client_ip": client_ip}
+        state["latest_message"]["metadata"] = channel_metadata(sender, client_ip)
+    elif metadata is not None:
+        state["latest_message"]["metadata"] = metadata
     return Tracker.from_dict(state)
 
 
@@ -50,30 +67,66 @@ async def run_form(tracker: Tracker) -> tuple[list[Any], list[str | None]]:
     return events, [m.get("response") for m in dispatcher.messages]
 
 
-async def test_one_ip_is_limited_across_conversations(store_url: str) -> None:
-    configure(store_url, SHOPDESK_MAX_FAILED_VERIFICATIONS_PER_CLIENT="2")
+async def test_one_network_is_limited_across_conversations_and_told_so(store_url: str) -> None:
+    configure(
+        store_url,
+        SHOPDESK_MAX_FAILED_VERIFICATIONS_PER_CLIENT="2",
+        SHOPDESK_FAILED_VERIFICATION_WINDOW_SECONDS="120",  # one failure drains per minute
+    )
     for sender in ("c-1", "c-2"):
         _, said = await run_form(wrong_email(sender, client_ip="203.0.113.5"))
-        assert said in (["utter_order_not_found"], ["utter_verification_locked"])
-    # A third conversation from the same IP: locked on its first failure's way in, even
-    # with details that would match, and without asking the store.
-    events, said = await run_form(
-        wrong_email("c-3", client_ip="203.0.113.5", email="jo@example.com")
-    )
-    assert said == ["utter_verification_locked"]
+        assert said == ["utter_order_not_found"]
+    # A third conversation from the same network: refused, even with details that would
+    # match, without asking the store, and told why (its network, not its details).
+    dispatcher = CollectingDispatcher()
+    tracker = wrong_email("c-3", client_ip="203.0.113.5", email="jo@example.com")
+    events = await ValidateVerificationForm().run(dispatcher, tracker, DOMAIN)
+    (message,) = dispatcher.messages
+    assert message["response"] == "utter_verification_network_limited"
+    assert message["minutes"] == "1"  # the budget drains: not a 15-minute sentence
     assert all(e.get("name") != "verified_order_number" for e in events)
     assert LOCKED[0] in events and LOCKED[1] in events
-    # Another IP is not affected.
+    assert all(e.get("name") != "verification_failures" for e in events)
+    # Another network is not affected.
     _, said = await run_form(wrong_email("c-4", client_ip="203.0.113.6"))
     assert said == ["utter_order_not_found"]
 
 
-async def test_without_a_client_ip_the_conversation_is_the_client(store_url: str) -> None:
+async def test_a_shopper_the_storefront_vouches_for_is_never_held_back(store_url: str) -> None:
+    configure(store_url, SHOPDESK_MAX_FAILED_VERIFICATIONS_PER_CLIENT="1")
+    await run_form(wrong_email("n-1", client_ip="203.0.113.9"))  # the network is at its limit
+    state = json.loads((TRACKERS / "logged_in_names_order.json").read_text())
+    now = int(time.time())
+    token = jwt.encode(
+        {"iss": "shopdesk-store", "sub": "c1", "email": "jo@example.com", "iat": now,
+         "exp": now + 600},
+        IDENTITY_SECRET, algorithm="HS256",
+    )
+    state["latest_message"]["metadata"] = {
+        **channel_metadata(state["sender_id"], "203.0.113.9"), "identity_token": token
+    }
+    tracker = Tracker.from_dict(state)
+    events, said = await run_form(tracker)
+    assert said == []
+    assert SlotSet("verification_outcome", None) in events
+    assert LOCKED[0] not in events
+    assert verified_order(tracker) is not None
+
+
+async def test_unsigned_metadata_cannot_choose_whose_failures_count(store_url: str) -> None:
     configure(store_url, SHOPDESK_MAX_FAILED_VERIFICATIONS_PER_CLIENT="2")
-    await run_form(wrong_email("solo"))
-    _, said = await run_form(wrong_email("solo"))  # e.g. after a restart reset the slots
-    assert said == ["utter_verification_locked"]
-    _, said = await run_form(wrong_email("someone-else"))
+    # A forged tracker or an API-written event names a fresh address every time: without
+    # the channel's proof all of them are one client, "api".
+    for number, sender in enumerate(("f-1", "f-2")):
+        _, said = await run_form(
+            wrong_email(sender, metadata={"client_ip": f"198.18.0.{number}"})
+        )
+        assert said == ["utter_order_not_found"]
+    _, said = await run_form(wrong_email("f-3", metadata={"client_ip": "198.18.0.99"}))
+    assert said == ["utter_verification_network_limited"]
+    _, said = await run_form(wrong_email("f-4"))  # no metadata at all: the same client
+    assert said == ["utter_verification_network_limited"]
+    _, said = await run_form(wrong_email("f-5", client_ip="198.18.0.1"))  # a real channel
     assert said == ["utter_order_not_found"]
 
 
@@ -97,7 +150,7 @@ async def test_store_429_locks_the_form_and_offers_a_person(strict_store: str) -
     events, said = await run_form(
         wrong_email("s-3", client_ip="198.51.100.7", email="jo@example.com")
     )
-    assert said == ["utter_verification_locked"]
+    assert said == ["utter_verification_network_limited"]
     assert events == [
         SlotSet("email", "jo@example.com"),
         *LOCKED,

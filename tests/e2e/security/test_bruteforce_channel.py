@@ -1,7 +1,8 @@
 """Brute force through the REST channel (real Rasa, action server and store): hundreds of
 (order number, wrong email) guesses over many conversations from one client. No reply ever
 shows order data; once the store's per-client limit is reached it answers 429 and the
-assistant stops checking and offers a person, even for details that would match.
+assistant stops checking, says that it is because of the shopper's network, and offers a
+person, even for details that would match.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ ORDER_DATA = (
     "Rivera",
 )
 NOT_FOUND = "couldn't find an order"
-LOCKED = "stop asking"
+LOCKED = "too many order checks have failed from your network"
 
 
 def store_lookup(stack: ShopdeskStack, client: str) -> int:
@@ -50,6 +51,7 @@ def store_lookup(stack: ShopdeskStack, client: str) -> int:
         data=json.dumps({"order_number": "10023", "email": "jo@example.com"}).encode(),
         headers={
             "Content-Type": "application/json",
+            **stack.store_api_headers,
             "Shopdesk-Client": client,
             "Shopdesk-Client-Signature": client_signature(secret, client),
         },
@@ -96,8 +98,8 @@ def test_hundreds_of_guesses_leak_nothing_and_end_with_a_person(guarded: Shopdes
     assert counts["other"] == 0
 
     # The store itself refuses this client now (429), but not another shopper.
-    assert store_lookup(guarded, "ip:127.0.0.1") == 429
-    assert store_lookup(guarded, "ip:192.0.2.1") == 200
+    assert store_lookup(guarded, "net:127.0.0.1") == 429
+    assert store_lookup(guarded, "net:192.0.2.1") == 200
 
     # Even the right details get no order data in a fresh conversation from this client.
     me = f"brute-right-{uuid.uuid4().hex[:8]}"

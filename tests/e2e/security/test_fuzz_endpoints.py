@@ -179,7 +179,9 @@ def webhook_bodies() -> st.SearchStrategy[bytes]:
 
 def test_action_server_survives_hostile_calls(guarded: ShopdeskStack) -> None:
     statuses: dict[int, int] = {}
-    with httpx.Client(base_url=guarded.action_server_url, timeout=30) as http:
+    with httpx.Client(
+        base_url=guarded.action_server_url, timeout=30, headers=guarded.action_server_headers
+    ) as http:
 
         @given(body=webhook_bodies())
         @FUZZ

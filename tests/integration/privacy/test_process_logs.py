@@ -13,12 +13,13 @@ from tests.support.stack import free_port, seeded_store
 
 EMAIL = "log-test@example.com"
 CARD = "4111 1111 1111 1111"
+TOKEN = "process-logs-action-server-token-0123456789"
 
 
 def test_action_server_worker_masks_what_it_logs(tmp_path: Path) -> None:
     ports = Ports(actions=free_port(), store=free_port())
     with Stack(log_dir=tmp_path) as stack:
-        stack.start(actions_spec(ports, env={"LOG_LEVEL": "DEBUG"}))
+        stack.start(actions_spec(ports, env={"LOG_LEVEL": "DEBUG", "ACTION_SERVER_TOKEN": TOKEN}))
         stack.wait_healthy(timeout=60)
         # An unknown action is logged with its name by rasa-sdk, in the worker process.
         response = httpx.post(
@@ -32,6 +33,7 @@ def test_action_server_worker_masks_what_it_logs(tmp_path: Path) -> None:
                             "latest_action_name": None},
                 "domain": {},
             },
+            headers={"Authorization": f"Bearer {TOKEN}"},
             timeout=10,
         )
         assert response.status_code == 404

@@ -21,7 +21,7 @@ from actions.returns import ActionStartReturn
 from actions.settings import ActionSettings
 from actions.verification import make_proof
 from integrations.store import Address, ReturnLine, StoreClient, StoreRefusal
-from tests.support.stack import seeded_store
+from tests.support.stack import SEEDED_STORE_TOKEN, seeded_store
 
 WINDOW_DAYS = 6  # 10002 (delivered 5 days ago) still in; 10005 (8 days ago) out
 MAX_UNITS = 2
@@ -40,7 +40,7 @@ def store_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def client(store_url: str) -> StoreClient:
-    return StoreClient(base_url=store_url)
+    return StoreClient(base_url=store_url, api_token=SEEDED_STORE_TOKEN)
 
 
 async def refusal_code(call) -> str:  # type: ignore[no-untyped-def]
@@ -118,7 +118,10 @@ def _verified_tracker(order_number: str, email: str) -> Tracker:
 
 async def test_the_assistant_says_what_the_rules_enforce(store_url: str) -> None:
     bootstrap.configure(
-        ActionSettings.from_env({"STORE_URL": store_url, "SHOPDESK_VERIFICATION_SECRET": SECRET})
+        ActionSettings.from_env(
+            {"STORE_URL": store_url, "STORE_API_TOKEN": SEEDED_STORE_TOKEN,
+             "SHOPDESK_VERIFICATION_SECRET": SECRET}
+        )
     )
     answer = CollectingDispatcher()
     await ActionReturnPolicy().run(answer, _verified_tracker("10005", "eve@example.com"), {})

@@ -15,6 +15,8 @@ PRODUCTION_ENV = {
     "SHOPDESK_PROFILE": "production",
     # Secrets pass the production check: at least 32 characters, not demo values.
     "RASA_API_TOKEN": "unit-rasa-token-4f1c9a7e2b8d6053a1e4c7f9",
+    "ACTION_SERVER_TOKEN": "unit-action-token-6b2e9d4f1a7c3058b2e9",
+    "STORE_API_TOKEN": "unit-store-token-3d8f1b6e9a2c4075d8f1b6",
     "SHOPDESK_VERIFICATION_SECRET": "unit-verification-secret-8e3b1d0c9f7a6254",
     "SHOPDESK_IDENTITY_SECRET": "unit-identity-secret-2c7e9b4a1f8d3065e7",
     "HELPDESK_AGENT_PASSWORD": "unit-agent-password-7d1e4b9c2a8f5036e1",
@@ -61,11 +63,11 @@ def test_model_name_carries_the_fingerprint() -> None:
     assert model_path("abc123").name == "shopdesk-abc123.tar.gz"
 
 
-def test_embedded_profile_needs_nothing_and_trusts_the_demo_storefront() -> None:
-    profile = Profile.from_env({})
+def test_embedded_profile_needs_nothing_and_trusts_the_demo_storefront(tmp_path: Path) -> None:
+    profile = Profile.from_env({"SHOPDESK_SECRETS_FILE": str(tmp_path / "secrets.env")})
     assert profile.name == "embedded"
     assert profile.endpoints.name == "endpoints.yml"
-    assert profile.rasa_auth_token is None
+    assert len(profile.rasa_auth_token) >= 32
     assert len(profile.env["SHOPDESK_IDENTITY_SECRET"]) >= 32
 
 

@@ -15,6 +15,7 @@ from bot.guard import (
     MAX_METADATA_DEPTH,
     ChannelGuard,
     GuardSettings,
+    SessionTokens,
     metadata_problem,
     sender_problem,
     storable,
@@ -89,3 +90,21 @@ def test_a_widgets_metadata_passes() -> None:
     widget = {"identity_token": "e" * 600, "locale": "de-DE", "page": "/account/orders"}
     verdict = guard().check(sender_id="s", text="hi", metadata=widget, client_ip="1.2.3.4")
     assert verdict.accepted and verdict.metadata["locale"] == "de-DE"
+
+
+def test_a_session_is_joinable_only_with_the_token_it_was_handed_out_with() -> None:
+    tokens = SessionTokens(b"k" * 32)
+    session_id, token = tokens.new_session()
+    assert tokens.joinable(session_id, token)
+    other_id, other_token = tokens.new_session()
+    assert other_id != session_id
+    for forged_id, forged_token in (
+        (session_id, None), (session_id, ""), (session_id, other_token), (session_id, token[:-1]),
+        (other_id, token), (session_id + "x", token), (None, token), ("\ud800", token),
+        (session_id, 12345),
+    ):
+        assert not tokens.joinable(forged_id, forged_token), (forged_id, forged_token)
+    # Another Rasa instance with the same key (RASA_API_TOKEN) accepts it; another key not.
+    assert SessionTokens(b"k" * 32).joinable(session_id, token)
+    assert not SessionTokens(b"j" * 32).joinable(session_id, token)
+    assert GuardSettings.from_env({"RASA_API_TOKEN": "t" * 40}).session_key is not None

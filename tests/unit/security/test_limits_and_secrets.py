@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from actions.attempts import client_key
+from actions.attempts import BudgetShape, DecayingBudget, client_network
 from actions.settings import ActionSettings, ConfigError
 from actions.verification import make_proof
 from bot.profiles import Profile, ProfileError, check_production_secrets, forwarding_secret
+from common.client_address import client_proof, client_proof_key
 from common.limits import FailureWindow
 from integrations.store.client import client_signature as bot_signature
 from store.ratelimit import client_signature, forwarded_or_peer_key
@@ -93,23 +94,54 @@ def test_store_settings_read_the_limits_and_refuse_bad_values() -> None:
 # --- action server: failed verifications per client -------------------------------------
 
 
-def test_client_key_is_the_channel_ip_else_the_conversation() -> None:
-    assert client_key(metadata={"client_ip": "203.0.113.7"}, sender_id="s1") == "ip:203.0.113.7"
-    assert client_key(metadata={"client_ip": " ::1 "}, sender_id="s1") == "ip:::1"
-    # Anything that is not an IP address falls back to the conversation.
-    for metadata in (None, {}, {"client_ip": "'; DROP TABLE orders;--"}, {"client_ip": 7}, []):
-        assert client_key(metadata=metadata, sender_id="s1") == "conversation:s1"
+def test_the_client_is_the_network_a_channel_signed_for_else_the_api() -> None:
+    key = client_proof_key("action-server-token-0123456789abcdef")
+
+    def signed(address: str, sender: str = "s1") -> dict[str, str]:
+        return {"client_ip": address,
+                "client_ip_proof": client_proof(key, sender_id=sender, client_ip=address)}
+
+    assert client_network(metadata=signed("203.0.113.7"), sender_id="s1", proof_key=key) == (
+        "net:203.0.113.7"
+    )
+    # One IPv6 subscriber holds a whole /64: it is one client.
+    assert client_network(
+        metadata=signed("2001:db8:1:2:aaaa::1"), sender_id="s1", proof_key=key
+    ) == "net:2001:db8:1:2::/64"
+    assert client_network(metadata=signed("::ffff:192.0.2.9"), sender_id="s1", proof_key=key) == (
+        "net:192.0.2.9"
+    )
+    # Unsigned, signed for another conversation or address, or signed with another key:
+    # the metadata was not written by a channel, so it chooses nothing.
+    forged = [
+        None, {}, {"client_ip": "203.0.113.7"}, signed("203.0.113.7", sender="other"),
+        {**signed("203.0.113.7"), "client_ip": "203.0.113.8"},
+        {"client_ip": "203.0.113.7", "client_ip_proof": client_proof(
+            b"k" * 32, sender_id="s1", client_ip="203.0.113.7")},
+        signed("'; DROP TABLE orders;--"), [],
+    ]
+    for metadata in forged:
+        assert client_network(metadata=metadata, sender_id="s1", proof_key=key) == "api"
 
 
-def test_action_limiter_blocks_a_client_across_conversations() -> None:
+def test_a_networks_budget_drains_instead_of_locking_for_the_whole_window() -> None:
     clock = Clock()
-    limiter = FailureWindow(max_failures=2, window_seconds=60, clock=clock)
-    assert limiter.record_failure("ip:203.0.113.7") is False
-    assert limiter.record_failure("ip:203.0.113.7") is True
-    assert limiter.blocked("ip:203.0.113.7")
-    assert not limiter.blocked("ip:203.0.113.8")
-    clock.now += 61
-    assert not limiter.blocked("ip:203.0.113.7")
+    budget = DecayingBudget(BudgetShape(limit=30, window_seconds=900), clock=clock)
+    for _ in range(29):
+        assert budget.record_failure("net:203.0.113.7") is None
+    assert budget.record_failure("net:203.0.113.7") == 30  # at the limit: one drains in 30 s
+    assert budget.retry_after("net:203.0.113.7") == 30
+    assert budget.retry_after("net:203.0.113.8") is None  # other networks are not affected
+    clock.now += 29
+    assert budget.retry_after("net:203.0.113.7") == 1
+    clock.now += 1
+    assert budget.retry_after("net:203.0.113.7") is None  # free 30 s after the last guess
+    assert budget.record_failure("net:203.0.113.7") == 30  # one guess, then 30 s again
+    # Guessing on while refused adds nothing: the budget is capped at the limit.
+    clock.now += 900
+    assert budget.retry_after("net:203.0.113.7") is None
+    for _ in range(29):
+        assert budget.record_failure("net:203.0.113.7") is None
 
 
 def test_action_settings_read_the_per_client_limits() -> None:
@@ -150,6 +182,8 @@ def test_proofs_cannot_be_shifted_between_fields() -> None:
 GOOD = {
     "SHOPDESK_PROFILE": "production",
     "RASA_API_TOKEN": "rasa-token-3c9e1f7a5b2d8064e1a7c3f9b5d2",
+    "ACTION_SERVER_TOKEN": "action-token-9b1d4f7a2c8e5063b9d1f4a7c2e8",
+    "STORE_API_TOKEN": "store-token-4a7c1e9b3d5f8062c4a7e1b9d3f5",
     "SHOPDESK_VERIFICATION_SECRET": "verification-7d2a9c4e1b8f6035a2c7e9d4",
     "SHOPDESK_IDENTITY_SECRET": "identity-5e8b2d7f1a9c4036b8e2d5f7a1c9",
     "HELPDESK_AGENT_PASSWORD": "agent-login-3f9a2c7e1b8d4065a2c9e7f1",
@@ -180,6 +214,7 @@ def test_production_profile_accepts_strong_secrets_and_derives_the_forwarding_ke
         ("RASA_API_TOKEN", "ab" * 20, "repetitive"),
         ("SHOPDESK_FORWARDING_SECRET", "short", "at least 32"),
         ("STORE_API_TOKEN", "store-token", "at least 32"),
+        ("ACTION_SERVER_TOKEN", "action-token", "at least 32"),
         ("HELPDESK_AGENT_PASSWORD", "agent", "at least 32"),
     ],
 )
@@ -192,11 +227,7 @@ def test_production_profile_refuses_demo_or_weak_secrets(
     assert value not in str(refused.value)  # the message never echoes the secret
 
 
-def test_embedded_profile_needs_no_secrets_and_shares_a_fresh_forwarding_key() -> None:
-    first = Profile.from_env({})
-    second = Profile.from_env({})
-    assert len(first.env["SHOPDESK_FORWARDING_SECRET"]) >= 32
-    assert first.env["SHOPDESK_FORWARDING_SECRET"] != second.env["SHOPDESK_FORWARDING_SECRET"]
+def test_embedded_profile_needs_no_secrets_and_checks_none() -> None:
     check_production_secrets({})  # nothing set: nothing to refuse here
 
 

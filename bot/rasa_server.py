@@ -1,0 +1,59 @@
+"""Starts Rasa's server with its secrets taken from the environment:
+`python -m bot.rasa_server [rasa run options]` (run in the Rasa engine's environment).
+
+`rasa run --auth-token T` would put the API token on the command line, which `ps` shows to
+every user of the machine. This reads it from `RASA_API_TOKEN` (required: Rasa's HTTP API
+reads and writes every conversation) and the browsers' origins allowed by CORS from
+`SHOPDESK_ALLOWED_ORIGINS` (comma-separated; "*" is refused), and hands both to Rasa's own
+command line parser inside this process, through `bot.rasa_cli` (Shopdesk's patches first).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+class ServerSettingsError(ValueError):
+    """A setting is missing or malformed; the message names it."""
+
+
+def rasa_arguments(options: list[str], env: dict[str, str] | os._Environ[str]) -> list[str]:
+    """The arguments of `rasa run`: `options` plus the token and the allowed origins."""
+    token = (env.get("RASA_API_TOKEN") or "").strip()
+    if not token:
+        raise ServerSettingsError(
+            "RASA_API_TOKEN is required: Rasa's HTTP API must not be open to anyone"
+        )
+    if "--auth-token" in options or "--cors" in options:
+        raise ServerSettingsError(
+            "pass the token as RASA_API_TOKEN and the origins as SHOPDESK_ALLOWED_ORIGINS"
+        )
+    origins = [o.strip() for o in (env.get("SHOPDESK_ALLOWED_ORIGINS") or "").split(",")]
+    origins = [o for o in origins if o]
+    for origin in origins:
+        if origin == "*" or not origin.startswith(("http://", "https://")):
+            raise ServerSettingsError(
+                "SHOPDESK_ALLOWED_ORIGINS must list the store's origins "
+                f"(like https://shop.example.com), got {origin!r}"
+            )
+    arguments = ["run", *options, "--auth-token", token]
+    return arguments + (["--cors", *origins] if origins else [])
+
+
+def main() -> int:
+    try:
+        arguments = rasa_arguments(sys.argv[1:], os.environ)
+    except ServerSettingsError as exc:
+        print(f"rasa server: configuration error: {exc}", file=sys.stderr)
+        return 2
+    from bot import rasa_cli
+
+    # Rasa's parser reads sys.argv; the process's visible command line is unchanged.
+    sys.argv = ["rasa", *arguments]
+    rasa_cli.main()  # Shopdesk's patches to Rasa, then Rasa's own command line
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
