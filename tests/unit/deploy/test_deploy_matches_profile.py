@@ -22,7 +22,8 @@ DEPLOY = ROOT / "deploy"
 K8S_SECRET_KEYS = {
     "RASA_API_TOKEN", "RASA_TOKEN", "SHOPDESK_VERIFICATION_SECRET", "SHOPDESK_IDENTITY_SECRET",
     "STORE_DATABASE_URL", "HELPDESK_DATABASE_URL", "RASA_DB_PASSWORD", "HANDOFF_RASA_EVENTS_URL",
-    "HELPDESK_AGENT_PASSWORD", "REDIS_PASSWORD",
+    "HELPDESK_AGENT_PASSWORD", "REDIS_PASSWORD", "ACTION_SERVER_TOKEN", "STORE_API_TOKEN",
+    "SHOPDESK_ALLOWED_ORIGINS",
 }
 NAMESPACE = "shopdesk"  # deploy/k8s/kustomization.yaml
 
@@ -81,7 +82,8 @@ def test_compose_rasa_uses_the_production_endpoints_and_the_balancer() -> None:
     rasa = _compose()["services"]["rasa-1"]
     command = " ".join(rasa["command"])
     assert "--endpoints bot/endpoints.production.yml" in command
-    assert "--auth-token" in command
+    assert "-m bot.rasa_server" in command  # the token from the environment
+    assert "--auth-token" not in command and "--cors" not in command
     assert rasa["environment"]["ACTION_SERVER_URL"] == "http://balancer:5055/webhook"
 
 
