@@ -43,9 +43,9 @@ def test_the_action_server_answers_only_rasa(guarded: ShopdeskStack) -> None:
         assert "events" not in refused.text
         assert httpx.get(f"{url}/actions", headers=headers, timeout=30).status_code == 401
     assert httpx.get(f"{url}/health", timeout=30).status_code == 200
-    # Rasa itself still reaches it: a whole conversation works.
-    reply = guarded.say("auth-rasa-calls-actions", "where is order 10023? it's jo@example.com")
-    assert "UPS" in json.dumps(reply)
+    # Rasa itself still reaches it: the policy answer is an action reading the store.
+    reply = guarded.say("auth-rasa-calls-actions", "what is your return policy?")
+    assert "You can return items within 30 days" in json.dumps(reply)
 
 
 def test_the_store_api_needs_its_token(guarded: ShopdeskStack) -> None:

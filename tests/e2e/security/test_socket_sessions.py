@@ -15,7 +15,9 @@ from tests.support.polling_client import PollingClient
 from tests.support.stack import ShopdeskStack
 
 pytestmark = pytest.mark.e2e
-HERE = "127.0.0.1"
+# A loopback address of its own: the brute-force test has used up 127.0.0.1's verification
+# budget on this stack, and the budget is per client network.
+HERE = "127.0.0.7"
 
 
 def open_session(stack: ShopdeskStack, request: dict[str, Any]) -> tuple[PollingClient, dict]:
