@@ -371,6 +371,6 @@ def _socket_metadata(raw: Any) -> dict[str, Any]:
     if isinstance(raw, str):
         try:
             raw = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             return {}
     return raw if isinstance(raw, dict) else {}

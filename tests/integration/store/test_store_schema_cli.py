@@ -91,11 +91,22 @@ def test_cli_rejects_bad_config() -> None:
     assert "STORE_PORT" in result.stderr
 
 
+TOKEN = "store-cli-test-api-token-0123456789abcdef"
+
+
+def test_serve_refuses_to_start_without_a_token(tmp_path: Path) -> None:
+    env = {**os.environ, "STORE_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}"}
+    env.pop("STORE_API_TOKEN", None)
+    result = _cli("serve", env=env)
+    assert result.returncode == 2 and "STORE_API_TOKEN is required" in result.stderr
+
+
 def test_cli_migrate_seed_serve(tmp_path: Path) -> None:
     env = {
         **os.environ,
         "STORE_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
         "RASA_TELEMETRY_ENABLED": "false",
+        "STORE_API_TOKEN": TOKEN,
     }
     for command in ("migrate", "migrate", "seed"):
         result = _cli(command, env=env)
@@ -124,6 +135,7 @@ def test_cli_migrate_seed_serve(tmp_path: Path) -> None:
         order = httpx.post(
             f"http://127.0.0.1:{port}/api/v1/orders/lookup",
             json={"order_number": "10023", "email": "jo@example.com"},
+            headers={"Authorization": f"Bearer {TOKEN}"},
             timeout=5,
         ).json()
         assert order["shipments"][0]["tracking_number"] == "1Z999AA10123456784"

@@ -17,6 +17,7 @@ from common.secrets import (
     GENERATED_SECRETS,
     SecretsFileError,
     load_or_create_secrets,
+    make_private,
     read_secrets_file,
 )
 
@@ -104,3 +105,19 @@ def test_rasa_gets_its_token_and_origins_inside_the_process() -> None:
         rasa_arguments([], {**env, "SHOPDESK_ALLOWED_ORIGINS": "*"})
     with pytest.raises(ServerSettingsError, match="RASA_API_TOKEN"):
         rasa_arguments(["--auth-token", "x"], env)
+
+
+def test_state_files_left_readable_are_tightened(tmp_path: Path) -> None:
+    (tmp_path / "log").mkdir()
+    loose = [tmp_path / "store.db", tmp_path / "tracker.db-journal", tmp_path / "log" / "rasa.log",
+             tmp_path / "log" / "rasa.log.2026-12-01", tmp_path / "secrets.env"]
+    for path in loose:
+        path.write_text("x")
+        path.chmod(0o644)
+    other = tmp_path / "README.txt"
+    other.write_text("x")
+    other.chmod(0o644)
+    assert sorted(make_private(tmp_path)) == sorted(loose)
+    assert all(mode(path) == 0o600 for path in loose)
+    assert mode(other) == 0o644
+    assert make_private(tmp_path) == []
