@@ -156,11 +156,13 @@ class SocketIOClient:
 
 
 def test_socketio_channel_masks_limits_and_keeps_the_session(shopdesk: ShopdeskStack) -> None:
-    session = uuid.uuid4().hex
     client = SocketIOClient(shopdesk.rasa_url)
     try:
-        client.emit("session_request", {"session_id": session})
-        assert client.events("session_confirm", until=1) == [session]
+        # The server mints the session and its token (a client cannot pick a session id).
+        client.emit("session_request", {"session_id": uuid.uuid4().hex})
+        (confirmed,) = client.events("session_confirm", until=1)
+        session = confirmed["session_id"]
+        assert confirmed["session_token"]
 
         client.emit(
             "user_uttered",
