@@ -87,6 +87,7 @@ def store_reads(own_store: str) -> Counter[str]:
     transport = CountingTransport()
     bootstrap.configure(settings, store=StoreClient(
         base_url=settings.store_url,
+        api_token=settings.store_api_token,
         timeout=settings.store_timeout,
         forwarding_secret=settings.forwarding_secret,
         policy_ttl=settings.store_policy_ttl,
