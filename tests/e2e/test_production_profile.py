@@ -248,7 +248,7 @@ def test_a_killed_rasa_instance_is_restarted_while_the_other_serves(
 def test_ctrl_c_stops_every_process_of_the_profile(production: Launched) -> None:
     children = children_of(production.process.pid)
     commands = " ".join(" ".join(command_line(pid)) for pid in children if alive(pid))
-    assert commands.count("-m bot.rasa_cli run") == 2
+    assert commands.count("-m bot.rasa_server") == 2  # `rasa run`, token from the environment
     assert commands.count("-m actions") == 2
     assert commands.count("-m handoff serve") == 2
     assert "haproxy" in commands and "-m store serve" in commands
