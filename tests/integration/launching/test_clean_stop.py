@@ -27,6 +27,9 @@ def test_start_and_sigterm_leave_no_error_in_the_logs(tmp_path: Path) -> None:
         "STORE_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}",
         "HELPDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'handoff.db'}",
         "SHOPDESK_IDENTITY_SECRET": IDENTITY_SECRET,
+        # The store and the action server refuse to start without their tokens.
+        "STORE_API_TOKEN": "clean-stop-store-token-0123456789abcdef",
+        "ACTION_SERVER_TOKEN": "clean-stop-action-token-0123456789abcdef",
     }
     for module in ("store", "handoff"):
         subprocess.run([APP_PYTHON, "-m", module, "migrate"], env={**_base_env(), **env},
