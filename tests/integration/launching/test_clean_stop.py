@@ -61,7 +61,9 @@ def test_rasa_stops_on_sigterm_without_an_error_after_a_widget_connected(
     try:
         stack.start(rasa_spec(ports, model=ensure_model(quiet=True),
                               tracker_db=tmp_path / "tracker.db",
-                              events_db=tmp_path / "events.db"))
+                              events_db=tmp_path / "events.db",
+                              auth_token="clean-stop-rasa-token-0123456789abcdef",
+                              env={"ACTION_SERVER_TOKEN": "clean-stop-action-token-01234567"}))
         stack.wait_healthy(timeout=300)
         widget = PollingClient(port=ports.rasa)
         widget.connect(source="127.0.0.1")
