@@ -28,8 +28,8 @@ from actions.order_access import (
 )
 from actions.replies import Reply, send
 from actions.return_replies import item_list
-from analytics.outcomes import value_field
 from common.languages import DEFAULT_LANGUAGE
+from common.outcomes import value_field
 from integrations.store.errors import StoreError, StoreRefusal
 from integrations.store.models import Order
 

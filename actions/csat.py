@@ -1,7 +1,7 @@
 """Customer satisfaction: one 1-5 rating per conversation, asked at the least naggy moment.
 
 `action_wrap_up` answers "thanks", "bye" and "no, that's all". If the bot settled a task in
-this conversation (analytics.outcomes: order status answered, return created, ...), nothing
+this conversation (common.outcomes: order status answered, return created, ...), nothing
 went to a person and it has not asked yet, it asks for a rating with buttons the shopper may
 ignore; otherwise it answers as before. `action_record_csat` keeps the score (and any words
 typed with it) in slots, which is what the KPI report reads back from the tracker store.
@@ -17,7 +17,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from analytics.outcomes import (
+from common.outcomes import (
     CSAT_ASKED_SLOT,
     CSAT_COMMENT_SLOT,
     CSAT_SCORE_SLOT,

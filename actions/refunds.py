@@ -13,8 +13,8 @@ from actions.language import conversation_language
 from actions.locale_format import local_date, local_money
 from actions.order_access import NoAccess, verified_store_order
 from actions.replies import Reply, send
-from analytics.outcomes import value_field
 from common.languages import DEFAULT_LANGUAGE
+from common.outcomes import value_field
 from integrations.store.models import Order, Refund
 
 # Returns that are on their way back or being checked: their refund is still to come.

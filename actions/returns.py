@@ -48,7 +48,7 @@ from actions.return_replies import (
     returnable_lines,
     with_units,
 )
-from analytics.outcomes import value_field
+from common.outcomes import value_field
 from integrations.store.errors import InvalidRequest, StoreError, StoreRefusal
 from integrations.store.models import Order, ReturnEligibility, ReturnLine
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
-from analytics import outcomes as oc
+from common import outcomes as oc
 
 
 class EventRow(NamedTuple):

@@ -32,9 +32,9 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
-from analytics import outcomes as oc
 from analytics.queue import ConversationRef, MessageGroup
 from analytics.summary import DaySummary
+from common import outcomes as oc
 
 TOP_INTENTS = 10
 

@@ -6,7 +6,7 @@ new intent never shows up as `refusal_disputed`.
 
 from __future__ import annotations
 
-from analytics import outcomes as oc
+from common import outcomes as oc
 
 NAMES: dict[str, str] = {
     # intents

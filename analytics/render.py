@@ -16,8 +16,8 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from analytics import charts
-from analytics import outcomes as oc
 from analytics.names import human
+from common import outcomes as oc
 
 DEFINITIONS = (
     (

@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from analytics import outcomes as oc
 from analytics.conversations import EventRow
+from common import outcomes as oc
 from handoff.db import comments, outbox, ticket_events, tickets
 
 ACTIONS_READ = (*sorted(oc.FALLBACK_ACTIONS), oc.ESCALATE_ACTION, oc.START_HANDOFF_ACTION)

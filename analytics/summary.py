@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from analytics import outcomes as oc
 from analytics.conversations import Conversation
 from analytics.durations import Durations
+from common import outcomes as oc
 
 # Bump when what a day holds changes meaning: rows of another version are not read. A
 # field added later reads as empty from older rows (the table outlives the raw data).

@@ -78,7 +78,7 @@ def run(ports: Ports, profile: Profile, *, logs: DailyRotation) -> int:
     stop = _StopOnSignal()
     try:
         stack.start(store_spec(ports))
-        actions_env = start_shopify_demo(stack)
+        actions_env = start_shopify_demo(stack, port=ports.shopify_demo)
         stack.start(actions_spec(ports, env=actions_env))
         stack.start(
             rasa_spec(
@@ -102,21 +102,18 @@ def run(ports: Ports, profile: Profile, *, logs: DailyRotation) -> int:
         print("all Shopdesk processes stopped.")
 
 
-def start_shopify_demo(stack: Stack) -> dict[str, str]:
+def start_shopify_demo(stack: Stack, *, port: int) -> dict[str, str]:
     """With SHOPDESK_STORE_BACKEND=shopify and no SHOPIFY_SHOP: starts the demo Shopify and
     returns the settings that point the action server at it (else no settings)."""
     if os.environ.get("SHOPDESK_STORE_BACKEND", "").strip().lower() != "shopify":
         return {}
     if os.environ.get("SHOPIFY_SHOP", "").strip():
         return {}
-    raw = os.environ.get("SHOPIFY_DEMO_PORT", "").strip() or "8300"
-    if not raw.isdigit() or not 0 < int(raw) < 65536:
-        raise SystemExit(f"SHOPIFY_DEMO_PORT must be a port number (1-65535), got {raw!r}")
     token = "shpat_demo_" + secrets.token_hex(16)
-    stack.start(shopify_demo_spec(int(raw), token=token))
-    print(f"SHOPIFY_SHOP is not set: starting the demo Shopify on port {raw} ...", flush=True)
+    stack.start(shopify_demo_spec(port, token=token))
+    print(f"SHOPIFY_SHOP is not set: starting the demo Shopify on port {port} ...", flush=True)
     stack.wait_healthy(timeout=60)  # up before the action server checks it at start-up
-    return shopify_demo_env(int(raw), token=token)
+    return shopify_demo_env(port, token=token)
 
 
 def report_store_backend(actions_env: dict[str, str]) -> None:

@@ -70,6 +70,8 @@ class Ports(EnvSettings):
     actions: Port = Field(5055, alias="ACTION_SERVER_PORT")
     store: Port = Field(8100, alias="STORE_PORT")
     helpdesk: Port = Field(8200, alias="HELPDESK_PORT")
+    # The demo Shopify (SHOPDESK_STORE_BACKEND=shopify without SHOPIFY_SHOP).
+    shopify_demo: Port = Field(8300, alias="SHOPIFY_DEMO_PORT")
 
 
 @dataclass

@@ -18,12 +18,12 @@ from rasa_sdk import Tracker
 
 from actions.csat import parse_rating, rating_due
 from analytics import charts, kpis
-from analytics import outcomes as oc
 from analytics.conversations import Conversation, EventRow, conversations
 from analytics.durations import RELATIVE_ACCURACY, Durations
 from analytics.queue import ConversationRef, group_similar, masked
 from analytics.report import PeriodError, days_of, parse_range, parse_since, whole_days
 from analytics.summary import DaySummary
+from common import outcomes as oc
 
 T0 = datetime(2026, 5, 4, 10, 0, tzinfo=UTC).timestamp()
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from actions.cancellation import cancelled_replies
 from actions.refunds import describe_refunds
-from analytics import outcomes as oc
+from common import outcomes as oc
 from tests.unit.selfservice.builders import TODAY, order, refund
 
 

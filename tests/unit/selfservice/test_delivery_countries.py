@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from actions.countries import named_countries
 from actions.policy import describe_delivery_options, describe_delivery_to
-from analytics.outcomes import POLICY, outcome_of
+from common.outcomes import POLICY, outcome_of
 from tests.unit.selfservice.builders import policy, rendered
 
 
