@@ -55,11 +55,12 @@ _EMAIL = re.compile(
     r"[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 )
 # 9-15 digits that look like a phone number: an international prefix, separators between
-# groups, or a national leading 0. Dots are not separators (IP addresses, versions) and a
-# bare run without a leading 0 (ids, epoch times) is left alone.
+# groups, or a national leading 0 with 10-11 digits however grouped ("07700 900123").
+# Dots are not separators (IP addresses, versions) and a bare run without a leading 0 (ids,
+# epoch times) is left alone.
 _PHONE = re.compile(
     r"(?<![\w.:/@%-])(?:(?:\+|00)\d[\d ()-]{7,18}\d|\(?\d{2,5}\)?(?:[ -]\(?\d{2,5}\)?){1,4}"
-    r"|0\d{9,10})(?![\w.:/@%-])"
+    r"|0\d(?:[ -]?\d){8,9})(?![\w.:/@%-])"
 )
 
 

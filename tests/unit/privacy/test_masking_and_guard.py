@@ -58,6 +58,8 @@ def test_what_was_found_is_reported() -> None:
         ("call +44 20 7946 0958", "call [phone]"),
         ("or (555) 123-4567", "or [phone]"),
         ("mobile 07700900123", "mobile [phone]"),
+        ("mobile 07700 900123 thanks", "mobile [phone] thanks"),
+        ("landline 0161 496 0000", "landline [phone]"),
         ("card 4111-1111-1111-1111", "card [card number ending 1111]"),
         (
             "2026-11-27 06:38:23,123 127.0.0.1:5005 10.1.200.300 1732690000 1Z999AA10123456784",
