@@ -19,18 +19,9 @@ each count on their own).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Mapping
 
-CLIENT_HEADER = "Shopdesk-Client"
-SIGNATURE_HEADER = "Shopdesk-Client-Signature"
-MAX_CLIENT_KEY_LENGTH = 200
-
-
-def client_signature(secret: bytes, client: str) -> str:
-    """HMAC-SHA256 of the forwarded client key (hex); the action server computes the same."""
-    return hmac.new(secret, b"shopdesk-client\x00" + client.encode(), hashlib.sha256).hexdigest()
+from common.forwarded_client import CLIENT_HEADER, SIGNATURE_HEADER, verified_client
 
 
 def forwarded_or_peer_key(
@@ -38,15 +29,8 @@ def forwarded_or_peer_key(
 ) -> str:
     """The key failures are counted under: the signed forwarded client, else the peer."""
     forwarded = headers.get(CLIENT_HEADER)
-    signature = headers.get(SIGNATURE_HEADER)
-    if (
-        forwarding_secret
-        and forwarded
-        and signature
-        and len(forwarded) <= MAX_CLIENT_KEY_LENGTH
-        and hmac.compare_digest(
-            client_signature(forwarding_secret, forwarded).encode(), signature.encode()
-        )
+    if verified_client(
+        forwarding_secret, client=forwarded, signature=headers.get(SIGNATURE_HEADER)
     ):
         return f"forwarded:{forwarded}"
     return f"peer:{peer or 'unknown'}"

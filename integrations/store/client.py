@@ -9,8 +9,6 @@ documented JSON shape; anything else raises a typed ``StoreError``.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -20,6 +18,7 @@ from urllib.parse import quote
 
 import httpx
 
+from common.forwarded_client import signed_client_headers
 from common.order_numbers import REFERENCE_FORMAT, OrderNumberFormat
 from integrations.store.errors import (
     InvalidRequest,
@@ -42,19 +41,8 @@ from integrations.store.models import (
 )
 from integrations.store.port import DEFAULT_TIMEOUT
 
-# The shopper a call is made for, so the store limits failed lookups per shopper rather
-# than per action server; trusted by the store only with a valid signature.
-CLIENT_HEADER = "Shopdesk-Client"
-SIGNATURE_HEADER = "Shopdesk-Client-Signature"
-MAX_CLIENT_KEY_LENGTH = 200
-
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-def client_signature(secret: bytes, client: str) -> str:
-    """HMAC-SHA256 of a forwarded client key; the store checks the same (store.ratelimit)."""
-    return hmac.new(secret, b"shopdesk-client\x00" + client.encode(), hashlib.sha256).hexdigest()
 
 
 def _order_path(order_number: str, suffix: str) -> str:
@@ -269,9 +257,8 @@ class StoreClient:
     ) -> dict[str, Any]:
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key is not None else {}
         if client and self._forwarding_secret:
-            forwarded = _header_safe(client)
-            headers[CLIENT_HEADER] = forwarded
-            headers[SIGNATURE_HEADER] = client_signature(self._forwarding_secret, forwarded)
+            # The shopper the call is for: the store limits failed lookups per shopper.
+            headers.update(signed_client_headers(self._forwarding_secret, client))
         try:
             # httpx timeouts are per phase; this bounds the whole call, body included.
             async with asyncio.timeout(self._timeout):
@@ -314,13 +301,6 @@ class StoreClient:
         if status in (400, 422) and code:
             raise InvalidRequest(field or "body", message or code, status=status)
         raise StoreUnavailable(f"HTTP {status}: {code or 'no error code'}", status=status)
-
-
-def _header_safe(client: str) -> str:
-    """The client key as a header value: visible ASCII, bounded (hashed when it is not)."""
-    if client.isascii() and client.isprintable() and len(client) <= MAX_CLIENT_KEY_LENGTH:
-        return client
-    return "sha256:" + hashlib.sha256(client.encode("utf-8", "replace")).hexdigest()
 
 
 def _retry_after(raw: str | None) -> float | None:

@@ -15,7 +15,7 @@ import uuid
 
 import pytest
 
-from store.ratelimit import client_signature
+from common.forwarded_client import client_signature
 from tests.e2e.security.conftest import STORE_LIMIT
 from tests.support.stack import ShopdeskStack, buttons, texts
 

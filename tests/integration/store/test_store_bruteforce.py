@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
+from common.forwarded_client import client_signature
 from integrations.store.client import StoreClient
 from integrations.store.errors import OrderNotFound, StoreRateLimited
-from store.ratelimit import client_signature
 
 if TYPE_CHECKING:
     from conftest import LiveStore

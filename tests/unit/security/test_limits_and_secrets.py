@@ -9,9 +9,9 @@ from actions.settings import ActionSettings, ConfigError
 from actions.verification import make_proof
 from bot.profiles import Profile, ProfileError, check_production_secrets, forwarding_secret
 from common.client_address import client_proof, client_proof_key
+from common.forwarded_client import client_signature, signed_client_headers
 from common.limits import FailureWindow
-from integrations.store.client import client_signature as bot_signature
-from store.ratelimit import client_signature, forwarded_or_peer_key
+from store.ratelimit import forwarded_or_peer_key
 from store.settings import SettingsError, StoreSettings
 from store.storefront.settings import DEMO_IDENTITY_SECRET
 
@@ -66,9 +66,24 @@ def test_forwarded_client_is_trusted_only_with_a_valid_signature() -> None:
     )
 
 
-def test_bot_and_store_compute_the_same_signature() -> None:
+@pytest.mark.parametrize(
+    ("client", "counted_as"),
+    [
+        ("ip:::1", "forwarded:ip:::1"),
+        # Not header-safe (non-ASCII, too long): forwarded as its hash, still trusted.
+        ("ip:\u00e9" + "x" * 300, "forwarded:sha256:"),
+    ],
+)
+def test_headers_the_action_server_signs_are_trusted_by_the_store(
+    client: str, counted_as: str
+) -> None:
     secret = b"k" * 32
-    assert bot_signature(secret, "ip:::1") == client_signature(secret, "ip:::1")
+    headers = signed_client_headers(secret, client)
+    key = forwarded_or_peer_key(peer="127.0.0.1", headers=headers, forwarding_secret=secret)
+    assert key.startswith(counted_as)
+    assert all(value.isascii() and len(value) <= 200 for value in headers.values())
+    other = forwarded_or_peer_key(peer="127.0.0.1", headers=headers, forwarding_secret=b"o" * 32)
+    assert other == "peer:127.0.0.1"
 
 
 def test_store_settings_read_the_limits_and_refuse_bad_values() -> None:
