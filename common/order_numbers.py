@@ -54,6 +54,24 @@ class OrderNumberFormat:
             re.IGNORECASE,
         )
 
+    @property
+    def field_pattern(self) -> str:
+        """A whole field that names one order (an API parameter): the digits, optionally
+        after '#' and the prefix and before the suffix, with spaces around (no lookaround,
+        so schema validators of any regex engine take it)."""
+        prefix = re.escape(self.prefix.removeprefix("#")) if self.prefix.strip("#") else ""
+        suffix = f"(?:{re.escape(self.suffix)})?" if self.suffix else ""
+        optional_prefix = f"(?:{prefix})?" if prefix else ""
+        return (
+            rf"^\s*{optional_prefix}#?\s*([0-9]{{{self.min_digits},{self.max_digits}}})"
+            rf"{suffix}\s*$"
+        )
+
+    def exact(self, text: str) -> str | None:
+        """The digits of `text` when it is one order number and nothing else, else None."""
+        match = re.match(self.field_pattern, text, re.IGNORECASE)
+        return match.group(1) if match else None
+
     def parse(self, text: object) -> str | None:
         """The order number (its digits) in a shopper's reply, or None when there isn't
         exactly one, or other digits make the reply ambiguous ("10023-7", "100234")."""

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from common.limits import FailureWindow
+from common.order_numbers import REFERENCE_FORMAT
 from integrations.store import rules
 from store import service
 from store.db import make_engine
@@ -133,8 +134,8 @@ def _check_email(value: str | None) -> str | None:
     return value
 
 
-# What the service accepts as an order number: digits, optionally "#"-prefixed.
-ORDER_NUMBER_PATTERN = r"^\s*#?\s*[0-9]{1,20}\s*$"
+# What the service accepts as an order number: the reference store's, optionally "#"-prefixed.
+ORDER_NUMBER_PATTERN = REFERENCE_FORMAT.field_pattern
 OrderNumberPath = Annotated[
     str, Path(max_length=30, pattern=ORDER_NUMBER_PATTERN, examples=["10023"])
 ]

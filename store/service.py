@@ -20,6 +20,7 @@ from sqlalchemy import Engine, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from common.order_numbers import REFERENCE_FORMAT
 from integrations.store import rules
 from integrations.store.configured_policy import StorePolicy
 from store import views
@@ -63,14 +64,16 @@ def refused(refusal: rules.Refusal) -> ServiceError:
     return ServiceError(409, refusal.code, refusal.message)
 
 
-_ORDER_NUMBER = re.compile(r"^[0-9]{1,20}$")
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 
 
 def normalize_order_number(raw: str) -> str:
-    number = raw.strip().removeprefix("#").strip()
-    if not _ORDER_NUMBER.fullmatch(number):
-        raise invalid("order_number", "order_number must be digits, optionally with a leading '#'")
+    number = REFERENCE_FORMAT.exact(raw)
+    if number is None:
+        raise invalid(
+            "order_number",
+            f"order_number must be {REFERENCE_FORMAT.hint}, optionally with a leading '#'",
+        )
     return number
 
 

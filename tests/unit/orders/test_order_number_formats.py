@@ -7,6 +7,7 @@ import pytest
 from common.order_numbers import (
     REFERENCE_FORMAT,
     BackendSettingError,
+    OrderNumberFormat,
     format_from_env,
     order_number_format,
     store_backend,
@@ -54,3 +55,22 @@ def test_the_backend_setting() -> None:
     assert format_from_env({"SHOPDESK_STORE_BACKEND": "shopify"}) == SHOPIFY
     with pytest.raises(BackendSettingError, match="SHOPDESK_STORE_BACKEND"):
         store_backend({"SHOPDESK_STORE_BACKEND": "woocommerce"})
+
+
+@pytest.mark.parametrize(
+    ("fmt", "field", "expected"),
+    [
+        (REFERENCE_FORMAT, "10023", "10023"),
+        (REFERENCE_FORMAT, " # 10023 ", "10023"),
+        (REFERENCE_FORMAT, "1002", None),
+        (REFERENCE_FORMAT, "100234", None),
+        (REFERENCE_FORMAT, "10023 10024", None),
+        (REFERENCE_FORMAT, "\u0661\u0660\u0660\u0662\u0663", None),  # Arabic-Indic digits
+        (order_number_format("shopify", prefix="SD-", suffix="-EU"), "SD-1001-EU", "1001"),
+        (order_number_format("shopify", prefix="SD-", suffix="-EU"), "#1001", "1001"),
+    ],
+)
+def test_a_field_is_exactly_one_order_number(
+    fmt: OrderNumberFormat, field: str, expected: str | None
+) -> None:
+    assert fmt.exact(field) == expected
