@@ -44,13 +44,14 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Annotated
+from typing import Annotated
 
 from pydantic import Field
 
 from bot import paths
 from bot.training import rasa_env
-from common.secrets import PRIVATE_FILE_MODE, PRIVATE_UMASK
+from common.logfiles import LogWriter
+from common.secrets import PRIVATE_UMASK
 from common.settings import EnvSettings, Port
 
 APP_PYTHON = sys.executable
@@ -92,7 +93,7 @@ class Running:
     spec: ServiceSpec
     process: subprocess.Popen[bytes]
     log_path: Path
-    log_file: IO[bytes]
+    log_file: LogWriter  # the launcher writes the process's output (common/logfiles.py)
 
 
 class StackError(RuntimeError):
@@ -112,21 +113,28 @@ class Stack:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log_path = self.log_dir / f"{spec.name}.log"
         # Owner-only, like every database file the process creates (its umask below).
-        log_file = os.fdopen(
-            os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE_FILE_MODE), "ab"
-        )
+        log_file = LogWriter(log_path)
+        read_end, write_end = os.pipe()
         env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", **spec.env}
-        process = subprocess.Popen(
-            spec.command,
-            cwd=paths.ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=_die_with_parent,
-            umask=PRIVATE_UMASK,
-        )
+        try:
+            process = subprocess.Popen(
+                spec.command,
+                cwd=paths.ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=write_end,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+                umask=PRIVATE_UMASK,
+            )
+        except BaseException:
+            os.close(read_end)
+            log_file.close()
+            raise
+        finally:
+            os.close(write_end)  # the child holds it now: the pipe ends when the child does
+        log_file.start(read_end)
         running = Running(spec=spec, process=process, log_path=log_path, log_file=log_file)
         with self._lock:
             self.running.append(running)
@@ -140,7 +148,9 @@ class Stack:
             if item not in self.running:
                 return False
             self.running.remove(item)
-        item.log_file.close()
+        # Bounded: a child the process left behind may hold its output open (it goes on
+        # being logged); the supervisor must not wait for it.
+        item.log_file.close(timeout=1.0)
         return True
 
     def kill(self, item: Running, sig: signal.Signals = signal.SIGKILL) -> None:
@@ -166,6 +176,7 @@ class Stack:
             for item in list(pending):
                 code = item.process.poll()
                 if code is not None:
+                    item.log_file.close()  # its last words are in the log
                     raise StackError(
                         f"{item.spec.name} exited with code {code} while starting; "
                         f"see {item.log_path}\n{tail(item.log_path)}"

@@ -3,12 +3,12 @@ worker process that serves requests) and the store (uvicorn's access log)."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import httpx
 
 from bot.stack import Ports, Stack, actions_spec
+from tests.support.launcher import wait_for
 from tests.support.stack import free_port, seeded_store
 
 EMAIL = "log-test@example.com"
@@ -37,9 +37,14 @@ def test_action_server_worker_masks_what_it_logs(tmp_path: Path) -> None:
             timeout=10,
         )
         assert response.status_code == 404
-        time.sleep(0.5)
-    log = (tmp_path / "actions.log").read_text(errors="replace")
-    assert "action_unknown [email] [card number ending 1111]" in log
+        log_file = tmp_path / "actions.log"
+        wait_for(
+            lambda: "action_unknown [email] [card number ending 1111]"
+            in log_file.read_text(errors="replace"),
+            "the unknown action logged, masked",
+            timeout=30,
+        )
+    log = log_file.read_text(errors="replace")
     assert EMAIL not in log and CARD not in log
 
 
@@ -47,8 +52,14 @@ def test_store_access_log_masks_emails_in_urls(tmp_path: Path) -> None:
     with seeded_store(tmp_path) as url:
         httpx.get(f"{url}/api/orders/10023", params={"email": EMAIL}, timeout=10)
         httpx.get(f"{url}/health?contact={EMAIL}", timeout=10)
-        time.sleep(0.5)
-    log = (tmp_path / "logs" / "store.log").read_text(errors="replace")
-    assert "contact=[email]" in log
+        log_file = tmp_path / "logs" / "store.log"
+        # The access log's line for the last request: the one before it is written by then.
+        wait_for(
+            lambda: "contact=[email]" in log_file.read_text(errors="replace"),
+            "the health request in the access log, masked",
+            timeout=30,
+        )
+    log = log_file.read_text(errors="replace")
+    assert "/api/orders/10023?email=[email]" in log
     assert EMAIL not in log and "log-test%40example.com" not in log
 

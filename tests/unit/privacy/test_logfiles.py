@@ -13,6 +13,7 @@ from common.logfiles import (
     DEFAULT_RETENTION_DAYS,
     DailyRotation,
     LogSettingError,
+    LogWriter,
     expire,
     retention_days,
     rotate,
@@ -29,20 +30,31 @@ def written_on(path: Path, day: date) -> None:
 
 def test_yesterdays_log_is_moved_aside_and_the_process_writes_on(tmp_path: Path) -> None:
     log = tmp_path / "handoff.log"
-    process_stdout = open(log, "ab")  # noqa: SIM115 - as the launcher hands it to a process
+    writer = LogWriter(log)  # as the launcher writes a process's output
     try:
-        process_stdout.write(b"yesterday's line\n")
-        process_stdout.flush()
+        writer.write(b"yesterday's line\n")
         written_on(log, TODAY - timedelta(days=1))
         (rotated,) = rotate(tmp_path, today=TODAY)
         assert rotated.name == "handoff.log.2026-12-06"
         assert rotated.read_bytes() == b"yesterday's line\n"
-        process_stdout.write(b"today's line\n")
-        process_stdout.flush()
+        writer.write(b"today's line\n")
         assert log.read_bytes() == b"today's line\n"  # appended at the new start, no hole
         assert rotate(tmp_path, today=TODAY) == []  # written today: stays
+        assert oct(log.stat().st_mode & 0o777) == oct(0o600)
     finally:
-        process_stdout.close()
+        writer.close()
+
+
+def test_the_writer_writes_whole_lines_from_the_pipe(tmp_path: Path) -> None:
+    log = tmp_path / "store.log"
+    read_end, write_end = os.pipe()
+    writer = LogWriter(log)
+    writer.start(read_end)
+    os.write(write_end, b"first line\nsecond ")
+    os.write(write_end, b"line\nno newline at the end")
+    os.close(write_end)
+    writer.close()
+    assert log.read_bytes() == b"first line\nsecond line\nno newline at the end"
 
 
 def test_rotated_logs_past_the_retention_period_are_deleted(tmp_path: Path) -> None:
@@ -63,7 +75,8 @@ def test_daily_rotation_runs_once_a_day(tmp_path: Path) -> None:
     written_on(log, TODAY - timedelta(days=1))
     (tmp_path / "store.log.2026-12-01").write_text("old\n")
     housekeeping()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["store.log", "store.log.2026-12-06"]
+    logs = sorted(p.name for p in tmp_path.glob("store.log*"))
+    assert logs == ["store.log", "store.log.2026-12-06"]
     log.write_text("b\n")
     written_on(log, TODAY - timedelta(days=1))
     housekeeping()  # the same day: nothing more
