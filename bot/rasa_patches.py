@@ -47,6 +47,12 @@ The patches (name: what it replaces, why):
   of it was stored. The same wrapper is built with its public `on_tracker_store_error`
   callback set to raise `TrackerStoreUnavailable` from the error, so the turn fails and the
   channel answers 503 with `Retry-After` (bot/turns.py). A working store is used as before.
+- `sql_errors_not_exit` (SQLTrackerStore.session_scope): Rasa's scope turned *any*
+  `ValueError` raised while reading or writing a conversation into "schema not found" and
+  `sys.exit(1)`; a lone surrogate in a sender id or an action name (a `UnicodeEncodeError`)
+  stopped the whole server. Only the schema check itself still stops it (at start-up, as
+  Rasa meant); an error of the query leaves as itself, fails that turn or API call, and the
+  process keeps serving.
 - `atomic_lock_store` (bot.lock_store.AtomicRedisLockStore): a switch, not an attribute:
   off, the production profile's lock store behaves as Rasa's RedisLockStore.
 - `engineio_shutdown` (bot/channels.py): a switch, not an attribute: python-engineio 4.5
@@ -731,6 +737,32 @@ def _strict_tracker_store(original: Any) -> Any:
     return _create_tracker_store
 
 
+def _sql_errors_not_exit(original: Any) -> Any:
+    import contextlib
+
+    import rasa.core.tracker_store as tracker_store
+
+    @contextlib.contextmanager
+    def session_scope(self: Any) -> Any:
+        # Rasa's own body, with its `except ValueError` around the schema check alone.
+        session = self.sessionmaker()
+        try:
+            try:
+                tracker_store.ensure_schema_exists(session)
+            except ValueError as e:
+                tracker_store.rasa.shared.utils.cli.print_error_and_exit(
+                    f"Requested PostgreSQL schema '{e}' was not found in the database. To "
+                    f"continue, please create the schema by running 'CREATE DATABASE {e};' "
+                    f"or unset the '{tracker_store.POSTGRESQL_SCHEMA}' environment variable "
+                    f"in order to use the default schema. Exiting application."
+                )
+            yield session
+        finally:
+            session.close()
+
+    return session_scope
+
+
 PATCHES: dict[str, Patch] = {
     patch.name: patch
     for patch in (
@@ -753,5 +785,7 @@ PATCHES: dict[str, Patch] = {
               _quick_empty_domain_check),
         Patch("strict_tracker_store", "rasa.core.agent:Agent", "_create_tracker_store",
               _strict_tracker_store),
+        Patch("sql_errors_not_exit", "rasa.core.tracker_store:SQLTrackerStore",
+              "session_scope", _sql_errors_not_exit),
     )
 }

@@ -1,8 +1,9 @@
 """Single requests that used to take the assistant down or bloat it, against the real stack:
-a lone surrogate in a REST sender id made Rasa's SQL tracker store exit the process (and the
-launcher then stopped everything), metadata nested ~900 deep gave a 500 with a huge
-traceback, 1 MB of metadata was stored with every event. Now each is a 400 (or a polite
-reply over socket.io), nothing is stored, and every process keeps running."""
+a lone surrogate in a REST sender id (or in an event posted through Rasa's HTTP API) made
+Rasa's SQL tracker store exit the process (and the launcher then stopped everything),
+metadata nested ~900 deep gave a 500 with a huge traceback, 1 MB of metadata was stored with
+every event. Now each is a 400 (or a polite reply over socket.io, or a failed API call),
+nothing is stored, and every process keeps running."""
 
 from __future__ import annotations
 
@@ -60,6 +61,22 @@ def test_nul_and_lone_surrogates_in_text_are_cleaned_before_storage(
     user = [e for e in guarded.tracker("cleaned-text")["events"] if e["event"] == "user"][-1]
     assert user["text"] == "where is order 10023\ufffd?"
     assert user["metadata"]["note\ufffd"] == "x"
+    assert_all_running(guarded)
+
+
+def test_an_event_the_tracker_store_cannot_write_fails_that_call_only(
+    guarded: ShopdeskStack,
+) -> None:
+    """Rasa's SQL tracker store exited the process on any ValueError while writing; an API
+    caller's event with a lone surrogate in its name was one (`sql_errors_not_exit`)."""
+    response = httpx.post(
+        f"{guarded.rasa_url}/conversations/api-caller/tracker/events",
+        params={"token": guarded.rasa_token},
+        content=json.dumps({"event": "action", "name": "\ud800"}).encode(),
+        headers={"Content-Type": "application/json"},
+        timeout=60,
+    )
+    assert response.status_code >= 400
     assert_all_running(guarded)
 
 
