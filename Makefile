@@ -70,8 +70,9 @@ test: install browser lb ## run the whole test suite (lint, NLU, unit, integrati
 test-fast: install ## unit and action tests only (seconds)
 	$(APP_PY) -m pytest tests/unit tests/actions
 
-test-security: install ## verification limits, brute force, fuzzing (store, action server, REST channel)
-	$(APP_PY) -m pytest -s tests/unit/security tests/actions/security tests/integration/security tests/integration/store/test_store_bruteforce.py tests/integration/store/test_store_fuzz.py tests/e2e/security
+test-security: install ## hostile input, service authentication, verification limits, brute force, fuzzing, masking, logs and erasure
+	PYTHONPATH=. $(RASA_PY) -m pytest -p no:cacheprovider tests/integration/rasa_engine/test_sql_errors_not_exit.py
+	$(APP_PY) -m pytest -s tests/unit/security tests/unit/privacy tests/actions/security tests/integration/security tests/integration/privacy tests/integration/store/test_store_bruteforce.py tests/integration/store/test_store_fuzz.py tests/unit/deploy/test_kubernetes_manifests.py tests/e2e/security
 
 validate: install ## rasa data validate
 	PYTHONPATH=. $(RASA_PY) -m bot.rasa_cli data validate --domain bot/domain --data data/nlu data/stories data/rules --config config.yml
