@@ -22,7 +22,7 @@ from pathlib import Path
 
 from bot import paths
 from bot.erasure import log_directory
-from bot.profiles import PRODUCTION, Profile, ProfileError, rasa_events_url
+from bot.profiles import PRODUCTION, Profile, ProfileError, rasa_events_url, secrets_file
 from bot.stack import (
     APP_PYTHON,
     ClusterPorts,
@@ -42,7 +42,7 @@ from bot.stack import (
 from bot.supervisor import RestartPolicy, Supervisor, SupervisorGaveUp
 from bot.training import ensure_model
 from common.logfiles import DailyRotation, LogSettingError, retention_days
-from common.secrets import PRIVATE_UMASK, make_private
+from common.secrets import PRIVATE_UMASK, SecretsFileError, make_private, read_secrets_file
 
 
 def prepare_store(*, demo_data: bool = True) -> None:
@@ -218,12 +218,45 @@ Shopdesk is ready ({profile.name} profile).
   Talk over REST:   curl -s localhost:{ports.rasa}/webhooks/rest/webhook \\
                       -d '{{"sender": "me", "message": "where is order 10023? jo@example.com"}}'
   Agent inbox:      http://127.0.0.1:{ports.helpdesk}/inbox   (escalated conversations)
+                    {_inbox_login(profile)}
   Store API docs:   http://127.0.0.1:{ports.store}/docs
-  API tokens:       var/secrets.env   (Rasa's HTTP API, the store API, the action server)
+  {_where_the_tokens_are(profile)}
 Press Ctrl-C to stop everything.
 """,
         flush=True,
     )
+
+
+def _inbox_login(profile: Profile) -> str:
+    """Where the agents' login is: the secrets file when the password came from there."""
+    user = os.environ.get("HELPDESK_AGENT_USER") or "agent"
+    password = os.environ.get("HELPDESK_AGENT_PASSWORD")
+    if profile.name != PRODUCTION:
+        path = secrets_file(os.environ)
+        try:
+            generated = read_secrets_file(path).get("HELPDESK_AGENT_PASSWORD")
+        except (SecretsFileError, OSError):
+            generated = None
+        if generated is not None and generated == password:
+            return f"login: user {user}, password: HELPDESK_AGENT_PASSWORD in {_shown(path)}"
+    return f"login: user {user}, the password set in HELPDESK_AGENT_PASSWORD"
+
+
+def _where_the_tokens_are(profile: Profile) -> str:
+    if profile.name == PRODUCTION:
+        return "API tokens:       as set in the environment (RASA_API_TOKEN, STORE_API_TOKEN, ...)"
+    return (
+        f"API tokens:       {_shown(secrets_file(os.environ))}   "
+        "(Rasa's HTTP API, the store API, the action server)"
+    )
+
+
+def _shown(path: Path) -> str:
+    """`path` relative to the repository when it is inside it (var/secrets.env)."""
+    try:
+        return str(path.resolve().relative_to(paths.ROOT))
+    except ValueError:
+        return str(path)
 
 
 def erase(args: argparse.Namespace) -> int:

@@ -2,13 +2,15 @@
 
 - `embedded` (default): everything on this machine, no accounts — SQLite files in var/,
   the built-in helpdesk, and the secrets (Rasa's API token, the action server's and the
-  store's tokens, the verification, identity and forwarding keys) generated once into
-  `var/secrets.env` (mode 0600; a value in the environment wins).
+  store's tokens, the verification, identity and forwarding keys, the agents' inbox
+  password) generated once into `var/secrets.env` (mode 0600; a value in the environment
+  wins).
 - `production`: conversations in PostgreSQL (Rasa's tracker store and event broker),
   conversation locks in Redis, the store and handoff databases in PostgreSQL, and the
   secrets required rather than generated.
 
-Every profile puts Rasa's HTTP API, the action server and the store API behind a token.
+Every profile puts Rasa's HTTP API, the action server and the store API behind a token, and
+the agent inbox behind the agents' password.
 
 Read once at start-up from the environment; a missing setting is named.
 """
@@ -97,6 +99,12 @@ def forwarding_secret(env: Mapping[str, str]) -> str:
     return secrets.token_hex(32)
 
 
+def secrets_file(env: Mapping[str, str]) -> Path:
+    """Where the embedded profile keeps its generated secrets (`SHOPDESK_SECRETS_FILE`)."""
+    configured = env.get("SHOPDESK_SECRETS_FILE")
+    return Path(configured) if configured else paths.VAR / "secrets.env"
+
+
 class Profile(EnvSettings):
     settings_error = ProfileError
 
@@ -109,8 +117,7 @@ class Profile(EnvSettings):
     @classmethod
     def derived_values(cls, env: Mapping[str, str]) -> dict[str, Any]:
         if env.get("SHOPDESK_PROFILE", EMBEDDED) != PRODUCTION:
-            secrets_file = env.get("SHOPDESK_SECRETS_FILE")
-            path = Path(secrets_file) if secrets_file else paths.VAR / "secrets.env"
+            path = secrets_file(env)
             try:
                 stored = load_or_create_secrets(path)
             except (SecretsFileError, OSError) as exc:

@@ -38,6 +38,8 @@ GENERATED_SECRETS = (
     "SHOPDESK_VERIFICATION_SECRET",
     "SHOPDESK_IDENTITY_SECRET",
     "SHOPDESK_FORWARDING_SECRET",
+    # The agents' login to the inbox (user `agent`, or HELPDESK_AGENT_USER).
+    "HELPDESK_AGENT_PASSWORD",
 )
 _LINE = re.compile(r"^([A-Z][A-Z0-9_]*)=(.*)$")
 PRIVATE_FILE_MODE = 0o600

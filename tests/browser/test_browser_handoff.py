@@ -30,7 +30,8 @@ def ticket_of(shopdesk: ShopdeskStack, conversation: str) -> dict[str, object]:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         found = httpx.get(f"{shopdesk.helpdesk_url}/api/tickets",
-                          params={"conversation_id": conversation}, timeout=10).json()
+                          params={"conversation_id": conversation},
+                          auth=shopdesk.helpdesk_auth, timeout=10).json()
         if found:
             return dict(found[0])
         time.sleep(0.3)
@@ -39,14 +40,16 @@ def ticket_of(shopdesk: ShopdeskStack, conversation: str) -> dict[str, object]:
 
 def reply(shopdesk: ShopdeskStack, ticket_id: object, body: str) -> None:
     answered = httpx.post(f"{shopdesk.helpdesk_url}/api/tickets/{ticket_id}/replies",
-                          json={"body": body, "author": "Sam"}, timeout=10)
+                          json={"body": body, "author": "Sam"},
+                          auth=shopdesk.helpdesk_auth, timeout=10)
     assert answered.status_code == 201, answered.text
 
 
 def comment_on_ticket(shopdesk: ShopdeskStack, ticket_id: object, text: str) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        detail = httpx.get(f"{shopdesk.helpdesk_url}/api/tickets/{ticket_id}", timeout=10).json()
+        detail = httpx.get(f"{shopdesk.helpdesk_url}/api/tickets/{ticket_id}",
+                           auth=shopdesk.helpdesk_auth, timeout=10).json()
         if any(text in c["body"] for c in detail["comments"]):
             return
         time.sleep(0.3)
@@ -120,7 +123,8 @@ def test_agent_replies_reach_the_widget_survive_reloads_and_solve_hands_back(
     expect(page.locator("shopdesk-widget .sd-badge")).to_be_hidden()
 
     # The agent solves the ticket: the shopper is told, and the bot answers again.
-    solved = httpx.post(f"{shopdesk.helpdesk_url}/api/tickets/{ticket['id']}/solve", timeout=10)
+    solved = httpx.post(f"{shopdesk.helpdesk_url}/api/tickets/{ticket['id']}/solve",
+                        auth=shopdesk.helpdesk_auth, timeout=10)
     assert solved.status_code == 200
     chat.expect_bot(f"Our team has marked your request {reference.group(0)} as solved")
     expect(team_note).to_be_hidden()

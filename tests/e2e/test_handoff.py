@@ -56,6 +56,7 @@ def ticket_of(shopdesk: ShopdeskStack, sender: str) -> dict[str, Any]:
         response = httpx.get(
             f"{shopdesk.helpdesk_url}/api/tickets",
             params={"conversation_id": sender},
+            auth=shopdesk.helpdesk_auth,
             timeout=10,
         )
         response.raise_for_status()
@@ -68,7 +69,9 @@ def ticket_of(shopdesk: ShopdeskStack, sender: str) -> dict[str, Any]:
 
 
 def ticket_detail(shopdesk: ShopdeskStack, ticket_id: int) -> dict[str, Any]:
-    response = httpx.get(f"{shopdesk.helpdesk_url}/api/tickets/{ticket_id}", timeout=10)
+    response = httpx.get(
+        f"{shopdesk.helpdesk_url}/api/tickets/{ticket_id}", auth=shopdesk.helpdesk_auth, timeout=10
+    )
     response.raise_for_status()
     return response.json()
 
@@ -124,7 +127,11 @@ def test_verified_shopper_gets_a_person_and_the_bot_steps_back_until_solved(
     assert "  Item: " in body and "  Shipment: UPS 1Z999AA10123456784: in transit" in body
     assert "Shopper: where is order 10023?" in body  # the transcript, masked where needed
     assert "Assistant:" in body and "UPS" in body
-    page = httpx.get(f"{shopdesk.helpdesk_url}/inbox/tickets/{ticket['id']}", timeout=10).text
+    page = httpx.get(
+        f"{shopdesk.helpdesk_url}/inbox/tickets/{ticket['id']}",
+        auth=shopdesk.helpdesk_auth,
+        timeout=10,
+    ).text
     assert reference in page and "Mark solved" in page
 
     # With a person now: the bot stays quiet and the messages land on the ticket.
@@ -141,6 +148,7 @@ def test_verified_shopper_gets_a_person_and_the_bot_steps_back_until_solved(
     replied = httpx.post(
         f"{shopdesk.helpdesk_url}/api/tickets/{ticket['id']}/replies",
         json={"body": "Hi Jo, Sam here. It will arrive on Friday.", "author": "Sam"},
+        auth=shopdesk.helpdesk_auth,
         timeout=10,
     )
     assert replied.status_code == 201
@@ -155,7 +163,9 @@ def test_verified_shopper_gets_a_person_and_the_bot_steps_back_until_solved(
     assert shopdesk.tracker(me)["paused"] is True  # still with the team
 
     # The agent solves the ticket in the inbox: the shopper is told, the bot answers again.
-    with httpx.Client(base_url=shopdesk.helpdesk_url, timeout=10) as inbox:
+    with httpx.Client(
+        base_url=shopdesk.helpdesk_url, auth=shopdesk.helpdesk_auth, timeout=10
+    ) as inbox:
         solved = post_form(
             inbox,
             page=f"/inbox/tickets/{ticket['id']}",

@@ -74,6 +74,14 @@ class ShopdeskStack:
         return f"http://127.0.0.1:{self.ports.helpdesk}"
 
     @property
+    def helpdesk_auth(self) -> tuple[str, str]:
+        """The agents' login to the inbox and its API (generated, or the profile's)."""
+        return (
+            self.store_env.get("HELPDESK_AGENT_USER") or "agent",
+            self.store_env["HELPDESK_AGENT_PASSWORD"],
+        )
+
+    @property
     def action_server_url(self) -> str:
         return f"http://127.0.0.1:{self.ports.actions}"
 

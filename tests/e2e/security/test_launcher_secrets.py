@@ -65,10 +65,14 @@ def test_secrets_are_kept_privately_across_restarts_and_off_command_lines(
         "SHOPDESK_LOG_DIR": str(tmp_path / "log"),
         "PYTHONUNBUFFERED": "1",
     }
-    launcher, _ = start(tmp_path, env)
+    launcher, output = start(tmp_path, env)
     try:
         secrets = read_secrets_file(secrets_file)
         assert set(secrets) == set(GENERATED_SECRETS)
+        # The agents' login is generated too, and the launcher says where to find it.
+        said = output.read_text(errors="replace")
+        assert f"password: HELPDESK_AGENT_PASSWORD in {secrets_file}" in said
+        assert secrets["HELPDESK_AGENT_PASSWORD"] not in said
         assert stat.S_IMODE(secrets_file.stat().st_mode) == 0o600
         children = _children_of(launcher.pid)
         assert len(children) >= 4

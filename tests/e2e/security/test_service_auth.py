@@ -2,8 +2,8 @@
 (a forged tracker was an unlimited verification oracle and could invent ticket lines),
 the store API (open by default, and uvicorn let a client rotate X-Forwarded-For past the
 per-client limit), Rasa's HTTP API (anyone could read any conversation or load a model
-from any path) with CORS for the store's pages only; and a postcode alone cannot cancel an
-order or change its address."""
+from any path) with CORS for the store's pages only, the agent inbox (loopback was all it
+had); and a postcode alone cannot cancel an order or change its address."""
 
 from __future__ import annotations
 
@@ -59,6 +59,22 @@ def test_the_store_api_needs_its_token(guarded: ShopdeskStack) -> None:
     ok = httpx.post(f"{base}/orders/lookup", json=lookup, headers=guarded.store_api_headers,
                     timeout=30)
     assert ok.status_code == 200 and ok.json()["order_number"] == "10023"
+
+
+def test_the_agent_inbox_needs_the_agents_login(guarded: ShopdeskStack) -> None:
+    """Loopback was the inbox's only protection in the embedded profile: any user of the
+    machine could read every ticket. The profile now generates the agents' password."""
+    base = guarded.helpdesk_url
+    user, password = guarded.helpdesk_auth
+    for path in ("/inbox", "/api/tickets", "/outbox"):
+        for auth in (None, (user, password + "x"), ("someone", password)):
+            refused = httpx.get(f"{base}{path}", auth=auth, timeout=30)
+            assert refused.status_code == 401, (path, auth)
+            assert "WWW-Authenticate" in refused.headers
+        assert httpx.get(f"{base}{path}", auth=(user, password), timeout=30).status_code == 200
+    assert httpx.get(f"{base}/health", timeout=30).status_code == 200
+    generated = (guarded.workdir / "secrets.env").read_text()
+    assert f"HELPDESK_AGENT_PASSWORD={password}\n" in generated
 
 
 def test_a_postcode_alone_cannot_cancel_or_redirect_an_order(guarded: ShopdeskStack) -> None:
