@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, Self
 
 from pydantic import Field, field_validator, model_validator
 
 from common.client_address import client_proof_key
+from common.env import RedisLocation
 from common.order_numbers import BackendSettingError, store_backend
 from common.secrets import derived_forwarding_secret
 from common.settings import (
@@ -151,10 +151,3 @@ def _forwarding_values(env: Mapping[str, str]) -> dict[str, Any]:
     # As the store does when started on its own with the same environment.
     return {"SHOPDESK_FORWARDING_SECRET": derived_forwarding_secret(verification)}
 
-
-@dataclass(frozen=True)
-class RedisLocation:
-    host: str
-    port: int = 6379
-    db: int = 0
-    password: str | None = None

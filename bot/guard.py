@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from common.client_address import CLIENT_PROOF_KEY, client_proof, client_proof_key
-from common.env import IPNetwork, networks, positive_int, text, whole_number
+from common.env import IPNetwork, RedisLocation, networks, positive_int, text, whole_number
 from common.masking import find_secrets
 
 logger = logging.getLogger(__name__)
@@ -100,14 +100,6 @@ class GuardSettings:
             if (api_token := env.get("RASA_API_TOKEN"))
             else None,
         )
-
-
-@dataclass(frozen=True)
-class RedisLocation:
-    host: str
-    port: int = 6379
-    db: int = 0
-    password: str | None = None
 
 
 def _redis(env: Mapping[str, str]) -> RedisLocation | None:

@@ -9,8 +9,19 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@dataclass(frozen=True)
+class RedisLocation:
+    """Where a shared Redis is (`REDIS_HOST`, `REDIS_PORT`, `REDIS_DB`, `REDIS_PASSWORD`)."""
+
+    host: str
+    port: int = 6379
+    db: int = 0
+    password: str | None = None
 
 
 class EnvError(ValueError):

@@ -12,6 +12,7 @@ import uuid
 
 from bot import paths
 from tests.conftest import require_service
+from tests.support.cluster import redis_up
 
 SCRIPT = r"""
 import json, sys, time
@@ -31,14 +32,6 @@ later = send(second, sender)
 print(json.dumps({"results": results, "other": other, "later": later,
                   "kind": type(first.limiter).__name__}))
 """
-
-
-def redis_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 def run_in_rasa_env(env: dict[str, str]) -> dict[str, object]:

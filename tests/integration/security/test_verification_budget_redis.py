@@ -11,16 +11,9 @@ import redis
 
 from actions.attempts import BudgetShape, RedisBudget
 from tests.conftest import require_service
+from tests.support.cluster import redis_up
 
 SHAPE = BudgetShape(limit=3, window_seconds=900)
-
-
-def redis_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 def test_two_action_servers_share_one_networks_budget() -> None:
