@@ -25,6 +25,9 @@ pytestmark = pytest.mark.e2e
 APP_PYTHON = str(ROOT / ".venv" / "app" / "bin" / "python")
 RATING_BUTTONS = [f'/rate{{"csat_score": "{n}"}}' for n in range(1, 6)]
 JO = '/order_status{"order_number": "10023", "email": "jo@example.com"}'
+# The complaint is about another shopper's order: an escalation about Jo's 10023 in the shared
+# stack would make test_handoff's request about it a repeat contact (high priority).
+GUS = '/order_status{"order_number": "10007", "email": "gus@example.com"}'
 
 
 def shopper() -> str:
@@ -103,7 +106,7 @@ SCENARIOS = [
         outcome=("resolved", "order_status_answered"),
     ),
     Scenario(
-        [JO, "the courier threw my parcel over the fence and i want to complain"],
+        [GUS, "the courier threw my parcel over the fence and i want to complain"],
         ["order_status", "complaint"],
         handoff_reason="complaint",
         outcomes={"order_status_answered"},
