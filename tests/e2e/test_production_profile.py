@@ -227,9 +227,12 @@ def test_a_killed_rasa_instance_is_restarted_while_the_other_serves(
         return production.log.read_text(errors="replace")
 
     before = {pid for pid in children_of(production.process.pid) if alive(pid)}
-    rasa = sorted(pid for pid in before if "bot.rasa_cli" in command_line(pid))
+    rasa = sorted(pid for pid in before if "bot.rasa_server" in command_line(pid))
     assert len(rasa) == 2, rasa
     os.kill(rasa[0], signal.SIGKILL)
+    # Until its memory is unmapped the dying process still holds its socket, and the kernel
+    # accepts connections that are then reset (a 502, which the client retries).
+    wait_for(lambda: not alive(rasa[0]), "the killed instance is gone", timeout=30)
     for n in range(4):  # refused connections to the dead one are resent to the live one
         assert "UPS" in texts(production.say(f"prod-kill-{n}-{uuid.uuid4().hex[:8]}",
                                              "where is order 10023? it's jo@example.com"))
