@@ -265,9 +265,10 @@ def test_widget_sessions_stick_to_one_instance_by_cookie(cluster: ProductionClus
     for number, client in enumerate(clients):
         client.connect(source=sources[number])
         assert "SHOPDESK_RASA" in client.cookies
-        session = f"widget-{uuid.uuid4().hex[:10]}"
-        client.emit("session_request", {"session_id": session}, source=sources[number + 1])
-        client.wait_for("session_confirm", source=sources[number + 2])
+        client.emit("session_request", {}, source=sources[number + 1])
+        # The server mints the session (and its token); a name of the client's own is refused.
+        (confirmed,) = client.wait_for("session_confirm", source=sources[number + 2])
+        session = confirmed["session_id"]
         client.emit("user_uttered", {"message": "where is order 10023? it's jo@example.com",
                                      "session_id": session}, source=sources[number + 3])
         replies = client.wait_for("bot_uttered", source=sources[number + 4])
@@ -489,9 +490,9 @@ def test_widget_messages_are_handled_once_and_retried_after_an_outage(
     instance_port = cluster.cluster.ports.rasa_instances[0]
     widget = PollingClient(port=instance_port)
     widget.connect(source="127.0.0.1")
-    me = shopper("widget")
-    widget.emit("session_request", {"session_id": me}, source="127.0.0.1")
-    widget.wait_for("session_confirm", source="127.0.0.1")
+    widget.emit("session_request", {}, source="127.0.0.1")
+    (confirmed,) = widget.wait_for("session_confirm", source="127.0.0.1")
+    me = confirmed["session_id"]  # minted by the server, with its token
 
     def say(text: str, message_id: str) -> None:
         widget.emit("user_uttered", {"message": text, "session_id": me,
