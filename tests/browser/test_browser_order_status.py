@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import re
 import time
-import urllib.request
 
 import jwt
 from browser_chat import BOT_TIMEOUT_MS, Chat, Shop
 from playwright.sync_api import Page, expect
+
+from tests.support.stack import ShopdeskStack
 
 ORDER = "10023"
 EMAIL = "jo@example.com"
@@ -19,13 +20,12 @@ ASKS_EMAIL = re.compile(r"email[^.!]*\?", re.IGNORECASE)
 ASKS_ORDER = re.compile(r"order number\?", re.IGNORECASE)
 
 
-def bot_messages_once_listening(shop: Shop, sender: str) -> int:
-    """The bot messages in Rasa's tracker of `sender`, read once its turn is over."""
+def bot_messages_once_listening(shopdesk: ShopdeskStack, sender: str) -> int:
+    """The bot messages in Rasa's tracker of `sender` (read through the token-protected
+    HTTP API), once its turn is over."""
     deadline = time.monotonic() + BOT_TIMEOUT_MS / 1000
     while True:
-        url = f"{shop.rasa_url}/conversations/{sender}/tracker"
-        with urllib.request.urlopen(url, timeout=30) as response:
-            tracker = json.loads(response.read())
+        tracker = shopdesk.tracker(sender)
         if tracker.get("latest_action_name") == "action_listen":
             return sum(1 for event in tracker["events"] if event.get("event") == "bot")
         if time.monotonic() > deadline:
@@ -74,7 +74,9 @@ def test_order_status_verified_by_buttons(page: Page, shop: Shop) -> None:
     )
 
 
-def test_reload_shows_history_and_continues_the_conversation(page: Page, shop: Shop) -> None:
+def test_reload_shows_history_and_continues_the_conversation(
+    page: Page, shop: Shop, shopdesk: ShopdeskStack
+) -> None:
     page.goto(shop.storefront_url + "/")
     chat = Chat(page)
     chat.open()
@@ -86,7 +88,7 @@ def test_reload_shows_history_and_continues_the_conversation(page: Page, shop: S
     # (after the widget's own greeting, when the page configures one).
     greeting = page.evaluate("Boolean(window.ShopdeskConfig && window.ShopdeskConfig.greeting)")
     expect(chat.bot_messages).to_have_count(
-        bot_messages_once_listening(shop, session_id) + int(greeting), timeout=BOT_TIMEOUT_MS
+        bot_messages_once_listening(shopdesk, session_id) + int(greeting), timeout=BOT_TIMEOUT_MS
     )
     before = chat.log.locator("[data-from]").all_inner_texts()
 
