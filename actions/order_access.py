@@ -17,6 +17,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import verification
 from actions.bootstrap import services
+from actions.form_answers import free_text_answer
 from actions.verification import VerifiedOrder
 from integrations.store.errors import OrderNotFound, StoreError
 from integrations.store.models import Order
@@ -112,10 +113,28 @@ def keep_order_number(tracker: Tracker) -> list[EventType]:
 
 
 class OrderFormValidation(FormValidationAction, ABC):
-    """A self-service form's validation: the order stays the one the form started with."""
+    """A self-service form's validation: the order stays the one the form started with, and
+    an answer in the shopper's words to a free-text question is not lost to an unsure "yes"
+    or "no" (actions/form_answers.py)."""
+
+    # the slots this form asks for in the shopper's own words
+    free_text_slots: tuple[str, ...] = ()
 
     @abstractmethod
     def name(self) -> str: ...
+
+    async def get_extraction_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        events = await super().get_extraction_events(dispatcher, tracker, domain)
+        answer = free_text_answer(
+            tracker.latest_message or {},
+            requested_slot=tracker.get_slot("requested_slot"),
+            free_text_slots=self.free_text_slots,
+        )
+        if answer is not None and not set_by_last_message(tracker.events, answer[0]):
+            events.append(SlotSet(*answer))
+        return events
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

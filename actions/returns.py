@@ -217,6 +217,8 @@ class ActionAskReturnConfirmed(Action):
 
 
 class ValidateReturnForm(OrderFormValidation):
+    free_text_slots = ("return_line", "return_reason")
+
     def name(self) -> str:
         return "validate_return_form"
 

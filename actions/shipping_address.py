@@ -153,6 +153,8 @@ class ActionStartAddressChange(Action):
 
 
 class ValidateAddressForm(OrderFormValidation):
+    free_text_slots = ("address_line1", "address_city", "address_postcode")
+
     def name(self) -> str:
         return "validate_address_form"
 

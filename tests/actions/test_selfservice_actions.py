@@ -595,6 +595,36 @@ async def test_address_fields_are_validated(store) -> None:
     ]
 
 
+ADDRESS_FORM_DOMAIN = {
+    "forms": {"address_form": {"required_slots": list(ADDRESS_SLOTS)}},
+    "slots": {slot: {"mappings": [{"conditions": [{"active_loop": "address_form"}]}]}
+              for slot in ADDRESS_SLOTS},
+}
+
+
+@pytest.mark.parametrize(
+    "intent,confidence,expected",
+    [
+        # "Leeds" read as "yes" without conviction: the town is the answer
+        ("affirm", 0.37, [SlotSet("address_city", "Leeds")]),
+        ("deny", 0.32, [SlotSet("address_city", "Leeds")]),
+        # a sure "yes" is no town: nothing is filled (the form is rejected, as before)
+        ("affirm", 0.97, []),
+    ],
+)
+async def test_a_town_read_as_an_unsure_yes_answers_the_question(
+    store, intent, confidence, expected
+) -> None:
+    tracker = verified(
+        "address_form_town_read_as_yes", "10011", "jo@example.com", address_line1="5 Park Row"
+    )
+    tracker.latest_message["intent"] = {"name": intent, "confidence": confidence}
+    dispatcher = CollectingDispatcher()
+    events = await ValidateAddressForm().run(dispatcher, tracker, ADDRESS_FORM_DOMAIN)
+    assert events == expected
+    assert dispatcher.messages == []
+
+
 async def test_confirmed_address_change_is_applied_once(store) -> None:
     tracker = verified(
         "selfservice_verified_task",

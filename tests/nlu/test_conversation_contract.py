@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from actions.form_answers import SMALL_TALK, SURE_SMALL_TALK
 from tests.support.nlu_agent import shipped_nlu_agent
 
 os.environ["RASA_TELEMETRY_ENABLED"] = "false"
@@ -85,3 +86,23 @@ def test_contract_message(agent, text, intent, entities):
 def test_parse_result_carries_the_messages_language(agent, text, code):
     result = asyncio.run(agent.parse_message(text))
     assert result["language"]["code"] == code
+
+
+# "yes" and "no" in each language, sure enough to be kept out of a form's free-text answer
+SURE_YES_NO = ["yes", "yeah", "sure", "no", "nope", "ja", "Ja, bitte", "nein", "oui", "non",
+               "sí", "claro", "vale", "no gracias"]
+# towns the model takes for "yes" or "no" without conviction: a form asking for the town
+# keeps them as the answer (actions/form_answers.py)
+TOWNS_READ_AS_YES_NO = ["Leeds", "Ely", "Neuss", "Nice"]
+
+
+@pytest.mark.parametrize("text", SURE_YES_NO)
+def test_yes_and_no_are_sure_small_talk(agent, text):
+    intent = asyncio.run(agent.parse_message(text))["intent"]
+    assert intent["name"] in SMALL_TALK and intent["confidence"] >= SURE_SMALL_TALK, intent
+
+
+@pytest.mark.parametrize("text", TOWNS_READ_AS_YES_NO)
+def test_a_town_read_as_yes_or_no_is_unsure(agent, text):
+    intent = asyncio.run(agent.parse_message(text))["intent"]
+    assert intent["name"] not in SMALL_TALK or intent["confidence"] < SURE_SMALL_TALK, intent
