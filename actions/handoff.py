@@ -73,7 +73,7 @@ TOPIC_INTENTS = frozenset(
     }
 )
 # Slots a conversation with a person keeps across a new Rasa session.
-_KEPT_WHILE_PAUSED = ("handoff_reference", LANGUAGE_SLOT)
+_KEPT_WHILE_PAUSED = ("handoff_reference", LANGUAGE_SLOT, "language_source")
 
 
 def _user_events(tracker: Tracker) -> list[dict[str, Any]]:
