@@ -18,7 +18,7 @@ from rasa_sdk.types import DomainDict
 from actions.bootstrap import services
 from actions.idempotency import idempotency_key
 from actions.language import conversation_language
-from actions.locale_format import join_names, local_date, local_money
+from actions.locale_format import item_names, local_date, local_money, store_words
 from actions.order_access import (
     REFUSAL_DISPUTED,
     NoAccess,
@@ -27,7 +27,6 @@ from actions.order_access import (
     verified_store_order,
 )
 from actions.replies import Reply, send
-from actions.return_replies import item_list
 from common.languages import DEFAULT_LANGUAGE
 from common.outcomes import value_field
 from integrations.store.errors import StoreError, StoreRefusal
@@ -48,19 +47,11 @@ def cancellation_summary(order: Order, *, language: str = DEFAULT_LANGUAGE) -> R
         "utter_ask_cancel_confirmed",
         {
             "order_number": order.order_number,
-            "items": _items([line.name for line in order.lines], language=language),
+            "items": item_names([line.name for line in order.lines], language=language),
             "total": local_money(order.total, order.currency, language=language),
-            "payment_method": order.payment_method,
+            "payment_method": store_words(order.payment_method, language=language),
         },
     )
-
-
-def _items(names: list[str], *, language: str) -> str:
-    """"the Sweater and the Tee" in English; the names joined in the other languages (their
-    sentence has no article to agree with)."""
-    if language == DEFAULT_LANGUAGE:
-        return item_list(names)
-    return join_names(names, language=language)
 
 
 def cancelled_replies(
@@ -77,7 +68,7 @@ def cancelled_replies(
             {
                 "order_number": order.order_number,
                 "amount": local_money(refund.amount, refund.currency, language=language),
-                "method": refund.method,
+                "method": store_words(refund.method, language=language),
                 "expected_by": local_date(refund.expected_by, today=today, language=language),
                 **value,
             },

@@ -17,6 +17,8 @@ from importlib.resources import files
 
 from babel import Locale
 
+from actions.locale_format import join_names
+
 LANGUAGES = ("en", "de", "fr", "es")
 
 ALIASES: dict[str, str] = {
@@ -69,7 +71,6 @@ _ARTICLES: dict[str, frozenset[str]] = {
 }
 # Words a bare question may carry besides the country: "Canada?", "shipping to canada?".
 _BARE = frozenset({"shipping", "delivery", "versand", "lieferung", "livraison", "envío", "envio"})
-_AND = {"en": "and", "de": "und", "fr": "et", "es": "y"}
 # English names the replies use instead of the ISO table's.
 _ENGLISH = {"GB": "the United Kingdom", "US": "the United States", "NL": "the Netherlands"}
 
@@ -149,6 +150,4 @@ def display_name(code: str, language: str = "en") -> str:
 
 def joined(codes: list[str], language: str = "en") -> str:
     """'Ireland and France', 'Irland und Frankreich'."""
-    names = [display_name(code, language) for code in codes]
-    word = _AND.get(language, _AND["en"])
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {word} {names[-1]}"
+    return join_names([display_name(code, language) for code in codes], language=language)

@@ -17,9 +17,16 @@ from typing import Any
 from babel.dates import format_date
 from babel.numbers import format_currency
 
+from actions.phrases import phrase
 from actions.replies import money, plain_date
 from common.languages import DEFAULT_LANGUAGE
 from common.order_numbers import OrderNumberFormat
+from integrations.store.models import (
+    LABEL_BY_EMAIL,
+    ORIGINAL_PAYMENT,
+    STORE_CREDIT,
+    UNNAMED_CARRIER,
+)
 
 LOCALES = {"de": "de_DE", "fr": "fr_FR", "es": "es_ES"}
 # weekday, day and month, as each language writes them (CLDR patterns; the year when it is
@@ -31,18 +38,12 @@ DATE_PATTERNS = {
 }
 # what a reply says when a date is not known yet
 UNKNOWN_DATE = {"de": "noch offen", "fr": "bientôt", "es": "pronto"}
-ORDER_LABEL = {"en": "Order {number}", "de": "Bestellung {number}", "fr": "Commande {number}",
-               "es": "Pedido {number}"}
-ONE_PARCEL = {"en": "One parcel", "de": "Ein Paket", "fr": "Un colis", "es": "Un paquete"}
-AND = {"en": "and", "de": "und", "fr": "et", "es": "y"}
 # how a shopper recognises an order number: exactly n digits, or n or more
 DIGITS_HINT = {
     "de": ("{n} Ziffern, z. B. {example}", "{n} oder mehr Ziffern, z. B. {example}"),
     "fr": ("{n} chiffres, par exemple {example}", "{n} chiffres ou plus, par exemple {example}"),
     "es": ("{n} cifras, como {example}", "{n} o más cifras, como {example}"),
 }
-NOT_AVAILABLE = {"en": "not available yet", "de": "noch nicht verfügbar",
-                 "fr": "pas encore disponible", "es": "aún no disponible"}
 
 
 def _locale(language: str) -> str | None:
@@ -73,24 +74,59 @@ def local_money(amount: Any, currency: str, *, language: str) -> str:
     return format_currency(number, currency.upper(), locale=locale)
 
 
+# the platform adapters' own words -> their phrases
+_STORE_WORDS = {
+    ORIGINAL_PAYMENT: "original_payment",
+    STORE_CREDIT: "store_credit",
+    UNNAMED_CARRIER: "unnamed_carrier",
+    LABEL_BY_EMAIL: "label_by_email",
+}
+
+
+def store_words(text: str, *, language: str) -> str:
+    """A store value for a reply: Shopdesk's own words where the platform gave none ("your
+    original payment method") in `language`; anything the store wrote, as it wrote it."""
+    key = _STORE_WORDS.get(text)
+    return phrase(key, language=language) if key else text
+
+
 def order_label(number: str, *, language: str) -> str:
-    return ORDER_LABEL.get(language, ORDER_LABEL[DEFAULT_LANGUAGE]).format(number=number)
+    return phrase("order_label", language=language, number=number)
 
 
 def one_parcel(*, language: str) -> str:
-    return ONE_PARCEL.get(language, ONE_PARCEL[DEFAULT_LANGUAGE])
+    return phrase("one_parcel", language=language)
 
 
 def not_available(*, language: str) -> str:
-    return NOT_AVAILABLE.get(language, NOT_AVAILABLE[DEFAULT_LANGUAGE])
+    return phrase("not_available", language=language)
 
 
 def join_names(names: Sequence[str], *, language: str) -> str:
     """"a, b and c" in `language`."""
     if len(names) <= 1:
         return "".join(names)
-    word = AND.get(language, AND[DEFAULT_LANGUAGE])
+    word = phrase("and", language=language)
     return ", ".join(names[:-1]) + f" {word} " + names[-1]
+
+
+def item_names(names: Sequence[str], *, language: str) -> str:
+    """The items a reply is about: "the Sweater and the Tee" in English; in German, French
+    and Spanish the names joined (their sentences carry no article to agree with)."""
+    if not names:
+        return phrase("this_item", language=language)
+    if language == DEFAULT_LANGUAGE:
+        items = [f"the {name}" for name in names]
+        return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else items[0]
+    return join_names(names, language=language)
+
+
+def working_days(min_days: int, max_days: int, *, language: str) -> str:
+    """'1 working day', '3-5 working days', in `language`."""
+    if min_days != max_days:
+        return phrase("working_days_range", language=language, min=min_days, max=max_days)
+    key = "working_day" if min_days == 1 else "working_days"
+    return phrase(key, language=language, n=min_days)
 
 
 def order_number_hint(order_numbers: OrderNumberFormat, *, language: str) -> str:

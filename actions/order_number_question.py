@@ -19,31 +19,33 @@ from rasa_sdk.types import DomainDict
 from actions.bootstrap import services
 from actions.identity import METADATA_KEY
 from actions.language import conversation_language
-from actions.locale_format import order_number_hint
-from actions.replies import plain_date
+from actions.locale_format import local_date, order_number_hint
+from actions.phrases import has_phrase, phrase
 from actions.verification import logged_in_shopper
+from common.languages import DEFAULT_LANGUAGE
 from integrations.store.errors import StoreError
 from integrations.store.models import OrderSummary
 
 logger = logging.getLogger(__name__)
 
 RECENT_ORDERS = 5
-_STATUS_WORDS = {
-    "processing": "being prepared",
-    "shipped": "on its way",
-    "delivered": "delivered",
-    "cancelled": "cancelled",
-    "returned": "returned",
-    "refunded": "refunded",
-}
 
 
-def order_buttons(orders: list[OrderSummary], *, today: date) -> list[dict[str, str]]:
+def status_words(status: str, *, language: str) -> str:
+    """Where an order is, in a few words ("on its way"); a status of the store's own as it
+    is."""
+    key = f"status_{status}"
+    return phrase(key, language=language) if has_phrase(key) else status
+
+
+def order_buttons(
+    orders: list[OrderSummary], *, today: date, language: str = DEFAULT_LANGUAGE
+) -> list[dict[str, str]]:
     """One button per order: its number, when it was placed and where it is."""
     return [
         {
-            "title": f"{o.order_number} · {plain_date(o.placed_at, today=today)} · "
-                     f"{_STATUS_WORDS.get(o.status, o.status)}",
+            "title": f"{o.order_number} · {local_date(o.placed_at, today=today, language=language)}"
+                     f" · {status_words(o.status, language=language)}",
             "payload": f'/inform{{"order_number": "{o.order_number}"}}',
         }
         for o in orders
@@ -58,6 +60,7 @@ class ActionAskOrderNumber(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         store = services().store
+        language = conversation_language(tracker)
         shopper = logged_in_shopper(tracker)
         if shopper is not None:
             metadata = (tracker.latest_message or {}).get("metadata") or {}
@@ -73,9 +76,9 @@ class ActionAskOrderNumber(Action):
             if recent:
                 dispatcher.utter_message(
                     response="utter_ask_order_number_recent",
-                    buttons=order_buttons(recent, today=date.today()),
+                    buttons=order_buttons(recent, today=date.today(), language=language),
                 )
                 return []
-        hint = order_number_hint(store.order_numbers, language=conversation_language(tracker))
+        hint = order_number_hint(store.order_numbers, language=language)
         dispatcher.utter_message(response="utter_ask_order_number_hint", hint=hint)
         return []

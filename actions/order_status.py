@@ -19,6 +19,7 @@ from actions.locale_format import (
     not_available,
     one_parcel,
     order_label,
+    store_words,
 )
 from actions.order_access import NoAccess, verified_store_order
 from actions.replies import Reply, send
@@ -84,7 +85,7 @@ def _describe_shipment(order: Order, shipment: Shipment, *, today: date, languag
         items = order_label(order.order_number, language=language)
     values: dict[str, Any] = {
         "items": items,
-        "carrier": shipment.carrier,
+        "carrier": store_words(shipment.carrier, language=language),
         "tracking_number": shipment.tracking_number or not_available(language=language),
         "tracking_url": shipment.tracking_url or "",
         "eta": local_date(shipment.eta, today=today, language=language),
@@ -125,7 +126,7 @@ def _refund_note(order: Order, *, today: date, language: str) -> str:
     for refund in order.refunds:
         values = {
             "amount": local_money(refund.amount, refund.currency, language=language),
-            "method": refund.method,
+            "method": store_words(refund.method, language=language),
         }
         if refund.status == "issued" and refund.issued_at:
             when = local_date(refund.issued_at, today=today, language=language)

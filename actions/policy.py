@@ -17,18 +17,14 @@ from rasa_sdk.types import DomainDict
 
 from actions.bootstrap import services
 from actions.countries import joined, named_countries
-from actions.replies import Reply, money, send
+from actions.language import conversation_language
+from actions.locale_format import local_money, working_days
+from actions.replies import Reply, send
+from common.languages import DEFAULT_LANGUAGE
 from integrations.store.errors import StoreError
 from integrations.store.models import ShippingMethod, StorePolicy
 
 logger = logging.getLogger(__name__)
-
-
-def days_text(min_days: int, max_days: int) -> str:
-    """'1 working day', '3-5 working days'."""
-    if min_days == max_days:
-        return f"{min_days} working day" + ("" if min_days == 1 else "s")
-    return f"{min_days}-{max_days} working days"
 
 
 def describe_return_policy(policy: StorePolicy) -> list[Reply]:
@@ -45,29 +41,38 @@ def describe_return_policy(policy: StorePolicy) -> list[Reply]:
     return [Reply(response, values)]
 
 
-def describe_shipping_method(method: ShippingMethod, *, currency: str) -> Reply:
+def describe_shipping_method(method: ShippingMethod, *, currency: str, language: str) -> Reply:
+    """A shipping method: its name as the store configured it, cost and time in `language`."""
     return Reply(
         "utter_shipping_method",
         {
             "name": method.name,
-            "cost": money(method.cost, currency),
-            "days": days_text(method.min_days, method.max_days),
+            "cost": local_money(method.cost, currency, language=language),
+            "days": working_days(method.min_days, method.max_days, language=language),
         },
     )
 
 
-def describe_delivery_options(policy: StorePolicy) -> list[Reply]:
+def describe_methods(policy: StorePolicy, *, language: str) -> list[Reply]:
+    return [
+        describe_shipping_method(m, currency=policy.currency, language=language)
+        for m in policy.shipping_methods
+    ]
+
+
+def describe_delivery_options(
+    policy: StorePolicy, *, language: str = DEFAULT_LANGUAGE
+) -> list[Reply]:
     intro = Reply(
         "utter_delivery_options",
         {
-            "threshold": money(policy.free_shipping_threshold, policy.currency),
-            "countries": ", ".join(policy.shipping_countries),
+            "threshold": local_money(
+                policy.free_shipping_threshold, policy.currency, language=language
+            ),
+            "countries": joined(list(policy.shipping_countries), language),
         },
     )
-    methods = [
-        describe_shipping_method(m, currency=policy.currency) for m in policy.shipping_methods
-    ]
-    return [intro, *methods]
+    return [intro, *describe_methods(policy, language=language)]
 
 
 def describe_delivery_to(
@@ -77,7 +82,7 @@ def describe_delivery_to(
     to canada?" gets a yes or a no for Canada, not only the list of countries served), with
     the countries' names in the conversation's language."""
     if not asked:
-        return describe_delivery_options(policy)
+        return describe_delivery_options(policy, language=language)
     served = [c for c in asked if c in policy.shipping_countries]
     replies = [
         Reply(
@@ -97,9 +102,7 @@ def describe_delivery_to(
                 {"country": joined(served, language)},
             )
         )
-        replies += [
-            describe_shipping_method(m, currency=policy.currency) for m in policy.shipping_methods
-        ]
+        replies += describe_methods(policy, language=language)
     return replies
 
 
@@ -137,7 +140,7 @@ class ActionDeliveryOptions(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        language = str(tracker.get_slot("language") or "en")
+        language = conversation_language(tracker)
         asked = named_countries(str(tracker.latest_message.get("text") or ""), language)
         return await _answer(
             dispatcher, lambda policy: describe_delivery_to(policy, asked, language=language)

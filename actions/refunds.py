@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.language import conversation_language
-from actions.locale_format import local_date, local_money
+from actions.locale_format import local_date, local_money, store_words
 from actions.order_access import NoAccess, verified_store_order
 from actions.replies import Reply, send
 from common.languages import DEFAULT_LANGUAGE
@@ -24,7 +24,7 @@ _OPEN_RETURNS = ("authorized", "received")
 def describe_refund(refund: Refund, *, today: date, language: str = DEFAULT_LANGUAGE) -> Reply:
     values = {
         "amount": local_money(refund.amount, refund.currency, language=language),
-        "method": refund.method,
+        "method": store_words(refund.method, language=language),
         "requested_on": local_date(refund.created_at, today=today, language=language),
     }
     if refund.status == "issued":

@@ -14,7 +14,8 @@ from datetime import date
 from typing import Any
 
 from actions.idempotency import idempotency_key
-from actions.locale_format import local_date
+from actions.locale_format import item_names, local_date
+from actions.phrases import has_phrase, phrase
 from actions.replies import Reply
 from common.languages import DEFAULT_LANGUAGE
 from integrations.store.models import (
@@ -47,18 +48,35 @@ _NLU_REASONS = {
     "not_as_described": "not_as_described",
     "arrived_late": "arrived_late",
 }
-# Button titles for the store's reason codes; unknown codes get a readable fallback.
-REASON_TITLES = {
-    "wrong_size": "Wrong size",
-    "damaged": "Damaged or faulty",
-    "not_as_described": "Not as described",
-    "changed_mind": "Changed my mind",
-    "arrived_late": "Arrived too late",
-    "other": "Something else",
-}
-_WORD = re.compile(r"[a-z]+")
+# The store's usual reason codes (their button titles: actions/phrases.py, "reason_<code>").
+KNOWN_REASONS = (
+    "wrong_size",
+    "damaged",
+    "not_as_described",
+    "changed_mind",
+    "arrived_late",
+    "other",
+)
+# "all of them" typed in answer to "which item?", in each language
+_ALL_WORDS = frozenset(
+    {
+        "all", "all of them", "everything", "both", "both of them",
+        "alle", "alles", "beide", "alle beide",
+        "tous", "toutes", "tout", "les deux", "tous les deux",
+        "todos", "todas", "todo", "los dos", "las dos", "ambos", "ambas",
+    }
+)
+_WORD = re.compile(r"[^\W\d_]+")
 _CHOICE = re.compile(r"\d+(:\d+)?")
-_STOPWORDS = frozenset({"the", "and", "for", "with", "set", "pro"})
+# words of an answer that name no item (articles and the like, in the four languages)
+_STOPWORDS = frozenset(
+    {
+        "the", "and", "for", "with", "set", "pro",
+        "der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "und", "mit",
+        "les", "une", "aux", "avec", "mon", "mes",
+        "los", "las", "del", "una", "con", "mis",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -98,14 +116,6 @@ def main_refusal(codes: list[str] | set[str]) -> str:
     return sorted(codes)[0] if codes else "not_delivered"
 
 
-def item_list(names: list[str]) -> str:
-    """'the Sweater', 'the Tee and the Jeans'."""
-    items = [f"the {n}" for n in names]
-    if len(items) <= 1:
-        return items[0] if items else "this item"
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
 def refusal_replies(
     code: str,
     *,
@@ -120,7 +130,7 @@ def refusal_replies(
     """What to say when the store's rule `code` refuses a return (and what the shopper can do)."""
     values: dict[str, Any] = {
         "order_number": order.order_number,
-        "items": item_list(items),
+        "items": item_names(items, language=language),
         "window_days": window_days,
     }
     if code == "return_window_expired":
@@ -137,7 +147,9 @@ def refusal_replies(
     if code == "order_cancelled":
         return [Reply("utter_return_refused_order_cancelled", values)]
     if code == "quantity_exceeded":
-        values["max_units"] = max_units if max_units is not None else "a limited number of"
+        values["max_units"] = (
+            max_units if max_units is not None else phrase("limited_number", language=language)
+        )
         return [Reply("utter_return_refused_quantity", values)]
     if code == "not_delivered":
         if order.can_cancel:
@@ -156,10 +168,15 @@ _NOTES = {
 
 def partial_notes(
     refused: dict[str, list[tuple[OrderLine, LineEligibility]]],
+    *,
+    language: str = DEFAULT_LANGUAGE,
 ) -> list[Reply]:
     """When some lines may be returned: a short note per rule on those that may not."""
     return [
-        Reply(_NOTES[code], {"items": item_list([line.name for line, _ in lines])})
+        Reply(
+            _NOTES[code],
+            {"items": item_names([line.name for line, _ in lines], language=language)},
+        )
         for code, lines in refused.items()
         if code in _NOTES
     ]
@@ -180,7 +197,7 @@ def choose_lines(value: object, options: list[ReturnableLine]) -> dict[int, int]
         return None
     text = value.strip().lower()
     by_id = {o.line_id: o for o in options}
-    if text == ALL_LINES or text in ("all of them", "everything", "both", "both of them"):
+    if text == ALL_LINES or " ".join(text.split()) in _ALL_WORDS:
         return {o.line_id: o.quantity for o in options}
     parts = [p.strip() for p in text.split(",")]
     if all(_CHOICE.fullmatch(p) for p in parts):
@@ -218,7 +235,9 @@ def decode_lines(value: object) -> dict[int, int | None]:
     return chosen
 
 
-def line_buttons(options: list[ReturnableLine]) -> list[dict[str, str]]:
+def line_buttons(
+    options: list[ReturnableLine], *, language: str = DEFAULT_LANGUAGE
+) -> list[dict[str, str]]:
     """One button per item; an item bought several times also gets a "1 of N" button."""
 
     def button(title: str, choice: str) -> dict[str, str]:
@@ -227,12 +246,14 @@ def line_buttons(options: list[ReturnableLine]) -> list[dict[str, str]]:
     buttons = []
     for o in options:
         if o.quantity > 1:
-            buttons.append(button(f"{o.name} (1 of {o.quantity})", f"{o.line_id}:1"))
-            buttons.append(button(f"{o.name} (all {o.quantity})", f"{o.line_id}:{o.quantity}"))
+            one = phrase("one_of_units", language=language, name=o.name, count=o.quantity)
+            every = phrase("all_units", language=language, name=o.name, count=o.quantity)
+            buttons.append(button(one, f"{o.line_id}:1"))
+            buttons.append(button(every, f"{o.line_id}:{o.quantity}"))
         else:
             buttons.append(button(o.name, str(o.line_id)))
     if len(options) > 1:
-        buttons.append(button("All of them", ALL_LINES))
+        buttons.append(button(phrase("all_items", language=language), ALL_LINES))
     return buttons
 
 
@@ -259,8 +280,20 @@ def reason_code(value: object, *, allowed: tuple[str, ...]) -> tuple[str, str | 
     return fallback, text[:COMMENT_MAX]
 
 
-def reason_title(code: str) -> str:
-    return REASON_TITLES.get(code, code.replace("_", " ").capitalize())
+def reason_title(code: str, *, language: str = DEFAULT_LANGUAGE) -> str:
+    """A reason's button title; a code of the store's own that Shopdesk does not know is
+    shown readable as it is ("store_credit" -> "Store credit")."""
+    key = f"reason_{code}"
+    if has_phrase(key):
+        return phrase(key, language=language)
+    return code.replace("_", " ").capitalize()
+
+
+def reason_in_sentence(code: str, *, language: str = DEFAULT_LANGUAGE) -> str:
+    """The reason inside the return's summary: lower case in English ("wrong size"), as its
+    title elsewhere (German nouns keep their capital)."""
+    title = reason_title(code, language=language)
+    return title.lower() if language == DEFAULT_LANGUAGE else title
 
 
 def return_key(

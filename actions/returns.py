@@ -21,6 +21,7 @@ from rasa_sdk.types import DomainDict
 from actions.bootstrap import services
 from actions.idempotency import earlier_runs
 from actions.language import conversation_language
+from actions.locale_format import item_names, local_money, store_words
 from actions.order_access import (
     REFUSAL_DISPUTED,
     NoAccess,
@@ -29,18 +30,18 @@ from actions.order_access import (
     verified_ref,
     verified_store_order,
 )
-from actions.replies import money, send
+from actions.replies import send
 from actions.return_replies import (
-    REASON_TITLES,
+    KNOWN_REASONS,
     ReturnableLine,
     choose_lines,
     decode_lines,
     encode_lines,
-    item_list,
     line_buttons,
     main_refusal,
     partial_notes,
     reason_code,
+    reason_in_sentence,
     reason_title,
     refusal_replies,
     refused_lines,
@@ -74,6 +75,12 @@ async def _order_and_eligibility(
     return order, eligibility
 
 
+def _named_products(message: dict[str, Any]) -> str:
+    """The store's names of the products a message names (the NLU's `product` entities)."""
+    entities = message.get("entities") or []
+    return " ".join(str(e.get("value")) for e in entities if e.get("entity") == "product")
+
+
 def _prefill(tracker: Tracker, options: list[ReturnableLine]) -> list[EventType]:
     """Item and reason the shopper named when asking for the return ("return the sweater,
     it's too small"), and the item when only one can be returned."""
@@ -87,8 +94,9 @@ def _prefill(tracker: Tracker, options: list[ReturnableLine]) -> list[EventType]
         ),
         None,
     )
-    entities = ((request or {}).get("parse_data") or {}).get("entities") or []
-    products = " ".join(str(e.get("value")) for e in entities if e.get("entity") == "product")
+    parse = (request or {}).get("parse_data") or {}
+    entities = parse.get("entities") or []
+    products = _named_products(parse)
     chosen = choose_lines(products, options) if products else None
     if chosen is None and len(options) == 1 and not products:
         # Only one item can go back and the shopper named none: no need to ask which.
@@ -137,7 +145,7 @@ class ActionStartReturn(Action):
                 SlotSet("handoff_reason", REFUSAL_DISPUTED),
                 SlotSet("return_eligible", False),
             ]
-        send(dispatcher, partial_notes(refused))
+        send(dispatcher, partial_notes(refused, language=conversation_language(tracker)))
         return [*reset, *_prefill(tracker, options), SlotSet("return_eligible", True)]
 
 
@@ -157,7 +165,9 @@ class ActionAskReturnLine(Action):
         dispatcher.utter_message(
             response="utter_ask_return_line",
             order_number=order.order_number,
-            buttons=line_buttons(returnable_lines(order, eligibility)),
+            buttons=line_buttons(
+                returnable_lines(order, eligibility), language=conversation_language(tracker)
+            ),
         )
         return []
 
@@ -176,8 +186,12 @@ class ActionAskReturnReason(Action):
         except StoreError:
             logger.warning("store unavailable for return reasons", exc_info=True)
             return store_down(dispatcher)
+        language = conversation_language(tracker)
         buttons = [
-            {"title": reason_title(code), "payload": f'/inform{{"return_reason": "{code}"}}'}
+            {
+                "title": reason_title(code, language=language),
+                "payload": f'/inform{{"return_reason": "{code}"}}',
+            }
             for code in policy.return_reasons
         ]
         dispatcher.utter_message(response="utter_ask_return_reason", buttons=buttons)
@@ -197,13 +211,15 @@ class ActionAskReturnConfirmed(Action):
             order, eligibility = await _order_and_eligibility(dispatcher, tracker)
         except NoAccess as denied:
             return denied.events
+        language = conversation_language(tracker)
         chosen = decode_lines(tracker.get_slot("return_line"))
-        items = item_list(
+        items = item_names(
             [
                 with_units(o.name, chosen[o.line_id] or o.quantity)
                 for o in returnable_lines(order, eligibility)
                 if o.line_id in chosen
-            ]
+            ],
+            language=language,
         )
         reason = str(tracker.get_slot("return_reason") or "other")
         comment = tracker.get_slot("return_comment")
@@ -211,7 +227,9 @@ class ActionAskReturnConfirmed(Action):
             response="utter_ask_return_confirmed",
             order_number=order.order_number,
             items=items,
-            reason=comment if reason == "other" and comment else reason_title(reason).lower(),
+            reason=comment
+            if reason == "other" and comment
+            else reason_in_sentence(reason, language=language),
         )
         return []
 
@@ -231,6 +249,10 @@ class ValidateReturnForm(OrderFormValidation):
             return {"return_line": None}
         options = returnable_lines(order, eligibility)
         chosen = choose_lines(value, options)
+        named = _named_products(tracker.latest_message or {})
+        if chosen is None and named:
+            # "den Pullover": the catalogue's words in other languages name the product
+            chosen = choose_lines(named, options)
         if chosen is None:
             dispatcher.utter_message(response="utter_return_line_unknown")
             return {"return_line": None}
@@ -243,7 +265,7 @@ class ValidateReturnForm(OrderFormValidation):
             policy = await services().store.get_policy()
         except StoreError:
             logger.warning("store unavailable for return reasons", exc_info=True)
-            allowed: tuple[str, ...] = tuple(REASON_TITLES)
+            allowed: tuple[str, ...] = KNOWN_REASONS
         else:
             allowed = policy.return_reasons
         parsed = reason_code(value, allowed=allowed)
@@ -263,6 +285,7 @@ class ActionSubmitReturn(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         reset: list[EventType] = [SlotSet(slot, None) for slot in FORM_SLOTS]
+        language = conversation_language(tracker)
         try:
             ref = verified_ref(dispatcher, tracker)
         except NoAccess as denied:
@@ -304,7 +327,6 @@ class ActionSubmitReturn(Action):
                 idempotency_key=key,
             )
         except StoreRefusal as refusal:
-            language = conversation_language(tracker)
             refused = await self._refused(
                 dispatcher, refusal, order, eligibility, chosen, language=language
             )
@@ -321,15 +343,16 @@ class ActionSubmitReturn(Action):
             # gives none now.
             response="utter_return_created" if rma.label_url else "utter_return_requested",
             rma_number=rma.rma_number,
-            items=item_list(
+            items=item_names(
                 [
                     with_units(by_id[line.line_id].name, line.quantity)
                     for line in rma.lines
                     if line.line_id in by_id
-                ]
+                ],
+                language=language,
             ),
-            refund_amount=money(rma.refund_amount, rma.currency),
-            instructions=rma.instructions,
+            refund_amount=local_money(rma.refund_amount, rma.currency, language=language),
+            instructions=store_words(rma.instructions, language=language),
             label_url=rma.label_url,
             **value_field(rma.refund_amount, rma.currency),  # for the KPI report
         )

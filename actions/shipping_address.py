@@ -19,7 +19,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.bootstrap import services
+from actions.countries import display_name
 from actions.idempotency import earlier_runs, idempotency_key
+from actions.language import conversation_language
 from actions.order_access import (
     REFUSAL_DISPUTED,
     NoAccess,
@@ -28,9 +30,10 @@ from actions.order_access import (
     verified_ref,
     verified_store_order,
 )
+from actions.phrases import has_phrase, phrase
 from integrations.store.errors import InvalidRequest, StoreError, StoreRefusal
 from integrations.store.models import Address
-from integrations.store.rules.address import valid_postcode
+from integrations.store.rules.address import POSTCODE_EXAMPLES, valid_postcode
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +78,23 @@ def clean_postcode(value: object, *, country: str) -> str | None:
     if not isinstance(value, str):
         return None
     return valid_postcode(value, country)
+
+
+def postcode_hint(country: str, *, language: str) -> dict[str, str]:
+    """What the postcode of `country` is called and looks like, for the reply to one that
+    is not valid there ("a UK postcode", "SW1A 1AA or M1 1AE")."""
+    key = f"postcode_{country}"
+    if has_phrase(key):
+        kind = phrase(key, language=language)
+    else:
+        kind = phrase("postcode_of", language=language,
+                      country=display_name(country, language))
+    examples = POSTCODE_EXAMPLES.get(country)
+    if examples is None:
+        shape = phrase("postcode_any", language=language)
+    else:
+        shape = f" {phrase('or', language=language)} ".join(examples)
+    return {"postcode_kind": kind, "postcode_examples": shape}
 
 
 def one_line(address: Address) -> str:
@@ -177,11 +197,18 @@ class ValidateAddressForm(OrderFormValidation):
     async def validate_address_postcode(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        # The store only ships to its own countries; the country is kept from the order.
-        postcode = clean_postcode(value, country="GB")
+        # The country is kept from the order: its postcode format applies.
+        try:
+            _, order = await verified_store_order(dispatcher, tracker)
+        except NoAccess:
+            return {"address_postcode": None}
+        country = order.shipping_address.country
+        postcode = clean_postcode(value, country=country)
         if postcode is None:
             dispatcher.utter_message(
-                response="utter_address_invalid_postcode", value=" ".join(str(value).split())[:20]
+                response="utter_address_invalid_postcode",
+                value=" ".join(str(value).split())[:20],
+                **postcode_hint(country, language=conversation_language(tracker)),
             )
         return {"address_postcode": postcode}
 
@@ -247,9 +274,10 @@ class ActionSubmitAddressChange(Action):
             return [*reset, *_refused(dispatcher, ref.order_number, refusal.code)]
         except InvalidRequest as bad:
             logger.info("store rejected address field %s", bad.field)
+            field = _FIELD_SLOTS.get(bad.field, "address").removeprefix("address_")
             dispatcher.utter_message(
                 response="utter_address_rejected",
-                field=_FIELD_SLOTS.get(bad.field, "address").removeprefix("address_"),
+                field=phrase(f"field_{field}", language=conversation_language(tracker)),
             )
             return reset
         except StoreError:

@@ -9,7 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WINDOW = re.compile(
@@ -143,34 +146,28 @@ def reply_promise(hours: BusinessHours, now: datetime, *, within_hours: int) -> 
 
 # A moment said in the shopper's language, relative to their day: "today at 09:00",
 # "tomorrow at 09:00", "on Monday at 09:00"; `deadline` says it as a limit ("by ...").
-_PHRASES: dict[str, dict[str, object]] = {
+# Weekday names are CLDR's (babel), in each language's case.
+_PHRASES: dict[str, dict[str, Any]] = {
     "en": {"days": ("today", "tomorrow", "on {weekday}"), "at": "{day} at {time}",
-           "by": "by {day} at {time}", "by_days": ("today", "tomorrow", "{weekday}"),
-           "weekdays": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
-                        "Sunday")},
+           "by": "by {day} at {time}", "by_days": ("today", "tomorrow", "{weekday}")},
     "de": {"days": ("heute", "morgen", "am {weekday}"), "at": "{day} um {time} Uhr",
-           "by": "bis {day} um {time} Uhr", "by_days": ("heute", "morgen", "{weekday}"),
-           "weekdays": ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag",
-                        "Sonntag")},
+           "by": "bis {day} um {time} Uhr", "by_days": ("heute", "morgen", "{weekday}")},
     "fr": {"days": ("aujourd'hui", "demain", "{weekday}"), "at": "{day} à {time}",
-           "by": "{day} à {time} au plus tard", "by_days": ("aujourd'hui", "demain", "{weekday}"),
-           "weekdays": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi",
-                        "dimanche")},
+           "by": "{day} à {time} au plus tard", "by_days": ("aujourd'hui", "demain", "{weekday}")},
     "es": {"days": ("hoy", "mañana", "el {weekday}"), "at": "{day} a las {time}",
-           "by": "{day} a las {time} como muy tarde", "by_days": ("hoy", "mañana", "el {weekday}"),
-           "weekdays": ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado",
-                        "domingo")},
+           "by": "{day} a las {time} como muy tarde", "by_days": ("hoy", "mañana", "el {weekday}")},
 }
+_LOCALES = {"en": "en_GB", "de": "de_DE", "fr": "fr_FR", "es": "es_ES"}
 
 
 def when(moment: datetime, now: datetime, *, language: str = "en", deadline: bool = False) -> str:
     """`moment` in words, as seen from `now` (both in the business time zone)."""
-    phrases = _PHRASES.get(language, _PHRASES["en"])
+    if language not in _PHRASES:
+        language = "en"
+    phrases = _PHRASES[language]
     days = (moment.date() - now.date()).days
     names = phrases["by_days" if deadline else "days"]
-    assert isinstance(names, tuple)
-    weekday = phrases["weekdays"][moment.weekday()]  # type: ignore[index]
+    weekday = format_date(moment, "EEEE", locale=_LOCALES[language])
     day = (names[0] if days == 0 else names[1] if days == 1 else names[2]).format(weekday=weekday)
     template = phrases["by" if deadline else "at"]
-    assert isinstance(template, str)
-    return template.format(day=day, time=f"{moment:%H:%M}")
+    return str(template).format(day=day, time=f"{moment:%H:%M}")

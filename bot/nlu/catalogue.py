@@ -13,6 +13,7 @@ class Product:
     name: str
     sku: str
     category: str
+    # other names shoppers use for it, its words in German, French and Spanish included
     synonyms: tuple[str, ...]
 
 
@@ -27,12 +28,16 @@ def load_products(path: Path) -> list[Product]:
         for field in ("name", "sku", "category"):
             if not row.get(field):
                 raise CatalogueError(f"{path}: product #{i} has no '{field}'")
+        other_languages = row.get("in_other_languages") or {}
+        if not isinstance(other_languages, dict):
+            raise CatalogueError(f"{path}: product #{i}'s in_other_languages is not a mapping")
+        translated = [str(s) for names in other_languages.values() for s in names or ()]
         products.append(
             Product(
                 name=str(row["name"]),
                 sku=str(row["sku"]),
                 category=str(row["category"]),
-                synonyms=tuple(str(s) for s in row.get("synonyms") or ()),
+                synonyms=tuple([*(str(s) for s in row.get("synonyms") or ()), *translated]),
             )
         )
     if not products:

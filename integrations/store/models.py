@@ -22,6 +22,16 @@ SHIPMENT_STATUSES = frozenset(
 )
 REFUND_STATUSES = frozenset({"pending", "issued", "failed"})
 
+# Shopdesk's own words where a platform gives none (the Shopify adapter's); the actions say
+# them in the shopper's language (actions/phrases.py), anything else as the store wrote it.
+ORIGINAL_PAYMENT = "your original payment method"
+STORE_CREDIT = "store credit"
+UNNAMED_CARRIER = "the carrier"
+LABEL_BY_EMAIL = (
+    "The store reviews the request and emails you the return label and instructions; "
+    "your refund is issued once the parcel is back."
+)
+
 
 class MalformedResponse(ValueError):
     """The JSON does not have the documented shape."""

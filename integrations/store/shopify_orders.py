@@ -12,6 +12,10 @@ from integrations.shopify import models as shopify
 from integrations.store import rules
 from integrations.store.errors import StoreUnavailable
 from integrations.store.models import (
+    LABEL_BY_EMAIL,
+    ORIGINAL_PAYMENT,
+    STORE_CREDIT,
+    UNNAMED_CARRIER,
     Address,
     Customer,
     Order,
@@ -56,11 +60,6 @@ RETURN_STATES = {
     "CANCELED": "cancelled",
 }
 _COUNTED_RETURNS = frozenset({"REQUESTED", "OPEN", "CLOSED"})
-ORIGINAL_PAYMENT = "your original payment method"
-RETURN_INSTRUCTIONS = (
-    "The store reviews the request and emails you the return label and instructions; "
-    "your refund is issued once the parcel is back."
-)
 
 
 def numeric_id(gid: str) -> int:
@@ -106,7 +105,7 @@ def order_from_shopify(
             continue
         tracking = fulfillment.tracking_info[0] if fulfillment.tracking_info else None
         shipments.append(Shipment(
-            carrier=(tracking.company if tracking and tracking.company else "the carrier"),
+            carrier=(tracking.company if tracking and tracking.company else UNNAMED_CARRIER),
             tracking_number=(tracking.number or "") if tracking else "",
             tracking_url=(tracking.url or "") if tracking else "",
             status=state,
@@ -180,7 +179,7 @@ def refund_from_shopify(
         amount=refund.total_refunded_set.shop_money.amount,
         currency=refund.total_refunded_set.shop_money.currency_code or currency,
         status=status,
-        method="store credit" if gift_card else ORIGINAL_PAYMENT,
+        method=STORE_CREDIT if gift_card else ORIGINAL_PAYMENT,
         created_at=created,
         issued_at=issued,
         expected_by=(created.date() + timedelta(days=refund_processing_days))
@@ -213,7 +212,7 @@ def return_from_shopify(
         reason="other",
         comment=None,
         label_url="",
-        instructions=RETURN_INSTRUCTIONS,
+        instructions=LABEL_BY_EMAIL,
         refund_amount=refund_due(lines, prices),
         currency=currency,
         created_at=ret.created_at,
@@ -227,7 +226,7 @@ def return_authorization(
 ) -> ReturnAuthorization:
     return ReturnAuthorization(
         rma_number=rma_number, status=status, reason=reason, comment=comment,
-        label_url="", instructions=RETURN_INSTRUCTIONS,
+        label_url="", instructions=LABEL_BY_EMAIL,
         refund_amount=refund_due(lines, unit_prices(order.lines)),
         currency=order.currency, created_at=created_at, lines=tuple(lines),
     )

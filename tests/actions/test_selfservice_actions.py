@@ -314,6 +314,20 @@ async def test_line_answers_are_checked_against_the_store(store) -> None:
     assert responses(dispatcher) == ["utter_return_line_unknown"]
 
 
+async def test_an_item_named_in_another_language_is_found_through_the_catalogue(store) -> None:
+    tracker = verified("selfservice_verified_return", "10002", "ben@example.com")
+    # "die Jeanshose": the NLU's product entity carries the store's name for it
+    tracker.latest_message.update(
+        text="die Jeanshose",
+        entities=[{"entity": "product", "value": "Selvedge Denim Jeans"}],
+    )
+    dispatcher = CollectingDispatcher()
+    assert await ValidateReturnForm().validate_return_line(
+        "die Jeanshose", dispatcher, tracker, {}
+    ) == {"return_line": "100022:1"}
+    assert responses(dispatcher) == []
+
+
 async def test_reason_in_own_words_is_kept_as_a_comment(store) -> None:
     tracker = verified("selfservice_verified_return", "10002", "ben@example.com")
     form = ValidateReturnForm()
@@ -593,6 +607,9 @@ async def test_address_fields_are_validated(store) -> None:
         "utter_address_invalid_postcode",
         "utter_address_invalid_line1",
     ]
+    # the order goes to the United Kingdom: its postcodes are the hint
+    assert dispatcher.messages[0]["postcode_kind"] == "a UK postcode"
+    assert dispatcher.messages[0]["postcode_examples"] == "SW1A 1AA or M1 1AE"
 
 
 ADDRESS_FORM_DOMAIN = {

@@ -22,9 +22,23 @@ def address_change_refusal(order: OrderFacts) -> Refusal | None:
 
 # --- shipping address validation -------------------------------------------------------
 
-# Royal Mail format, outward + inward code; spaces and case are normalised first.
-_UK_POSTCODE = re.compile(r"^(GIR0AA|[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2})$")
+# Postcodes by country, checked once spaces and case are normalised: Royal Mail's outward +
+# inward code; five digits in Germany and France; five in Spain, the first two a province
+# (01-52). Anywhere else, letters and digits.
+_POSTCODES = {
+    "GB": re.compile(r"^(GIR0AA|[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2})$"),
+    "DE": re.compile(r"^[0-9]{5}$"),
+    "FR": re.compile(r"^[0-9]{5}$"),
+    "ES": re.compile(r"^(0[1-9]|[1-4][0-9]|5[0-2])[0-9]{3}$"),
+}
 _GENERIC_POSTCODE = re.compile(r"^[A-Z0-9][A-Z0-9 -]{1,9}$")
+# what a valid postcode looks like, for the shopper who typed another
+POSTCODE_EXAMPLES = {
+    "GB": ("SW1A 1AA", "M1 1AE"),
+    "DE": ("10115", "80331"),
+    "FR": ("75002", "69001"),
+    "ES": ("28013", "08001"),
+}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -59,7 +73,7 @@ def format_postcode(value: str, country: str) -> str:
 def valid_postcode(value: str, country: str) -> str | None:
     """The postcode in its usual form ("SW1A 1AA") when it is valid in `country`, else None."""
     compact = normalize_postcode(value)
-    pattern = _UK_POSTCODE if country == "GB" else _GENERIC_POSTCODE
+    pattern = _POSTCODES.get(country, _GENERIC_POSTCODE)
     return format_postcode(compact, country) if pattern.fullmatch(compact) else None
 
 

@@ -2,34 +2,21 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-import yaml
 
 from actions.locale_format import join_names, local_date, local_money
+from actions.order_number_question import order_buttons
 from actions.order_status import describe_order
 from actions.refunds import describe_refunds
-from actions.replies import Reply, money, plain_date
-from integrations.store.models import Shipment
-from tests.unit.selfservice.builders import DOMAIN, TODAY, order, refund
+from actions.replies import money, plain_date
+from actions.shipping_address import postcode_hint
+from integrations.store.models import OrderSummary, Shipment
+from tests.unit.selfservice.builders import TODAY, order, refund, rendered
 
 WEDNESDAY = date(2026, 12, 2)  # TODAY is Friday 27 November 2026
-
-
-def rendered(reply: Reply, language: str) -> str:
-    """The reply as a shopper in `language` reads it (its variation for that language)."""
-    for path in DOMAIN.glob("*.yml"):
-        variations = (yaml.safe_load(path.read_text()).get("responses") or {}).get(reply.response)
-        if variations:
-            for variation in variations:
-                codes = [c["value"] for c in variation.get("condition") or []]
-                if codes == [language] or (not codes and language == "en"):
-                    assert not set(re.findall(r"{(\w+)}", variation["text"])) - set(reply.values)
-                    return variation["text"].format(**reply.values)
-    raise AssertionError(f"no {language} variation of {reply.response}")
 
 
 @pytest.mark.parametrize(
@@ -140,3 +127,39 @@ def test_order_number_hint_in_each_language():
         "4 chiffres ou plus, par exemple #10023"
     )
     assert order_number_hint(REFERENCE_FORMAT, language="es") == "5 cifras, como 10023"
+
+
+@pytest.mark.parametrize(
+    "language,expected",
+    [
+        ("en", "10011 · Wednesday 25 November · on its way"),
+        ("de", "10011 · Mittwoch, 25. November · unterwegs"),
+        ("fr", "10011 · mercredi 25 novembre · en route"),
+        ("es", "10011 · miércoles, 25 de noviembre · en camino"),
+    ],
+)
+def test_recent_order_buttons_in_the_shoppers_language(language, expected):
+    placed = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+    orders = [OrderSummary("10011", placed, "shipped"), OrderSummary("10012", placed, "on_hold")]
+    first, second = order_buttons(orders, today=TODAY, language=language)
+    assert first == {"title": expected, "payload": '/inform{"order_number": "10011"}'}
+    assert second["title"].endswith(" · on_hold")  # a status of the store's own, as it is
+
+
+@pytest.mark.parametrize(
+    "country,language,kind,examples",
+    [
+        ("GB", "en", "a UK postcode", "SW1A 1AA or M1 1AE"),
+        ("GB", "de", "einer britischen Postleitzahl", "SW1A 1AA oder M1 1AE"),
+        ("DE", "de", "einer deutschen Postleitzahl", "10115 oder 80331"),
+        ("FR", "fr", "un code postal français", "75002 ou 69001"),
+        ("ES", "es", "un código postal español", "28013 o 08001"),
+        ("IE", "en", "a postcode of Ireland", "letters and digits"),
+        ("IE", "fr", "un code postal (Irlande)", "des lettres et des chiffres"),
+    ],
+)
+def test_the_postcode_hint_names_the_orders_country(country, language, kind, examples):
+    assert postcode_hint(country, language=language) == {
+        "postcode_kind": kind,
+        "postcode_examples": examples,
+    }

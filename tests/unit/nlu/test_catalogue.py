@@ -28,3 +28,22 @@ def test_missing_field_is_named(tmp_path):
     f.write_text("products:\n  - name: Mug\n    category: home\n")
     with pytest.raises(CatalogueError, match="sku"):
         load_products(f)
+
+
+def test_no_phrase_names_two_products():
+    owners: dict[str, set[str]] = {}
+    for name, phrases in product_phrases(
+        load_products(REPO / "data/catalogue/products.yml")
+    ).items():
+        for phrase in phrases:
+            owners.setdefault(phrase.lower(), set()).add(name)
+    assert {p: o for p, o in owners.items() if len(o) > 1} == {}
+
+
+def test_other_languages_must_be_a_mapping(tmp_path):
+    f = tmp_path / "p.yml"
+    f.write_text(
+        "products:\n  - {name: Mug, sku: M1, category: home, in_other_languages: [Tasse]}\n"
+    )
+    with pytest.raises(CatalogueError, match="in_other_languages"):
+        load_products(f)

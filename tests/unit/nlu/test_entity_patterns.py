@@ -72,10 +72,24 @@ def test_email_is_not_mistaken_for_other_entities():
         ("two scarves", "Clearance Linen Scarf"),
         ("these trainers", "Running Sneakers"),
         ("the t-shirt", "Organic Cotton Tee"),
+        # German, French and Spanish shoppers' words for the store's products
+        ("den Pullover", "Merino Crew Sweater"),
+        ("Ich möchte die Jacke zurückschicken", "Waxed Field Jacket"),
+        ("les chaussettes en laine", "Wool Ankle Socks"),
+        ("mon pull", "Merino Crew Sweater"),
+        ("la taie d'oreiller", "Silk Pillowcase Set"),
+        ("las zapatillas", "Running Sneakers"),
+        ("quiero devolver los vaqueros", "Selvedge Denim Jeans"),
+        ("je renvoie mon jean", "Selvedge Denim Jeans"),
     ],
 )
 def test_catalogue_products(matcher, text, value):
     assert [(e, v) for e, v, _ in found(text, matcher)] == [("product", value)]
+
+
+@pytest.mark.parametrize("text", ["can you pull up my order", "my name is Jean"])
+def test_english_words_that_are_french_products_name_none(matcher, text):
+    assert [e for e in found(text, matcher) if e[0] == "product"] == []
 
 
 def test_longest_product_phrase_wins(matcher):

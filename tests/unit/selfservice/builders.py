@@ -164,19 +164,23 @@ def policy(**changes: Any) -> StorePolicy:
 
 
 @cache
-def responses() -> dict[str, str]:
-    found: dict[str, str] = {}
+def responses() -> dict[tuple[str, str], str]:
+    """(response, language) -> its text: the variation conditioned on that language, the
+    English one without a condition."""
+    found: dict[tuple[str, str], str] = {}
     for path in DOMAIN.glob("*.yml"):
         data = yaml.safe_load(path.read_text()) or {}
         for name, variants in (data.get("responses") or {}).items():
-            found[name] = variants[0]["text"]
+            for variant in variants:
+                codes = [c["value"] for c in variant.get("condition") or []]
+                found[(name, codes[0] if codes else "en")] = variant["text"]
     return found
 
 
-def rendered(reply: Reply) -> str:
-    """The reply as the shopper reads it; fails when the domain lacks the response or a
-    placeholder is left without a value."""
-    template = responses()[reply.response]
+def rendered(reply: Reply, language: str = "en") -> str:
+    """The reply as a shopper in `language` reads it; fails when the domain lacks the
+    response in that language or a placeholder is left without a value."""
+    template = responses()[(reply.response, language)]
     missing = set(re.findall(r"{(\w+)}", template)) - set(reply.values)
-    assert not missing, f"{reply.response} lacks values for {missing}"
+    assert not missing, f"{reply.response} ({language}) lacks values for {missing}"
     return template.format(**reply.values)

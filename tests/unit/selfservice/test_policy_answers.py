@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from actions.policy import days_text, describe_delivery_options, describe_return_policy
+import pytest
+
+from actions.locale_format import working_days
+from actions.policy import describe_delivery_options, describe_return_policy
 from tests.unit.selfservice.builders import policy, rendered
 
 
@@ -27,6 +30,7 @@ def test_final_sale_wording_follows_the_policy() -> None:
 def test_delivery_options_list_each_method_with_cost_and_time() -> None:
     replies = describe_delivery_options(policy(free_shipping_threshold=Decimal("50.00")))
     texts = [rendered(r) for r in replies]
+    assert texts[0].startswith("We deliver to the United Kingdom.")
     assert "free on orders over £50.00" in texts[0]
     assert texts[1:] == [
         "Standard delivery: £3.95, 3-5 working days",
@@ -34,7 +38,35 @@ def test_delivery_options_list_each_method_with_cost_and_time() -> None:
     ]
 
 
-def test_days_in_words() -> None:
-    assert days_text(1, 1) == "1 working day"
-    assert days_text(2, 2) == "2 working days"
-    assert days_text(1, 2) == "1-2 working days"
+def test_delivery_options_in_german_french_and_spanish() -> None:
+    store = policy(free_shipping_threshold=Decimal("50.00"))
+    german = [rendered(r, "de") for r in describe_delivery_options(store, language="de")]
+    assert german[0] == (
+        "Wir liefern nach Vereinigtes Königreich. Standardversand ist ab 50,00\xa0£ Bestellwert "
+        "kostenlos. Die Optionen:"
+    )
+    assert german[1:] == [
+        "Standard delivery: 3,95\xa0£, 3–5 Werktage",
+        "Next-day delivery: 12,95\xa0£, 1 Werktag",
+    ]
+    [_, french, _] = [rendered(r, "fr") for r in describe_delivery_options(store, language="fr")]
+    assert french == "Standard delivery : 3,95\xa0£GB, 3 à 5 jours ouvrés"
+    [_, _, spanish] = [
+        rendered(r, "es") for r in describe_delivery_options(store, language="es")
+    ]
+    assert spanish == "Next-day delivery: 12,95\xa0GBP, 1 día laborable"
+
+
+@pytest.mark.parametrize(
+    ("language", "one", "two", "range_"),
+    [
+        ("en", "1 working day", "2 working days", "1-2 working days"),
+        ("de", "1 Werktag", "2 Werktage", "1–2 Werktage"),
+        ("fr", "1 jour ouvré", "2 jours ouvrés", "1 à 2 jours ouvrés"),
+        ("es", "1 día laborable", "2 días laborables", "1-2 días laborables"),
+    ],
+)
+def test_days_in_words(language: str, one: str, two: str, range_: str) -> None:
+    assert working_days(1, 1, language=language) == one
+    assert working_days(2, 2, language=language) == two
+    assert working_days(1, 2, language=language) == range_

@@ -6,16 +6,18 @@ from datetime import date
 
 import pytest
 
+from actions.locale_format import item_names
 from actions.return_replies import (
     ReturnableLine,
     choose_lines,
     decode_lines,
     encode_lines,
-    item_list,
     line_buttons,
     main_refusal,
     partial_notes,
     reason_code,
+    reason_in_sentence,
+    reason_title,
     refusal_replies,
     refused_lines,
     return_key,
@@ -218,8 +220,56 @@ def test_idempotency_key_is_the_same_for_the_same_request_only() -> None:
 
 
 def test_items_read_naturally() -> None:
-    assert item_list(["Tee"]) == "the Tee"
-    assert item_list(["Tee", "Jeans", "Mug"]) == "the Tee, the Jeans and the Mug"
+    assert item_names(["Tee"], language="en") == "the Tee"
+    assert item_names(["Tee", "Jeans", "Mug"], language="en") == "the Tee, the Jeans and the Mug"
+    assert item_names(["Tee", "Jeans", "Mug"], language="de") == "Tee, Jeans und Mug"
+    assert item_names(["Tee", "Jeans"], language="fr") == "Tee et Jeans"
+    assert item_names([], language="es") == "este artículo"
+
+
+@pytest.mark.parametrize(
+    ("language", "titles"),
+    [
+        ("en", ["Organic Cotton Tee (1 of 2)", "Organic Cotton Tee (all 2)",
+                "Selvedge Denim Jeans", "All of them"]),
+        ("de", ["Organic Cotton Tee (1 von 2)", "Organic Cotton Tee (alle 2)",
+                "Selvedge Denim Jeans", "Alle"]),
+        ("fr", ["Organic Cotton Tee (1 sur 2)", "Organic Cotton Tee (les 2)",
+                "Selvedge Denim Jeans", "Tous"]),
+        ("es", ["Organic Cotton Tee (1 de 2)", "Organic Cotton Tee (los 2)",
+                "Selvedge Denim Jeans", "Todos"]),
+    ],
+)
+def test_item_buttons_in_the_shoppers_language(language: str, titles: list[str]) -> None:
+    buttons = line_buttons([TEE, JEANS], language=language)
+    assert [b["title"] for b in buttons] == titles
+    assert [b["payload"] for b in buttons] == [b["payload"] for b in line_buttons([TEE, JEANS])]
+
+
+@pytest.mark.parametrize("answer", ["alle", "Alle beide", "tous", "les deux", "todos", "ambos"])
+def test_all_of_them_in_each_language(answer: str) -> None:
+    assert choose_lines(answer, [TEE, JEANS]) == {100201: 2, 100202: 1}
+
+
+def test_articles_name_no_item() -> None:
+    assert choose_lines("den", [TEE, JEANS]) is None
+    assert choose_lines("les jeans", [TEE, JEANS]) == {100202: 1}
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "in_sentence"),
+    [
+        ("en", "Wrong size", "wrong size"),
+        ("de", "Falsche Größe", "Falsche Größe"),
+        ("fr", "Mauvaise taille", "Mauvaise taille"),
+        ("es", "Talla incorrecta", "Talla incorrecta"),
+    ],
+)
+def test_reasons_in_the_shoppers_language(language: str, title: str, in_sentence: str) -> None:
+    assert reason_title("wrong_size", language=language) == title
+    assert reason_in_sentence("wrong_size", language=language) == in_sentence
+    # a reason of the store's own is shown as the store named it
+    assert reason_title("store_credit", language=language) == "Store credit"
 
 
 def test_lines_without_units_left_are_not_offered() -> None:

@@ -68,3 +68,18 @@ def test_missing_key_is_named() -> None:
 def test_other_countries_use_a_generic_postcode_check() -> None:
     result = validate(country="IE", postcode="D02 X285")
     assert isinstance(result, rules.Address) and result.postcode == "D02X285"
+
+
+@pytest.mark.parametrize(
+    ("country", "good", "bad"),
+    [
+        ("DE", ["10115", "80331", "01067"], ["1011", "101155", "SW1A 1AA"]),
+        ("FR", ["75002", "69001", "20000"], ["7500", "750021", "M1 1AE"]),
+        ("ES", ["28013", "08001", "52001"], ["53001", "00123", "2801"]),
+    ],
+)
+def test_german_french_and_spanish_postcodes(country: str, good: list[str], bad: list[str]):
+    for postcode in good:
+        assert rules.valid_postcode(postcode, country) == postcode
+    for postcode in bad:
+        assert rules.valid_postcode(postcode, country) is None
