@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from rasa.core.constants import DEFAULT_POLICY_PRIORITY, POLICY_PRIORITY
 from rasa.core.policies.policy import Policy, PolicyPrediction
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -76,6 +77,11 @@ def language_events(tracker: DialogueStateTracker) -> list[Event]:
 )
 class ConversationLanguagePolicy(Policy):
     """Fills the language slots; predicts no action (see the module doc)."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        # the lowest priority Rasa has: its all-zero prediction never wins a tie
+        return {POLICY_PRIORITY: DEFAULT_POLICY_PRIORITY}
 
     def train(
         self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any
