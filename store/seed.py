@@ -101,6 +101,13 @@ CUSTOMERS = [
         "card ending 4000",
     ),
     (10, "ivy@example.com", "Ivy Chen", "OX1 2JD", "6 Broad Street", "Oxford", "card ending 5555"),
+    # shoppers who write in German, French and Spanish (a return each in tests/e2e)
+    (11, "lena@example.com", "Lena Vogel", "NW1 6XE", "4 Melcombe Place", "London",
+     "card ending 7001"),
+    (12, "luc@example.com", "Luc Bernard", "BN1 1AE", "12 Ship Street", "Brighton",
+     "card ending 7002"),
+    (13, "sofia@example.com", "Sofía Ruiz", "L1 8JQ", "30 Bold Street", "Liverpool",
+     "card ending 7003"),
 ]
 
 TRACKING_URLS = {
@@ -341,6 +348,30 @@ DEMO_ORDERS = [
         refunds=[
             RefundSpec("issued", created_days_ago=4, issued_days_ago=2, method="store credit")
         ],
+    ),
+    *(
+        OrderSpec(
+            number,
+            customer,
+            "delivered",
+            6,
+            lines,
+            shipments=[
+                ShipmentSpec(
+                    "Royal Mail",
+                    f"RM{number}0001GB",
+                    "delivered",
+                    [1, 2],
+                    shipped_days_ago=5,
+                    delivered_days_ago=4,
+                ),
+            ],
+        )
+        for number, customer, lines in (
+            ("10013", 11, [(1, 1), (9, 1)]),  # sweater, card wallet
+            ("10014", 12, [(3, 1), (5, 1)]),  # field jacket, mug set
+            ("10015", 13, [(4, 1), (11, 1)]),  # jeans, tote bag
+        )
     ),
 ]
 
