@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import joblib
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.tokenizers.tokenizer import Tokenizer
@@ -17,6 +14,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.intent_model import HybridConfig, HybridIntentModel
+from bot.nlu.stored_model import StoredModelComponent
 
 MODEL_FILE = "hybrid_intent_model.joblib"
 
@@ -29,8 +27,10 @@ def _lemma_text(message: Message) -> str:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class HybridIntentClassifier(GraphComponent, IntentClassifier):
+class HybridIntentClassifier(StoredModelComponent, IntentClassifier):
     """MiniLM ⊕ char n-gram ⊕ lemma n-gram features, logistic regression."""
+
+    MODEL_FILE = MODEL_FILE
 
     @classmethod
     def required_components(cls) -> list[type]:
@@ -56,28 +56,6 @@ class HybridIntentClassifier(GraphComponent, IntentClassifier):
             "ranking_length": 10,
         }
 
-    def __init__(
-        self,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        model: HybridIntentModel | None = None,
-    ) -> None:
-        self._config = config
-        self._model_storage = model_storage
-        self._resource = resource
-        self._model = model
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> HybridIntentClassifier:
-        return cls(config, model_storage, resource)
-
     def train(self, training_data: TrainingData) -> Resource:
         examples = [e for e in training_data.intent_examples if e.get(INTENT)]
         if len({e.get(INTENT) for e in examples}) < 2:
@@ -88,29 +66,7 @@ class HybridIntentClassifier(GraphComponent, IntentClassifier):
             [e.get(INTENT) for e in examples],
             lemmas=[_lemma_text(e) for e in examples],
         )
-        self._model = model
-        with self._model_storage.write_to(self._resource) as directory:
-            joblib.dump(model, directory / MODEL_FILE)
-        return self._resource
-
-    @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> HybridIntentClassifier:
-        model = None
-        try:
-            with model_storage.read_from(resource) as directory:
-                path = directory / MODEL_FILE
-                if path.exists():
-                    model = joblib.load(path)
-        except ValueError:
-            pass  # no resource persisted (trained without intents)
-        return cls(config, model_storage, resource, model)
+        return self._store(model)
 
     def process(self, messages: list[Message]) -> list[Message]:
         if self._model is None:

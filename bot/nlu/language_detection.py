@@ -10,8 +10,9 @@ The Rasa component adds `language` to the parse result: {"code": "de", "confiden
 or no code when the message has no letters left once order numbers and emails are removed
 ("10023", "jo@example.com", "👍"), and none either when every word of it is also a word of
 the English training data but the model leans to another language ("no", "hi", "ok"):
-such a message shows no language. The action server decides what to do with it
-(actions/language.py): the conversation's language is chosen once and kept.
+such a message shows no language. What to do with it is decided next, in the same process
+(common/language_choice.py, applied by bot/language_policy.py): the conversation's
+language is chosen once and kept.
 """
 
 from __future__ import annotations
@@ -23,12 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
@@ -37,10 +35,10 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from bot.nlu.intent_model import _TfidfBlock
+from bot.nlu.stored_model import StoredModelComponent
 from bot.nlu.text_normalise import normalise_for_intent
+from common.languages import DEFAULT_LANGUAGE, LANGUAGES
 
-LANGUAGES = ("en", "de", "fr", "es")
-DEFAULT_LANGUAGE = "en"
 PARSE_KEY = "language"
 MODEL_FILE = "language_detector.joblib"
 _PLACEHOLDERS = re.compile(r"\b(?:email|number)\b")
@@ -132,8 +130,10 @@ def _data_fingerprint(data_dir: Path) -> str:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class LanguageDetectorComponent(GraphComponent):
+class LanguageDetectorComponent(StoredModelComponent):
     """Adds the message's language (and how sure it is) to the parse result."""
+
+    MODEL_FILE = MODEL_FILE
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -143,61 +143,17 @@ class LanguageDetectorComponent(GraphComponent):
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
         return _data_fingerprint(Path(config.get("data") or "data/nlu"))
 
-    def __init__(
-        self,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        detector: LanguageDetector | None = None,
-    ) -> None:
-        self._config = config
-        self._model_storage = model_storage
-        self._resource = resource
-        self._detector = detector
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> LanguageDetectorComponent:
-        return cls(config, model_storage, resource)
-
     def train(self, training_data: TrainingData) -> Resource:
         texts, languages = examples_by_language(Path(self._config["data"]))
         if len(set(languages)) < 3:
             return self._resource  # nothing to tell apart; process() adds nothing
-        self._detector = LanguageDetector.fit(texts, languages)
-        with self._model_storage.write_to(self._resource) as directory:
-            joblib.dump(self._detector, directory / MODEL_FILE)
-        return self._resource
-
-    @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> LanguageDetectorComponent:
-        detector = None
-        try:
-            with model_storage.read_from(resource) as directory:
-                path = directory / MODEL_FILE
-                if path.exists():
-                    detector = joblib.load(path)
-        except ValueError:
-            pass  # trained without enough languages
-        return cls(config, model_storage, resource, detector)
+        return self._store(LanguageDetector.fit(texts, languages))
 
     def process(self, messages: list[Message]) -> list[Message]:
-        if self._detector is None:
+        if self._model is None:
             return messages
         for message in messages:
             text = message.get(TEXT)
             if text is not None:
-                message.set(PARSE_KEY, self._detector.detect(text), add_to_output=True)
+                message.set(PARSE_KEY, self._model.detect(text), add_to_output=True)
         return messages
