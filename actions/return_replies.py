@@ -15,7 +15,7 @@ from typing import Any
 
 from actions.idempotency import idempotency_key
 from actions.locale_format import item_names, local_date
-from actions.phrases import has_phrase, phrase
+from actions.phrases import PHRASES, has_phrase, phrase
 from actions.replies import Reply
 from common.languages import DEFAULT_LANGUAGE
 from integrations.store.models import (
@@ -48,15 +48,9 @@ _NLU_REASONS = {
     "not_as_described": "not_as_described",
     "arrived_late": "arrived_late",
 }
-# The store's usual reason codes (their button titles: actions/phrases.py, "reason_<code>").
-KNOWN_REASONS = (
-    "wrong_size",
-    "damaged",
-    "not_as_described",
-    "changed_mind",
-    "arrived_late",
-    "other",
-)
+# The reason codes Shopdesk has button titles for (actions/phrases.py, "reason_<code>"):
+# what the shopper's words are read against while the store cannot list its own.
+KNOWN_REASONS = tuple(key.removeprefix("reason_") for key in PHRASES if key.startswith("reason_"))
 # "all of them" typed in answer to "which item?", in each language
 _ALL_WORDS = frozenset(
     {
