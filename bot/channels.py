@@ -18,7 +18,9 @@ Registered in `bot/credentials.yml` by module path. Before a message reaches the
   same replies, bot/turns.py) and answers a backing-store outage with 503, `Retry-After`
   and `"retryable": true` (socket.io: a `shopdesk_retry` event), never an empty reply.
 - (socket.io) puts an id on every message out and answers `sync_request` with the stored
-  conversation (bot/chat_transcript.py), so the widget shows each message once.
+  conversation (bot/chat_transcript.py), so the widget shows each message once; with a
+  shared Redis (`REDIS_HOST`, the production profile), messages from the HTTP API reach the
+  widget on whichever instance holds it (bot/chat_fanout.py).
 
 `GET /webhooks/rest/ready` is the server's readiness check (bot/readiness.py).
 
@@ -43,6 +45,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import rasa_patches, readiness
+from bot.chat_fanout import ChatFanout, FanoutOutput
 from bot.chat_transcript import TranscriptOutput, register_transcript_sync
 from bot.guard import ChannelGuard, GuardSettings, SessionTokens, Verdict
 from bot.rasa_patches import WRITTEN_FOR, version_mismatches
@@ -199,10 +202,21 @@ class GuardedSocketIOInput(SocketIOInput):
         return channel
 
     guard: ChannelGuard
+    fanout: ChatFanout | None = None
 
     def get_output_channel(self) -> TranscriptOutput | None:
-        """Every message out carries an id (bot/chat_transcript.py); also what Rasa's HTTP
-        API uses with `output_channel=socketio` (agents' replies from the handoff service)."""
+        """What Rasa's HTTP API sends to with `output_channel=socketio` (the handoff
+        service's messages): with a shared Redis, through the fan-out to the instance that
+        holds the widget (bot/chat_fanout.py). Every message out carries an id
+        (bot/chat_transcript.py)."""
+        if self.sio is None:
+            return None
+        if self.fanout is not None:
+            return FanoutOutput(self.sio, self.bot_message_evt, self.fanout)
+        return TranscriptOutput(self.sio, self.bot_message_evt)
+
+    def _turn_output(self) -> TranscriptOutput | None:
+        """A turn's replies go to the widget that sent the message, on this instance."""
         return TranscriptOutput(self.sio, self.bot_message_evt) if self.sio else None
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
@@ -212,7 +226,7 @@ class GuardedSocketIOInput(SocketIOInput):
         apps: list[Any] = []  # the Rasa server's app, known from the first connection
 
         async def handle(message: UserMessage) -> None:
-            message.output_channel = self.get_output_channel() or message.output_channel
+            message.output_channel = self._turn_output() or message.output_channel
             try:
                 if apps:
                     await handle_turn(apps[0].ctx.agent, message)
@@ -231,6 +245,19 @@ class GuardedSocketIOInput(SocketIOInput):
         sio = self.sio
         assert sio is not None  # set by super().blueprint
         namespace = self.namespace or "/"
+        if self.guard.settings.redis is not None:
+            fanout = ChatFanout(self.guard.settings.redis, sio=sio, namespace=self.namespace,
+                                event=self.bot_message_evt)
+            self.fanout = fanout
+
+            async def start_fanout(app: Any, loop: Any) -> None:
+                fanout.start()
+
+            async def stop_fanout(app: Any, loop: Any) -> None:
+                await fanout.stop()
+
+            blueprint.listener("after_server_start")(start_fanout)
+            blueprint.listener("before_server_stop")(stop_fanout)
         # Rasa's handlers, read from python-socketio's table (checked version), then ours
         # registered in their place through its public `on`.
         handlers = sio.handlers[namespace]

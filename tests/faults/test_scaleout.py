@@ -21,6 +21,7 @@ import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +30,14 @@ import pytest
 
 from bot import lb
 from bot.stack import ClusterPorts, Scale
+from handoff.chat import REPLY, ChatMessage
+from handoff.rasa_api import RasaClient
 from tests.conftest import require_service
 from tests.fakes.server import Fault
 from tests.fakes.zendesk import FakeZendesk
-from tests.support.cluster import ProductionCluster, production_cluster
+from tests.support.cluster import ProductionCluster, production_cluster, redis_command
 from tests.support.polling_client import PollingClient
+from tests.support.rest_client import RetryingClient
 from tests.support.servers import OwnPostgres, OwnRedis, postgres_available, redis_available
 from tests.support.slow_proxy import SlowProxy
 from tests.support.stack import buttons, free_port, texts
@@ -43,7 +47,6 @@ pytestmark = pytest.mark.e2e
 SCALE = Scale(rasa_instances=2, action_servers=2, outbox_workers=2)
 REDIS_DB = 11
 ZD_EMAIL, ZD_TOKEN = "bot@example.com", "zd-faults-token"
-RETRYABLE = {502, 503, 504}
 STORE_APOLOGY = "can't reach our order system"
 
 
@@ -133,70 +136,6 @@ def _tracker_user_texts(cluster: ProductionCluster, sender: str) -> list[str]:
     with urllib.request.urlopen(url, timeout=30) as response:
         tracker = json.loads(response.read())
     return [e["text"] for e in tracker["events"] if e.get("event") == "user"]
-
-
-class Client:
-    """A REST client as the widget and the README's examples behave: one keep-alive
-    connection per shopper, each message sent with a message id of its own, and a 502/503/504
-    or a dropped connection answered by sending the same message (same id) again, with
-    backoff. The server handles a message id once, so a retry never double-applies and gets
-    the answer the first attempt would have got."""
-
-    def __init__(self, cluster: ProductionCluster) -> None:
-        self.cluster = cluster
-        self.errors: list[int | str] = []  # every retryable failure a shopper's client saw
-        self.bare_closes = 0  # a connection closed with no response at all
-        self.lock = threading.Lock()
-        self._connections = threading.local()
-
-    def _connection(self) -> http.client.HTTPConnection:
-        if getattr(self._connections, "http", None) is None:
-            self._connections.http = http.client.HTTPConnection(
-                "127.0.0.1", self.cluster.cluster.ports.rasa, timeout=30
-            )
-        return self._connections.http
-
-    def _send(self, sender: str, text: str, message_id: str) -> tuple[int, Any, dict[str, str]]:
-        connection = self._connection()
-        body = {"sender": sender, "message": text, "metadata": {"message_id": message_id}}
-        try:
-            connection.request("POST", "/webhooks/rest/webhook", body=json.dumps(body),
-                               headers={"Content-Type": "application/json"})
-            response = connection.getresponse()
-            raw = response.read()
-        except (http.client.HTTPException, OSError) as exc:
-            connection.close()
-            self._connections.http = None
-            if isinstance(exc, http.client.RemoteDisconnected):
-                with self.lock:
-                    self.bare_closes += 1
-            return 0, repr(exc), {}
-        if response.getheader("Connection", "").lower() == "close":
-            connection.close()
-            self._connections.http = None
-        try:
-            headers = {name.lower(): value for name, value in response.getheaders()}
-            return response.status, json.loads(raw or b"null"), headers
-        except ValueError:
-            return response.status, raw.decode(errors="replace"), {}
-
-    def say(self, sender: str, text: str) -> list[dict[str, Any]]:
-        message_id = uuid.uuid4().hex
-        deadline = time.monotonic() + 60
-        backoff = 0.25
-        while time.monotonic() < deadline:
-            status, body, headers = self._send(sender, text, message_id)
-            if status == 200:
-                return body
-            with self.lock:
-                self.errors.append(status or body)
-            assert status in RETRYABLE or status == 0, (status, body)
-            if status:
-                assert isinstance(body, dict) and body.get("retryable") is True, body
-                assert headers.get("retry-after"), headers
-            time.sleep(backoff)
-            backoff = min(backoff * 2, 2.0)
-        raise AssertionError(f"{sender}: {text!r} got no answer within 60 s")
 
 
 def _assert_turns_not_interleaved(events: list[dict[str, Any]]) -> None:
@@ -523,6 +462,50 @@ def test_widget_messages_are_handled_once_and_retried_after_an_outage(
     ]
 
 
+def test_an_agents_reply_reaches_the_widget_held_by_the_other_instance(
+    cluster: ProductionCluster, own_redis: OwnRedis
+) -> None:
+    """The handoff service appends an agent's reply through Rasa's HTTP API at whichever
+    instance the balancer picks (handoff/chat.py); sent to the instance the widget is not
+    connected to, it reaches the open widget through the Redis fan-out (bot/chat_fanout.py),
+    without the widget asking for a re-sync. Runs after the Redis outages above: both
+    instances have subscribed again."""
+    channel = f"shopdesk:chat:{cluster.env['REDIS_DB']}:/"
+
+    def subscribers() -> int:
+        reply = redis_command("PUBSUB", "NUMSUB", channel, port=own_redis.port)
+        return int(reply.rstrip().rsplit(b":", 1)[-1])
+
+    deadline = time.monotonic() + 30
+    while subscribers() < 2:
+        assert time.monotonic() < deadline, "the instances did not subscribe within 30 s"
+        time.sleep(0.2)
+    widget_port, other_port = cluster.cluster.ports.rasa_instances[:2]
+    widget = PollingClient(port=widget_port)
+    widget.connect(source="127.0.0.1")
+    widget.emit("session_request", {}, source="127.0.0.1")
+    (confirmed,) = widget.wait_for("session_confirm", source="127.0.0.1")
+    me = confirmed["session_id"]
+    widget.emit("user_uttered", {"message": "hello", "session_id": me,
+                                 "customData": {"message_id": "fan-1"}}, source="127.0.0.1")
+    assert widget.wait_for("bot_uttered", source="127.0.0.1")
+    _wait_until_turns_stored(cluster, me, turns=1)
+
+    reply = ChatMessage(
+        id=424242, conversation_id=me, kind=REPLY, author="Sam",
+        body="Sam here: your parcel left our warehouse this morning.", response=None,
+        resume=False, status="pending", attempts=0, created_at=datetime.now(UTC),
+        delivered_at=None,
+    )
+    RasaClient(base_url=f"http://127.0.0.1:{other_port}", token=cluster.token).append_events(
+        me, reply.events(timestamp=time.time()), output_channel="socketio"
+    )
+    shown = widget.wait_for("bot_uttered", source="127.0.0.1")
+    assert [(m.get("id"), m.get("text"), m.get("author")) for m in shown] == [
+        ("hm424242", reply.body, "Sam")
+    ], shown
+
+
 def _wait_until_turns_stored(cluster: ProductionCluster, sender: str, *, turns: int) -> None:
     """Returns once `turns` shopper messages are stored and the last turn has ended (the bot
     listens again). Bounded: 60 s."""
@@ -545,7 +528,7 @@ def test_killing_a_rasa_instance_mid_run_loses_and_duplicates_nothing(
     """A Rasa instance is SIGKILLed mid-run (as the OOM killer would): the launcher's
     supervisor restarts it while the other instance keeps serving; shoppers' clients retry
     with the same message id; every message is stored once, in order."""
-    client = Client(cluster)
+    client = RetryingClient(cluster.cluster.ports.rasa)
     senders = [shopper("kill") for _ in range(10)]
     script = [
         "hi",

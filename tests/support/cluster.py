@@ -41,7 +41,7 @@ def postgres_up() -> bool:
         return False
 
 
-def redis_command(*args: str, db: int | None = None) -> bytes:
+def redis_command(*args: str, db: int | None = None, port: int = REDIS[1]) -> bytes:
     """One Redis command in RESP over a plain socket (no client library in this env)."""
 
     def encode(parts: tuple[str, ...]) -> bytes:
@@ -51,7 +51,7 @@ def redis_command(*args: str, db: int | None = None) -> bytes:
             out += b"$%d\r\n%s\r\n" % (len(raw), raw)
         return out
 
-    with socket.create_connection(REDIS, timeout=3) as conn:
+    with socket.create_connection((REDIS[0], port), timeout=3) as conn:
         payload = (encode(("SELECT", str(db))) if db is not None else b"") + encode(args)
         conn.sendall(payload)
         conn.settimeout(3)
