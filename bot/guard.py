@@ -170,10 +170,12 @@ class RedisRateLimiter:
     warning logged): a rate limit must not take the chat down with it.
     """
 
-    def __init__(self, location: RedisLocation, *, limit: int, window: float) -> None:
+    def __init__(self, location: RedisLocation, *, limit: int, window: float,
+                 clock: Callable[[], float] = time.time) -> None:
         import redis  # the Rasa engine's environment has it (Rasa's Redis lock store)
 
         self.limit, self.window = limit, window
+        self.clock = clock  # wall-clock seconds: every instance's timestamps in one window
         self._client = redis.Redis(
             host=location.host, port=location.port, db=location.db,
             password=location.password, socket_timeout=REDIS_TIMEOUT_SECONDS,
@@ -186,7 +188,7 @@ class RedisRateLimiter:
         try:
             allowed = self._script(
                 keys=[f"shopdesk:ratelimit:{key}"],
-                args=[time.time(), self.window, self.limit, uuid.uuid4().hex],
+                args=[self.clock(), self.window, self.limit, uuid.uuid4().hex],
             )
         except self._errors as exc:
             logger.warning("rate limit: Redis unavailable (%s); message allowed", exc)

@@ -27,7 +27,9 @@ def send(guard, sender):
 sender = env["SENDER"]
 results = [send(first if i % 2 else second, sender) for i in range(8)]
 other = send(first, sender + "-other")
-time.sleep(float(env["SHOPDESK_RATE_LIMIT_WINDOW_SECONDS"]) + 0.2)
+# One window later (the limiter's clock moved on rather than the test waiting for it).
+window = float(env["SHOPDESK_RATE_LIMIT_WINDOW_SECONDS"])
+second.limiter.clock = lambda: time.time() + window + 0.2
 later = send(second, sender)
 print(json.dumps({"results": results, "other": other, "later": later,
                   "kind": type(first.limiter).__name__}))
