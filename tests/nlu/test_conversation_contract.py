@@ -52,6 +52,11 @@ CONTRACT = [
     ("Mi código postal es 28013", "inform", {("postcode", "28013")}),
     ("English please", "switch_language", {("language", "en")}),
     ("auf Deutsch bitte", "switch_language", {("language", "de")}),
+    # Disagreeing with a refusal is a complaint (a person looks at it), in every language
+    ("that's not fair at all", "complaint", set()),
+    ("Das finde ich nicht fair", "complaint", set()),
+    ("ce n'est pas juste du tout", "complaint", set()),
+    ("eso no me parece justo", "complaint", set()),
 ]
 
 LANGUAGES = [
