@@ -63,6 +63,7 @@ run: install $(if $(filter production,$(SHOPDESK_PROFILE)),lb) ## set up, train 
 
 test: install browser lb ## run the whole test suite (lint, NLU, unit, integration, actions, Rasa, end to end, browser)
 	$(APP_PY) -m ruff check .
+	PYTHONPATH=. $(RASA_PY) -m bot.rasa_cli data validate --fail-on-warnings --domain bot/domain --data data/nlu data/stories data/rules --config config.yml
 	$(APP_PY) -m bot train
 	PYTHONPATH=. $(RASA_PY) -m pytest -p no:cacheprovider tests/unit/nlu tests/nlu tests/integration/rasa_engine
 	$(APP_PY) -m pytest
