@@ -9,6 +9,7 @@ are each L2-normalised and weighted, so none dominates by scale.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -243,22 +244,31 @@ class HybridIntentModel:
         return e / e.sum(axis=1, keepdims=True)
 
 
+def _encode(name: str, texts: list[str]) -> np.ndarray:
+    if name == "minilm":
+        from bot.nlu.minilm import get_encoder
+
+        return get_encoder().encode(texts)
+    if name == "use":
+        from bot.nlu.use_encoder import get_use_encoder
+
+        return get_use_encoder().encode(texts)
+    raise ValueError(f"unknown sentence encoder {name!r}: minilm or use")
+
+
+# The second encoder runs beside the first: both spend their time in native code (ONNX
+# Runtime, numpy's BLAS) that releases the GIL, so a parse takes the longer of the two
+# instead of their sum (tools/benchmarks: `python -m tools.benchmarks.nlu`).
+_beside = ThreadPoolExecutor(max_workers=1, thread_name_prefix="encoder")
+
+
 def embed(encoders: Sequence[str], texts: Sequence[str]) -> np.ndarray:
     """The joined sentence embedding of each text (rows of unit length)."""
-    blocks = []
-    for name in encoders:
-        if name == "minilm":
-            from bot.nlu.minilm import get_encoder
-
-            blocks.append(get_encoder().encode(list(texts)))
-        elif name == "use":
-            from bot.nlu.use_encoder import get_use_encoder
-
-            blocks.append(get_use_encoder().encode(list(texts)))
-        else:
-            raise ValueError(f"unknown sentence encoder {name!r}: minilm or use")
-    if len(blocks) == 1:
-        return blocks[0]
+    texts = list(texts)
+    if len(encoders) == 1:
+        return _encode(encoders[0], texts)
+    others = [_beside.submit(_encode, name, texts) for name in encoders[1:]]
+    blocks = [_encode(encoders[0], texts), *(future.result() for future in others)]
     return (np.hstack(blocks) / np.sqrt(len(blocks))).astype(np.float32)
 
 
