@@ -258,7 +258,7 @@ def _encode(name: str, texts: list[str]) -> np.ndarray:
 
 # The second encoder runs beside the first: both spend their time in native code (ONNX
 # Runtime, numpy's BLAS) that releases the GIL, so a parse takes the longer of the two
-# instead of their sum (tools/benchmarks: `python -m tools.benchmarks.nlu`).
+# instead of their sum (`python -m tools.benchmarks.minilm` measures both ways).
 _beside = ThreadPoolExecutor(max_workers=1, thread_name_prefix="encoder")
 
 

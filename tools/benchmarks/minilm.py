@@ -1,8 +1,9 @@
 """`PYTHONPATH=. OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 .venv/rasa/bin/python -m
 tools.benchmarks.minilm`: milliseconds to embed one message with MiniLM, by length, as the
 Rasa server does (one message at a time, one thread), for the served ONNX Runtime backend
-and the numpy reference measured side by side in the same run. Prints figures, asserts
-nothing.
+and the numpy reference measured side by side in the same run; then the intent model's
+joined embedding (MiniLM and USE, the second encoder running beside the first) against the
+two encoders one after the other. Prints figures, asserts nothing.
 """
 
 from __future__ import annotations
@@ -45,5 +46,28 @@ def main(repeats: int = 200) -> None:
         print(f"{tokens:>6}  {a:8.2f}  {b:8.2f}  {b / a:7.1f}x  {text!r}")
 
 
+
+def _median_call_ms(call, repeats: int) -> float:
+    call()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def joined(repeats: int = 100) -> None:
+    from bot.nlu.intent_model import embed
+
+    print("\nminilm+use ms: one after the other, beside each other (what a parse does)")
+    for text in MESSAGES:
+        sequential = _median_call_ms(lambda t=text: (embed(("minilm",), [t]),
+                                                     embed(("use",), [t])), repeats)
+        beside = _median_call_ms(lambda t=text: embed(("minilm", "use"), [t]), repeats)
+        print(f"{sequential:8.2f}  {beside:8.2f}  {text!r}")
+
+
 if __name__ == "__main__":
     main()
+    joined()
