@@ -73,7 +73,7 @@ test-fast: install ## unit and action tests only (seconds)
 
 test-security: install ## hostile input, service authentication, verification limits, brute force, fuzzing, masking, logs and erasure
 	PYTHONPATH=. $(RASA_PY) -m pytest -p no:cacheprovider tests/integration/rasa_engine/test_sql_errors_not_exit.py
-	$(APP_PY) -m pytest -s tests/unit/security tests/unit/privacy tests/actions/security tests/integration/security tests/integration/privacy tests/integration/store/test_store_bruteforce.py tests/integration/store/test_store_fuzz.py tests/unit/deploy/test_kubernetes_manifests.py tests/e2e/security
+	$(APP_PY) -m pytest -s tests/unit/security tests/unit/privacy tests/actions/security tests/integration/security tests/integration/privacy tests/integration/store/test_store_bruteforce.py tests/integration/store/test_store_fuzz.py tests/unit/deploy/test_kubernetes_manifests.py tests/e2e/security tests/integration/handoff/test_handoff_builtin_and_actions.py::test_forged_verified_slots_are_not_trusted tests/integration/store/test_store_schema_cli.py::test_serve_refuses_to_start_without_a_token
 
 validate: install ## rasa data validate
 	PYTHONPATH=. $(RASA_PY) -m bot.rasa_cli data validate --domain bot/domain --data data/nlu data/stories data/rules --config config.yml

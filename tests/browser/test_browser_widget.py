@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 from browser_chat import BOT_TIMEOUT_MS, Chat, Shop, artifact
 from playwright.sync_api import Browser, Page, expect
@@ -181,7 +180,12 @@ def test_two_tabs_share_one_conversation(page: Page, shop: Shop) -> None:
         # The other tab shows the same conversation, each message once.
         expect(second.user_messages.filter(has_text="hi")).to_have_count(1, timeout=BOT_TIMEOUT_MS)
         expect(second.quick_reply("Where is my order?")).to_be_visible()
-        time.sleep(1)
+        # A later exchange seen by both tabs: a copy of anything before it would have
+        # arrived first (one connection delivers in order).
+        first.say("what is your return policy?")
+        for chat in (first, second):
+            expect(chat.bot_messages.filter(has_text="30 days")).to_have_count(
+                1, timeout=BOT_TIMEOUT_MS)
         assert (
             second.log.locator("[data-from]").all_inner_texts()
             == first.log.locator("[data-from]").all_inner_texts()

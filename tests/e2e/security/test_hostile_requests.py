@@ -8,6 +8,7 @@ nothing is stored, and every process keeps running."""
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import httpx
@@ -110,6 +111,35 @@ def test_socket_messages_with_hostile_metadata_get_a_polite_reply(guarded: Shopd
     client.emit("user_uttered", message, source="127.0.0.1")
     (reply,) = client.wait_for("bot_uttered", source="127.0.0.1")
     assert "couldn't read that message" in reply["text"]
+    assert_all_running(guarded)
+
+
+def test_nul_and_lone_surrogates_in_socket_messages_are_cleaned_before_storage(
+    guarded: ShopdeskStack,
+) -> None:
+    client = PollingClient(port=guarded.ports.rasa)
+    client.connect(source="127.0.0.1")
+    client.emit("session_request", {"session_id": None}, source="127.0.0.1")
+    (confirmed,) = client.wait_for("session_confirm", source="127.0.0.1")
+    session = confirmed if isinstance(confirmed, str) else confirmed["session_id"]
+    message = {"message": "where is order\x00 10023\ud800?", "session_id": session,
+               "customData": {"note\udc00": "x\x00"}}
+    message.update(_session_proof(confirmed))
+    client.emit("user_uttered", message, source="127.0.0.1")
+    replies = client.wait_for("bot_uttered", source="127.0.0.1")
+    assert "email" in " ".join(r.get("text") or "" for r in replies).lower(), replies
+    # The widget hears the replies while the turn runs; its events are stored when it ends.
+    deadline = time.monotonic() + 30
+    while True:
+        events = guarded.tracker(session)["events"]
+        users = [e for e in events if e["event"] == "user"]
+        if users and events[-1].get("name") == "action_listen":
+            break
+        assert time.monotonic() < deadline, "the turn was not stored within 30 s"
+        time.sleep(0.1)
+    user = users[-1]
+    assert user["text"] == "where is order 10023\ufffd?"
+    assert user["metadata"]["note\ufffd"] == "x"
     assert_all_running(guarded)
 
 
