@@ -86,18 +86,8 @@ class AgentActivity:
                 .where(conversations.c.conversation_id == conversation_id)
                 .values(ticket_status="solved")
             )
-            added = enqueue(
-                db,
-                conversation_id=conversation_id,
-                key=key,
-                kind=SOLVED,
-                body=self._render(SOLVED_RESPONSE, found),
-                response=SOLVED_RESPONSE,
-            )
-            if added is not None:
-                record_ticket_event(db, conversation_id=conversation_id, helpdesk=self.helpdesk,
-                                    kind="solved", source=source, actor=actor)
-            return added is not None
+            return self._tell(db, found, key=key, kind=SOLVED, response=SOLVED_RESPONSE,
+                              event="solved", source=source, actor=actor)
 
         return self._run(write, db)
 
@@ -139,18 +129,8 @@ class AgentActivity:
             found = self._conversation(db, conversation_id)
             if found is None:
                 return False
-            added = enqueue(
-                db,
-                conversation_id=conversation_id,
-                key=key,
-                kind=PARKED,
-                body=self._render(PARKED_RESPONSE, found),
-                response=PARKED_RESPONSE,
-            )
-            if added is not None:
-                record_ticket_event(db, conversation_id=conversation_id, helpdesk=self.helpdesk,
-                                    kind="parked", source="bot")
-            return added is not None
+            return self._tell(db, found, key=key, kind=PARKED, response=PARKED_RESPONSE,
+                              event="parked", source="bot")
 
         return self._run(write, db)
 
@@ -163,18 +143,8 @@ class AgentActivity:
             found = self._conversation(db, conversation_id)
             if found is None:
                 return False
-            added = enqueue(
-                db,
-                conversation_id=conversation_id,
-                key=key,
-                kind=TIMEOUT,
-                body=self._render(TIMEOUT_RESPONSE, found),
-                response=TIMEOUT_RESPONSE,
-            )
-            if added is not None:
-                record_ticket_event(db, conversation_id=conversation_id, helpdesk=self.helpdesk,
-                                    kind="resumed", source="bot")
-            return added is not None
+            return self._tell(db, found, key=key, kind=TIMEOUT, response=TIMEOUT_RESPONSE,
+                              event="resumed", source="bot")
 
         return self._run(write, db)
 
@@ -190,6 +160,33 @@ class AgentActivity:
             reference=conversation.reference,
             email=conversation.email,
         )
+
+    def _tell(
+        self,
+        db: Connection,
+        conversation: Any,
+        *,
+        key: str,
+        kind: str,
+        response: str,
+        event: str,
+        source: str,
+        actor: str | None = None,
+    ) -> bool:
+        """Queues one of the bot's notices for the shopper's chat, in their language, and
+        records it on the ticket's timeline; False when `key` was queued before."""
+        added = enqueue(
+            db,
+            conversation_id=conversation.conversation_id,
+            key=key,
+            kind=kind,
+            body=self._render(response, conversation),
+            response=response,
+        )
+        if added is not None:
+            record_ticket_event(db, conversation_id=conversation.conversation_id,
+                                helpdesk=self.helpdesk, kind=event, source=source, actor=actor)
+        return added is not None
 
     @staticmethod
     def _conversation(db: Connection, conversation_id: str) -> Any:
