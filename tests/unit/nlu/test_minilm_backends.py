@@ -4,7 +4,13 @@ hidden states and sentence embeddings, alone and in padded batches (real weights
 import numpy as np
 import pytest
 
-from bot.nlu.minilm import MiniLMEncoder, bundled_model_dir, get_encoder
+from bot.nlu.minilm import (
+    WORD_EMBEDDINGS,
+    MiniLMEncoder,
+    bundled_model_dir,
+    get_encoder,
+    mapped_tensor,
+)
 
 TEXTS = [
     "hi",
@@ -68,7 +74,8 @@ def test_the_session_keeps_its_own_copy_of_the_weights(numpy_encoder):
 
     graph, external = minilm_onnx.build_graph(numpy_encoder)
     sess = minilm_onnx.session(graph, external, minilm_onnx.session_options(threads=1))
-    feed = {"input_ids": np.array([[101, 2073, 2003, 2026, 2344, 102]], dtype=np.int64),
+    ids = np.array([[101, 2073, 2003, 2026, 2344, 102]], dtype=np.int64)
+    feed = {"words": np.array(numpy_encoder.word_emb[ids]),
             "positions": np.arange(6, dtype=np.int64),
             "att_bias": np.zeros((1, 1, 1, 6), dtype=np.float32)}
     before = sess.run(["hidden"], feed)[0]
@@ -77,3 +84,22 @@ def test_the_session_keeps_its_own_copy_of_the_weights(numpy_encoder):
     after = sess.run(["hidden"], feed)[0]
     assert np.array_equal(before, after)
     assert np.abs(before).max() > 0.1
+
+
+def test_the_word_embeddings_are_read_from_a_map_of_the_packaged_file(tmp_path):
+    from safetensors.numpy import load_file, save_file
+
+    stored = bundled_model_dir() / "model.safetensors"
+    mapped = mapped_tensor(stored, WORD_EMBEDDINGS)
+    assert np.array_equal(mapped, load_file(str(stored))[WORD_EMBEDDINGS])
+    assert not mapped.flags.writeable and not mapped.flags.owndata
+    # Offsets are read from the header: another tensor before it, another after.
+    table = np.arange(12, dtype=np.float32).reshape(3, 4)
+    other = tmp_path / "other.safetensors"
+    save_file({"a": np.ones(5, dtype=np.float32), "t": table,
+               "z": np.zeros(2, dtype=np.float32), "i": np.ones(2, dtype=np.int64)}, str(other))
+    assert np.array_equal(mapped_tensor(other, "t"), table)
+    with pytest.raises(ValueError, match="no float32 tensor 'i'"):
+        mapped_tensor(other, "i")
+    with pytest.raises(ValueError, match="no float32 tensor 'missing'"):
+        mapped_tensor(other, "missing")
