@@ -284,7 +284,8 @@ class _TfidfBlock:
     analyzer: Any
     vocabulary: dict[str, int]
     idf: np.ndarray
-    coef: np.ndarray  # (vocabulary size, classes)
+    # (classes, vocabulary size): a view of the classifier's coefficients, not a copy
+    coef: np.ndarray
 
     @classmethod
     def of(cls, vectorizer: TfidfVectorizer, coef: np.ndarray) -> _TfidfBlock | None:
@@ -300,7 +301,7 @@ class _TfidfBlock:
             vectorizer.build_analyzer(),
             vectorizer.vocabulary_,
             np.asarray(vectorizer.idf_, dtype=np.float64),
-            np.ascontiguousarray(coef.T),
+            coef,
         )
 
     def score(self, doc: str) -> np.ndarray:
@@ -313,12 +314,12 @@ class _TfidfBlock:
             if column is not None:
                 counts[column] = counts.get(column, 0) + 1
         if not counts:
-            return np.zeros(self.coef.shape[1])
+            return np.zeros(self.coef.shape[0])
         columns = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
         values = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
         values = (np.log(values) + 1.0) * self.idf[columns]
         values /= np.sqrt(values @ values)
-        return values @ self.coef[columns]
+        return self.coef[:, columns] @ values
 
 
 @dataclass
