@@ -289,7 +289,8 @@ class MiniLMEncoder:
 
 
 def get_encoder(model_dir: Path | None = None, backend: str = "auto") -> MiniLMEncoder:
-    """Process-wide encoder (the weights are loaded once, ~90 MB)."""
+    """Process-wide encoder (the weights are loaded once, ~43 MB, and the word embeddings
+    mapped)."""
     directory = model_dir or bundled_model_dir()
     key = (str(directory), _resolve_backend(backend))
     with _lock:
