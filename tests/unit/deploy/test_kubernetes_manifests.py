@@ -125,6 +125,6 @@ def test_redis_has_a_password_and_keeps_its_data() -> None:
     container = redis["spec"]["template"]["spec"]["containers"][0]
     script = " ".join(container["command"])
     assert "requirepass" in script and "appendonly yes" in script
-    assert "$REDIS_PASSWORD" in script  # from the secret, expanded by the shell's printf
+    assert "$REDIS_PASSWORD" in script  # from the secret, expanded by the shell
     assert [m["mountPath"] for m in container["volumeMounts"]] == ["/data"]
     assert redis["spec"]["volumeClaimTemplates"][0]["metadata"]["name"] == "data"
