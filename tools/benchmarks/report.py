@@ -26,6 +26,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from common import paths
+from tools.benchmarks.rss import peak_rss_bytes
 from tools.benchmarks.synthetic_conversations import Script, create_tables, write
 
 TARGET_SECONDS = 15.0
@@ -273,7 +274,7 @@ def run_report(
         pid, status, usage = os.wait4(process.pid, os.WNOHANG)
         if pid:
             break
-        peak_kib = max(peak_kib, _high_water_kib(process.pid))
+        peak_kib = max(peak_kib, peak_rss_bytes(process.pid) // 1024)  # missed: its last 20 ms
         time.sleep(0.02)
     seconds = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -282,19 +283,6 @@ def run_report(
     # ru_maxrss would count this process's own memory: Linux carries the forked copy's peak
     # over exec (measured: 160 MiB for a report whose own peak is 100 MiB).
     return seconds, usage.ru_utime + usage.ru_stime, peak_kib or usage.ru_maxrss
-
-
-def _high_water_kib(pid: int) -> int:
-    """The process's peak RSS since it started its program (VmHWM), 0 where /proc has none.
-    Sampled while it runs: growth in its last 20 ms would be missed."""
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return 0
 
 
 def bench(

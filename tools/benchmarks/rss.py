@@ -26,8 +26,9 @@ def process_tree(pid: int) -> list[psutil.Process]:
         return []
 
 
-def _peak_rss_bytes(pid: int) -> int:
-    # psutil has no peak RSS on Linux: the kernel's VmHWM line, in kB.
+def peak_rss_bytes(pid: int) -> int:
+    """The process's peak RSS since it started its program, 0 where /proc has none (psutil
+    has no peak RSS on Linux: the kernel's VmHWM line, in kB)."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
@@ -56,6 +57,6 @@ def memory(services: dict[str, int]) -> list[ProcessMemory]:
                 pid=member.pid,
                 command=name,
                 rss_mb=_mb(rss),
-                peak_rss_mb=_mb(_peak_rss_bytes(member.pid)),
+                peak_rss_mb=_mb(peak_rss_bytes(member.pid)),
             ))
     return rows
