@@ -11,36 +11,23 @@ import re
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable
 from contextlib import closing
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
 
 from tests.support.inbox import post_form
 from tests.support.stack import ShopdeskStack, buttons, texts
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
 REFERENCE = re.compile(r"\bSD-[A-Z0-9]{6}\b")
-T = TypeVar("T")
 
 
 def shopper() -> str:
     return f"e2e-{uuid.uuid4().hex[:12]}"
-
-
-def eventually(check: Callable[[], T | None], *, what: str, timeout: float = 30.0) -> T:
-    """Polls `check` until it returns something truthy (the handoff process works async)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.3)
 
 
 def reference_in(replies: list[dict[str, Any]]) -> str:

@@ -8,7 +8,6 @@ nothing is stored, and every process keeps running."""
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import httpx
@@ -16,6 +15,7 @@ import pytest
 
 from tests.support.polling_client import PollingClient
 from tests.support.stack import ShopdeskStack
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -129,15 +129,12 @@ def test_nul_and_lone_surrogates_in_socket_messages_are_cleaned_before_storage(
     replies = client.wait_for("bot_uttered", source="127.0.0.1")
     assert "email" in " ".join(r.get("text") or "" for r in replies).lower(), replies
     # The widget hears the replies while the turn runs; its events are stored when it ends.
-    deadline = time.monotonic() + 30
-    while True:
+    def stored_user_event() -> dict[str, Any] | None:
         events = guarded.tracker(session)["events"]
         users = [e for e in events if e["event"] == "user"]
-        if users and events[-1].get("name") == "action_listen":
-            break
-        assert time.monotonic() < deadline, "the turn was not stored within 30 s"
-        time.sleep(0.1)
-    user = users[-1]
+        return users[-1] if users and events[-1].get("name") == "action_listen" else None
+
+    user = eventually(stored_user_event, what="the turn to be stored")
     assert user["text"] == "where is order 10023\ufffd?"
     assert user["metadata"]["note\ufffd"] == "x"
     assert_all_running(guarded)
