@@ -25,7 +25,7 @@ def rasa_arguments(options: list[str], env: dict[str, str] | os._Environ[str]) -
         raise ServerSettingsError(
             "RASA_API_TOKEN is required: Rasa's HTTP API must not be open to anyone"
         )
-    if "--auth-token" in options or "--cors" in options:
+    if any(o.split("=", 1)[0] in ("--auth-token", "-t", "--cors") for o in options):
         raise ServerSettingsError(
             "pass the token as RASA_API_TOKEN and the origins as SHOPDESK_ALLOWED_ORIGINS"
         )
@@ -37,7 +37,9 @@ def rasa_arguments(options: list[str], env: dict[str, str] | os._Environ[str]) -
                 "SHOPDESK_ALLOWED_ORIGINS must list the store's origins "
                 f"(like https://shop.example.com), got {origin!r}"
             )
-    arguments = ["run", *options, "--auth-token", token]
+    # One argument, `--auth-token=T`: a generated token may start with "-", which argparse
+    # would read as the next option after a separate "--auth-token".
+    arguments = ["run", *options, f"--auth-token={token}"]
     return arguments + (["--cors", *origins] if origins else [])
 
 

@@ -97,7 +97,7 @@ def test_no_secret_is_on_any_command_line(tmp_path: Path) -> None:
 def test_rasa_gets_its_token_and_origins_inside_the_process() -> None:
     env = {"RASA_API_TOKEN": "t" * 40, "SHOPDESK_ALLOWED_ORIGINS": "https://shop.example.com"}
     assert rasa_arguments(["--enable-api"], env) == [
-        "run", "--enable-api", "--auth-token", "t" * 40, "--cors", "https://shop.example.com"
+        "run", "--enable-api", "--auth-token=" + "t" * 40, "--cors", "https://shop.example.com"
     ]
     with pytest.raises(ServerSettingsError, match="RASA_API_TOKEN"):
         rasa_arguments(["--enable-api"], {})
