@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from bot.nlu.neighbours import NeighbourIndex
 from bot.nlu.text_normalise import normalise_for_intent
 
 
@@ -64,7 +65,7 @@ class HybridIntentModel:
     train_labels: np.ndarray | None = None
 
     # caches built from the fitted parts on first use; not saved with the model
-    _TRANSIENT = ("_linear", "_label_columns", "_last_embeddings")
+    _TRANSIENT = ("_linear", "_neighbour_index", "_last_embeddings")
 
     def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k not in self._TRANSIENT}
@@ -201,44 +202,49 @@ class HybridIntentModel:
         self._last_embeddings = None
         if self.train_embeddings is None or emb is None:
             return proba
-        classes = np.array(self.classes)
-        sims = emb @ self.train_embeddings.T
+        near = self._neighbours().nearest(emb)
         knn_weight = getattr(self.config, "knn_weight", 0.0)  # models pickled without it
         if knn_weight > 0:
-            proba = (1.0 - knn_weight) * proba + knn_weight * self._knn_proba(sims, classes)
+            proba = (1.0 - knn_weight) * proba + knn_weight * self._knn_proba(near)
         if not self.config.similarity_confidence:
             return proba
         scores = proba.copy()
         for i, row in enumerate(proba):
             top = int(row.argmax())
-            same = sims[i][self._columns_of(classes[top])]
-            s = float(np.clip(same.max(), 0.0, 1.0)) if same.size else 0.0
+            s = float(np.clip(near[i, top, 0], 0.0, 1.0)) if near.shape[2] else 0.0
             scores[i] = row * (np.sqrt(row[top] * s) / max(row[top], 1e-9))
         return scores
 
-    def _columns_of(self, label: str) -> np.ndarray:
-        """Indices of the training examples of `label` (computed once per label: comparing
-        every training label per message and intent was ~5% of a Rasa server's CPU)."""
-        cache = self.__dict__.get("_label_columns")
-        if cache is None or cache[0] is not self.train_labels:
-            cache = (self.train_labels, {})
-            self.__dict__["_label_columns"] = cache
-        columns = cache[1].get(label)
-        if columns is None:
-            columns = np.flatnonzero(self.train_labels == label)
-            cache[1][label] = columns
-        return columns
+    def prepare(self) -> HybridIntentModel:
+        """Build the caches prediction uses (done on first use otherwise): for a server,
+        at load instead of on its first message."""
+        if self.classifier is not None:
+            self._linear_parts()
+            if self.train_embeddings is not None:
+                self._neighbours()
+        return self
 
-    def _knn_proba(self, sims: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    def _neighbours(self) -> NeighbourIndex:
+        """Each intent's training examples closest to a message (bot/nlu/neighbours.py),
+        built once per fitted model."""
+        cached = self.__dict__.get("_neighbour_index")
+        if cached is not None and cached[0] is self.train_embeddings:
+            return cached[1]
+        assert self.train_embeddings is not None and self.train_labels is not None
+        index = NeighbourIndex(self.train_embeddings, self.train_labels, self.classes)
+        self.__dict__["_neighbour_index"] = (self.train_embeddings, index)
+        return index
+
+    def _knn_proba(self, near: np.ndarray) -> np.ndarray:
         """Softmax over intents of the mean similarity of each intent's k closest
-        training examples (rows: messages, columns: `classes`)."""
-        k = max(1, int(self.config.knn_k))
-        per_class = np.zeros((sims.shape[0], len(classes)))
-        for j, c in enumerate(classes):
-            block = sims[:, self._columns_of(c)]
-            if block.shape[1] > k:
-                block = np.partition(block, block.shape[1] - k, axis=1)[:, -k:]
-            per_class[:, j] = block.mean(axis=1) if block.size else -1.0
+        training examples (`near`: `NeighbourIndex.nearest`, best first; rows: messages,
+        columns: `classes`)."""
+        k = min(max(1, int(self.config.knn_k)), near.shape[2])
+        best = near[:, :, :k]
+        present = np.isfinite(best)
+        counts = present.sum(axis=2)
+        per_class = np.where(present, best, 0.0).sum(axis=2) / np.maximum(counts, 1)
+        per_class[counts == 0] = -1.0
         z = (per_class - per_class.max(axis=1, keepdims=True)) / self.config.knn_temperature
         e = np.exp(z)
         return e / e.sum(axis=1, keepdims=True)
