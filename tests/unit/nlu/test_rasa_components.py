@@ -110,3 +110,26 @@ def test_intent_ranking_is_sorted(agent):
 def test_threshold_turns_unsure_messages_into_fallback(tmp_path):
     strict = train_and_load(tmp_path, threshold=0.99)
     assert parse(strict, "what is the capital of peru")["intent"]["name"] == "nlu_fallback"
+
+
+def test_loaded_intent_classifier_has_its_caches_before_the_first_message(tmp_path):
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from bot.nlu.hybrid_classifier import HybridIntentClassifier
+
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("intent_classifier")
+    context = ExecutionContext(GraphSchema({}), "test")
+    config = {**HybridIntentClassifier.get_default_config(), "knn_weight": 0.5}
+    examples = [("where is my order", "order_status"), ("track my package", "order_status"),
+                ("start a return", "start_return"), ("send it back", "start_return"),
+                ("hello", "greet"), ("good morning", "greet")]
+    data = TrainingData([Message(data={"text": t, "intent": i}) for t, i in examples])
+    HybridIntentClassifier.create(config, storage, resource, context).train(data)
+
+    model = HybridIntentClassifier.load(config, storage, resource, context)._model
+    assert {"_linear", "_neighbour_index"} <= set(model.__dict__)
