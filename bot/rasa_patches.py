@@ -105,9 +105,10 @@ class Patch:
     applied: bool = False
     _raw: Any = field(default=None, repr=False)  # the class attribute as Rasa defined it
 
-    def target(self) -> type:
+    def target(self) -> Any:
+        """The class ("module:Class") or module ("module") that holds the attribute."""
         module, _, cls = self.owner.partition(":")
-        return getattr(import_module(module), cls)  # type: ignore[no-any-return]
+        return getattr(import_module(module), cls) if cls else import_module(module)
 
     def apply(self) -> None:
         if self.applied:
@@ -207,6 +208,42 @@ def remove_all(names: Iterable[str] | None = None) -> None:
     for name in names or list(PATCHES):
         PATCHES[name].remove()
     _enabled = None
+
+
+# --- compiled_event_validation ----------------------------------------------------------
+
+
+def _compiled_event_validation(original: Any) -> Any:
+    """Rasa's HTTP API checks every event posted to a conversation with
+    `jsonschema.validate`, which checks the schema itself and builds a validator on every
+    call (most of the time it takes; the handoff service posts its "added to your request"
+    messages this way). The schema is checked and the validator built once here; the
+    events are validated and the error reported exactly as `jsonschema.validate` and Rasa
+    do."""
+    from http import HTTPStatus
+
+    from jsonschema import exceptions, validators
+    from rasa.server import ErrorResponse, _docs
+    from rasa.shared.utils.schemas.events import EVENTS_SCHEMA
+
+    validator_class = validators.validator_for(EVENTS_SCHEMA)
+    validator_class.check_schema(EVENTS_SCHEMA)
+    validator = validator_class(EVENTS_SCHEMA)
+
+    def validate_events_in_request_body(request: Any) -> None:
+        events = request.json if isinstance(request.json, list) else [request.json]
+        error = exceptions.best_match(validator.iter_errors(events))
+        if error is None:
+            return
+        raise ErrorResponse(
+            HTTPStatus.BAD_REQUEST,
+            "BadRequest",
+            f"Failed to validate the events format. "
+            f"For more information about the format visit the docs. Error: {error}",
+            help_url=_docs("/pages/http-api"),
+        ) from error
+
+    return validate_events_in_request_body
 
 
 # --- action_response_validation ---------------------------------------------------------
@@ -787,5 +824,7 @@ PATCHES: dict[str, Patch] = {
               _strict_tracker_store),
         Patch("sql_errors_not_exit", "rasa.core.tracker_store:SQLTrackerStore",
               "session_scope", _sql_errors_not_exit),
+        Patch("compiled_event_validation", "rasa.server", "validate_events_in_request_body",
+              _compiled_event_validation),
     )
 }

@@ -487,3 +487,38 @@ def test_the_empty_domain_check_answers_as_rasa_does() -> None:
     answers = [domain.is_empty() for domain in domains]
     assert answers == [rasas_answer(domain) for domain in domains]
     assert answers == [True, True, False, False, False]
+
+
+EVENT_BODIES = [
+    [{"event": "bot", "text": "added to your request", "metadata": {"handoff": 3}}],
+    {"event": "slot", "name": "language", "value": "de"},
+    [],
+    [{"event": "user", "text": "hi", "parse_data": {"intent": {"name": "greet"}}}],
+    {"event": "no_such_event"},
+    [{"event": "slot"}],
+    [{"text": "no event key"}],
+    "not an event",
+    None,
+]
+
+
+@pytest.mark.parametrize("body", EVENT_BODIES)
+def test_posted_events_are_accepted_and_refused_as_rasa_does(body: object) -> None:
+    from types import SimpleNamespace
+
+    import rasa.server
+    from rasa.server import ErrorResponse
+
+    assert _patched("compiled_event_validation")
+    request = SimpleNamespace(json=body)
+
+    def outcome(validate: object) -> object:
+        try:
+            validate(request)  # type: ignore[operator]
+        except ErrorResponse as error:
+            return (error.status, error.error_info)
+        return "accepted"
+
+    ours = outcome(rasa.server.validate_events_in_request_body)
+    assert ours == outcome(_rasas("compiled_event_validation"))
+    assert (ours == "accepted") == (body in EVENT_BODIES[:4])
