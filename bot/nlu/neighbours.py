@@ -14,8 +14,9 @@ machine). The index instead:
 
 Step 2 makes every similarity returned exact; the approximation is only in which
 examples are looked at, and with `candidates` well above the vote's k the true closest
-examples are among them (tests/unit/nlu/test_neighbours.py checks the index against the
-full computation on the shipped model's training data). An intent with no more examples
+examples are among them (tests/nlu/test_neighbour_index.py checks the index against the
+full computation for every held-out message on the shipped training data,
+tests/unit/nlu/test_neighbours.py on synthetic tables). An intent with no more examples
 than `candidates`, or a table no wider than `dims`, is computed in full.
 """
 
@@ -42,7 +43,6 @@ class NeighbourIndex:
         labels = np.asarray(labels)
         self._embeddings = embeddings  # the model's table, read in place (never copied)
         self.classes = list(classes)
-        self.candidates = candidates
         position = {c: i for i, c in enumerate(self.classes)}
         if set(labels) - set(position):
             raise ValueError("training labels that are not among the classes")
