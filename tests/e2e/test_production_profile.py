@@ -15,7 +15,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -42,6 +41,7 @@ from tests.support.launcher import (
     wait_for,
     wait_until_ready,
 )
+from tests.support.ports import free_block
 from tests.support.rest_client import RetryingClient
 from tests.support.stack import texts
 
@@ -51,24 +51,6 @@ TOKEN = "e2e-rasa-api-token-" + uuid.uuid4().hex
 AGENT_PASSWORD = "e2e-agent-password-" + uuid.uuid4().hex
 REDIS_DB = 3
 KEPT_NAME = "Ivy Changed-Before-Start"
-
-
-def _free_block(size: int) -> int:
-    """The first of `size` consecutive free ports (the launcher puts instances after it)."""
-    for _ in range(50):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            first = int(s.getsockname()[1])
-        if first + size >= 65535:
-            continue
-        try:
-            for port in range(first, first + size):
-                with socket.socket() as s:
-                    s.bind(("127.0.0.1", port))
-            return first
-        except OSError:
-            continue
-    raise RuntimeError("no block of free ports")
 
 
 def _haproxy_installed() -> bool:
@@ -109,7 +91,7 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launched]:
         for name in names.values():
             conn.execute(f'CREATE DATABASE "{name}"')
     workdir: Path = tmp_path_factory.mktemp("production")
-    rasa_port, actions_port, other = _free_block(3), _free_block(3), _free_block(3)
+    rasa_port, actions_port, other = free_block(3), free_block(3), free_block(3)
     pg = "postgresql+psycopg://postgres@127.0.0.1:5432"
     env = {
         **os.environ,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import urllib.request
 import uuid
@@ -33,16 +32,11 @@ from bot.stack import (
     store_spec,
 )
 from bot.training import ensure_model
+from tests.support.ports import free_port
 
 IDENTITY_SECRET = "e2e-identity-secret-0123456789abcdef"
 # The store API token of every `seeded_store()` (the store refuses to run without one).
 SEEDED_STORE_TOKEN = "seeded-store-api-token-0123456789abcdef"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

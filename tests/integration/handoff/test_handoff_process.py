@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ import sqlalchemy as sa
 from handoff.db import now_utc, outbox
 from handoff.outbox import DONE
 from tests.fakes.server import Fault
+from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -33,12 +33,6 @@ def handoff_env(database_url: str, **extra: str) -> dict[str, str]:
         **extra,
     )
     return env
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_worker_killed_mid_delivery_and_restarted_creates_no_duplicate(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from store.models import metadata
 from store.seed import CUSTOMERS, DEMO_ORDERS, seed
 from store.service import Context, lookup_order
 from store.settings import REPO_ROOT
+from tests.support.ports import free_port
 
 if TYPE_CHECKING:
     from conftest import LiveStore
@@ -111,9 +111,7 @@ def test_cli_migrate_seed_serve(tmp_path: Path) -> None:
     for command in ("migrate", "migrate", "seed"):
         result = _cli(command, env=env)
         assert result.returncode == 0, result.stderr
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "store", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
