@@ -12,16 +12,14 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from bot import paths
+from tests.support.waiting import eventually
 
 READY_LINE = "Shopdesk is ready"
 
 
 def wait_for(condition: Callable[[], bool], what: str, *, timeout: float = 300.0) -> None:
     """Returns once `condition()` holds; fails naming `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"not within {timeout:.0f} s: {what}"
-        time.sleep(0.2)
+    eventually(condition, what=what, timeout=timeout)
 
 
 def embedded_env(tmp_path: Path, ports: Mapping[str, int]) -> dict[str, str]:
