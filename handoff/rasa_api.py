@@ -1,5 +1,9 @@
 """The handoff service's calls to Rasa's HTTP API: append events to a conversation (agent
-replies, notices, resume) and look for a message already appended."""
+replies, notices, resume) and look for a message already appended.
+
+One `httpx.Client` per `RasaClient`, shared by the threads that use it (httpx's clients are
+thread-safe): its connections to Rasa are kept open between calls instead of a new client,
+TLS context and TCP connection for each message."""
 
 from __future__ import annotations
 
@@ -28,15 +32,23 @@ class RasaClient:
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.timeout = timeout
+        self._http = httpx.Client(timeout=timeout)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> RasaClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def _params(self, **extra: str) -> dict[str, str]:
         return {**({"token": self.token} if self.token else {}), **extra}
 
     def _request(self, method: str, path: str, what: str, **kwargs: Any) -> httpx.Response:
         try:
-            response = httpx.request(
-                method, f"{self.base_url}{path}", timeout=self.timeout, **kwargs
-            )
+            response = self._http.request(method, f"{self.base_url}{path}", **kwargs)
         except httpx.HTTPError as exc:
             raise RasaApiError(f"Rasa {what}: {type(exc).__name__}: {exc}") from exc
         if response.status_code != 200:

@@ -18,6 +18,8 @@ class Recorded:
     query: dict[str, list[str]]
     headers: dict[str, str]
     body: Any
+    # The client's (host, port): requests over one kept-alive connection share it.
+    peer: tuple[str, int] = ("", 0)
 
 
 @dataclass
@@ -130,6 +132,7 @@ class FakeServer:
             query=parse_qs(parts.query),
             headers={k.lower(): v for k, v in handler.headers.items()},
             body=body,
+            peer=tuple(handler.client_address[:2]),
         )
         with self.lock:
             self.requests.append(request)

@@ -497,9 +497,8 @@ def test_an_agents_reply_reaches_the_widget_held_by_the_other_instance(
         resume=False, status="pending", attempts=0, created_at=datetime.now(UTC),
         delivered_at=None,
     )
-    RasaClient(base_url=f"http://127.0.0.1:{other_port}", token=cluster.token).append_events(
-        me, reply.events(timestamp=time.time()), output_channel="socketio"
-    )
+    with RasaClient(base_url=f"http://127.0.0.1:{other_port}", token=cluster.token) as rasa:
+        rasa.append_events(me, reply.events(timestamp=time.time()), output_channel="socketio")
     shown = widget.wait_for("bot_uttered", source="127.0.0.1")
     assert [(m.get("id"), m.get("text"), m.get("author")) for m in shown] == [
         ("hm424242", reply.body, "Sam")
