@@ -87,7 +87,7 @@ async def measure(
                              duration=WARM_UP_SECONDS, think=load.NO_THINK, seed=args.seed)
         for number, rate in enumerate(args.rates):
             await asyncio.sleep(SETTLE_SECONDS)
-            before = cpu.snapshot(services)
+            before = cpu.snapshot(services), cpu.machine_times()
             point = await load.open_load(
                 channel=channel, new_shopper=new_shopper(f"open{rate:g}"), rate=rate,
                 duration=args.duration, think=think, seed=args.seed + number,
@@ -95,7 +95,7 @@ async def measure(
             rows.append(_row(point, before, services))
             _print_point(system.name, rows[-1])
         await asyncio.sleep(SETTLE_SECONDS)
-        before = cpu.snapshot(services)
+        before = cpu.snapshot(services), cpu.machine_times()
         point = await load.saturation(
             channel=channel, new_shopper=new_shopper("sat"), users=args.users,
             duration=args.duration, seed=args.seed,
@@ -105,12 +105,14 @@ async def measure(
     return rows
 
 
-def _row(point: load.Point, before: dict[str, dict[int, float]],
+def _row(point: load.Point, before: tuple[dict[str, dict[int, float]], Any],
          services: dict[str, int]) -> dict[str, Any]:
     summary = point.summary()
+    processes, machine = before
     return {**summary, "load_avg_1m": _load_average(),
+            "cpu_stolen_percent": cpu.stolen_percent(machine, cpu.machine_times()),
             # CPU milliseconds per answered turn, by process (tools/benchmarks/cpu.py)
-            "cpu_ms_per_turn": cpu.per_turn_ms(before, cpu.snapshot(services),
+            "cpu_ms_per_turn": cpu.per_turn_ms(processes, cpu.snapshot(services),
                                                summary["turns_ok"])}
 
 
@@ -127,12 +129,16 @@ def _print_point(system: str, row: dict[str, Any]) -> None:
     kinds = f" {row['errors_by_kind']}" if errors else ""
     print(f"  {system:<16} {what:<22} achieved {row['achieved_rate']:>6.1f}/s  "
           f"p50 {_fmt(row['p50_ms'])}  p95 {_fmt(row['p95_ms'])}  p99 {_fmt(row['p99_ms'])}  "
-          f"ok {row['turns_ok']:>5}  errors {errors}{kinds}  load {row['load_avg_1m']:.1f}",
-          flush=True)
+          f"ok {row['turns_ok']:>5}  errors {errors}{kinds}  load {row['load_avg_1m']:.1f}"
+          f"{_stolen(row.get('cpu_stolen_percent'))}", flush=True)
     spent = row.get("cpu_ms_per_turn") or {}
     if spent:
         parts = "  ".join(f"{name} {ms:.1f}" for name, ms in spent.items() if name != "total")
         print(f"  {'':<16} {'':<22} CPU ms/turn {spent['total']:.1f}: {parts}", flush=True)
+
+
+def _stolen(percent: float | None) -> str:
+    return "" if percent is None else f"  CPU stolen by the host {percent:.1f}%"
 
 
 def _fmt(ms: float | None) -> str:

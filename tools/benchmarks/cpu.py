@@ -1,6 +1,11 @@
 """CPU time of each service's processes over a load point (psutil): where a turn's CPU
 goes, per process, so the benchmark says what to optimise next.
 
+Also the share of the machine's CPU time the hypervisor gave to others during a point
+(`stolen_percent`, Linux's steal time): on a virtual machine whose host is busy, every
+process runs slower for it, so a point taken while it was high is not comparable with one
+taken while it was low.
+
 A service is a process and its descendants (Sanic's workers included). PostgreSQL and Redis
 are the machine's shared servers, not the system's children: they are counted by process
 name, machine-wide, so anything else using them at the same time is counted too.
@@ -10,6 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import Any
 
 import psutil
 
@@ -66,3 +72,26 @@ def per_turn_ms(
     ordered = dict(sorted(used.items(), key=lambda item: -item[1]))
     ordered["total"] = round(sum(used.values()), 2)
     return ordered
+
+
+def machine_times() -> Any:
+    """The machine's CPU times so far, all cores (psutil; `steal` only on Linux)."""
+    return psutil.cpu_times()
+
+
+def stolen_percent(before: Any, after: Any) -> float | None:
+    """Percent of the machine's CPU time between two `machine_times()` that the hypervisor
+    ran something else on our virtual cores (None where the platform does not report it)."""
+    if not hasattr(after, "steal"):
+        return None
+    spent = [max(0.0, b - a) for a, b in zip(before, after, strict=True)]
+    total = sum(spent) - _guest(before, after)
+    if total <= 0:
+        return None
+    return round(100 * max(0.0, after.steal - before.steal) / total, 1)
+
+
+def _guest(before: Any, after: Any) -> float:
+    """guest and guest_nice are already counted in user and nice (/proc/stat)."""
+    return sum(max(0.0, getattr(after, f, 0.0) - getattr(before, f, 0.0))
+               for f in ("guest", "guest_nice"))
