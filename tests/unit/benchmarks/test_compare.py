@@ -5,10 +5,9 @@ from __future__ import annotations
 from tools.benchmarks import compare
 
 
-def _result(p95: float, *, stolen: float | None = 2.0) -> dict:
+def _result(p95: float) -> dict:
     return {"results": {"1": {"points": [
         {"regime": "open", "p50_ms": p95 / 2, "p95_ms": p95, "errors": 0,
-         "cpu_stolen_percent": stolen,
          "cpu_ms_per_turn": {"rasa-1": 20.0, "actions-1": 5.0, "total": 30.0}},
         {"regime": "saturation", "p50_ms": 900.0, "p95_ms": 1500.0, "errors": 0},
     ]}}}
@@ -19,7 +18,7 @@ def test_sides_alternate_so_neither_always_runs_first() -> None:
 
 
 def test_reads_the_open_load_point_and_rasa_cpu() -> None:
-    run = compare.read_run("this", _result(80.0))
+    run = compare.read_run("this", _result(80.0), stolen_percent=2.0)
     assert (run.p95_ms, run.p50_ms, run.rasa_cpu_ms, run.total_cpu_ms) == (80.0, 40.0, 20.0, 30.0)
     assert run.stolen_percent == 2.0
 
