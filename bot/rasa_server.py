@@ -14,6 +14,15 @@ import os
 import sys
 
 
+# How long a thread that wants the GIL waits before the running one is asked to let go
+# (Python's default: 5 ms). The Rasa server's event loop, its NLU worker thread and the
+# second sentence encoder's thread share one GIL: every time the NLU thread comes back from
+# ONNX Runtime or numpy it waits for the loop's Python code, up to this long. At 1 ms the
+# load benchmark's p95 at 20 turns/s was 0.81, 0.94 and 0.98x the default's in three
+# alternating pairs (`python -m tools.benchmarks.compare`, docs/performance.md).
+SWITCH_INTERVAL_SECONDS = 0.001
+
+
 class ServerSettingsError(ValueError):
     """A setting is missing or malformed; the message names it."""
 
@@ -53,6 +62,7 @@ def main() -> int:
 
     # Rasa's parser reads sys.argv; the process's visible command line is unchanged.
     sys.argv = ["rasa", *arguments]
+    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     rasa_cli.main()  # Shopdesk's patches to Rasa, then Rasa's own command line
     return 0
 
