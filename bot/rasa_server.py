@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import sys
 
-
 # How long a thread that wants the GIL waits before the running one is asked to let go
 # (Python's default: 5 ms). The Rasa server's event loop, its NLU worker thread and the
 # second sentence encoder's thread share one GIL: every time the NLU thread comes back from
