@@ -31,8 +31,7 @@ class RasaClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
-        self.timeout = timeout
-        self._http = httpx.Client(timeout=timeout)
+        self._http = httpx.Client(base_url=self.base_url, timeout=timeout)
 
     def close(self) -> None:
         self._http.close()
@@ -48,7 +47,7 @@ class RasaClient:
 
     def _request(self, method: str, path: str, what: str, **kwargs: Any) -> httpx.Response:
         try:
-            response = self._http.request(method, f"{self.base_url}{path}", **kwargs)
+            response = self._http.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
             raise RasaApiError(f"Rasa {what}: {type(exc).__name__}: {exc}") from exc
         if response.status_code != 200:
